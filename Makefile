@@ -1,0 +1,38 @@
+# Every target bootstraps .venv itself, so a fresh machine needs only Python 3.11+.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+FLASK := $(BIN)/flask --app meetingprep
+
+.PHONY: run test lint bench clean-venv
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet -e ".[server]"
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet -e ".[server,postgres,test]"
+	touch $@
+
+run: $(VENV)/.installed-run
+	$(FLASK) db upgrade
+	$(FLASK) demo --if-empty
+	$(FLASK) serve --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed-test
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
+clean-venv:
+	rm -rf $(VENV)

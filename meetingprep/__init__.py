@@ -1,0 +1,67 @@
+"""MeetingPrep — 大会筹备工作平台.
+
+``create_app`` reads top to bottom: paths, configuration, extensions, models, blueprints,
+template helpers, error pages, CLI.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_ROOT = Path(__file__).resolve().parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    config = dict(config or {})
+    instance_path = config.pop("INSTANCE_PATH", None) or os.environ.get("MEETINGPREP_INSTANCE_PATH") \
+        or PROJECT_ROOT / "instance"
+    app = Flask(
+        __name__,
+        instance_path=str(Path(instance_path).resolve()),
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+
+    from meetingprep.config import load_config
+
+    load_config(app, config)
+    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    from meetingprep.extensions import bootstrap, csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PACKAGE_ROOT / "migrations"), render_as_batch=True,
+                     compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+
+    import meetingprep.models  # noqa: F401  (every mapper known before the first request)
+    from meetingprep.audit_views import bp as audit_bp
+    from meetingprep.auth.views import bp as auth_bp
+    from meetingprep.groups.views import bp as groups_bp
+    from meetingprep.meetings.views import bp as meetings_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(meetings_bp)
+    app.register_blueprint(groups_bp)
+    app.register_blueprint(audit_bp)
+
+    from meetingprep import web
+
+    web.init_app(app)
+
+    from meetingprep.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    from meetingprep import cli
+
+    cli.init_app(app)
+    return app

@@ -1,0 +1,195 @@
+"""The audit trail: who changed what, when, with each field's old and new value.
+
+Entries are written by a session hook in the same transaction as the change, so a change and its
+record commit or roll back together. Models opt in by subclassing ``Audited``; services add
+explicit events (transitions, logins) with ``record()``. Nothing in the UI edits an entry.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import enum
+from contextlib import contextmanager
+from typing import Any
+
+from flask import has_request_context
+from sqlalchemy import JSON, ForeignKey, Index, String, event, insert, inspect
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
+
+from meetingprep.db import Base
+from meetingprep.timeutil import now
+
+_actor_id: contextvars.ContextVar[int | None] = contextvars.ContextVar("audit_actor_id", default=None)
+
+ACTION_LABELS = {"create": "创建", "update": "修改", "delete": "删除"}
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_entries"
+    __table_args__ = (
+        Index("ix_audit_entries_object", "object_type", "object_id", "id"),
+        Index("ix_audit_entries_meeting_id_id", "meeting_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(default=now, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    object_type: Mapped[str] = mapped_column(String(60))
+    object_id: Mapped[int | None]
+    object_label: Mapped[str] = mapped_column(String(200), default="")
+    meeting_id: Mapped[int | None] = mapped_column(index=True)
+    changes: Mapped[dict | None] = mapped_column(JSON)
+    message: Mapped[str] = mapped_column(String(500), default="")
+    ip: Mapped[str | None] = mapped_column(String(64))
+
+    actor = relationship("User", lazy="raise")
+
+    @property
+    def action_label(self) -> str:
+        return ACTION_LABELS.get(self.action, self.action)
+
+    @property
+    def type_label(self) -> str:
+        cls = _AUDITED_TYPES.get(self.object_type)
+        return getattr(cls, "__audit_label__", self.object_type) if cls else self.object_type
+
+
+_AUDITED_TYPES: dict[str, type] = {}
+
+
+class Audited:
+    """Mixin: every insert, update and delete of this model lands in the audit trail.
+
+    ``__audit_label__`` names the type in Chinese; a column's ``info={"label": "…"}`` names the
+    field; ``__audit_exclude__`` lists fields never recorded (secrets, counters).
+    """
+
+    __audit_label__ = ""
+    __audit_exclude__: frozenset[str] = frozenset({"version_id"})
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _AUDITED_TYPES[cls.__name__] = cls
+
+    def audit_meeting_id(self) -> int | None:
+        return getattr(self, "meeting_id", None)
+
+    def audit_title(self) -> str:
+        for name in ("title", "name", "display_name", "username"):
+            value = getattr(self, name, None)
+            if value:
+                return str(value)[:200]
+        return ""
+
+
+def field_label(object_type: str, field: str) -> str:
+    cls = _AUDITED_TYPES.get(object_type)
+    if cls is None:
+        return field
+    column = inspect(cls).columns.get(field)
+    return column.info.get("label", field) if column is not None else field
+
+
+@contextmanager
+def acting_as(actor):
+    """Attribute changes made outside a request (CLI, scheduler) to ``actor`` (None = 系统)."""
+    token = _actor_id.set(actor.id if actor is not None else None)
+    try:
+        yield
+    finally:
+        _actor_id.reset(token)
+
+
+def current_actor_id() -> int | None:
+    explicit = _actor_id.get()
+    if explicit is not None:
+        return explicit
+    if has_request_context():
+        from flask_login import current_user
+
+        if current_user and current_user.is_authenticated:
+            return current_user.id
+    return None
+
+
+def _client_ip() -> str | None:
+    if has_request_context():
+        from flask import request
+
+        return request.remote_addr
+    return None
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, dt.datetime | dt.date | dt.time):
+        return value.isoformat()
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def record(session: Session, action: str, obj: Any = None, *, message: str = "",
+           actor=None, changes: dict | None = None, object_type: str | None = None,
+           object_id: int | None = None, meeting_id: int | None = None) -> None:
+    """Record an explicit event (a transition, a login, a denial) beside the automatic ones."""
+    if obj is not None:
+        object_type = object_type or type(obj).__name__
+        object_id = object_id if object_id is not None else getattr(obj, "id", None)
+        if meeting_id is None and isinstance(obj, Audited):
+            meeting_id = obj.audit_meeting_id()
+    session.add(AuditEntry(
+        at=now(), actor_id=actor.id if actor is not None else current_actor_id(), action=action,
+        object_type=object_type or "", object_id=object_id,
+        object_label=obj.audit_title() if isinstance(obj, Audited) else "",
+        meeting_id=meeting_id, changes=changes, message=message[:500], ip=_client_ip(),
+    ))
+
+
+def _diff(obj, include_all: bool) -> dict:
+    state = inspect(obj)
+    changes = {}
+    for attr in state.mapper.column_attrs:
+        key = attr.key
+        if key in obj.__audit_exclude__:
+            continue
+        history = state.attrs[key].history
+        if include_all:
+            value = getattr(obj, key)
+            if value is not None and key != "id":
+                changes[key] = [None, _plain(value)]
+        elif history.has_changes():
+            old = history.deleted[0] if history.deleted else None
+            new = history.added[0] if history.added else None
+            if _plain(old) != _plain(new):
+                changes[key] = [_plain(old), _plain(new)]
+    return changes
+
+
+@event.listens_for(Session, "after_flush")
+def _write_audit_rows(session: Session, _context) -> None:
+    """Runs after the flush assigned ids but before history is reset: both old and new are known."""
+    rows = []
+    actor_id = current_actor_id()
+    ip = _client_ip()
+    at = now()
+    for action, objects in (("create", session.new), ("update", session.dirty), ("delete", session.deleted)):
+        for obj in objects:
+            if not isinstance(obj, Audited):
+                continue
+            if action == "update" and not session.is_modified(obj, include_collections=False):
+                continue
+            changes = _diff(obj, include_all=action == "create") if action != "delete" else None
+            if action == "update" and not changes:
+                continue
+            rows.append({
+                "at": at, "actor_id": actor_id, "action": action, "object_type": type(obj).__name__,
+                "object_id": getattr(obj, "id", None),
+                "object_label": obj.audit_title(), "meeting_id": obj.audit_meeting_id(),
+                "changes": changes, "message": "", "ip": ip,
+            })
+    if rows:
+        session.connection().execute(insert(AuditEntry), rows)

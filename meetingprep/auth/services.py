@@ -1,0 +1,133 @@
+"""Authentication, login throttling and account management."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import current_app
+from sqlalchemy import delete, func, or_, select
+
+from meetingprep import audit
+from meetingprep.auth.models import LoginAttempt, User
+from meetingprep.concurrency import expect_version
+from meetingprep.errors import DomainError, ValidationFailed
+from meetingprep.extensions import db
+from meetingprep.permissions import Role, require
+from meetingprep.timeutil import now
+
+MIN_PASSWORD_LENGTH = 8
+COMMON_PASSWORDS = frozenset({
+    "12345678", "123456789", "1234567890", "password", "password1", "11111111", "88888888",
+    "00000000", "qwertyui", "qwerty123", "abc12345", "abcd1234", "a1234567", "iloveyou",
+    "admin123", "admin888", "123123123", "1q2w3e4r", "zxcvbnm1", "woaini1314", "5201314520",
+    "66666666", "12341234", "987654321", "passw0rd", "123qweasd", "qwe123456",
+})
+
+
+class LoginThrottled(DomainError):
+    status_code = 429
+
+
+def check_password_strength(password: str, username: str = "") -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(f"密码至少需要 {MIN_PASSWORD_LENGTH} 位。")
+    if password.lower() in COMMON_PASSWORDS or (username and password.lower() == username.lower()):
+        raise ValidationFailed("这个密码太常见、太容易被猜到，请换一个。")
+
+
+def _throttle_window_start() -> dt.datetime:
+    return now() - dt.timedelta(minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"])
+
+
+def is_throttled(username: str, ip: str) -> bool:
+    """Too many recent failures for this username or from this address."""
+    limit = current_app.config["LOGIN_MAX_FAILURES"]
+    since = _throttle_window_start()
+    failures = db.session.execute(
+        select(
+            func.count().filter(LoginAttempt.username == username),
+            func.count().filter(LoginAttempt.ip == ip),
+        ).where(LoginAttempt.at >= since, LoginAttempt.succeeded.is_(False),
+                or_(LoginAttempt.username == username, LoginAttempt.ip == ip))
+    ).one()
+    return failures[0] >= limit or failures[1] >= limit
+
+
+def authenticate(username: str, password: str, ip: str) -> User:
+    """Return the user, or raise with one message for unknown user and wrong password alike."""
+    username = (username or "").strip()
+    window = current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"]
+    if is_throttled(username, ip):
+        raise LoginThrottled(f"登录失败次数过多，请 {window} 分钟后再试，或联系管理员重置密码。")
+    user = db.session.scalar(select(User).where(User.username == username))
+    ok = user is not None and user.is_active and user.check_password(password)
+    db.session.add(LoginAttempt(username=username[:64], ip=ip or "", succeeded=ok,
+                                user_id=user.id if user is not None else None))
+    if not ok:
+        audit.record(db.session, "login_failed", user, actor=None,
+                     object_type="User", message=f"登录失败：{username[:64]}")
+        raise ValidationFailed("用户名或密码不正确，或账号已停用。")
+    user.last_login_at = now()
+    audit.record(db.session, "login", user, actor=user, message="登录")
+    return user
+
+
+def purge_login_attempts(older_than_days: int = 30) -> int:
+    cutoff = now() - dt.timedelta(days=older_than_days)
+    result = db.session.execute(delete(LoginAttempt).where(LoginAttempt.at < cutoff))
+    return result.rowcount or 0
+
+
+def change_own_password(user: User, current_password: str, new_password: str) -> None:
+    if not user.check_password(current_password):
+        raise ValidationFailed("当前密码不正确。")
+    check_password_strength(new_password, user.username)
+    user.set_password(new_password)
+    user.session_generation += 1  # every other session of this user ends
+    audit.record(db.session, "password_changed", user, actor=user, message="修改了自己的密码")
+
+
+def create_user(actor: User | None, *, username: str, display_name: str, role: Role, password: str,
+                phone: str = "", email: str = "") -> User:
+    if actor is not None:
+        require(actor, "user.manage")
+        require(actor, "user.grant_role", role)
+    username = username.strip()
+    if db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
+        raise ValidationFailed(f"用户名“{username}”已被使用，请换一个。")
+    check_password_strength(password, username)
+    user = User(username=username, display_name=display_name.strip(), role=Role(role),
+                phone=phone, email=email, is_active_account=True)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def update_user(actor: User, user: User, *, version_id, display_name: str, role: Role, phone: str,
+                email: str, is_active: bool) -> User:
+    require(actor, "user.edit", user)
+    require(actor, "user.grant_role", role)
+    expect_version(user, version_id, "该用户")
+    if user.id == actor.id and (not is_active or role != user.role):
+        raise ValidationFailed("不能停用自己的账号或修改自己的角色。")
+    if user.role != role:
+        audit.record(db.session, "role_changed", user,
+                     message=f"角色由“{user.role.label}”改为“{Role(role).label}”")
+    user.display_name = display_name
+    user.role = Role(role)
+    user.phone = phone
+    user.email = email
+    user.is_active_account = is_active
+    if not is_active:
+        user.session_generation += 1
+    return user
+
+
+def reset_password(actor: User | None, user: User, new_password: str) -> None:
+    if actor is not None:
+        require(actor, "user.edit", user)
+    check_password_strength(new_password, user.username)
+    user.set_password(new_password)
+    user.session_generation += 1
+    audit.record(db.session, "password_reset", user, actor=actor, message="重置了密码")

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from meetingprep.auth import services
+from meetingprep.auth.forms import ChangePasswordForm, LoginForm
+from meetingprep.errors import DomainError
+from meetingprep.extensions import db
+
+bp = Blueprint("auth", __name__)
+
+
+def safe_next(target: str | None) -> str:
+    """Only a local path is followed after login: never another host."""
+    if not target:
+        return url_for("meetings.home")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
+            or "\\" in target:
+        return url_for("meetings.home")
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")))
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.username.data, form.password.data, request.remote_addr or "")
+        except DomainError as error:
+            db.session.commit()  # the failed attempt counts towards the throttle
+            form.password.errors.append(error.message)
+            return render_template("auth/login.html", form=form), error.status_code
+        db.session.commit()
+        login_user(user, remember=form.remember.data)
+        flash(f"欢迎，{user.display_name}。", "success")
+        return redirect(safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    flash("您已安全退出。", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_own_password(current_user, form.current_password.data, form.new_password.data)
+        except DomainError as error:
+            form.new_password.errors.append(error.message)
+            return render_template("auth/change_password.html", form=form), 400
+        db.session.commit()
+        login_user(current_user)  # this session continues under the new generation
+        flash("密码已修改，其他设备上的登录已失效。", "success")
+        return redirect(url_for("meetings.home"))
+    return render_template("auth/change_password.html", form=form)

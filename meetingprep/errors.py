@@ -1,0 +1,120 @@
+"""Domain errors raised by services and turned into Chinese pages or flashes by views."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from flask import Flask, jsonify, render_template, request
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A rule said no. ``message`` is shown to the user as it is, so it is Chinese."""
+
+    status_code = 400
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class NotAllowed(DomainError):
+    status_code = 403
+
+    def __init__(self, message: str = "您没有执行此操作的权限。"):
+        super().__init__(message)
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+    def __init__(self, message: str = "您要找的内容不存在或已被删除。"):
+        super().__init__(message)
+
+
+class Conflict(DomainError):
+    """Someone else changed the record first; the user's input must be kept and shown again."""
+
+    status_code = 409
+
+    def __init__(self, message: str = "该记录已被他人修改，请查看最新内容后再保存。"):
+        super().__init__(message)
+
+
+class InvalidTransition(DomainError):
+    status_code = 409
+
+
+class ValidationFailed(DomainError):
+    status_code = 400
+
+
+ERROR_TITLES = {
+    400: "请求有误",
+    403: "没有权限",
+    404: "页面不存在",
+    405: "不支持的请求方式",
+    409: "操作冲突",
+    413: "上传的文件太大",
+    429: "操作过于频繁",
+    500: "服务器内部错误",
+    503: "服务暂时不可用",
+}
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def render_error(status: int, message: str, error_id: str | None = None):
+    title = ERROR_TITLES.get(status, "出错了")
+    if _wants_json():
+        body = {"error": title, "message": message}
+        if error_id:
+            body["error_id"] = error_id
+        return jsonify(body), status
+    return render_template("errors/error.html", status=status, title=title, message=message,
+                           error_id=error_id), status
+
+
+HTTP_MESSAGES = {
+    400: "请求格式不正确，请返回重试。",
+    403: "您没有访问此页面的权限。",
+    404: "您要找的页面不存在，可能已被删除或链接有误。",
+    405: "该页面不支持这种操作方式。",
+    413: "上传的内容超过了允许的大小。",
+    429: "操作过于频繁，请稍后再试。",
+    503: "服务暂时不可用，请稍后重试。",
+}
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        return render_error(error.status_code, error.message)
+
+    @app.errorhandler(StaleDataError)
+    def stale_write(_error: StaleDataError):
+        """A concurrent save slipped past the version check: the second writer loses, visibly."""
+        from meetingprep.extensions import db
+
+        db.session.rollback()
+        return render_error(409, Conflict().message)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        code = error.code or 500
+        if code == 400 and "CSRF" in (error.description or ""):
+            return render_error(400, "页面已过期或来源不明，请刷新页面后重新提交。")
+        return render_error(code, HTTP_MESSAGES.get(code, "请求无法完成。"))
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        error_id = uuid.uuid4().hex[:12]
+        log.exception("unhandled error %s on %s %s", error_id, request.method, request.path)
+        return render_error(500, "系统出现了意外错误，我们已记录下来。请稍后重试，或把错误编号告诉管理员。",
+                       error_id)

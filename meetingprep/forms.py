@@ -1,0 +1,27 @@
+"""The form base every form derives from: Chinese validation messages, whitespace stripped."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import HiddenField
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class BaseForm(FlaskForm):
+    class Meta:
+        locales = ["zh"]
+
+        def bind_field(self, form, unbound_field, options):
+            filters = list(unbound_field.kwargs.get("filters", []))
+            if unbound_field.field_class.__name__ not in {"PasswordField", "FileField", "MultipleFileField"}:
+                filters.append(_strip)
+            return unbound_field.bind(form=form, filters=filters, **options)
+
+
+class VersionedForm(BaseForm):
+    """Carries the record's version so a stale save is refused (see concurrency.expect_version)."""
+
+    version_id = HiddenField()

@@ -1,0 +1,9 @@
+"""Imports every domain's models so the metadata is complete (migrations, create_all, mappers).
+
+Each domain package adds its own line here.
+"""
+
+from meetingprep.audit import AuditEntry  # noqa: F401
+from meetingprep.auth.models import LoginAttempt, User  # noqa: F401
+from meetingprep.groups.models import GroupMembership, WorkingGroup  # noqa: F401
+from meetingprep.meetings.models import Meeting, Phase  # noqa: F401

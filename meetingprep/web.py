@@ -1,0 +1,64 @@
+"""Request-wide helpers: template filters and globals, security headers, the user loader."""
+
+from __future__ import annotations
+
+from flask import Flask, g
+from flask_login import current_user
+
+from meetingprep import timeutil
+from meetingprep.extensions import db, login_manager
+from meetingprep.permissions import Role, can
+
+
+@login_manager.user_loader
+def load_user(session_id: str):
+    """The session holds "id:generation"; an old generation or a deactivated user logs out."""
+    from meetingprep.auth.models import User
+
+    try:
+        user_id, generation = (int(part) for part in session_id.split(":", 1))
+    except (ValueError, AttributeError):
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or user.session_generation != generation or not user.is_active:
+        return None
+    return user
+
+
+def current_meeting():
+    """The meeting everything is about right now; cached for the request."""
+    if "current_meeting" not in g:
+        from meetingprep.meetings.queries import get_current_meeting
+
+        g.current_meeting = get_current_meeting()
+    return g.current_meeting
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        cn_date=timeutil.format_date,
+        cn_datetime=timeutil.format_datetime,
+        cn_time=timeutil.format_time,
+        cn_short=timeutil.format_short,
+        cn_delta=timeutil.humanize_delta,
+        input_datetime=timeutil.input_value,
+    )
+    app.jinja_env.globals.update(can=can, Role=Role, current_meeting=current_meeting, now=timeutil.now)
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
+            "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+        )
+        return response
+
+    @app.context_processor
+    def navigation():
+        return {"user": current_user}

@@ -1,0 +1,141 @@
+"""Fixtures shared by every test.
+
+The suite runs on an in-memory SQLite database per test by default; with ``TEST_DATABASE_URL``
+set (PostgreSQL in CI) it runs on that server in a private schema created for the session and
+emptied after every test, so runs never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, event, text
+
+from meetingprep import create_app
+from meetingprep.extensions import db
+from tests import factories
+
+TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "").strip()
+
+
+def _with_search_path(url: str, schema: str) -> tuple[str, dict]:
+    return url, {"connect_args": {"options": f"-csearch_path={schema}"}, "pool_pre_ping": True}
+
+
+@pytest.fixture(scope="session")
+def postgres_schema():
+    """A throw-away schema on the test server, holding the tables for the whole session."""
+    if not TEST_DATABASE_URL:
+        yield None
+        return
+    schema = f"test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(TEST_DATABASE_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    import meetingprep.models  # noqa: F401
+
+    engine = create_engine(TEST_DATABASE_URL, connect_args={"options": f"-csearch_path={schema}"})
+    db.metadata.create_all(engine)
+    engine.dispose()
+    yield schema
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture
+def database_config(postgres_schema, tmp_path) -> dict:
+    if postgres_schema:
+        url, options = _with_search_path(TEST_DATABASE_URL, postgres_schema)
+        return {"DATABASE_URL": url, "SQLALCHEMY_ENGINE_OPTIONS": options}
+    return {"DATABASE_URL": "sqlite://"}
+
+
+@pytest.fixture
+def app_config(database_config, tmp_path) -> dict:
+    """Override in a test module to change settings (e.g. turn CSRF back on)."""
+    return {
+        "TESTING": True,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+        "SERVER_NAME": "localhost",
+        **database_config,
+    }
+
+
+@pytest.fixture
+def app(app_config, postgres_schema):
+    app = create_app(app_config)
+    with app.app_context():
+        if not postgres_schema:
+            db.create_all()
+        yield app
+        db.session.remove()
+        if postgres_schema:
+            tables = ", ".join(f'"{t.name}"' for t in reversed(db.metadata.sorted_tables))
+            with db.engine.begin() as conn:
+                conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def login(client):
+    """login(user) makes the test client that user; login(None) logs out."""
+
+    def _login(user):
+        with client.session_transaction() as session:
+            session.clear()
+            if user is not None:
+                session["_user_id"] = user.get_id()
+                session["_fresh"] = True
+        return user
+
+    return _login
+
+
+@pytest.fixture
+def login_as(login, app):
+    """login_as("secretariat") creates a user of that role and logs in as them."""
+
+    def _login_as(role: str, **kwargs):
+        user = factories.make_user(role=role, **kwargs)
+        db.session.commit()
+        return login(user)
+
+    return _login_as
+
+
+@pytest.fixture
+def count_queries(app):
+    """``with count_queries() as counter: …`` then ``counter.count`` — SQL statements executed."""
+
+    @contextlib.contextmanager
+    def _count():
+        class Counter:
+            count = 0
+            statements: list[str] = []
+
+        counter = Counter()
+        counter.statements = []
+
+        def before(conn, cursor, statement, *args):
+            counter.count += 1
+            counter.statements.append(statement)
+
+        engine = db.engine
+        event.listen(engine, "before_cursor_execute", before)
+        try:
+            yield counter
+        finally:
+            event.remove(engine, "before_cursor_execute", before)
+
+    return _count
