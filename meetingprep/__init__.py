@@ -43,15 +43,9 @@ def create_app(config: dict | None = None) -> Flask:
     bootstrap.init_app(app)
 
     import meetingprep.models  # noqa: F401  (every mapper known before the first request)
-    from meetingprep.audit_views import bp as audit_bp
-    from meetingprep.auth.views import bp as auth_bp
-    from meetingprep.groups.views import bp as groups_bp
-    from meetingprep.meetings.views import bp as meetings_bp
+    from meetingprep.blueprints import register_blueprints
 
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(meetings_bp)
-    app.register_blueprint(groups_bp)
-    app.register_blueprint(audit_bp)
+    register_blueprints(app)
 
     from meetingprep import web
 

@@ -1,0 +1,4 @@
+"""Domain seeders run in this order; each module has ``seed(ctx: DemoContext) -> None``."""
+
+SEEDERS = [
+]
