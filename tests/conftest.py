@@ -139,3 +139,27 @@ def count_queries(app):
             event.remove(engine, "before_cursor_execute", before)
 
     return _count
+
+
+@pytest.fixture
+def role_users(app):
+    """One active user per role, in one working group of a current meeting.
+
+    The group lead leads ``role_users["group"]`` and the staff user is a member of it; the group
+    and meeting are in the dict too, under "group" and "meeting".
+    """
+    meeting = factories.make_meeting()
+    group = factories.make_group(meeting, name="会务组")
+    users = {
+        "admin": factories.make_user("admin", username="r_admin", display_name="管理员"),
+        "secretariat": factories.make_user("secretariat", username="r_secretariat", display_name="秘书处甲"),
+        "group_lead": factories.make_user("group_lead", username="r_lead", display_name="组长甲",
+                                          group=group, is_lead=True),
+        "staff": factories.make_user("staff", username="r_staff", display_name="工作人员甲", group=group),
+        "leader": factories.make_user("leader", username="r_leader", display_name="领导甲"),
+        "member": factories.make_user("member", username="r_member", display_name="委员甲"),
+        "meeting": meeting,
+        "group": group,
+    }
+    db.session.commit()
+    return users
