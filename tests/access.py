@@ -14,7 +14,7 @@ from flask import Flask
 
 from meetingprep.permissions import Role
 
-ROLES: tuple[str | None, ...] = tuple(role.value for role in Role) + (None,)  # None = anonymous
+ROLES: tuple[str | None, ...] = (*(role.value for role in Role), None)  # None = anonymous
 EVERYONE = frozenset(role.value for role in Role)
 READERS = frozenset({"admin", "secretariat", "group_lead", "staff", "leader"})
 WORKERS = frozenset({"admin", "secretariat", "group_lead", "staff"})

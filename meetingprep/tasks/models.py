@@ -1,0 +1,129 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, Time, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from meetingprep.audit import Audited
+from meetingprep.db import Base, LabeledEnum, enum_column
+from meetingprep.meetings.models import Phase
+from meetingprep.tasks.states import CLOSED_STATUSES, TaskStatus
+from meetingprep.timeutil import now
+
+
+class TaskPriority(LabeledEnum):
+    NORMAL = "normal", "一般"
+    HIGH = "high", "重要"
+    URGENT = "urgent", "紧急"
+
+
+class Task(Audited, Base):
+    """A duty pinned to a specific matter, person and time node (事、人、时间节点).
+
+    ``due_at`` is always the absolute deadline (UTC). When ``due_offset_days`` is set the deadline is
+    relative to the meeting's opening (开幕前 7 天 17:00 = -7 days at 17:00 local) and ``due_at`` is
+    recomputed whenever the opening moves.
+    """
+
+    __tablename__ = "tasks"
+    __audit_label__ = "任务"
+    __table_args__ = (
+        Index("ix_tasks_meeting_id_status_due_at", "meeting_id", "status", "due_at"),
+        Index("ix_tasks_meeting_id_group_id_status", "meeting_id", "group_id", "status"),
+        Index("ix_tasks_owner_id_status", "owner_id", "status"),
+        CheckConstraint("progress >= 0 AND progress <= 100", name="progress_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    group_id: Mapped[int] = mapped_column(ForeignKey("working_groups.id", ondelete="RESTRICT"),
+                                          info={"label": "责任组"})
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), info={"label": "责任人"})
+    title: Mapped[str] = mapped_column(String(200), info={"label": "任务"})
+    description: Mapped[str] = mapped_column(Text, default="", info={"label": "说明"})
+    phase: Mapped[Phase] = mapped_column(enum_column(Phase), default=Phase.BEFORE, info={"label": "阶段"})
+    priority: Mapped[TaskPriority] = mapped_column(enum_column(TaskPriority), default=TaskPriority.NORMAL,
+                                                   info={"label": "优先级"})
+    starts_on: Mapped[dt.date | None] = mapped_column(Date, info={"label": "开始日期"})
+    due_at: Mapped[dt.datetime] = mapped_column(info={"label": "时间节点"})
+    due_offset_days: Mapped[int | None] = mapped_column(info={"label": "距开幕天数"})
+    due_offset_time: Mapped[dt.time | None] = mapped_column(Time, info={"label": "节点时刻"})
+    progress: Mapped[int] = mapped_column(default=0, info={"label": "进度"})
+    status: Mapped[TaskStatus] = mapped_column(enum_column(TaskStatus), default=TaskStatus.NOT_STARTED,
+                                               info={"label": "状态"})
+    completion_note: Mapped[str] = mapped_column(Text, default="", info={"label": "完成情况"})
+    status_note: Mapped[str] = mapped_column(Text, default="", info={"label": "退回/取消原因"})
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    submitted_at: Mapped[dt.datetime | None]
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    accepted_at: Mapped[dt.datetime | None]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[dt.datetime] = mapped_column(default=now)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=now, onupdate=now)
+    version_id: Mapped[int] = mapped_column(default=1)
+
+    meeting = relationship("Meeting", lazy="raise")
+    group = relationship("WorkingGroup", lazy="raise")
+    owner = relationship("User", foreign_keys=[owner_id], lazy="raise")
+    submitted_by = relationship("User", foreign_keys=[submitted_by_id], lazy="raise")
+    accepted_by = relationship("User", foreign_keys=[accepted_by_id], lazy="raise")
+    coworkers: Mapped[list[TaskCoworker]] = relationship(back_populates="task", cascade="all, delete-orphan",
+                                                         lazy="raise")
+
+    __mapper_args__ = {"version_id_col": version_id}
+
+    def is_overdue_at(self, moment: dt.datetime) -> bool:
+        return self.status not in CLOSED_STATUSES and self.due_at < moment
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_overdue_at(now())
+
+
+class TaskCoworker(Audited, Base):
+    __tablename__ = "task_coworkers"
+    __audit_label__ = "协办人"
+    __table_args__ = (UniqueConstraint("task_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+
+    task: Mapped[Task] = relationship(back_populates="coworkers", lazy="raise")
+    user = relationship("User", lazy="raise")
+
+
+class TaskDependency(Audited, Base):
+    """Finish-to-start hand-off (衔接): the successor waits until the predecessor is accepted."""
+
+    __tablename__ = "task_dependencies"
+    __audit_label__ = "任务衔接"
+    __table_args__ = (
+        UniqueConstraint("predecessor_id", "successor_id"),
+        CheckConstraint("predecessor_id <> successor_id", name="not_self"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    predecessor_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    successor_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+
+    predecessor = relationship("Task", foreign_keys=[predecessor_id], lazy="raise")
+    successor = relationship("Task", foreign_keys=[successor_id], lazy="raise")
+
+
+class TaskEvent(Base):
+    """The task's history of transitions: who took which step when, with the note they gave."""
+
+    __tablename__ = "task_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(24))
+    from_status: Mapped[TaskStatus] = mapped_column(enum_column(TaskStatus))
+    to_status: Mapped[TaskStatus] = mapped_column(enum_column(TaskStatus))
+    note: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[dt.datetime] = mapped_column(default=now)
+
+    actor = relationship("User", lazy="raise")
