@@ -193,3 +193,18 @@ def _write_audit_rows(session: Session, _context) -> None:
             })
     if rows:
         session.connection().execute(insert(AuditEntry), rows)
+
+
+def trail_for(session: Session, obj: Any = None, *, object_type: str | None = None,
+              object_id: int | None = None, limit: int = 200) -> list[AuditEntry]:
+    """The object's history, newest first, with actors loaded in the same query."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import joinedload
+
+    object_type = object_type or type(obj).__name__
+    object_id = object_id if object_id is not None else obj.id
+    return list(session.scalars(
+        select(AuditEntry).options(joinedload(AuditEntry.actor))
+        .where(AuditEntry.object_type == object_type, AuditEntry.object_id == object_id)
+        .order_by(AuditEntry.id.desc()).limit(limit)
+    ))

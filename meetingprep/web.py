@@ -43,7 +43,10 @@ def init_app(app: Flask) -> None:
         cn_delta=timeutil.humanize_delta,
         input_datetime=timeutil.input_value,
     )
-    app.jinja_env.globals.update(can=can, Role=Role, current_meeting=current_meeting, now=timeutil.now)
+    from meetingprep.audit import field_label
+
+    app.jinja_env.globals.update(audit_field_label=field_label, can=can, Role=Role,
+                                 current_meeting=current_meeting, now=timeutil.now)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
@@ -58,6 +61,12 @@ def init_app(app: Flask) -> None:
             "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
         )
         return response
+
+    @app.teardown_appcontext
+    def discard_uncommitted_uploads(_exc=None):
+        from meetingprep.uploads import discard_uncommitted
+
+        discard_uncommitted(db.session())
 
     @app.context_processor
     def navigation():

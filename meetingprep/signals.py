@@ -1,0 +1,11 @@
+"""Domain signals (blinker): how one domain reacts to another without importing it.
+
+Receivers run inside the sender's transaction; they flush, never commit.
+"""
+
+from blinker import Namespace
+
+_signals = Namespace()
+
+#: sender=Meeting, kwargs: actor, old_opens_at. Tasks with deadlines relative to the opening move.
+meeting_rescheduled = _signals.signal("meeting-rescheduled")
