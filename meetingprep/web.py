@@ -25,6 +25,31 @@ def load_user(session_id: str):
     return user
 
 
+def page_number() -> int:
+    """?page=N from the query string; anything malformed is page 1, never an error."""
+    from flask import request
+
+    try:
+        return max(1, min(int(request.args.get("page", "1")), 100_000))
+    except ValueError:
+        return 1
+
+
+def paginate(stmt):
+    """One page of a select(): a COUNT and a page query, whatever the number of rows."""
+    from flask import current_app
+
+    return db.paginate(stmt, page=page_number(), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+
+
+def page_url(page: int) -> str:
+    """This page's URL with its filters kept and another page number."""
+    from flask import request, url_for
+
+    args = {**(request.view_args or {}), **request.args.to_dict(), "page": page}
+    return url_for(request.endpoint, **args)
+
+
 def current_meeting():
     """The meeting everything is about right now; cached for the request."""
     if "current_meeting" not in g:
@@ -46,7 +71,8 @@ def init_app(app: Flask) -> None:
     from meetingprep.audit import field_label
 
     app.jinja_env.globals.update(audit_field_label=field_label, can=can, Role=Role,
-                                 current_meeting=current_meeting, now=timeutil.now)
+                                 current_meeting=current_meeting, now=timeutil.now,
+                                 page_url=page_url)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
