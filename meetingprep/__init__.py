@@ -32,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     load_config(app, config)
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
     from meetingprep.extensions import bootstrap, csrf, db, login_manager, migrate
 

@@ -69,10 +69,15 @@ def _membership(group: WorkingGroup, membership_id: int) -> GroupMembership:
     return membership
 
 
-def remove_member(actor: User, group: WorkingGroup, membership_id: int) -> None:
+def remove_member(actor: User, group: WorkingGroup, membership_id: int) -> bool:
+    """False when the member had already left (a second click, another tab): nothing to do."""
     require(actor, "group.manage", group)
-    db.session.delete(_membership(group, membership_id))
+    membership = db.session.get(GroupMembership, membership_id)
+    if membership is None or membership.group_id != group.id:
+        return False
+    db.session.delete(membership)
     db.session.flush()
+    return True
 
 
 def set_lead(actor: User, group: WorkingGroup, membership_id: int, is_lead: bool) -> None:

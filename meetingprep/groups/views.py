@@ -133,9 +133,9 @@ def add_member(group_id: int):
 def remove_member(group_id: int, membership_id: int):
     group = _load(group_id)
     require(current_user, "group.manage", group)
-    services.remove_member(current_user, group, membership_id)
+    removed = services.remove_member(current_user, group, membership_id)
     db.session.commit()
-    flash("已移出该成员。", "success")
+    flash("已移出该成员。" if removed else "该成员已不在本组。", "success" if removed else "info")
     return redirect(url_for("groups.detail", group_id=group.id))
 
 
