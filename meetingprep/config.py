@@ -23,6 +23,7 @@ class DefaultConfig:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_SECURE = False
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     PERMANENT_SESSION_LIFETIME = 12 * 3600  # absolute lifetime of a login, seconds
@@ -62,6 +63,7 @@ class DefaultConfig:
     DEMO_PASSWORD = "demo12345"
 
     PAGE_SIZE = 50
+    LOG_LEVEL = "INFO"
 
 
 def load_config(app: Flask, overrides: dict | None) -> None:

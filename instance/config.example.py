@@ -1,0 +1,82 @@
+# MeetingPrep configuration — copy to instance/config.py and change what you need.
+#
+# Order of precedence: defaults in meetingprep/config.py → this file (instance/config.py) →
+# environment variables MEETINGPREP_<NAME> (e.g. MEETINGPREP_DATABASE_URL=…, MEETINGPREP_MAIL_PORT=587;
+# values are parsed as JSON when they can be, so numbers and true/false work).
+# Every setting the application reads is listed here with its default.
+
+# ── Security ───────────────────────────────────────────────────────────────────────────────────
+# Signs session cookies and CSRF tokens. Leave unset: a random key is generated once into
+# instance/secret_key. With several servers, give them all the same key.
+# SECRET_KEY = "a long random string"
+
+# Send cookies only over HTTPS. Turn on as soon as the service is behind TLS.
+SESSION_COOKIE_SECURE = False
+REMEMBER_COOKIE_SECURE = False
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+# Absolute lifetime of a login, in seconds.
+PERMANENT_SESSION_LIFETIME = 12 * 3600
+
+# Failed logins: after LOGIN_MAX_FAILURES failures within LOGIN_FAILURE_WINDOW_MINUTES, the username
+# and the address are refused until the window has passed (counted in the database: every worker agrees).
+LOGIN_MAX_FAILURES = 5
+LOGIN_FAILURE_WINDOW_MINUTES = 15
+
+# CSRF protection is always on; a token stays valid as long as the session (None = no time limit).
+WTF_CSRF_TIME_LIMIT = None
+# Form messages come from WTForms' own Chinese translations (forms set locale zh); leave False.
+WTF_I18N_ENABLED = False
+
+# ── Database ───────────────────────────────────────────────────────────────────────────────────
+# None = SQLite file instance/meetingprep.sqlite (foreign keys, WAL, busy timeout are set automatically).
+# PostgreSQL (install the "postgres" extra): "postgresql+psycopg://user:password@host:5432/meetingprep"
+DATABASE_URL = None
+SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+# Log every SQL statement's timing (debugging only).
+SQLALCHEMY_RECORD_QUERIES = False
+
+# ── Time ───────────────────────────────────────────────────────────────────────────────────────
+# Times are stored in UTC and shown (and typed) in this zone.
+TIMEZONE = "Asia/Shanghai"
+
+# ── Pages ──────────────────────────────────────────────────────────────────────────────────────
+# Rows per page on list pages.
+PAGE_SIZE = 50
+# Bootstrap is served from the installed package (never a CDN); keep True.
+BOOTSTRAP_SERVE_LOCAL = True
+BOOTSTRAP_BTN_STYLE = "primary"
+BOOTSTRAP_BTN_SIZE = "md"
+# Python logging level of the application: DEBUG, INFO, WARNING, ERROR.
+LOG_LEVEL = "INFO"
+
+# ── Uploads ────────────────────────────────────────────────────────────────────────────────────
+# Largest request body (bytes) and largest single uploaded file (bytes).
+MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+# Where uploaded files are kept (default: instance/uploads). Back it up with the database.
+# UPLOAD_FOLDER = "/var/lib/meetingprep/uploads"
+
+# ── Scheduler (reminders, outbox, digest) ──────────────────────────────────────────────────────
+# Run the scheduler inside this process. `make run` embeds it in the development server; in
+# production run exactly one `flask --app meetingprep scheduler run` and leave this False.
+SCHEDULER_ENABLED = False
+
+# ── E-mail ─────────────────────────────────────────────────────────────────────────────────────
+# Notifications are also e-mailed when MAIL_HOST is set; empty = in-app notifications only.
+MAIL_HOST = ""
+MAIL_PORT = 25
+MAIL_USE_TLS = False   # STARTTLS
+MAIL_USE_SSL = False   # SMTPS
+MAIL_USERNAME = ""
+MAIL_PASSWORD = ""
+MAIL_FROM = "meetingprep@localhost"
+
+# The address people reach the service at: used in links in e-mails and QR codes.
+BASE_URL = "http://127.0.0.1:5000"
+
+# ── Demo ───────────────────────────────────────────────────────────────────────────────────────
+# Password of every demo account created by `flask --app meetingprep demo`.
+DEMO_PASSWORD = "demo12345"
