@@ -125,5 +125,7 @@ def init_app(app: Flask) -> None:
     @click.option("--port", default=5000, show_default=True, type=int)
     def serve(host: str, port: int) -> None:
         """Development server with the reminder scheduler embedded (what `make run` starts)."""
-        click.echo(f"MeetingPrep 已启动：http://{host}:{port}/")
-        app.run(host=host, port=port, debug=False, use_reloader=False)
+        from werkzeug.serving import run_simple
+
+        click.echo(f"MeetingPrep 已启动：http://{host}:{port}/  （按 Ctrl+C 停止）")
+        run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
