@@ -44,12 +44,11 @@ def create_app(config: dict | None = None) -> Flask:
     bootstrap.init_app(app)
 
     import meetingprep.models  # noqa: F401  (every mapper known before the first request)
+    from meetingprep import web
     from meetingprep.blueprints import register_blueprints
 
+    web.init_url_converters(app)
     register_blueprints(app)
-
-    from meetingprep import web
-
     web.init_app(app)
 
     from meetingprep.errors import register_error_handlers

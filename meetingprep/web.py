@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, g
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from meetingprep import timeutil
 from meetingprep.extensions import db, login_manager
@@ -23,6 +24,19 @@ def load_user(session_id: str):
     if user is None or user.session_generation != generation or not user.is_active:
         return None
     return user
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` for ids: beyond a 32-bit integer no row can exist, so 404 rather than a database overflow."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def init_url_converters(app: Flask) -> None:
+    """Before any blueprint is registered: rules pick their converters when they are added."""
+    app.url_map.converters["int"] = IdConverter
 
 
 def page_number() -> int:
