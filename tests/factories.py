@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
+
+from werkzeug.security import generate_password_hash
 
 from meetingprep.auth.models import User
 from meetingprep.extensions import db
@@ -13,6 +16,13 @@ from meetingprep.permissions import Role
 from meetingprep.timeutil import now
 
 _seq = itertools.count(1)
+
+
+@functools.cache
+def _password_hash(password: str) -> str:
+    """Hashing is deliberately slow; tests reuse one hash per password (salt and all)."""
+    return generate_password_hash(password)
+
 PASSWORD = "Test-pass-2026"
 
 
@@ -22,7 +32,7 @@ def make_user(role: str | Role = Role.STAFF, *, username: str | None = None, dis
     n = next(_seq)
     user = User(username=username or f"user{n}", display_name=display_name or f"用户{n}",
                 role=Role(role), email=email, is_active_account=is_active)
-    user.set_password(password)
+    user.password_hash = _password_hash(password)
     db.session.add(user)
     db.session.flush()
     if group is not None:
