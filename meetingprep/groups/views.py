@@ -89,6 +89,7 @@ def detail(group_id: int):
 @login_required
 def edit(group_id: int):
     group = _load(group_id)
+    meeting = group.meeting  # kept: a rollback below expires the group
     require(current_user, "group.manage", group)
     form = GroupForm(obj=group)
     if form.validate_on_submit():
@@ -98,11 +99,11 @@ def edit(group_id: int):
         except DomainError as error:
             db.session.rollback()
             form.form_errors.append(error.message)
-            return _render_form(form, group.meeting, group, error.status_code)
+            return _render_form(form, meeting, group, error.status_code)
         db.session.commit()
         flash("工作组已保存。", "success")
         return redirect(url_for("groups.detail", group_id=group.id))
-    return _render_form(form, group.meeting, group, 400 if form.errors else 200)
+    return _render_form(form, meeting, group, 400 if form.errors else 200)
 
 
 @bp.route("/<int:group_id>/members", methods=["POST"])
