@@ -14,7 +14,8 @@ OPENS = dt.datetime(2026, 1, 10, 1, 0, tzinfo=dt.UTC)
 
 
 def _create(actor, **overrides):
-    values = {"name": "政协第十届攀枝花市委员会第五次会议", "opens_at": OPENS, "closes_at": OPENS + dt.timedelta(days=4)}
+    values = {"name": "政协第十届攀枝花市委员会第五次会议", "opens_at": OPENS,
+              "closes_at": OPENS + dt.timedelta(days=4)}
     return services.create_meeting(actor, **{**values, **overrides})
 
 
