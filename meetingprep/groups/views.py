@@ -9,9 +9,9 @@ from meetingprep import audit
 from meetingprep.auth.services import find_user
 from meetingprep.errors import DomainError, NotFound
 from meetingprep.extensions import db
-from meetingprep.groups import services
+from meetingprep.groups import queries, services
 from meetingprep.groups.forms import AddMemberForm, GroupForm
-from meetingprep.groups.models import GroupMembership, WorkingGroup
+from meetingprep.groups.models import WorkingGroup
 from meetingprep.meetings import queries as meeting_queries
 from meetingprep.meetings.models import Meeting
 from meetingprep.permissions import require
@@ -77,11 +77,8 @@ def _load(group_id: int) -> WorkingGroup:
 def detail(group_id: int):
     group = _load(group_id)
     require(current_user, "group.view", group)
-    memberships = db.session.scalars(
-        select(GroupMembership).options(joinedload(GroupMembership.user))
-        .where(GroupMembership.group_id == group.id)
-        .order_by(GroupMembership.is_lead.desc(), GroupMembership.id)).all()
-    return render_template("groups/detail.html", group=group, memberships=memberships, form=AddMemberForm(),
+    return render_template("groups/detail.html", group=group, memberships=queries.members_of(group.id),
+                           form=AddMemberForm(),
                            trail=audit.trail_for(db.session, group))
 
 

@@ -2,13 +2,11 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from meetingprep import audit, timeutil
 from meetingprep.errors import DomainError
 from meetingprep.extensions import db
-from meetingprep.groups.models import GroupMembership, WorkingGroup
+from meetingprep.groups.queries import groups_with_people
 from meetingprep.meetings import queries, services
 from meetingprep.meetings.forms import MeetingCreateForm, MeetingForm
 from meetingprep.meetings.models import Meeting
@@ -23,13 +21,7 @@ bp = Blueprint("meetings", __name__)
 @login_required
 def home():
     meeting = current_meeting()
-    groups = []
-    if meeting is not None:
-        groups = db.session.scalars(
-            select(WorkingGroup).where(WorkingGroup.meeting_id == meeting.id)
-            .options(selectinload(WorkingGroup.memberships).joinedload(GroupMembership.user))
-            .order_by(WorkingGroup.sort_order, WorkingGroup.id)
-        ).all()
+    groups = groups_with_people(meeting.id) if meeting is not None and can(current_user, "group.view") else []
     return render_template("meetings/home.html", meeting=meeting, groups=groups, moment=now())
 
 
