@@ -89,12 +89,15 @@ def client(app):
 
 @pytest.fixture
 def login(client):
-    """login(user) makes the test client that user; login(None) logs out."""
+    """login(user) makes the test client that user (a new server-side session); login(None) logs out."""
+    from meetingprep.ops.sessions import start_session
 
     def _login(user):
         with client.session_transaction() as session:
             session.clear()
             if user is not None:
+                start_session(user)
+                db.session.commit()
                 session["_user_id"] = user.get_id()
                 session["_fresh"] = True
         return user

@@ -12,6 +12,7 @@ from meetingprep.auth.models import LoginAttempt, User
 from meetingprep.concurrency import expect_version
 from meetingprep.errors import DomainError, ValidationFailed
 from meetingprep.extensions import db
+from meetingprep.ops.sessions import end_all_sessions
 from meetingprep.permissions import Role, require
 from meetingprep.timeutil import now
 
@@ -83,7 +84,7 @@ def change_own_password(user: User, current_password: str, new_password: str) ->
         raise ValidationFailed("当前密码不正确。")
     check_password_strength(new_password, user.username)
     user.set_password(new_password)
-    user.session_generation += 1  # every other session of this user ends
+    end_all_sessions(user)  # every login of this user ends, this one too (the view starts a new one)
     audit.record(db.session, "password_changed", user, actor=user, message="修改了自己的密码")
 
 
@@ -120,7 +121,7 @@ def update_user(actor: User, user: User, *, version_id, display_name: str, role:
     user.email = email
     user.is_active_account = is_active
     if not is_active:
-        user.session_generation += 1
+        end_all_sessions(user)
     return user
 
 
@@ -129,5 +130,5 @@ def reset_password(actor: User | None, user: User, new_password: str) -> None:
         require(actor, "user.edit", user)
     check_password_strength(new_password, user.username)
     user.set_password(new_password)
-    user.session_generation += 1
+    end_all_sessions(user)
     audit.record(db.session, "password_reset", user, actor=actor, message="重置了密码")
