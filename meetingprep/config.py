@@ -92,11 +92,12 @@ def load_config(app: Flask, overrides: dict | None) -> None:
     if not app.config.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = f"sqlite:///{instance / 'meetingprep.sqlite'}"
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+    options.setdefault("hide_parameters", True)  # no password hash or token in an error message or log
     if app.config["DATABASE_URL"].startswith("sqlite"):
-        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
         options["connect_args"] = {"timeout": app.config["SQLITE_BUSY_TIMEOUT_SECONDS"],
                                    **options.get("connect_args", {})}
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     lifetime = dt.timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"])
     app.config["PERMANENT_SESSION_LIFETIME"] = lifetime
     app.config["REMEMBER_COOKIE_DURATION"] = lifetime
