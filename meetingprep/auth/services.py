@@ -12,17 +12,12 @@ from meetingprep.auth.models import LoginAttempt, User
 from meetingprep.concurrency import expect_version
 from meetingprep.errors import DomainError, ValidationFailed
 from meetingprep.extensions import db
+from meetingprep.ops.passwords import is_common_password
 from meetingprep.ops.sessions import end_all_sessions
 from meetingprep.permissions import Role, require
 from meetingprep.timeutil import now
 
 MIN_PASSWORD_LENGTH = 8
-COMMON_PASSWORDS = frozenset({
-    "12345678", "123456789", "1234567890", "password", "password1", "11111111", "88888888",
-    "00000000", "qwertyui", "qwerty123", "abc12345", "abcd1234", "a1234567", "iloveyou",
-    "admin123", "admin888", "123123123", "1q2w3e4r", "zxcvbnm1", "woaini1314", "5201314520",
-    "66666666", "12341234", "987654321", "passw0rd", "123qweasd", "qwe123456",
-})
 
 
 class LoginThrottled(DomainError):
@@ -32,7 +27,7 @@ class LoginThrottled(DomainError):
 def check_password_strength(password: str, username: str = "") -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(f"密码至少需要 {MIN_PASSWORD_LENGTH} 位。")
-    if password.lower() in COMMON_PASSWORDS or (username and password.lower() == username.lower()):
+    if is_common_password(password) or (username and password.lower() == username.lower()):
         raise ValidationFailed("这个密码太常见、太容易被猜到，请换一个。")
 
 
