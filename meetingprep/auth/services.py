@@ -108,7 +108,7 @@ def update_user(actor: User, user: User, *, version_id, display_name: str, role:
     if user.id == actor.id and (not is_active or role != user.role):
         raise ValidationFailed("不能停用自己的账号或修改自己的角色。")
     if user.role != role:
-        audit.record(db.session, "role_changed", user,
+        audit.record(db.session, "role_changed", user, actor=actor,
                      message=f"角色由“{user.role.label}”改为“{Role(role).label}”")
     user.display_name = display_name
     user.role = Role(role)
