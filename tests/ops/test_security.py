@@ -153,3 +153,22 @@ def test_login_redirect_ignores_hostile_next(app, client, target):
                            data={"username": "zhou", "password": factories.PASSWORD})
     assert response.status_code == 302
     assert response.headers["Location"] in ("/", "http://localhost/")
+
+
+# ── control characters ──────────────────────────────────────────────────────────────────────────
+def test_forms_drop_control_characters_but_keep_line_breaks(app):
+    from wtforms import PasswordField, StringField, TextAreaField
+
+    from meetingprep.forms import BaseForm
+
+    class NoteForm(BaseForm):
+        title = StringField()
+        body = TextAreaField()
+        secret = PasswordField()
+
+    data = {"title": " a\x00b\x07c\x1b\x7f ", "body": "第一行\r\n\t第二行\x00", "secret": " p\x00w "}
+    with app.test_request_context(method="POST", data=data):
+        form = NoteForm()
+        assert form.title.data == "abc"
+        assert form.body.data == "第一行\r\n\t第二行"
+        assert form.secret.data == " p\x00w "  # passwords are taken exactly as typed
