@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from meetingprep.auth import services
@@ -60,7 +60,9 @@ def change_password():
         except DomainError as error:
             form.new_password.errors.append(error.message)
             return render_template("auth/change_password.html", form=form), 400
-        log_in(current_user._get_current_object())  # every old session ended; this browser gets a new one
+        # every old session ended; this browser gets a new one (remembered again if it was)
+        log_in(current_user._get_current_object(),
+               remember=current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies)
         flash("密码已修改，其他设备上的登录已失效。", "success")
         return redirect(url_for("meetings.home"))
     return render_template("auth/change_password.html", form=form)

@@ -191,3 +191,16 @@ def test_another_users_token_under_my_id_is_refused(app, client, zhang):
         session["_user_id"] = f"{zhang.id}:{token}"
     assert not _is_logged_in(client)
     assert other.id != zhang.id
+
+
+def test_password_change_renews_a_remember_me_cookie(app, client, zhang):
+    _log_in(client, "zhang", remember=True)
+    old = _cookie(client, "remember_token")
+    client.post("/account/password", data={
+        "current_password": factories.PASSWORD, "new_password": "Xin-mima-2026", "confirm": "Xin-mima-2026"})
+    new = _cookie(client, "remember_token")
+    assert new and new != old
+    for value, works in ((old, False), (new, True)):
+        browser = app.test_client()
+        browser.set_cookie("remember_token", value)
+        assert _is_logged_in(browser) is works
