@@ -12,7 +12,7 @@ from meetingprep.permissions import Role, can
 #: Probes and assets answer without looking up the login (no database, no session cookie).
 LOGIN_FREE_ENDPOINTS = frozenset({"static", "bootstrap.static", "ops.healthz", "ops.readyz"})
 #: Browser features the pages never use; the camera stays available to our own pages (QR scanning).
-PERMISSIONS_POLICY = "camera=(self), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()"
+PERMISSIONS_POLICY = "camera=(self), microphone=(), geolocation=(), payment=(), usb=()"
 
 
 @login_manager.user_loader
@@ -52,7 +52,7 @@ def init_app(app: Flask) -> None:
     def refuse_nul_and_resolve_login():
         """NUL bytes never reach a query (PostgreSQL refuses them with a 500); the login is resolved
         before the view writes anything, because refreshing a session's last-seen time commits."""
-        if "\x00" in request.path or any("\x00" in value for value in request.args.values()):
+        if "\x00" in request.path or any("\x00" in key + value for key, value in request.args.items(multi=True)):
             abort(400)
         if request.endpoint not in LOGIN_FREE_ENDPOINTS:
             current_user._get_current_object()

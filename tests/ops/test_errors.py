@@ -100,3 +100,5 @@ def test_locked_sqlite_gives_503_then_recovers(sqlite_app):
 def test_nul_bytes_in_the_url_are_a_400_not_a_500(client):
     assert client.get("/login", query_string={"next": "/a\x00b"}).status_code == 400
     assert client.get("/x/a%00b").status_code == 400
+    assert client.get("/login?next=/&next=/a%00b").status_code == 400
+    assert client.get("/login?a%00=1").status_code == 400
