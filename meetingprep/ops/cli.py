@@ -7,7 +7,9 @@ from pathlib import Path
 import click
 from flask import Flask
 
+from meetingprep.extensions import db
 from meetingprep.ops.backup import BackupError, create_backup, restore_backup
+from meetingprep.ops.sessions import purge_ended_sessions
 
 
 def init_app(app: Flask) -> None:
@@ -35,3 +37,15 @@ def init_app(app: Flask) -> None:
             raise click.ClickException(str(error)) from error
         uploads = sum(1 for entry in manifest["files"] if entry["path"].startswith("uploads/"))
         click.echo(f"已恢复 {manifest['created_at']} 的备份（{manifest['database']}，上传文件 {uploads} 个）。")
+
+    @app.cli.group("sessions")
+    def sessions() -> None:
+        """登录会话维护。"""
+
+    @sessions.command("purge")
+    @click.option("--days", default=30, show_default=True, help="删除结束超过这么多天的会话记录。")
+    def purge(days: int) -> None:
+        """删除早已结束的登录会话记录（可每周由 cron 执行）。"""
+        removed = purge_ended_sessions(days)
+        db.session.commit()
+        click.echo(f"已删除 {removed} 条过期的登录会话记录。")

@@ -15,7 +15,7 @@ import secrets
 
 from flask import current_app, request, session
 from flask_login import login_user, logout_user
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 
 from meetingprep.auth.models import User
 from meetingprep.extensions import db
@@ -100,6 +100,15 @@ def end_all_sessions(user: User) -> None:
     db.session.execute(
         update(UserSession).where(UserSession.user_id == user.id, UserSession.revoked_at.is_(None))
         .values(revoked_at=now()))
+
+
+def purge_ended_sessions(older_than_days: int = 30) -> int:
+    """Delete session rows ended (revoked or past their absolute lifetime) more than N days ago."""
+    cutoff = now() - dt.timedelta(days=older_than_days)
+    lifetime = dt.timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"])
+    result = db.session.execute(delete(UserSession).where(or_(
+        UserSession.revoked_at < cutoff, UserSession.created_at < cutoff - lifetime)))
+    return result.rowcount or 0
 
 
 # ── request helpers (the views' side) ───────────────────────────────────────────────────────────

@@ -204,3 +204,21 @@ def test_password_change_renews_a_remember_me_cookie(app, client, zhang):
         browser = app.test_client()
         browser.set_cookie("remember_token", value)
         assert _is_logged_in(browser) is works
+
+
+def test_purge_removes_only_long_ended_sessions(app, zhang, time_machine):
+    from meetingprep.ops.sessions import end_session, start_session
+
+    time_machine.move_to(START, tick=False)
+    start_session(zhang)  # revoked long ago: purged
+    end_session(zhang.get_id())
+    start_session(zhang)  # never revoked, but past its absolute lifetime long ago: purged
+    time_machine.move_to(START + dt.timedelta(days=40), tick=False)
+    recent_revoked = start_session(zhang)
+    end_session(zhang.get_id())
+    live = start_session(zhang)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["sessions", "purge", "--days", "30"])
+    assert result.exit_code == 0 and "已删除 2 条" in result.output, result.output
+    remaining = set(db.session.scalars(select(UserSession.id)))
+    assert remaining == {recent_revoked.id, live.id}
