@@ -12,13 +12,17 @@
 
 # Send cookies only over HTTPS. Turn on as soon as the service is behind TLS.
 SESSION_COOKIE_SECURE = False
-REMEMBER_COOKIE_SECURE = False
+# The remember-me cookie follows SESSION_COOKIE_SECURE unless set here.
+# REMEMBER_COOKIE_SECURE = False
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 REMEMBER_COOKIE_HTTPONLY = True
 REMEMBER_COOKIE_SAMESITE = "Lax"
-# Absolute lifetime of a login, in seconds.
-PERMANENT_SESSION_LIFETIME = 12 * 3600
+# Sessions are server-side records: logout, a password change or reset and deactivation end them.
+# A login ends after SESSION_IDLE_MINUTES without a request, and SESSION_ABSOLUTE_HOURS after it began
+# (PERMANENT_SESSION_LIFETIME and the remember-me cookie follow the absolute lifetime).
+SESSION_IDLE_MINUTES = 120
+SESSION_ABSOLUTE_HOURS = 12
 
 # Failed logins: after LOGIN_MAX_FAILURES failures within LOGIN_FAILURE_WINDOW_MINUTES, the username
 # and the address are refused until the window has passed (counted in the database: every worker agrees).
@@ -34,6 +38,8 @@ WTF_I18N_ENABLED = False
 # None = SQLite file instance/meetingprep.sqlite (foreign keys, WAL, busy timeout are set automatically).
 # PostgreSQL (install the "postgres" extra): "postgresql+psycopg://user:password@host:5432/meetingprep"
 DATABASE_URL = None
+# How long SQLite waits for another writer before answering 503 "please retry".
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
 SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
 # Log every SQL statement's timing (debugging only).
 SQLALCHEMY_RECORD_QUERIES = False
@@ -80,3 +86,13 @@ BASE_URL = "http://127.0.0.1:5000"
 # ── Demo ───────────────────────────────────────────────────────────────────────────────────────
 # Password of every demo account created by `flask --app meetingprep demo`.
 DEMO_PASSWORD = "demo12345"
+
+# ── Operations ─────────────────────────────────────────────────────────────────────────────────
+# Per-user upload quota over every kind of upload (task attachments, document versions …).
+UPLOAD_QUOTA_BYTES = 500 * 1024 * 1024
+# /readyz fails when the scheduler's heartbeat is older than READYZ_SCHEDULER_MAX_AGE seconds;
+# set SCHEDULER_EXPECTED = False where no scheduler runs (then /readyz only reports it).
+SCHEDULER_EXPECTED = True
+READYZ_SCHEDULER_MAX_AGE = 600
+# Behind nginx: the number of proxies in front, so client addresses (login throttling) are right.
+PROXY_FIX_X_FOR = 0

@@ -18,3 +18,5 @@ def register_blueprints(app: Flask) -> None:
 
 def _register_domain_blueprints(app: Flask) -> None:
     """Domain packages: one import-and-register line each."""
+    from meetingprep.ops.views import bp as ops_bp
+    app.register_blueprint(ops_bp)

@@ -117,8 +117,11 @@ def demo_command(scale: str, reset: bool, if_empty: bool) -> None:
 
 
 def init_app(app: Flask) -> None:
+    from meetingprep.ops import cli as ops_cli
+
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
+    ops_cli.init_app(app)
 
     @app.cli.command("serve")
     @click.option("--host", default="127.0.0.1", show_default=True)

@@ -55,14 +55,14 @@ class Base(DeclarativeBase):
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record):
-    """Foreign keys on, WAL for concurrent readers, a busy timeout instead of instant failure."""
+    """Foreign keys on, WAL for concurrent readers (the busy timeout is the driver's ``timeout``,
+    set from SQLITE_BUSY_TIMEOUT_SECONDS in config.load_config)."""
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     # Let SQLAlchemy's "begin" event below issue BEGIN itself (pysqlite's own is deferred).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
     if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "memory":
         cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")

@@ -143,7 +143,7 @@ def _core(scale: str, rng: random.Random, progress: Callable[[str], None]) -> De
         progress("委员")
         db.session.execute(insert(User), [
             {"username": f"weiyuan{n:03d}", "display_name": _name(rng), "role": Role.MEMBER, "phone": _phone(rng),
-             "email": "", "password_hash": password_hash, "is_active_account": True, "session_generation": 0,
+             "email": "", "password_hash": password_hash, "is_active_account": True,
              "created_at": ctx.now, "version_id": 1}
             for n in range(start + 1, min(start + chunk, total) + 1)])
     ctx.member_users = list(db.session.scalars(select(User).where(User.role == Role.MEMBER).order_by(User.id)))

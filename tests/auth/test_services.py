@@ -5,6 +5,7 @@ from meetingprep.auth import services
 from meetingprep.errors import Conflict, NotAllowed, ValidationFailed
 from meetingprep.extensions import db
 from meetingprep.permissions import Role
+from meetingprep.ops.sessions import start_session
 from tests import factories
 
 
@@ -79,9 +80,11 @@ def test_role_change_is_audited_with_old_and_new(app):
 def test_deactivation_ends_sessions_and_cannot_target_oneself(app):
     admin = factories.make_user("admin")
     user = factories.make_user("staff")
-    generation = user.session_generation
+    record = start_session(user)
+    db.session.flush()
     services.set_user_active(admin, user, False)
-    assert not user.is_active and user.session_generation == generation + 1
+    db.session.refresh(record)
+    assert not user.is_active and record.revoked_at is not None
     services.set_user_active(admin, user, True)
     assert user.is_active
     with pytest.raises(ValidationFailed, match="不能停用自己"):
@@ -93,7 +96,10 @@ def test_reset_password_checks_strength_and_ends_sessions(app):
     user = factories.make_user("staff")
     with pytest.raises(ValidationFailed):
         services.reset_password(secretariat, user, "password")
+    record = start_session(user)
+    db.session.flush()
     services.reset_password(secretariat, user, "Another-pass-9")
-    assert user.check_password("Another-pass-9") and user.session_generation == 1
+    db.session.refresh(record)
+    assert user.check_password("Another-pass-9") and record.revoked_at is not None
     with pytest.raises(NotAllowed):
         services.reset_password(secretariat, factories.make_user("admin"), "Another-pass-9")

@@ -1,6 +1,7 @@
 from meetingprep.auth.models import LoginAttempt, User
 from meetingprep.extensions import db
 from meetingprep.groups.models import GroupMembership
+from meetingprep.ops.sessions import start_session
 from tests import factories
 
 NEW_USER = {"username": "liuyi", "display_name": "刘一", "role": "staff", "phone": "13900000000",
@@ -81,6 +82,8 @@ def test_deactivated_user_is_logged_out_at_the_next_request(app, client, login):
     db.session.commit()
     other = app.test_client()
     with other.session_transaction() as session:
+        start_session(admin)
+        db.session.commit()
         session["_user_id"] = admin.get_id()
     assert other.post(f"/users/{staff.id}/deactivate").status_code == 302
     response = client.get("/")

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 705bc776377e
+Revision ID: 7022b2bad00d
 Revises: 
-Create Date: 2026-11-26 05:18:54.950452
+Create Date: 2026-11-26 05:44:58.876257
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import meetingprep.db
 
 
 # revision identifiers, used by Alembic.
-revision = '705bc776377e'
+revision = '7022b2bad00d'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -51,7 +51,6 @@ def upgrade():
     sa.Column('password_hash', sa.String(length=256), nullable=False),
     sa.Column('role', sa.Enum('admin', 'secretariat', 'group_lead', 'staff', 'leader', 'member', name='role', native_enum=False, length=24), nullable=False),
     sa.Column('is_active_account', sa.Boolean(), nullable=False),
-    sa.Column('session_generation', sa.Integer(), nullable=False),
     sa.Column('ical_token', sa.String(length=64), nullable=True),
     sa.Column('created_at', meetingprep.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('last_login_at', meetingprep.db.UTCDateTime(timezone=True), nullable=True),
@@ -121,6 +120,22 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_notifications_meeting_id'), ['meeting_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_notifications_recipient_id'), ['recipient_id'], unique=False)
         batch_op.create_index('ix_notifications_recipient_id_read_at', ['recipient_id', 'read_at'], unique=False)
+
+    op.create_table('user_sessions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', meetingprep.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_seen_at', meetingprep.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ip', sa.String(length=64), nullable=False),
+    sa.Column('user_agent', sa.String(length=200), nullable=False),
+    sa.Column('revoked_at', meetingprep.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_user_sessions_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_user_sessions')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_user_sessions_token_hash'))
+    )
+    with op.batch_alter_table('user_sessions', schema=None) as batch_op:
+        batch_op.create_index('ix_user_sessions_user_id_revoked_at', ['user_id', 'revoked_at'], unique=False)
 
     op.create_table('working_groups',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -268,6 +283,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_working_groups_meeting_id'))
 
     op.drop_table('working_groups')
+    with op.batch_alter_table('user_sessions', schema=None) as batch_op:
+        batch_op.drop_index('ix_user_sessions_user_id_revoked_at')
+
+    op.drop_table('user_sessions')
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.drop_index('ix_notifications_recipient_id_read_at')
         batch_op.drop_index(batch_op.f('ix_notifications_recipient_id'))
