@@ -87,6 +87,12 @@ class Audited:
         return ""
 
 
+def audited_types() -> list[tuple[str, str]]:
+    """(type name, Chinese label) of every audited model, sorted by label: the search filter's choices."""
+    return sorted(((name, cls.__audit_label__ or name) for name, cls in _AUDITED_TYPES.items()),
+                  key=lambda choice: choice[1])
+
+
 def field_label(object_type: str, field: str) -> str:
     cls = _AUDITED_TYPES.get(object_type)
     if cls is None:

@@ -12,7 +12,7 @@ from wtforms import DateField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from meetingprep import timeutil
-from meetingprep.audit import _AUDITED_TYPES, AuditEntry
+from meetingprep.audit import AuditEntry, audited_types
 from meetingprep.auth.models import User
 from meetingprep.forms import BaseForm
 from meetingprep.permissions import require
@@ -56,8 +56,7 @@ def _search(form: AuditSearchForm):
 def search():
     require(current_user, "audit.search")
     form = AuditSearchForm(formdata=request.args)
-    form.object_type.choices = [("", "全部类型"), *sorted(
-        ((name, cls.__audit_label__ or name) for name, cls in _AUDITED_TYPES.items()), key=lambda c: c[1])]
+    form.object_type.choices = [("", "全部类型"), *audited_types()]
     if not form.validate():
         for name in form.errors:  # an invalid filter is shown with its message and ignored
             form[name].data = None

@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import itertools
 
+from sqlalchemy import update
 from werkzeug.security import generate_password_hash
 
 from meetingprep.auth.models import User
@@ -44,6 +45,8 @@ def make_user(role: str | Role = Role.STAFF, *, username: str | None = None, dis
 def make_meeting(*, name: str | None = None, opens_in_days: float = 21, days: int = 5,
                  is_current: bool = True) -> Meeting:
     opens_at = (now() + dt.timedelta(days=opens_in_days)).replace(second=0, microsecond=0)
+    if is_current:  # only one meeting may be current (unique index): the newest takes the flag
+        db.session.execute(update(Meeting).where(Meeting.is_current.is_(True)).values(is_current=False))
     meeting = Meeting(name=name or f"政协第十届测试市委员会第{next(_seq)}次会议", short_name="测试会议",
                       opens_at=opens_at, closes_at=opens_at + dt.timedelta(days=days),
                       venue="市会议中心", is_current=is_current)

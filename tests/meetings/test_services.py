@@ -1,6 +1,7 @@
 import datetime as dt
 
 import pytest
+from sqlalchemy.exc import IntegrityError
 
 from meetingprep import signals
 from meetingprep.errors import Conflict, NotAllowed, ValidationFailed
@@ -78,3 +79,11 @@ def test_stale_version_is_a_conflict(app):
     with pytest.raises(Conflict):
         services.update_meeting(admin, meeting, version_id=meeting.version_id + 1, name="x", short_name="",
                                 opens_at=now(), closes_at=now() + dt.timedelta(days=1), venue="", description="")
+
+
+def test_the_database_refuses_a_second_current_meeting(app):
+    factories.make_meeting(is_current=True)
+    db.session.add(Meeting(name="并发插入", opens_at=OPENS, closes_at=OPENS + dt.timedelta(days=1), is_current=True))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()

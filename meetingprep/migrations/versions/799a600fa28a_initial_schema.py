@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 7022b2bad00d
+Revision ID: 799a600fa28a
 Revises: 
-Create Date: 2026-11-26 05:44:58.876257
+Create Date: 2026-11-26 05:45:48.149207
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import meetingprep.db
 
 
 # revision identifiers, used by Alembic.
-revision = '7022b2bad00d'
+revision = '799a600fa28a'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -41,6 +41,7 @@ def upgrade():
     )
     with op.batch_alter_table('meetings', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_meetings_is_current'), ['is_current'], unique=False)
+        batch_op.create_index('uq_meetings_one_current', ['is_current'], unique=True, sqlite_where=sa.text('is_current'), postgresql_where=sa.text('is_current'))
 
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -312,6 +313,7 @@ def downgrade():
 
     op.drop_table('users')
     with op.batch_alter_table('meetings', schema=None) as batch_op:
+        batch_op.drop_index('uq_meetings_one_current', sqlite_where=sa.text('is_current'), postgresql_where=sa.text('is_current'))
         batch_op.drop_index(batch_op.f('ix_meetings_is_current'))
 
     op.drop_table('meetings')
