@@ -4,8 +4,8 @@ from meetingprep.audit import AuditEntry
 from meetingprep.auth import services
 from meetingprep.errors import Conflict, NotAllowed, ValidationFailed
 from meetingprep.extensions import db
-from meetingprep.permissions import Role
 from meetingprep.ops.sessions import start_session
+from meetingprep.permissions import Role
 from tests import factories
 
 

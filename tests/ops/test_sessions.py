@@ -9,7 +9,6 @@ from sqlalchemy import select
 from meetingprep.auth import services
 from meetingprep.extensions import db
 from meetingprep.ops.models import UserSession
-from meetingprep.permissions import Role
 from tests import factories
 
 START = dt.datetime(2026, 1, 10, 0, 0, tzinfo=dt.UTC)
