@@ -12,6 +12,7 @@ import os
 import uuid
 
 import pytest
+from flask import g
 from sqlalchemy import create_engine, event, text
 
 from meetingprep import create_app
@@ -67,9 +68,17 @@ def app_config(database_config, tmp_path) -> dict:
     }
 
 
+def _fresh_request_globals() -> None:
+    """The fixture keeps an app context pushed, which Flask reuses for every test request, so
+    ``g`` (the loaded user, the cached current meeting) would leak from one request to the next."""
+    for name in list(g):
+        g.pop(name)
+
+
 @pytest.fixture
 def app(app_config, postgres_schema):
     app = create_app(app_config)
+    app.before_request_funcs.setdefault(None, []).insert(0, _fresh_request_globals)
     with app.app_context():
         if not postgres_schema:
             db.create_all()
