@@ -37,7 +37,8 @@ class Section:
     compute: Callable[[DashboardContext], dict]
     sheets: Callable[[dict], list[Sheet]] = lambda _figures: []
     wide: bool = False  # spans the full width of the page grid
-    on_wall: bool = True  # shown on the wall screen (大屏)
+    wall_columns: str = "col-xl-6"  # its width on the wall screen (大屏), which fits one 1080p screen
+    on_wall: bool = True
 
 
 @dataclass

@@ -31,4 +31,5 @@ def compute(ctx: DashboardContext) -> dict:
     return {"rows": rows}
 
 
-SECTION = Section(key="activity", title="最近动态", template="dashboard/_activity.html", compute=compute)
+SECTION = Section(key="activity", title="最近动态", template="dashboard/_activity.html", compute=compute,
+                  on_wall=False)

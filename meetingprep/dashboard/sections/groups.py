@@ -72,4 +72,5 @@ def sheets(figures: dict) -> list:
 
 
 SECTION = Section(key="groups", title="各组进度", template="dashboard/_groups.html", compute=compute,
-                  sheets=sheets, wide=True)
+                  sheets=sheets, wide=True,
+                  wall_columns="col-xl-7")

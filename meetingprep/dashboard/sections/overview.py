@@ -62,4 +62,5 @@ def sheets(figures: dict) -> list:
 
 
 SECTION = Section(key="overview", title="概览", template="dashboard/_overview.html", compute=compute,
-                  sheets=sheets, wide=True)
+                  sheets=sheets, wide=True,
+                  wall_columns="col-12")

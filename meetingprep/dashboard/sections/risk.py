@@ -72,4 +72,5 @@ def sheets(figures: dict) -> list:
 
 
 SECTION = Section(key="risk", title="风险", template="dashboard/_risk.html", compute=compute, sheets=sheets,
-                  wide=True)
+                  wide=True,
+                  wall_columns="col-xl-5")
