@@ -106,8 +106,10 @@ def as_date(value: Any) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
-def percent(part: int, whole: int) -> float:
-    return round(100 * part / whole, 1) if whole else 0.0
+def percent(part: int, whole: int) -> float | int:
+    """One decimal, and a whole number as an int, so the page and the JSON print it alike (20, 37.5)."""
+    value = round(100 * part / whole, 1) if whole else 0
+    return int(value) if float(value).is_integer() else value
 
 
 def jsonable(value: Any) -> Any:

@@ -168,3 +168,14 @@ def test_a_present_domain_without_its_section_module_fails_loudly(monkeypatch):
             registry.sections()
     finally:
         registry.sections.cache_clear()
+
+
+def test_group_lead_of_no_group_sees_an_empty_dashboard(client, login, role_users, meeting):
+    factories.make_task(meeting, role_users["group"], due_at=now() - dt.timedelta(days=1))
+    lead = factories.make_user("group_lead")
+    db.session.commit()
+    login(lead)
+    data = client.get("/api/dashboard").get_json()
+    assert data["scope"] == {"group_ids": []}
+    assert data["groups"]["rows"] == [] and data["risk"]["overdue"]["total"] == 0
+    assert data["overview"]["completion"]["total"] == 0

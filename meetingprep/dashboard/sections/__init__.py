@@ -25,7 +25,7 @@ OPTIONAL = {
 
 def _placeholder(key: str, title: str, message: str) -> Section:
     return Section(key=key, title=title, template="dashboard/_placeholder.html",
-                   compute=lambda _ctx: {"available": False, "message": message})
+                   compute=lambda _ctx: {"available": False, "message": message}, on_wall=False)
 
 
 def _load(name: str) -> Section:
