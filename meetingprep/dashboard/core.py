@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 from urllib.parse import urlencode
@@ -48,7 +48,6 @@ class DashboardContext:
     meeting: Meeting
     moment: dt.datetime
     group_ids: frozenset[int] | None = None  # None = the whole meeting
-    _cache: dict = field(default_factory=dict, repr=False)
 
     @property
     def is_scoped(self) -> bool:

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
+from meetingprep.auth.models import User
 from meetingprep.dashboard.cpm import Node, remaining_work
 from meetingprep.extensions import db
+from meetingprep.groups.models import WorkingGroup
 from meetingprep.tasks.models import Task, TaskDependency
 from meetingprep.tasks.states import OPEN_STATUSES
 from meetingprep.timeutil import local_midnight
@@ -55,9 +57,6 @@ def _planned_start(starts_on: dt.date | None) -> dt.datetime | None:
 
 def describe_tasks(task_ids) -> dict[int, dict]:
     """Title, group and owner of the few tasks a section lists (one query, bounded by the list)."""
-    from meetingprep.auth.models import User
-    from meetingprep.groups.models import WorkingGroup
-
     if not task_ids:
         return {}
     rows = db.session.execute(

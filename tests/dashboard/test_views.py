@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -71,6 +72,12 @@ def test_page_shows_countdown_groups_critical_path_and_links(client, login, role
     assert "（材料审核模块接入后显示）" in html and "（报到考勤模块接入后显示）" in html
     assert "<svg" in html and "http://" not in html and "https://" not in html
     assert "<script>" not in html
+    assert "/static/css/dashboard.css" in html
+
+
+def test_print_stylesheet_sets_a4_landscape(app):
+    css = (Path(app.static_folder) / "css" / "dashboard.css").read_text(encoding="utf-8")
+    assert "@page { size: A4 landscape;" in css
 
 
 def test_nav_links_to_the_dashboard_for_those_who_may_see_it(client, login, role_users):

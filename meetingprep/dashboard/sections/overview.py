@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import func, select
 
 from meetingprep import timeutil
@@ -30,16 +32,15 @@ def compute(ctx: DashboardContext) -> dict:
     accepted = sum(row["accepted"] for row in phases)
     total = sum(row["total"] for row in phases)
     meeting, moment = ctx.meeting, ctx.moment
-    left = meeting.opens_at - moment
+    left = max(meeting.opens_at - moment, dt.timedelta(0))
+    phase = meeting.phase_at(moment)
     return {
         "meeting": {"id": meeting.id, "name": meeting.name, "opens_at": meeting.opens_at,
                     "closes_at": meeting.closes_at, "venue": meeting.venue},
         "today": timeutil.format_date(moment),
-        "phase": meeting.phase_at(moment),
-        "phase_label": meeting.phase_at(moment).label,
-        "countdown": {"opened": left.total_seconds() <= 0,
-                      "days": max(left.days, 0) if left.total_seconds() > 0 else 0,
-                      "hours": left.seconds // 3600 if left.total_seconds() > 0 else 0},
+        "phase": phase,
+        "phase_label": phase.label,
+        "countdown": {"opened": not left, "days": left.days, "hours": left.seconds // 3600},
         "completion": {"accepted": accepted, "total": total, "percent": percent(accepted, total),
                        "url": ctx.ledger_url(), "accepted_url": ctx.ledger_url(status=TaskStatus.DONE.value)},
         "phases": phases,
