@@ -20,3 +20,5 @@ def _register_domain_blueprints(app: Flask) -> None:
     """Domain packages: one import-and-register line each."""
     from meetingprep.ops.views import bp as ops_bp
     app.register_blueprint(ops_bp)
+    from meetingprep.dashboard.views import bp as dashboard_bp
+    app.register_blueprint(dashboard_bp)

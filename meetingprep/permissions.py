@@ -93,3 +93,12 @@ rule("meeting.view")(lambda user, _meeting=None: True)
 rule("meeting.manage")(_role_in(*MANAGERS))
 rule("group.view")(_role_in(*READERS))
 rule("group.manage")(_role_in(*MANAGERS))
+
+# ── dashboard ───────────────────────────────────────────────────────────────────────────────────
+rule("dashboard.view")(_role_in(Role.ADMIN, Role.SECRETARIAT, Role.LEADER, Role.GROUP_LEAD))
+
+
+def dashboard_group_scope(user: User) -> frozenset[int] | None:
+    """The groups whose figures the user sees on the dashboard; None = the whole meeting.
+    A group lead sees the same page scoped to the groups they lead."""
+    return user.lead_group_ids if user.role == Role.GROUP_LEAD else None

@@ -61,3 +61,20 @@ def make_group(meeting: Meeting | None = None, *, name: str | None = None, dutie
     db.session.add(group)
     db.session.flush()
     return group
+
+
+def make_task(meeting: Meeting | None = None, group: WorkingGroup | None = None, owner: User | None = None,
+              **fields):
+    """A task due in a week (override any column: status, due_at, starts_on, phase, accepted_at …)."""
+    from meetingprep.tasks.models import Task
+
+    if group is None:
+        group = make_group(meeting)
+    meeting_id = meeting.id if meeting is not None else group.meeting_id
+    owner = owner or make_user(Role.STAFF, group=group)
+    fields.setdefault("title", f"任务{next(_seq)}")
+    fields.setdefault("due_at", now() + dt.timedelta(days=7))
+    task = Task(meeting_id=meeting_id, group_id=group.id, owner_id=owner.id, **fields)
+    db.session.add(task)
+    db.session.flush()
+    return task
