@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 799a600fa28a
+Revision ID: 921ee11f5f9e
 Revises: 
-Create Date: 2026-11-26 05:45:48.149207
+Create Date: 2026-11-26 05:46:59.857357
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import meetingprep.db
 
 
 # revision identifiers, used by Alembic.
-revision = '799a600fa28a'
+revision = '921ee11f5f9e'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -202,6 +202,7 @@ def upgrade():
     )
     with op.batch_alter_table('tasks', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_tasks_meeting_id'), ['meeting_id'], unique=False)
+        batch_op.create_index('ix_tasks_meeting_id_accepted_at', ['meeting_id', 'accepted_at'], unique=False)
         batch_op.create_index('ix_tasks_meeting_id_group_id_status', ['meeting_id', 'group_id', 'status'], unique=False)
         batch_op.create_index('ix_tasks_meeting_id_status_due_at', ['meeting_id', 'status', 'due_at'], unique=False)
         batch_op.create_index('ix_tasks_owner_id_status', ['owner_id', 'status'], unique=False)
@@ -272,6 +273,7 @@ def downgrade():
         batch_op.drop_index('ix_tasks_owner_id_status')
         batch_op.drop_index('ix_tasks_meeting_id_status_due_at')
         batch_op.drop_index('ix_tasks_meeting_id_group_id_status')
+        batch_op.drop_index('ix_tasks_meeting_id_accepted_at')
         batch_op.drop_index(batch_op.f('ix_tasks_meeting_id'))
 
     op.drop_table('tasks')
