@@ -42,7 +42,7 @@ def _new_items(items: list[rules.DueItem]) -> list[rules.DueItem]:
         select(ReminderLog.rule, ReminderLog.object_type, ReminderLog.object_id, ReminderLog.recipient_id,
                ReminderLog.due_moment)
         .where(ReminderLog.rule.in_({item.rule for item in by_key.values()}), ReminderLog.due_moment >= oldest)
-    ).tuples())
+    ))
     moment = timeutil.now()
     rows = [{"rule": rule, "object_type": object_type, "object_id": object_id, "recipient_id": recipient_id,
              "due_moment": due_moment, "created_at": moment}
