@@ -130,12 +130,23 @@ def run_job(job_id: str) -> None:
 
 
 # ── building and starting ──────────────────────────────────────────────────────────────────────
+class AppDatabaseJobStore(SQLAlchemyJobStore):
+    """The job store on the application's own engine, which outlives any scheduler: the stock
+    shutdown() disposes the engine, which would drop the web worker's pool (and an in-memory DB)."""
+
+    def __init__(self):
+        super().__init__(engine=db.engine, tablename=JOBSTORE_TABLE)
+
+    def shutdown(self):
+        pass
+
+
 def _jobstore(app: Flask):
     """The application's database; an in-memory SQLite (tests) cannot be shared with the threads."""
     url = str(app.config["SQLALCHEMY_DATABASE_URI"])
     if url in ("sqlite://", "sqlite:///:memory:"):
         return MemoryJobStore()
-    return SQLAlchemyJobStore(engine=db.engine, tablename=JOBSTORE_TABLE)
+    return AppDatabaseJobStore()
 
 
 def new_scheduler(app: Flask, jobstore=None) -> BackgroundScheduler:
@@ -189,7 +200,7 @@ def job_store_control(app: Flask, *, register_missing: bool = True):
     """A paused scheduler over the shared job store: lets the web page read and change the jobs
     without running any. The running scheduler sees the change at its next wake-up (≤ 1 minute)."""
     db.session.commit()  # the job store uses its own connection; release ours (SQLite locks)
-    scheduler = new_scheduler(app, SQLAlchemyJobStore(engine=db.engine, tablename=JOBSTORE_TABLE))
+    scheduler = new_scheduler(app, AppDatabaseJobStore())
     scheduler.start(paused=True)
     try:
         if register_missing:

@@ -168,3 +168,17 @@ def cast(app) -> Cast:
     )
     db.session.commit()
     return Cast(**{name: obj.id for name, obj in people.items()})
+
+
+@pytest.fixture(autouse=True)
+def _empty_job_store(app):
+    """The APScheduler table is not in our metadata, so the per-test TRUNCATE misses it: empty it here."""
+    yield
+    from sqlalchemy import inspect, text
+
+    from meetingprep.notifications.scheduler import JOBSTORE_TABLE
+
+    db.session.remove()
+    if inspect(db.engine).has_table(JOBSTORE_TABLE):
+        with db.engine.begin() as conn:
+            conn.execute(text(f"DELETE FROM {JOBSTORE_TABLE}"))
