@@ -12,6 +12,7 @@ import os
 import uuid
 
 import pytest
+from flask import g
 from sqlalchemy import create_engine, event, text
 
 from meetingprep import create_app
@@ -92,6 +93,9 @@ def login(client):
     """login(user) makes the test client that user; login(None) logs out."""
 
     def _login(user):
+        # The app fixture keeps an app context pushed, and a request reuses it, so ``g`` (where
+        # Flask-Login caches the user) would outlive the request: forget the previous user.
+        g.pop("_login_user", None)
         with client.session_transaction() as session:
             session.clear()
             if user is not None:
