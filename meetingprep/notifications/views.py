@@ -161,11 +161,11 @@ def _enum_arg(enum_cls, name: str):
 @login_required
 def admin():
     require(current_user, "notifications.admin")
+    jobs = scheduler.job_states(current_app._get_current_object())  # first: it ends the transaction
     status = _enum_arg(DeliveryStatus, "status")
     channel = _enum_arg(Channel, "channel")
     pagination = queries.delivery_log(status=status, channel=channel, page=_page())
-    return render_template("notifications/admin.html", jobs=scheduler.job_states(current_app._get_current_object()),
-                           pagination=pagination, status=status, channel=channel,
+    return render_template("notifications/admin.html", jobs=jobs, pagination=pagination, status=status, channel=channel,
                            counts=queries.delivery_counts(), statuses=DeliveryStatus, channels=Channel,
                            resendable=services.RESENDABLE)
 
