@@ -126,7 +126,7 @@ def test_quiet_hours_parsing_and_window():
     assert services.quiet_hours_end(local(2027, 1, 5, 13, 0), start, start) is None
 
 
-def test_nothing_is_sent_twice_when_the_scan_runs_every_minute_for_a_week(app, cast, clock):
+def test_hourly_scans_over_twelve_days_send_exactly_the_ladder(app, cast, clock):
     """A coarse simulation: hourly scans over 12 days produce exactly the ladder, no more."""
     clock(2027, 1, 1, 9, 0)
     build_task(cast, local(2027, 1, 8, 17, 0), coworkers=[cast.coworker])
