@@ -21,6 +21,7 @@ from meetingprep.notifications.models import ReminderLog
 from meetingprep.notifications.services import Message, create_messages, insert_ignoring_conflicts
 
 INBOX_LINK = "/notifications/"
+LISTED_ITEMS = 30  # items spelled out in one grouped message
 
 
 @dataclass
@@ -56,24 +57,28 @@ def _new_items(items: list[rules.DueItem]) -> list[rules.DueItem]:
 
 
 def _message_for(recipient_id: int, is_escalation: bool, claimed: list, texts: dict[str, wording.Wording]) -> Message:
-    """A single item keeps its own wording; several become one list under the "合并提醒" wording."""
+    """A single item keeps its own wording; several become one list under the "合并提醒" wording
+    (the first LISTED_ITEMS are spelled out, the rest counted: the inbox has them all)."""
     first_item, first_log_id = claimed[0]
-    rendered = []
-    for item, _log_id in claimed:
-        values = {**item.values, "链接": absolute_link(item.values.get("链接", item.link))}
-        rendered.append((item, *wording.render_kind(texts[rules.RULES[item.rule].kind], values)))
     dedup_key = f"reminders:u{recipient_id}:log{first_log_id}"
+    rendered = [(item, *_render_item(item, texts)) for item, _log_id in claimed[:LISTED_ITEMS]]
     if len(claimed) == 1:
         item, subject, body = rendered[0]
         return Message(recipient_id, rules.RULES[item.rule].kind, subject, body, item.link, dedup_key,
                        item.meeting_id, is_escalation)
-    lines = "\n".join(f"{n}. {subject}\n   {absolute_link(item.link)}"
-                      for n, (item, subject, _body) in enumerate(rendered, start=1))
-    values = {"姓名": first_item.recipient_name, "数量": str(len(claimed)), "条目": lines,
+    lines = [f"{n}. {subject}\n   {absolute_link(item.link)}" for n, (item, subject, _body) in enumerate(rendered, 1)]
+    if len(claimed) > LISTED_ITEMS:
+        lines.append(f"……另有 {len(claimed) - LISTED_ITEMS} 项，请登录查看。")
+    values = {"姓名": first_item.recipient_name, "数量": str(len(claimed)), "条目": "\n".join(lines),
               "链接": absolute_link(INBOX_LINK)}
     subject, body = wording.render_kind(texts["reminder.group"], values)
     return Message(recipient_id, "reminder.group", subject, body, INBOX_LINK, dedup_key, first_item.meeting_id,
                    is_escalation)
+
+
+def _render_item(item: rules.DueItem, texts: dict[str, wording.Wording]) -> tuple[str, str]:
+    values = {**item.values, "链接": absolute_link(item.link)}
+    return wording.render_kind(texts[rules.RULES[item.rule].kind], values)
 
 
 def scan_reminders() -> ScanResult:

@@ -41,24 +41,22 @@ _MAX_PARAMETERS = 30000  # per multi-VALUES insert: below SQLite's (32766) and P
 
 # ── inserting without duplicates ───────────────────────────────────────────────────────────────
 def insert_ignoring_conflicts(model, rows: Sequence[dict], conflict_columns: Sequence[str], returning=()):
-    """INSERT … ON CONFLICT DO NOTHING [RETURNING …] in chunks; returns the rows actually inserted.
+    """INSERT … ON CONFLICT DO NOTHING [RETURNING …]; returns the rows actually inserted.
 
     The unique constraint decides, not a prior SELECT, so concurrent writers cannot both win.
+    Executed as one executemany that SQLAlchemy's "insertmanyvalues" sends as multi-row batches
+    bounded only by the database's parameter limit, so statements do not grow with rows.
     """
     if not rows:
         return []
     dialect = db.session.get_bind().dialect.name
     dialect_insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
-    inserted = []
-    chunk = max(1, _MAX_PARAMETERS // len(rows[0]))
-    for start in range(0, len(rows), chunk):
-        statement = dialect_insert(model).values(list(rows[start:start + chunk])) \
-            .on_conflict_do_nothing(index_elements=list(conflict_columns))
-        if returning:
-            inserted.extend(db.session.execute(statement.returning(*returning)).all())
-        else:
-            db.session.execute(statement)
-    return inserted
+    statement = dialect_insert(model).on_conflict_do_nothing(index_elements=list(conflict_columns)) \
+        .execution_options(insertmanyvalues_page_size=_MAX_PARAMETERS // len(rows[0]))
+    if returning:
+        return db.session.execute(statement.returning(*returning), list(rows)).all()
+    db.session.execute(statement, list(rows))
+    return []
 
 
 # ── quiet hours ────────────────────────────────────────────────────────────────────────────────

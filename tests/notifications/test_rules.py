@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import Counter
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy import delete, func, insert, select
 from meetingprep.auth.models import User
 from meetingprep.extensions import db
 from meetingprep.notifications.models import Delivery, Notification, ReminderLog
-from meetingprep.notifications.scan import scan_reminders
+from meetingprep.notifications.scan import LISTED_ITEMS, scan_reminders
 from meetingprep.tasks.models import Task, TaskCoworker
 from meetingprep.tasks.states import TaskStatus
 from tests.notifications.conftest import build_task, local
@@ -186,11 +187,12 @@ def test_restart_with_fresh_sessions_duplicates_nothing(story, cast, clock, app)
     assert db.session.scalar(select(func.count(Notification.id))) == len(first)
 
 
-def _build_many(cast, count: int) -> None:
+def _build_many(cast, count: int, overdue_only: bool = False) -> None:
+    """``count`` tasks of the owner with the co-worker on each: half due 8 Jan, half 40 hours earlier."""
     base = local(2027, 1, 8, 17, 0).astimezone(dt.UTC)
     db.session.execute(insert(Task), [
         {"meeting_id": cast.meeting, "group_id": cast.group, "owner_id": cast.owner,
-         "title": f"任务{n}", "due_at": base + dt.timedelta(hours=(n % 3) - 40 * (n % 2)),
+         "title": f"任务{n}", "due_at": base - dt.timedelta(hours=n % 3 if overdue_only else 40 * (n % 2) - n % 3),
          "status": TaskStatus.IN_PROGRESS, "created_at": local(2027, 1, 1, 9, 0), "updated_at": local(2027, 1, 1, 9, 0),
          "progress": 0, "version_id": 1, "description": "", "completion_note": "", "status_note": "",
          "phase": "before", "priority": "normal"}
@@ -199,6 +201,17 @@ def _build_many(cast, count: int) -> None:
     db.session.execute(insert(TaskCoworker),
                        [{"task_id": task_id, "user_id": cast.coworker} for task_id in task_ids])
     db.session.commit()
+
+
+def test_a_long_list_is_spelled_out_up_to_a_limit(app, cast, clock):
+    clock(2027, 1, 1, 9, 0)
+    _build_many(cast, LISTED_ITEMS + 5, overdue_only=True)
+    clock(2027, 1, 8, 17, 30)
+    created = scan()
+    owner_message = next(n for n in created if n.recipient_id == cast.owner)
+    assert f"{LISTED_ITEMS + 5}项" in owner_message.subject
+    assert owner_message.body.count("/tasks/") == LISTED_ITEMS
+    assert "……另有 5 项，请登录查看。" in owner_message.body
 
 
 @pytest.mark.parametrize("moment", [(2027, 1, 7, 17, 30), (2027, 1, 12, 18, 0)], ids=["due", "overdue"])
@@ -216,3 +229,20 @@ def test_scan_query_count_does_not_grow_with_tasks(app, cast, clock, count_queri
         assert result.items >= size  # every task produced at least one reminder
         counts.append(counter.count)
     assert counts[0] == counts[1], counts
+
+
+def test_scan_over_5000_tasks_is_bounded(app, cast, clock, count_queries):
+    """The benchmark: 5000 open tasks, each with a co-worker, all overdue ≥ 3 days (≈ 15 000 reminders)."""
+    _build_many(cast, 5000, overdue_only=True)
+    clock(2027, 1, 12, 18, 0)
+    started = time.perf_counter()
+    with count_queries() as counter:
+        result = scan_reminders()
+        db.session.commit()
+    elapsed = time.perf_counter() - started
+    assert result.items == 15000 and result.messages == 3  # owner, lead, secretariat: one message each
+    assert counter.count <= 20, counter.statements
+    assert elapsed < 30, f"first scan of 5000 tasks took {elapsed:.1f}s"
+    started = time.perf_counter()
+    assert scan_reminders().items == 0
+    assert time.perf_counter() - started < 15
