@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import Flask
+from werkzeug.serving import run_simple
 
 
 def init_app(app: Flask) -> None:
@@ -20,7 +21,8 @@ def init_app(app: Flask) -> None:
             # Started here and only here: this process has no reloader, so it starts exactly once.
             start_scheduler(app)
         click.echo(f"MeetingPrep 已启动：http://{host}:{port}/")
-        app.run(host=host, port=port, debug=False, use_reloader=False)
+        # Not app.run(): Flask ignores it inside a `flask` command (FLASK_RUN_FROM_CLI).
+        run_simple(host, port, app, use_reloader=False, use_debugger=False, threaded=True)
 
     @app.cli.group("scheduler")
     def scheduler_group() -> None:

@@ -77,6 +77,7 @@ class JobSpec:
     function: Callable[[], str]
     trigger: Callable[[], object]
     misfire_grace_time: int | None  # None: a missed run is always caught up (once, coalesced)
+    first_run_at_once: bool = True  # when first registered; the digest waits for its hour
 
 
 JOBS: dict[str, JobSpec] = {spec.id: spec for spec in (
@@ -87,7 +88,8 @@ JOBS: dict[str, JobSpec] = {spec.id: spec for spec in (
             lambda: IntervalTrigger(seconds=current_app.config["OUTBOX_INTERVAL_SECONDS"],
                                     timezone=timeutil.zone()), None),
     JobSpec("digest.daily", "每日简报", _digest,
-            lambda: CronTrigger(**_clock("DIGEST_TIME"), timezone=timeutil.zone()), 4 * 3600),
+            lambda: CronTrigger(**_clock("DIGEST_TIME"), timezone=timeutil.zone()), 4 * 3600,
+            first_run_at_once=False),
     JobSpec("heartbeat", "调度器心跳", _heartbeat,
             lambda: IntervalTrigger(seconds=30, timezone=timeutil.zone()), 30),
 )}
@@ -164,7 +166,10 @@ def register_jobs(scheduler: BackgroundScheduler, *, only_missing: bool = False)
         existing = scheduler.get_job(spec.id)
         if existing is not None and only_missing:
             continue
-        keep = {"next_run_time": existing.next_run_time} if existing is not None else {}
+        if existing is not None:
+            keep = {"next_run_time": existing.next_run_time}
+        else:
+            keep = {"next_run_time": timeutil.now()} if spec.first_run_at_once else {}
         scheduler.add_job(run_job, trigger=spec.trigger(), args=[spec.id], id=spec.id, name=spec.label,
                           replace_existing=True, misfire_grace_time=spec.misfire_grace_time, coalesce=True,
                           max_instances=1, **keep)
