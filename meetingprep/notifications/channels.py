@@ -35,7 +35,7 @@ def build_email(to_address: str, subject: str, body: str, link: str) -> EmailMes
     """A plain-text UTF-8 message; the default policy encodes the Chinese subject per RFC 2047."""
     config = current_app.config
     message = EmailMessage()
-    message["Subject"] = subject
+    message["Subject"] = " ".join(subject.split())  # a header is one line, whatever the wording says
     message["From"] = formataddr(("大会筹备工作平台", config["MAIL_FROM"]))
     message["To"] = to_address
     message["Message-ID"] = make_msgid(domain=config["MAIL_FROM"].rpartition("@")[2] or "localhost")

@@ -94,8 +94,10 @@ def deliver_due(limit: int = 200) -> OutboxResult:
                                      .where(Delivery.id == delivery_id))
         try:
             _send(delivery)
-        except channels.DeliveryError as error:
-            delivery.last_error = str(error)[:500]
+        except Exception as error:  # any failure of one delivery is recorded on it, never stops the round
+            if not isinstance(error, channels.DeliveryError):
+                log.exception("delivery %s raised unexpectedly", delivery.id)
+            delivery.last_error = str(error)[:500] or type(error).__name__
             if delivery.attempts >= max_attempts:
                 delivery.status = DeliveryStatus.DEAD
                 result.dead += 1
