@@ -66,9 +66,6 @@ UPLOAD_MAX_BYTES = 20 * 1024 * 1024
 # UPLOAD_FOLDER = "/var/lib/meetingprep/uploads"
 
 # ── Scheduler (reminders, outbox, digest) ──────────────────────────────────────────────────────
-# Run the scheduler inside this process. `make run` embeds it in the development server; in
-# production run exactly one `flask --app meetingprep scheduler run` and leave this False.
-SCHEDULER_ENABLED = False
 
 # ── E-mail ─────────────────────────────────────────────────────────────────────────────────────
 # Notifications are also e-mailed when MAIL_HOST is set; empty = in-app notifications only.

@@ -50,7 +50,6 @@ class DefaultConfig:
     UPLOAD_QUOTA_BYTES = 500 * 1024 * 1024  # per user, over every kind of upload
 
     # Scheduler: the dev server embeds it; production runs `flask --app meetingprep scheduler run`.
-    SCHEDULER_ENABLED = False
     # /readyz fails when the scheduler's heartbeat is older than this (seconds); set
     # SCHEDULER_EXPECTED = False where no scheduler runs, and /readyz only reports it.
     SCHEDULER_EXPECTED = True
@@ -70,6 +69,21 @@ class DefaultConfig:
     MAIL_USERNAME = ""
     MAIL_PASSWORD = ""
     MAIL_FROM = "meetingprep@localhost"
+    MAIL_TIMEOUT = 30  # seconds per SMTP connection
+
+    # Reminders and deliveries (times are local, in TIMEZONE).
+    REMINDER_SCAN_MINUTES = 5
+    REMINDER_TASK_DUE_DAYS = (3, 1)  # "due soon" reminders this many days before the deadline …
+    REMINDER_MORNING_TIME = "08:00"  # … and on the deadline's morning
+    REMINDER_OVERDUE_LEAD_DAYS = 1  # overdue: daily to the owner; from this day on also to the group leads
+    REMINDER_OVERDUE_SECRETARIAT_DAYS = 3  # escalation to the secretariat (ignores quiet hours)
+    DIGEST_TIME = "08:30"
+    OUTBOX_INTERVAL_SECONDS = 60
+    DELIVERY_MAX_ATTEMPTS = 8  # then "dead" (resend from the admin page)
+    DELIVERY_BACKOFF_SECONDS = 60  # doubles after every failure …
+    DELIVERY_BACKOFF_MAX_SECONDS = 6 * 3600  # … up to this
+    DELIVERY_LEASE_SECONDS = 600  # a "sending" row older than this is retried (the sender crashed)
+    WEBHOOK_TIMEOUT = 10
 
     # The URL people reach the service at, for links in e-mails and QR codes.
     BASE_URL = "http://127.0.0.1:5000"

@@ -103,3 +103,12 @@ def enum_column(enum_cls: type[LabeledEnum]) -> SAEnum:
     """Stores the enum's values as short strings (no native ENUM type: easy to extend by migration)."""
     return SAEnum(enum_cls, native_enum=False, length=24, validate_strings=True,
                   values_callable=lambda members: [m.value for m in members])
+
+
+# Tables that belong to libraries, not to our models: migrations neither create nor drop them.
+FOREIGN_TABLES = frozenset({"apscheduler_jobs"})
+
+
+def include_in_migrations(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic's include_object hook: leave APScheduler's job store table alone."""
+    return not (type_ == "table" and name in FOREIGN_TABLES)

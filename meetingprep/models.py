@@ -9,6 +9,16 @@ from meetingprep.groups.models import GroupMembership, WorkingGroup  # noqa: F40
 from meetingprep.meetings.models import Meeting, Phase  # noqa: F401
 from meetingprep.notifications.models import Notification  # noqa: F401
 from meetingprep.ops.models import Heartbeat, UserSession  # noqa: F401
+from meetingprep.notifications.models import (  # noqa: F401
+    Delivery,
+    GroupWebhook,
+    JobRun,
+    MessageTemplate,
+    Notification,
+    NotificationPreference,
+    ReminderLog,
+)
+from meetingprep.ops.models import Heartbeat  # noqa: F401
 from meetingprep.tasks.models import Task, TaskCoworker, TaskDependency, TaskEvent  # noqa: F401
 
 # isort: split

@@ -78,3 +78,22 @@ def make_task(meeting: Meeting | None = None, group: WorkingGroup | None = None,
     db.session.add(task)
     db.session.flush()
     return task
+def make_notification(recipient: User, *, subject: str = "【任务提醒】请按时完成", body: str = "正文", link: str = "",
+                      kind: str = "task.due", is_read: bool = False):
+    from meetingprep.notifications.models import Notification
+
+    notification = Notification(recipient_id=recipient.id, kind=kind, subject=subject, body=body, link=link,
+                                dedup_key=f"test:{next(_seq)}", read_at=now() if is_read else None)
+    db.session.add(notification)
+    db.session.flush()
+    return notification
+
+
+def make_delivery(notification, *, status: str = "failed", channel: str = "email", target: str = "a@b.cn"):
+    from meetingprep.notifications.models import Channel, Delivery, DeliveryStatus
+
+    delivery = Delivery(notification_id=notification.id, channel=Channel(channel), target=target,
+                        status=DeliveryStatus(status), attempts=1, last_error="连接被拒绝" if status != "sent" else "")
+    db.session.add(delivery)
+    db.session.flush()
+    return delivery

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 921ee11f5f9e
+Revision ID: f730954cb546
 Revises: 
-Create Date: 2026-11-26 05:46:59.857357
+Create Date: 2026-11-26 05:52:14.982358
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import meetingprep.db
 
 
 # revision identifiers, used by Alembic.
-revision = '921ee11f5f9e'
+revision = 'f730954cb546'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -43,6 +43,25 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_meetings_is_current'), ['is_current'], unique=False)
         batch_op.create_index('uq_meetings_one_current', ['is_current'], unique=True, sqlite_where=sa.text('is_current'), postgresql_where=sa.text('is_current'))
 
+    op.create_table('message_templates',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('subject', sa.String(length=200), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('updated_at', meetingprep.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('version_id', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_message_templates')),
+    sa.UniqueConstraint('kind', name=op.f('uq_message_templates_kind'))
+    )
+    op.create_table('scheduler_job_runs',
+    sa.Column('job_id', sa.String(length=40), nullable=False),
+    sa.Column('started_at', meetingprep.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', meetingprep.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('succeeded', sa.Boolean(), nullable=True),
+    sa.Column('message', sa.String(length=500), nullable=False),
+    sa.Column('run_count', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('job_id', name=op.f('pk_scheduler_job_runs'))
+    )
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('username', sa.String(length=64), nullable=False),
@@ -99,6 +118,17 @@ def upgrade():
         batch_op.create_index('ix_login_attempts_ip_at', ['ip', 'at'], unique=False)
         batch_op.create_index('ix_login_attempts_username_at', ['username', 'at'], unique=False)
 
+    op.create_table('notification_preferences',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('email_enabled', sa.Boolean(), nullable=False),
+    sa.Column('webhook_enabled', sa.Boolean(), nullable=False),
+    sa.Column('quiet_enabled', sa.Boolean(), nullable=False),
+    sa.Column('quiet_start', sa.Time(), nullable=False),
+    sa.Column('quiet_end', sa.Time(), nullable=False),
+    sa.Column('updated_at', meetingprep.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_notification_preferences_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_notification_preferences'))
+    )
     op.create_table('notifications',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('recipient_id', sa.Integer(), nullable=False),
@@ -120,7 +150,24 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_notifications_kind'), ['kind'], unique=False)
         batch_op.create_index(batch_op.f('ix_notifications_meeting_id'), ['meeting_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_notifications_recipient_id'), ['recipient_id'], unique=False)
+        batch_op.create_index('ix_notifications_recipient_id_id', ['recipient_id', 'id'], unique=False)
         batch_op.create_index('ix_notifications_recipient_id_read_at', ['recipient_id', 'read_at'], unique=False)
+
+    op.create_table('reminder_logs',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('rule', sa.String(length=60), nullable=False),
+    sa.Column('object_type', sa.String(length=40), nullable=False),
+    sa.Column('object_id', sa.Integer(), nullable=False),
+    sa.Column('recipient_id', sa.Integer(), nullable=False),
+    sa.Column('due_moment', meetingprep.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_at', meetingprep.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['recipient_id'], ['users.id'], name=op.f('fk_reminder_logs_recipient_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reminder_logs')),
+    sa.UniqueConstraint('rule', 'object_type', 'object_id', 'recipient_id', 'due_moment', name=op.f('uq_reminder_logs_rule_object_type_object_id_recipient_id_due_moment'))
+    )
+    with op.batch_alter_table('reminder_logs', schema=None) as batch_op:
+        batch_op.create_index('ix_reminder_logs_due_moment', ['due_moment'], unique=False)
+        batch_op.create_index(batch_op.f('ix_reminder_logs_recipient_id'), ['recipient_id'], unique=False)
 
     op.create_table('user_sessions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -165,6 +212,36 @@ def upgrade():
     with op.batch_alter_table('group_memberships', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_group_memberships_group_id'), ['group_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_group_memberships_user_id'), ['user_id'], unique=False)
+
+    op.create_table('group_webhooks',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('group_id', sa.Integer(), nullable=False),
+    sa.Column('url', sa.String(length=500), nullable=False),
+    sa.Column('is_enabled', sa.Boolean(), nullable=False),
+    sa.Column('version_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['group_id'], ['working_groups.id'], name=op.f('fk_group_webhooks_group_id_working_groups'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_group_webhooks')),
+    sa.UniqueConstraint('group_id', name=op.f('uq_group_webhooks_group_id'))
+    )
+    op.create_table('notification_deliveries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('notification_id', sa.Integer(), nullable=False),
+    sa.Column('channel', sa.Enum('email', 'webhook', name='channel', native_enum=False, length=24), nullable=False),
+    sa.Column('target', sa.String(length=254), nullable=False),
+    sa.Column('status', sa.Enum('pending', 'sending', 'sent', 'failed', 'dead', name='deliverystatus', native_enum=False, length=24), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', meetingprep.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('claimed_at', meetingprep.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('sent_at', meetingprep.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_error', sa.String(length=500), nullable=False),
+    sa.Column('created_at', meetingprep.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['notification_id'], ['notifications.id'], name=op.f('fk_notification_deliveries_notification_id_notifications'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notification_deliveries')),
+    sa.UniqueConstraint('notification_id', 'channel', 'target', name=op.f('uq_notification_deliveries_notification_id_channel_target'))
+    )
+    with op.batch_alter_table('notification_deliveries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notification_deliveries_notification_id'), ['notification_id'], unique=False)
+        batch_op.create_index('ix_notification_deliveries_status_next_attempt_at', ['status', 'next_attempt_at'], unique=False)
 
     op.create_table('tasks',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -277,6 +354,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_tasks_meeting_id'))
 
     op.drop_table('tasks')
+    with op.batch_alter_table('notification_deliveries', schema=None) as batch_op:
+        batch_op.drop_index('ix_notification_deliveries_status_next_attempt_at')
+        batch_op.drop_index(batch_op.f('ix_notification_deliveries_notification_id'))
+
+    op.drop_table('notification_deliveries')
+    op.drop_table('group_webhooks')
     with op.batch_alter_table('group_memberships', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_group_memberships_user_id'))
         batch_op.drop_index(batch_op.f('ix_group_memberships_group_id'))
@@ -290,13 +373,20 @@ def downgrade():
         batch_op.drop_index('ix_user_sessions_user_id_revoked_at')
 
     op.drop_table('user_sessions')
+    with op.batch_alter_table('reminder_logs', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_reminder_logs_recipient_id'))
+        batch_op.drop_index('ix_reminder_logs_due_moment')
+
+    op.drop_table('reminder_logs')
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.drop_index('ix_notifications_recipient_id_read_at')
+        batch_op.drop_index('ix_notifications_recipient_id_id')
         batch_op.drop_index(batch_op.f('ix_notifications_recipient_id'))
         batch_op.drop_index(batch_op.f('ix_notifications_meeting_id'))
         batch_op.drop_index(batch_op.f('ix_notifications_kind'))
 
     op.drop_table('notifications')
+    op.drop_table('notification_preferences')
     with op.batch_alter_table('login_attempts', schema=None) as batch_op:
         batch_op.drop_index('ix_login_attempts_username_at')
         batch_op.drop_index('ix_login_attempts_ip_at')
@@ -314,6 +404,8 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_users_role'))
 
     op.drop_table('users')
+    op.drop_table('scheduler_job_runs')
+    op.drop_table('message_templates')
     with op.batch_alter_table('meetings', schema=None) as batch_op:
         batch_op.drop_index('uq_meetings_one_current', sqlite_where=sa.text('is_current'), postgresql_where=sa.text('is_current'))
         batch_op.drop_index(batch_op.f('ix_meetings_is_current'))
