@@ -66,10 +66,35 @@ UPLOAD_MAX_BYTES = 20 * 1024 * 1024
 # UPLOAD_FOLDER = "/var/lib/meetingprep/uploads"
 
 # ── Scheduler (reminders, outbox, digest) ──────────────────────────────────────────────────────
+# `make run` embeds the scheduler in the development server; in production run exactly one
+# `flask --app meetingprep scheduler run` beside gunicorn. Times are local, in TIMEZONE.
+REMINDER_SCAN_MINUTES = 5
+# "Due soon" reminders this many days before a task's deadline, and on the deadline's morning.
+REMINDER_TASK_DUE_DAYS = (3, 1)
+REMINDER_MORNING_TIME = "08:00"
+# Overdue tasks: daily to the owner; from this day on also to the group leads …
+REMINDER_OVERDUE_LEAD_DAYS = 1
+# … and on this day an escalation to the secretariat (escalations ignore quiet hours).
+REMINDER_OVERDUE_SECRETARIAT_DAYS = 3
+# The daily digest to the secretariat and leaders.
+DIGEST_TIME = "08:30"
+# Outbox: e-mail and group-robot deliveries are attempted this often; a failure is retried after
+# DELIVERY_BACKOFF_SECONDS, doubling up to DELIVERY_BACKOFF_MAX_SECONDS, at most DELIVERY_MAX_ATTEMPTS
+# times (then "dead", resendable from 提醒任务管理). A "sending" row older than DELIVERY_LEASE_SECONDS
+# is retried (its sender crashed).
+OUTBOX_INTERVAL_SECONDS = 60
+DELIVERY_MAX_ATTEMPTS = 8
+DELIVERY_BACKOFF_SECONDS = 60
+DELIVERY_BACKOFF_MAX_SECONDS = 6 * 3600
+DELIVERY_LEASE_SECONDS = 600
+# Seconds to wait for a group robot's webhook to answer.
+WEBHOOK_TIMEOUT = 10
 
 # ── E-mail ─────────────────────────────────────────────────────────────────────────────────────
 # Notifications are also e-mailed when MAIL_HOST is set; empty = in-app notifications only.
 MAIL_HOST = ""
+# Seconds per SMTP connection attempt.
+MAIL_TIMEOUT = 30
 MAIL_PORT = 25
 MAIL_USE_TLS = False   # STARTTLS
 MAIL_USE_SSL = False   # SMTPS

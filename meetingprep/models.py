@@ -7,8 +7,6 @@ from meetingprep.audit import AuditEntry  # noqa: F401
 from meetingprep.auth.models import LoginAttempt, User  # noqa: F401
 from meetingprep.groups.models import GroupMembership, WorkingGroup  # noqa: F401
 from meetingprep.meetings.models import Meeting, Phase  # noqa: F401
-from meetingprep.notifications.models import Notification  # noqa: F401
-from meetingprep.ops.models import Heartbeat, UserSession  # noqa: F401
 from meetingprep.notifications.models import (  # noqa: F401
     Delivery,
     GroupWebhook,
@@ -18,7 +16,7 @@ from meetingprep.notifications.models import (  # noqa: F401
     NotificationPreference,
     ReminderLog,
 )
-from meetingprep.ops.models import Heartbeat  # noqa: F401
+from meetingprep.ops.models import Heartbeat, UserSession  # noqa: F401
 from meetingprep.tasks.models import Task, TaskCoworker, TaskDependency, TaskEvent  # noqa: F401
 
 # isort: split
