@@ -17,3 +17,5 @@ def register_blueprints(app: Flask) -> None:
 
 def _register_domain_blueprints(app: Flask) -> None:
     """Domain packages: one import-and-register line each."""
+    from meetingprep.documents.views import bp as documents_bp
+    app.register_blueprint(documents_bp)

@@ -129,8 +129,8 @@ def document_for_action(document_id: int) -> Document | None:
     decisions, the current version (text deferred). Five queries whatever the document's size."""
     return db.session.scalar(
         select(Document).where(Document.id == document_id).options(
-            joinedload(Document.type), joinedload(Document.group), joinedload(Document.submitter),
-            joinedload(Document.current_version), joinedload(Document.current_stage),
+            joinedload(Document.meeting), joinedload(Document.type), joinedload(Document.group),
+            joinedload(Document.submitter), joinedload(Document.current_version), joinedload(Document.current_stage),
             selectinload(Document.drafters).joinedload(DocumentDrafter.user),
             selectinload(Document.stages).selectinload(DocumentStage.reviewers)
             .joinedload(DocumentStageReviewer.user),

@@ -362,8 +362,9 @@ def decide(actor: User, document: Document, decision: Decision, *, comment: str 
     action = ReviewAction.APPROVE if decision == Decision.APPROVE else ReviewAction.RETURN
     if not allowed(action, document.status):
         raise InvalidTransition(f"文件当前为“{document.status.label}”，不在审核中，不能{decision.label}。")
-    require(actor, "document.decide", document)
     stage = document.current_stage
+    _explain_if_moved_on(actor, document)
+    require(actor, "document.decide", document)
     version = document.current_version
     if version_number is not None and version.number != version_number:
         raise Conflict(f"文件已有新版本（第{version.number}稿），您看到的是旧版本。请查看新版本后再作决定。")
@@ -396,6 +397,15 @@ def decide(actor: User, document: Document, decision: Decision, *, comment: str 
         _notify_pending(document, stage)
     _flush("另一位审核人刚刚对本阶段作出了决定，您的操作未生效。请刷新页面查看最新状态后再决定。")
     return record
+
+
+def _explain_if_moved_on(actor: User, document: Document) -> None:
+    """A reviewer of an earlier stage who arrives late learns that the stage is done, not just "403"."""
+    stage = document.current_stage
+    if any(r.user_id == actor.id for r in stage.reviewers):
+        return
+    if any(r.user_id == actor.id for s in document.stages if s.position < stage.position for r in s.reviewers):
+        raise Conflict(f"您所在的审核阶段已由其他审核人处理完毕，文件已进入“{stage.name}”阶段，无需您再审核。")
 
 
 def record_key(stage: DocumentStage) -> str:
