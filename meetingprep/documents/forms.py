@@ -95,7 +95,7 @@ class StageForm(FlaskForm):
 
     name = StringField("阶段名称", validators=[Length(max=60, message="阶段名称不能超过 60 字。")])
     reviewer_ids = SelectMultipleField("审核人", coerce=int, render_kw={"size": 4})
-    reviewer_role = SelectField("或按角色", choices=[("", "（不按角色）"), *Role.choices()])
+    reviewer_role = SelectField("或按角色", choices=[("", "（不按角色）"), *Role.choices()], default="")
     rule = SelectField("通过规则", choices=ApprovalRule.choices(), default=ApprovalRule.ANY.value)
     required_count = IntegerField("需通过人数（M）", validators=[Optional(), NumberRange(min=1, max=50)])
     is_sequential = BooleanField("按顺序依次审核")
@@ -104,6 +104,13 @@ class StageForm(FlaskForm):
 
 
 class TemplateForm(VersionedForm):
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            """BaseForm adds a strip filter to every field; FieldList and FormField refuse filters."""
+            if unbound_field.field_class in (FieldList, FormField):
+                return unbound_field.bind(form=form, **options)
+            return super().bind_field(form, unbound_field, options)
+
     name = StringField("流程名称", validators=[DataRequired(message="请填写流程名称。"),
                                            Length(max=80, message="流程名称不能超过 80 字。")])
     description = TextAreaField("说明", validators=[Length(max=2000)], render_kw={"rows": 2})

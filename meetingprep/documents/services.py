@@ -311,15 +311,15 @@ def update_document(actor: User, document: Document, data: DocumentData, version
 
 
 # ── versions ────────────────────────────────────────────────────────────────────────────────────
-def add_version(actor: User, document: Document, *, file: FileStorage | None = None, text: str = "",
-                note: str = "") -> DocumentVersion:
+def add_version(actor: User, document: Document, *, file: FileStorage | None = None, text: str | None = "",
+                note: str | None = "") -> DocumentVersion:
     """A new immutable version; in 起草中/退回修改 it enters review (back at the stage that returned it)."""
     require(actor, "document.add_version", document)
     action = VERSION_ACTIONS.get(document.status)
     if action is None:
         raise InvalidTransition(VERSION_REFUSALS[document.status])
     has_file = file is not None and bool(file.filename)
-    text = (text or "").strip()
+    text, note = (text or "").strip(), (note or "").strip()
     if has_file == bool(text):
         raise ValidationFailed("请上传一个文件，或在文本框中填写正文（二选一）。")
     if len(note) > 500:
@@ -352,13 +352,14 @@ def add_version(actor: User, document: Document, *, file: FileStorage | None = N
 
 
 # ── review decisions ────────────────────────────────────────────────────────────────────────────
-def decide(actor: User, document: Document, decision: Decision, *, comment: str = "", quote: str = "",
-           version_number: int | None = None) -> ReviewDecision:
+def decide(actor: User, document: Document, decision: Decision, *, comment: str | None = "",
+           quote: str | None = "", version_number: int | None = None) -> ReviewDecision:
     """Approve or return the current version at the current stage.
 
     Every decision bumps the stage's counter, so two reviewers deciding at the same moment are
     serialised by the database: one wins, the other is told what happened instead of racing.
     """
+    comment, quote = (comment or "").strip(), (quote or "").strip()
     action = ReviewAction.APPROVE if decision == Decision.APPROVE else ReviewAction.RETURN
     if not allowed(action, document.status):
         raise InvalidTransition(f"文件当前为“{document.status.label}”，不在审核中，不能{decision.label}。")
@@ -489,10 +490,10 @@ def assign_pipeline(actor: User, document: Document, *, template_id: int, group_
 
 
 # ── comments ────────────────────────────────────────────────────────────────────────────────────
-def add_comment(actor: User, document: Document, *, body: str, quote: str = "",
+def add_comment(actor: User, document: Document, *, body: str, quote: str | None = "",
                 is_internal: bool = False) -> DocumentComment:
     require(actor, "document.comment", document)
-    body = body.strip()
+    body, quote = (body or "").strip(), (quote or "").strip()
     if not body:
         raise ValidationFailed("请填写意见内容。")
     if is_internal and actor.role == Role.MEMBER:

@@ -70,13 +70,13 @@ def _per_page() -> int:
     return current_app.config["PAGE_SIZE"]
 
 
-def _refused(error: DomainError, template: str, **context):
+def _refused(error: DomainError, template_name: str, **context):
     """Undo the unit of work (uploaded files included) and show the form again with the reason."""
     db.session.rollback()
     form = context.get("form")
     if form is not None:
         form.form_errors.append(error.message)
-    return render_template(template, **context), error.status_code
+    return render_template(template_name, **context), error.status_code
 
 
 # ── lists ───────────────────────────────────────────────────────────────────────────────────────
