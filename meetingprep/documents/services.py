@@ -363,9 +363,8 @@ def decide(actor: User, document: Document, decision: Decision, *, comment: str 
     action = ReviewAction.APPROVE if decision == Decision.APPROVE else ReviewAction.RETURN
     if not allowed(action, document.status):
         raise InvalidTransition(f"文件当前为“{document.status.label}”，不在审核中，不能{decision.label}。")
+    ensure_may_decide(actor, document)
     stage = document.current_stage
-    _explain_if_moved_on(actor, document)
-    require(actor, "document.decide", document)
     version = document.current_version
     if version_number is not None and version.number != version_number:
         raise Conflict(f"文件已有新版本（第{version.number}稿），您看到的是旧版本。请查看新版本后再作决定。")
@@ -400,13 +399,14 @@ def decide(actor: User, document: Document, decision: Decision, *, comment: str 
     return record
 
 
-def _explain_if_moved_on(actor: User, document: Document) -> None:
-    """A reviewer of an earlier stage who arrives late learns that the stage is done, not just "403"."""
+def ensure_may_decide(actor: User, document: Document) -> None:
+    """Only the current stage's reviewers decide. A reviewer of an earlier stage arriving late (the
+    stage was completed by someone else meanwhile) learns that, rather than a bare "no permission"."""
     stage = document.current_stage
-    if any(r.user_id == actor.id for r in stage.reviewers):
-        return
-    if any(r.user_id == actor.id for s in document.stages if s.position < stage.position for r in s.reviewers):
+    if stage is not None and not any(r.user_id == actor.id for r in stage.reviewers) and any(
+            r.user_id == actor.id for s in document.stages if s.position < stage.position for r in s.reviewers):
         raise Conflict(f"您所在的审核阶段已由其他审核人处理完毕，文件已进入“{stage.name}”阶段，无需您再审核。")
+    require(actor, "document.decide", document)
 
 
 def record_key(stage: DocumentStage) -> str:

@@ -224,7 +224,8 @@ def detail(document_id: int):
 @bp.route("/<int:document_id>/decide", methods=["POST"])
 @login_required
 def decide(document_id: int):
-    document = _document(document_id)  # who may decide is checked by the service, with a precise reason
+    document = _document(document_id)
+    services.ensure_may_decide(current_user, document)
     form = DecisionForm()
     if not form.validate_on_submit():
         return _render_detail(document, decision_form=form, status=400)
