@@ -37,6 +37,7 @@ def test_board_and_queue_query_counts_do_not_grow(client, login, role_users, cou
     assert body.count("data-document-id") == 50  # paginated
     large_queue, _ = _count(client, count_queries, "/documents/queue")
     assert (small_board, small_queue) == (large_board, large_queue)
+    assert large_board <= 12 and large_queue <= 12
 
 
 def test_document_page_query_count_does_not_grow_with_versions(client, login, role_users, review, count_queries):
@@ -59,3 +60,4 @@ def test_document_page_query_count_does_not_grow_with_versions(client, login, ro
     assert "第9次退回" in body and "第12稿" in body
     large_record, _ = _count(client, count_queries, f"/documents/{review.id}/record")
     assert (small, small_record) == (large, large_record)
+    assert large <= 16 and large_record <= 10
