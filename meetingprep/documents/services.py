@@ -384,6 +384,8 @@ def decide(actor: User, document: Document, decision: Decision, *, comment: str 
                             comment=comment.strip(), quote=quote.strip(), at=at)
     stage.decisions.append(record)
     stage.decision_count += 1
+    lost_race = "另一位审核人刚刚对本阶段作出了决定，您的操作未生效。请刷新页面查看最新状态后再决定。"
+    _flush(lost_race)  # claim the stage first: a concurrent decision on it waits here, then loses
     _transition(actor, document, action, note=f"{stage.name}：{comment}".strip("："))
     if decision == Decision.RETURN:
         document.waiting_since = at
@@ -395,7 +397,7 @@ def decide(actor: User, document: Document, decision: Decision, *, comment: str 
         _complete_stage(actor, document, stage, at)
     elif stage.is_sequential:
         _notify_pending(document, stage)
-    _flush("另一位审核人刚刚对本阶段作出了决定，您的操作未生效。请刷新页面查看最新状态后再决定。")
+    _flush(lost_race)
     return record
 
 
