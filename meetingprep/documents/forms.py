@@ -69,7 +69,9 @@ class DecisionForm(BaseForm):
 
 
 class CommentForm(BaseForm):
-    body = TextAreaField("意见", validators=[DataRequired(message="请填写意见内容。"),
+    """Shown beside the decision form on the same page, hence its own field prefix (unique ids)."""
+
+    body = TextAreaField("发表意见", validators=[DataRequired(message="请填写意见内容。"),
                                            Length(max=5000, message="意见不能超过 5000 字。")],
                          render_kw={"rows": 3})
     quote = TextAreaField("引用原文（可选）", validators=[Length(max=2000, message="引用不能超过 2000 字。")],

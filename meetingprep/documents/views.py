@@ -202,7 +202,8 @@ def _render_detail(document: Document, *, decision_form=None, comment_form=None,
     return render_template(
         "documents/detail.html", document=document, versions=queries.versions_of(document.id), thread=thread,
         stage_names={s.id: s.name for s in document.stages},
-        decision_form=decision_form, comment_form=comment_form or CommentForm(), current_text=current_text,
+        decision_form=decision_form, comment_form=comment_form or CommentForm(prefix="c"),
+        current_text=current_text,
         may_add_version=document.status in VERSION_ACTIONS and can(current_user, "document.add_version", document),
         waiting_on_me=_waiting_on_me(document), can_see_internal=can_see_internal,
         trail=audit.trail_for(db.session, document) if can(current_user, "audit.view") else [],
@@ -251,7 +252,7 @@ def decide(document_id: int):
 def comment(document_id: int):
     document = _document(document_id)
     require(current_user, "document.comment", document)
-    form = CommentForm()
+    form = CommentForm(prefix="c")
     if form.validate_on_submit():
         try:
             services.add_comment(current_user, document, body=form.body.data, quote=form.quote.data,

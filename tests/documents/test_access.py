@@ -20,7 +20,8 @@ ENDPOINTS = {
 def test_route_role_table(app, client, login, role_users, review):
     """The review document has a file v1 (returned) and a text v2 waiting on the group lead."""
     staff, lead = role_users["staff"], role_users["group_lead"]
-    services.add_version(staff, queries.document_for_action(review.id), file=FileStorage(io.BytesIO("正文".encode()), "初稿.txt"))
+    first_draft = FileStorage(io.BytesIO("正文".encode()), "初稿.txt")
+    services.add_version(staff, queries.document_for_action(review.id), file=first_draft)
     db.session.expire_all()
     services.decide(lead, queries.document_for_action(review.id), Decision.RETURN, comment="请修改")
     db.session.expire_all()

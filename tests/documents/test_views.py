@@ -146,7 +146,7 @@ def test_member_sees_comments_meant_for_them_but_not_internal_ones(client, login
     response = client.post(f"/documents/{member_speech.id}/assign", data={"template_id": template.id, "group_id": 0})
     assert response.status_code == 302
     login(role_users["group_lead"])
-    client.post(f"/documents/{member_speech.id}/comments", data={"body": "内部：此稿较弱", "is_internal": "y"})
+    client.post(f"/documents/{member_speech.id}/comments", data={"c-body": "内部：此稿较弱", "c-is_internal": "y"})
     client.post(f"/documents/{member_speech.id}/decide",
                 data={"decision": "return", "comment": "请补充具体数据", "version_number": "1"})
     login(role_users["member"])
