@@ -190,7 +190,7 @@ def bulk_documents(ctx: DemoContext, template_id: int, count: int, versions_per_
     for n in range(count):
         group = groups[n % len(groups)]
         status = rng.choice(statuses)
-        versions = 0 if status == DocumentStatus.DRAFTING else rng.randint(1, 2 * versions_per_document - 1)
+        versions = 0 if status == DocumentStatus.DRAFTING else rng.randint(2, 2 * versions_per_document)
         plans.append({"group": group, "status": status, "versions": versions,
                       "stage": len(template.stages) - 1 if status == DocumentStatus.FINALIZED
                       else rng.randrange(len(template.stages)),

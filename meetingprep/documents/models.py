@@ -145,7 +145,10 @@ class Document(Audited, Base):
     finalized_at: Mapped[dt.datetime | None] = mapped_column(info={"label": "定稿时间"})
     version_id: Mapped[int] = mapped_column(default=1)
 
-    __audit_exclude__ = frozenset({"version_id", "waiting_since", "version_count"})
+    # Status and the current stage/version change only through transitions, which record themselves
+    # in words ("审核中 → 退回修改：意见"); the raw column changes would only repeat them.
+    __audit_exclude__ = frozenset({"version_id", "waiting_since", "version_count", "status", "current_stage_id",
+                                   "current_version_id", "created_at", "created_by_id", "meeting_id"})
 
     meeting = relationship("Meeting", lazy="raise")
     type: Mapped[DocumentType] = relationship(lazy="raise")

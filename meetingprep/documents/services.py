@@ -218,8 +218,9 @@ def _transition(actor: User | None, document: Document, action: ReviewAction, no
         raise ValidationFailed(f"{action.label}需要填写意见或理由。")
     old = document.status
     document.status = transition.target
-    audit.record(db.session, action.label, document, actor=actor, message=note[:500],
-                 changes={"status": [old.value, transition.target.value]} if old != transition.target else None)
+    moved = f"{old.label} → {transition.target.label}" if old != transition.target else ""
+    audit.record(db.session, action.label, document, actor=actor,
+                 message="：".join(part for part in (moved, note) if part)[:500])
 
 
 def _start_stage(document: Document, stage: DocumentStage, at: dt.datetime) -> None:

@@ -149,7 +149,7 @@ def test_reopen_by_secretariat_only_with_reason(people):
     doc = reload(doc)
     assert doc.status == DocumentStatus.RETURNED and doc.finalized_at is None
     assert db.session.query(AuditEntry).filter_by(object_type="Document", object_id=doc.id,
-                                                  action="重新打开").one().message == "数据口径调整"
+                                                  action="重新打开").one().message == "定稿 → 退回修改：数据口径调整"
     doc = factories.add_text_version(doc, people["起草人"], "正文（调整）")
     assert doc.status == DocumentStatus.IN_REVIEW and doc.current_stage.round == 2
 
