@@ -227,3 +227,43 @@ def test_malformed_filter_and_ids_are_not_errors(client, login, role_users, revi
     assert client.get("/documents/999999").status_code == 404
     assert client.get(f"/documents/{review.id}/diff?a=1&b=9").status_code == 404
     assert client.get(f"/documents/{review.id}/versions/5/download").status_code == 404
+
+
+def test_second_reviewer_of_an_any_stage_arriving_late_gets_a_clear_message(client, login, role_users):
+    """The SQLite side of the race (writers queue on BEGIN IMMEDIATE): the later decision is refused kindly."""
+    second = factories.make_user("staff", display_name="另一位初审")
+    template = factories.make_pipeline_template([[role_users["group_lead"], second], [role_users["leader"]]],
+                                                actor=role_users["secretariat"])
+    document = factories.make_document(role_users["meeting"], template=template, drafters=[role_users["staff"]],
+                                       actor=role_users["secretariat"])
+    factories.add_text_version(document, role_users["staff"], "正文")
+    db.session.commit()
+    login(second)
+    page = client.get(f"/documents/{document.id}").get_data(as_text=True)
+    assert "提交审核意见" in page
+    login(role_users["group_lead"])
+    assert client.post(f"/documents/{document.id}/decide",
+                       data={"decision": "approve", "version_number": "1"}).status_code == 302
+    login(second)
+    response = client.post(f"/documents/{document.id}/decide", data={"decision": "approve", "version_number": "1"})
+    assert response.status_code == 409
+    assert "已由其他审核人处理完毕" in response.get_data(as_text=True)
+    assert db.session.query(services.ReviewDecision).count() == 1
+
+
+def test_edit_with_a_stale_version_keeps_the_input(client, login, role_users, review):
+    login(role_users["secretariat"])
+    page = client.get(f"/documents/{review.id}/edit").get_data(as_text=True)
+    assert 'value="政协常委会工作报告"' in page
+    data = {"title": "政协常委会工作报告（修改标题）", "type_id": factories.make_document_type().id,
+            "group_id": role_users["group"].id, "drafter_ids": [role_users["staff"].id], "version_id": "0"}
+    db.session.commit()
+    response = client.post(f"/documents/{review.id}/edit", data=data)
+    assert response.status_code == 409
+    body = response.get_data(as_text=True)
+    assert "已被他人修改" in body and "（修改标题）" in body
+    document = queries.document_for_action(review.id)
+    response = client.post(f"/documents/{review.id}/edit", data=dict(data, version_id=document.version_id))
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Document, review.id).title.endswith("（修改标题）")
