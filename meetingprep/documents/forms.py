@@ -97,7 +97,8 @@ class StageForm(FlaskForm):
 
     name = StringField("阶段名称", validators=[Length(max=60, message="阶段名称不能超过 60 字。")])
     reviewer_ids = SelectMultipleField("审核人", coerce=int, render_kw={"size": 4})
-    reviewer_role = SelectField("或按角色", choices=[("", "（不按角色）"), *Role.choices()], default="")
+    reviewer_role = SelectField("或按角色", default="", choices=[
+        ("", "（不按角色）"), *((value, label) for value, label in Role.choices() if value != Role.MEMBER)])
     rule = SelectField("通过规则", choices=ApprovalRule.choices(), default=ApprovalRule.ANY.value)
     required_count = IntegerField("需通过人数（M）", validators=[Optional(), NumberRange(min=1, max=50)])
     is_sequential = BooleanField("按顺序依次审核")
