@@ -132,6 +132,8 @@ def _required(rule: ApprovalRule, m: int | None, n: int) -> int:
 def _check_stage(stage: StageData) -> None:
     if not stage.name:
         raise ValidationFailed("每个阶段都需要名称。")
+    if stage.reviewer_role == Role.MEMBER:
+        raise ValidationFailed("委员不能作为审核角色，请选择具体审核人或其他角色。")
     if not stage.reviewer_ids and stage.reviewer_role is None:
         raise ValidationFailed(f"阶段“{stage.name}”还没有审核人：请选择审核人或审核角色。")
     if stage.rule == ApprovalRule.M_OF_N:
@@ -190,8 +192,11 @@ def _load_template(template_id: int) -> PipelineTemplate:
 def _copy_pipeline(document: Document, template: PipelineTemplate) -> None:
     """Give the document its own stages: later edits to the template never reach it."""
     role_users: dict[Role, list[int]] = {}
+    named = {r.user_id for source in template.stages for r in source.reviewers}
+    active = set(db.session.scalars(select(User.id).where(User.id.in_(named), User.is_active_account))) \
+        if named else set()
     for position, source in enumerate(template.stages):
-        user_ids = [r.user_id for r in source.reviewers]
+        user_ids = [r.user_id for r in source.reviewers if r.user_id in active]  # a deactivated account is skipped
         if source.reviewer_role is not None:
             if source.reviewer_role not in role_users:
                 role_users[source.reviewer_role] = list(db.session.scalars(

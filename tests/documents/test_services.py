@@ -223,3 +223,10 @@ def test_overdue_stages_lists_pending_reviewers(people, three_stage, time_machin
     assert queries.overdue_stages(now()) == []
     late = queries.overdue_stages(now() + dt.timedelta(days=3))
     assert [(s.document_id, s.pending_user_ids) for s in late] == [(doc.id, (people["初审"].id,))]
+
+
+def test_deactivated_named_reviewer_is_not_copied(people):
+    template = factories.make_pipeline_template([[people["初审"], people["秘书长"]]], actor=people["秘书"])
+    people["初审"].is_active_account = False
+    doc = factories.make_document(template=template, drafters=[people["起草人"]], actor=people["秘书"])
+    assert [r.user_id for r in doc.stages[0].reviewers] == [people["秘书长"].id]
