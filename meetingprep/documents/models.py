@@ -139,7 +139,8 @@ class Document(Audited, Base):
     #: Since when the document waits on whoever must act now (reviewers, drafters or the secretariat).
     waiting_since: Mapped[dt.datetime] = mapped_column(default=now)
     #: The committee member who submitted a speech (大会发言); None for the secretariat's documents.
-    submitter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    submitter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
+                                                     info={"label": "提交委员"})
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(default=now)
     finalized_at: Mapped[dt.datetime | None] = mapped_column(info={"label": "定稿时间"})
