@@ -3,21 +3,9 @@
 Each domain package adds its own line here.
 """
 
+import meetingprep.documents.models  # noqa: F401  (documents, versions, review pipeline)
 from meetingprep.audit import AuditEntry  # noqa: F401
 from meetingprep.auth.models import LoginAttempt, User  # noqa: F401
-from meetingprep.documents.models import (  # noqa: F401
-    Document,
-    DocumentComment,
-    DocumentDrafter,
-    DocumentStage,
-    DocumentStageReviewer,
-    DocumentType,
-    DocumentVersion,
-    PipelineTemplate,
-    PipelineTemplateReviewer,
-    PipelineTemplateStage,
-    ReviewDecision,
-)
 from meetingprep.groups.models import GroupMembership, WorkingGroup  # noqa: F401
 from meetingprep.meetings.models import Meeting, Phase  # noqa: F401
 from meetingprep.notifications.models import Notification  # noqa: F401
