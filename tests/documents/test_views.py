@@ -1,3 +1,4 @@
+import datetime as dt
 import io
 from urllib.parse import quote
 
@@ -267,3 +268,23 @@ def test_edit_with_a_stale_version_keeps_the_input(client, login, role_users, re
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(Document, review.id).title.endswith("（修改标题）")
+
+
+def test_board_filters_and_overdue_highlight(client, login, role_users, review, time_machine):
+    other = factories.make_document(role_users["meeting"], title="其他会务材料", type_code="other",
+                                    drafters=[role_users["staff"]], actor=role_users["secretariat"])
+    factories.add_text_version(queries.document_for_action(review.id), role_users["staff"], "正文")
+    db.session.commit()
+    login(role_users["leader"])
+    body = client.get("/documents/?status=in_review").get_data(as_text=True)
+    assert "政协常委会工作报告" in body and "其他会务材料" not in body
+    body = client.get(f"/documents/?type={other.type_id}").get_data(as_text=True)
+    assert "其他会务材料" in body and "政协常委会工作报告" not in body
+    body = client.get("/documents/?stage=第1审").get_data(as_text=True)
+    assert "政协常委会工作报告" in body and "其他会务材料" not in body
+    body = client.get(f"/documents/?group={role_users['group'].id}").get_data(as_text=True)
+    assert "政协常委会工作报告" in body and "其他会务材料" not in body
+    assert "超时" not in client.get("/documents/").get_data(as_text=True)
+    time_machine.move_to(review.created_at + dt.timedelta(days=3), tick=False)
+    body = client.get("/documents/").get_data(as_text=True)
+    assert 'class="table-danger"' in body and "超时" in body
