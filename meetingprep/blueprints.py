@@ -22,3 +22,5 @@ def _register_domain_blueprints(app: Flask) -> None:
     app.register_blueprint(ops_bp)
     from meetingprep.dashboard.views import bp as dashboard_bp
     app.register_blueprint(dashboard_bp)
+    from meetingprep.documents.views import bp as documents_bp
+    app.register_blueprint(documents_bp)

@@ -3,6 +3,7 @@
 Each domain package adds its own line here.
 """
 
+import meetingprep.documents.models  # noqa: F401  (documents, versions, review pipeline)
 from meetingprep.audit import AuditEntry  # noqa: F401
 from meetingprep.auth.models import LoginAttempt, User  # noqa: F401
 from meetingprep.groups.models import GroupMembership, WorkingGroup  # noqa: F401

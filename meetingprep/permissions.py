@@ -120,3 +120,43 @@ def _list_group_webhooks(user, _obj=None) -> bool:
 def _set_group_webhook(user, group) -> bool:
     """The secretariat for every group; a group lead for the group they lead."""
     return user.role in MANAGERS or (group is not None and group.id in user.lead_group_ids)
+# ── documents (材料审核) ─────────────────────────────────────────────────────────────────────────
+# Documents take loaded ``drafters`` and ``current_stage.reviewers`` (the detail query loads them).
+rule("document.board")(_role_in(*READERS))
+rule("document.queue")(_role_in(*READERS))
+rule("document.create")(_role_in(*MANAGERS))
+rule("document.edit")(_role_in(*MANAGERS))
+rule("document.reopen")(_role_in(*MANAGERS))
+rule("document.assign")(_role_in(*MANAGERS))
+rule("document.configure")(_role_in(*MANAGERS))  # pipeline templates and document types
+rule("speech.submit")(_role_in(Role.MEMBER))
+
+
+@rule("document.view")
+def _view_document(user, document) -> bool:
+    """Whoever follows the whole preparation; otherwise only the drafters (a member: own speeches)."""
+    if user.role in READERS:
+        return True
+    return document is not None and user.id in document.drafter_ids
+
+
+@rule("document.add_version")
+def _add_document_version(user, document) -> bool:
+    return user.role in MANAGERS or (document is not None and user.id in document.drafter_ids)
+
+
+@rule("document.decide")
+def _decide_document(user, document) -> bool:
+    """Only the reviewers named in the current stage — leaders included, the secretariat too."""
+    stage = document.current_stage if document is not None else None
+    return stage is not None and any(r.user_id == user.id for r in stage.reviewers)
+
+
+@rule("document.comment")
+def _comment_document(user, document) -> bool:
+    return _view_document(user, document)
+
+
+@rule("document.see_internal")
+def _see_internal_comments(user, _document=None) -> bool:
+    return user.role in READERS

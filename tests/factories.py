@@ -97,3 +97,47 @@ def make_delivery(notification, *, status: str = "failed", channel: str = "email
     db.session.add(delivery)
     db.session.flush()
     return delivery
+# ── documents (材料审核) ─────────────────────────────────────────────────────────────────────────
+def make_document_type(code: str = "work_report"):
+    from meetingprep.documents.services import ensure_default_types
+
+    return ensure_default_types()[code]
+
+
+def make_pipeline_template(stages=None, *, name: str | None = None, actor: User | None = None):
+    """stages: list of StageData or of reviewer-user lists (one stage each, any-one rule)."""
+    from meetingprep.documents.services import StageData, save_template
+
+    actor = actor or make_user(Role.SECRETARIAT)
+    if stages is None:
+        stages = [[make_user(Role.STAFF)]]
+    stage_data = [s if isinstance(s, StageData) else
+                  StageData(name=f"第{i + 1}审", reviewer_ids=[u.id for u in s]) for i, s in enumerate(stages)]
+    return save_template(actor, None, name=name or f"流程{next(_seq)}", description="", stages=stage_data)
+
+
+def make_document(meeting: Meeting | None = None, *, template=None, drafters=None, title: str | None = None,
+                  group: WorkingGroup | None = None, type_code: str = "work_report", actor: User | None = None):
+    """A document in 起草中 (no version yet), reloaded with everything the services read."""
+    from meetingprep.documents import queries
+    from meetingprep.documents.services import DocumentData, create_document
+
+    meeting = meeting or make_meeting()
+    actor = actor or make_user(Role.SECRETARIAT)
+    template = template or make_pipeline_template(actor=actor)
+    drafters = drafters or [make_user(Role.STAFF)]
+    document = create_document(actor, meeting, DocumentData(
+        title=title or f"测试材料{next(_seq)}", type_id=make_document_type(type_code).id,
+        drafter_ids=[u.id for u in drafters], group_id=group.id if group else None, template_id=template.id))
+    db.session.expire_all()
+    return queries.document_for_action(document.id)
+
+
+def add_text_version(document, author: User, text: str, note: str = ""):
+    """Add a text version and return the document reloaded (as a view would on the next request)."""
+    from meetingprep.documents import queries
+    from meetingprep.documents.services import add_version
+
+    add_version(author, document, text=text, note=note)
+    db.session.expire_all()
+    return queries.document_for_action(document.id)
