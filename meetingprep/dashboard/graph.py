@@ -1,4 +1,4 @@
-"""The hand-off graph of unfinished tasks, loaded with two set-based queries.
+"""The hand-off graph of unfinished tasks (with what the lists show of each), loaded with two set-based queries.
 
 Bounded by the meeting's open tasks (not done, not cancelled), never by all its data: finished
 work neither waits nor blocks. The critical-path method itself lives in ``cpm`` as plain Python so
@@ -26,14 +26,20 @@ from meetingprep.timeutil import local_midnight
 class OpenGraph:
     nodes: dict[int, Node]
     edges: list[tuple[int, int]]  # (predecessor, successor), both open
+    #: title, status, deadline, group and owner of every open task, for the sections that list some
+    #: (read with the nodes, so listing them costs no further query)
+    details: dict[int, dict]
 
 
 def load_open_graph(meeting_id: int) -> OpenGraph:
     open_statuses = sorted(OPEN_STATUSES)
     rows = db.session.execute(
-        select(Task.id, Task.group_id, Task.status, Task.due_at, Task.starts_on, Task.progress)
+        select(Task.id, Task.title, Task.group_id, Task.status, Task.due_at, Task.starts_on, Task.progress,
+               WorkingGroup.name.label("group"), User.display_name.label("owner"))
+        .join(WorkingGroup, WorkingGroup.id == Task.group_id)
+        .join(User, User.id == Task.owner_id)
         .where(Task.meeting_id == meeting_id, Task.status.in_(open_statuses))
-    )
+    ).all()
     nodes = {
         row.id: Node(
             id=row.id, group_id=row.group_id, due_at=row.due_at,
@@ -41,6 +47,8 @@ def load_open_graph(meeting_id: int) -> OpenGraph:
         )
         for row in rows
     }
+    details = {row.id: {"id": row.id, "title": row.title, "status": row.status, "due_at": row.due_at,
+                        "group_id": row.group_id, "group": row.group, "owner": row.owner} for row in rows}
     pred, succ = aliased(Task), aliased(Task)
     edges = db.session.execute(
         select(TaskDependency.predecessor_id, TaskDependency.successor_id)
@@ -48,22 +56,8 @@ def load_open_graph(meeting_id: int) -> OpenGraph:
         .join(succ, succ.id == TaskDependency.successor_id)
         .where(pred.meeting_id == meeting_id, pred.status.in_(open_statuses), succ.status.in_(open_statuses))
     ).all()
-    return OpenGraph(nodes=nodes, edges=[(p, s) for p, s in edges])
+    return OpenGraph(nodes=nodes, edges=[(p, s) for p, s in edges], details=details)
 
 
 def _planned_start(starts_on: dt.date | None) -> dt.datetime | None:
     return local_midnight(starts_on) if starts_on is not None else None
-
-
-def describe_tasks(task_ids) -> dict[int, dict]:
-    """Title, group and owner of the few tasks a section lists (one query, bounded by the list)."""
-    if not task_ids:
-        return {}
-    rows = db.session.execute(
-        select(Task.id, Task.title, Task.status, Task.due_at, Task.group_id, WorkingGroup.name.label("group"),
-               User.display_name.label("owner"))
-        .join(WorkingGroup, WorkingGroup.id == Task.group_id)
-        .join(User, User.id == Task.owner_id)
-        .where(Task.id.in_(sorted(task_ids)))
-    )
-    return {row.id: row._asdict() for row in rows}

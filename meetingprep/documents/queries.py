@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, raiseload, selectinload, undefer
 
+from meetingprep import timeutil
 from meetingprep.auth.models import User
 from meetingprep.documents.models import (
     Document,
@@ -46,6 +47,7 @@ class BoardFilters:
     status: DocumentStatus | None = None
     stage: str | None = None
     group_id: int | None = None
+    overdue: bool = False  # in review, the current stage past its time allowance (the dashboard links here)
     page: int = 1
 
 
@@ -62,6 +64,9 @@ def board(meeting_id: int, filters: BoardFilters, per_page: int):
         stmt = stmt.where(Document.current_stage_id.in_(
             select(DocumentStage.id).where(DocumentStage.name == filters.stage)),
             Document.status.in_([DocumentStatus.IN_REVIEW, DocumentStatus.RETURNED]))
+    if filters.overdue:
+        stmt = stmt.where(Document.status == DocumentStatus.IN_REVIEW, Document.current_stage_id.in_(
+            select(DocumentStage.id).where(DocumentStage.due_at < timeutil.now())))
     stmt = stmt.order_by((Document.status == DocumentStatus.FINALIZED), Document.waiting_since, Document.id)
     return db.paginate(stmt, page=filters.page, per_page=per_page, error_out=False)
 

@@ -69,7 +69,7 @@ def test_page_shows_countdown_groups_critical_path_and_links(client, login, role
     assert "距开幕还有" in html and "会务组" in html
     assert f'href="/tasks/?group={group.id}&amp;overdue=1"' in html
     assert "关键路径按时间节点倒排" in html and "编印会议指南" in html
-    assert "（材料审核模块接入后显示）" in html and "（报到考勤模块接入后显示）" in html
+    assert "（材料审核模块接入后显示）" not in html and 'id="section-documents"' in html
     assert "<svg" in html and "http://" not in html and "https://" not in html
     assert "<script>" not in html
     assert "/static/css/dashboard.css" in html
@@ -114,7 +114,7 @@ def test_api_returns_every_section(client, login, role_users, meeting):
     assert (row["id"], row["done"], row["overdue"]) == (group.id, 1, 1)
     assert data["risk"]["overdue"]["rows"][0]["due_at"].endswith("+00:00")
     assert isinstance(data["critical_path"]["chains"][0]["slack"], float)
-    assert data["documents"]["available"] is False
+    assert data["documents"]["total"] == 0 and data["documents"]["url"] == "/documents/"
 
 
 def test_group_lead_sees_the_same_page_scoped_to_their_group(client, login, role_users, meeting):
@@ -145,7 +145,7 @@ def test_export_has_the_daily_report_sheets(client, login, role_users, meeting):
     assert response.status_code == 200
     assert "attachment" in response.headers["Content-Disposition"]
     book = load_workbook(io.BytesIO(response.data))
-    assert book.sheetnames == ["概览", "各组进度", "逾期任务", "关键路径"]
+    assert book.sheetnames == ["概览", "各组进度", "逾期任务", "关键路径", "材料审核", "主要材料进度", "待审材料"]
     overview = {row[0]: row[1] for row in book["概览"].iter_rows(min_row=2, values_only=True)}
     assert overview["任务完成（已验收/全部）"] == "0/3" and overview["当前阶段"] == "会前"
     groups = list(book["各组进度"].iter_rows(values_only=True))
@@ -166,12 +166,12 @@ def test_without_a_meeting_the_dashboard_says_so(client, login, role_users, meet
 
 
 def test_a_present_domain_without_its_section_module_fails_loudly(monkeypatch):
-    real = registry.importlib.util.find_spec
-    monkeypatch.setattr(registry.importlib.util, "find_spec",
-                        lambda name: object() if name == "meetingprep.documents" else real(name))
+    """A domain package that is installed but whose section module is missing must not pass silently."""
+    monkeypatch.setattr(registry, "ORDER", (*registry.ORDER, "minutes"))
+    monkeypatch.setitem(registry.OPTIONAL, "minutes", ("meetingprep.documents", "会议纪要", "（纪要模块接入后显示）"))
     registry.sections.cache_clear()
     try:
-        with pytest.raises(RuntimeError, match=r"sections/documents\.py"):
+        with pytest.raises(RuntimeError, match=r"sections/minutes\.py"):
             registry.sections()
     finally:
         registry.sections.cache_clear()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from meetingprep import timeutil
 from meetingprep.dashboard.core import DashboardContext, Section, task_url
 from meetingprep.dashboard.cpm import METHOD, schedule
-from meetingprep.dashboard.graph import describe_tasks
 
 CHAINS = 5
 
@@ -15,7 +14,7 @@ def compute(ctx: DashboardContext) -> dict:
     plan = schedule(graph.nodes, graph.edges, moment=ctx.moment, opening=ctx.meeting.opens_at)
     chains = [chain for chain in plan.chains
               if any(ctx.in_scope(graph.nodes[task_id].group_id) for task_id in chain.task_ids)][:CHAINS]
-    details = describe_tasks({task_id for chain in chains for task_id in chain.task_ids})
+    details = graph.details
     flagged = [task_id for task_id, slack in plan.slack.items()
                if slack.total_seconds() <= 0 and ctx.in_scope(graph.nodes[task_id].group_id)]
     return {

@@ -10,7 +10,6 @@ from meetingprep import timeutil
 from meetingprep.auth.models import User
 from meetingprep.dashboard.core import DashboardContext, Section, task_url
 from meetingprep.dashboard.cpm import waiting_counts
-from meetingprep.dashboard.graph import describe_tasks
 from meetingprep.extensions import db
 from meetingprep.groups.models import WorkingGroup
 from meetingprep.tasks.models import Task
@@ -33,7 +32,7 @@ def _overdue(ctx: DashboardContext) -> dict:
     waiting = waiting_counts([node.id for node in overdue], graph.edges)
     overdue.sort(key=lambda node: (-waiting[node.id], node.due_at, node.id))
     shown = overdue[:LIMIT]
-    details = describe_tasks([node.id for node in shown])
+    details = graph.details
     rows = [
         {**details[node.id], "url": task_url(node.id), "waiting": waiting[node.id],
          "days_overdue": (ctx.moment - node.due_at).days,
