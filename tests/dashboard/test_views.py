@@ -6,9 +6,12 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert, update
 
 from meetingprep.dashboard import sections as registry
+from meetingprep.documents.models import Document, DocumentStage, DocumentStageReviewer
+from meetingprep.documents.services import ensure_default_types
+from meetingprep.documents.states import DocumentStatus
 from meetingprep.extensions import db
 from meetingprep.tasks.models import Task, TaskDependency
 from meetingprep.tasks.states import TaskStatus as S
@@ -43,19 +46,51 @@ def seed(meeting, groups, owner, size):
     db.session.commit()
 
 
+def seed_documents(meeting, groups, reviewer, size):
+    """``size`` documents per group, in review at the first of two stages, waiting for ``reviewer``."""
+    moment = now()
+    types = list(ensure_default_types().values())
+    before = db.session.scalar(db.select(db.func.max(Document.id))) or 0
+    db.session.execute(insert(Document), [
+        {"meeting_id": meeting.id, "type_id": types[n % len(types)].id, "title": f"{group.name}材料{n}",
+         "group_id": group.id, "status": DocumentStatus.IN_REVIEW, "waiting_since": moment - dt.timedelta(hours=n),
+         "created_at": moment} for group in groups for n in range(size)])
+    ids = db.session.scalars(db.select(Document.id).where(Document.id > before).order_by(Document.id)).all()
+    db.session.execute(insert(DocumentStage), [
+        {"document_id": doc_id, "name": name, "position": position, "round": 1,
+         "started_at": moment - dt.timedelta(hours=n) if position == 0 else None,
+         "due_at": moment + dt.timedelta(hours=24 - n) if position == 0 else None}
+        for n, doc_id in enumerate(ids) for position, name in enumerate(("初审", "审定"))])
+    first = dict(db.session.execute(db.select(DocumentStage.document_id, DocumentStage.id)
+                                    .where(DocumentStage.document_id.in_(ids), DocumentStage.position == 0)).all())
+    table = Document.__table__
+    db.session.execute(update(table).where(table.c.id == bindparam("doc_id"))
+                       .values(current_stage_id=bindparam("stage_id")),
+                       [{"doc_id": doc_id, "stage_id": stage_id} for doc_id, stage_id in first.items()])
+    db.session.execute(insert(DocumentStageReviewer),
+                       [{"stage_id": stage_id, "user_id": reviewer.id} for stage_id in first.values()])
+    db.session.commit()
+
+
 @pytest.mark.parametrize("url", ["/dashboard", "/api/dashboard", "/dashboard/wall"])
 def test_query_count_does_not_grow_with_the_data(app, client, login, role_users, meeting, count_queries, url):
     groups = [role_users["group"], *(factories.make_group(meeting) for _ in range(3))]
     leader = login(role_users["leader"])
     seed(meeting, groups, leader, 10)
+    seed_documents(meeting, groups, leader, 10)
     client.get(url)  # warm caches (section registry, templates)
     db.session.commit()  # measure a cold request (new transaction, nothing loaded) like the large one
     with count_queries() as small:
         assert client.get(url).status_code == 200
     seed(meeting, groups, leader, 250)
+    seed_documents(meeting, groups, leader, 250)
     with count_queries() as large:
         response = client.get(url)
     assert response.status_code == 200
+    if url == "/api/dashboard":  # the documents section counted and listed the seeded documents
+        assert response.get_json()["documents"]["in_review"] == len(groups) * 260
+    else:
+        assert "doc-track-stage is-current" in response.get_data(as_text=True)
     assert large.count == small.count, "\n\n".join(small.statements) + "\n=====\n" + "\n\n".join(large.statements)
     assert large.count <= 15
 

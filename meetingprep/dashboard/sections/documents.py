@@ -107,7 +107,7 @@ def _details(ctx: DashboardContext) -> tuple[list[dict], list[dict]]:
                              ReviewDecision.round == DocumentStage.round)
     rows = db.session.execute(
         select(Document.id, Document.title, Document.status, Document.current_stage_id,
-               DocumentType.name.label("type_name"), _is_main().label("is_main"),
+               DocumentType.name.label("type_name"), Document.id.in_(main_ids).label("is_track"),
                DocumentType.sort_order.label("type_order"), DocumentType.id.label("type_id"),
                WorkingGroup.name.label("group_name"),
                DocumentStage.id.label("stage_id"), DocumentStage.name.label("stage_name"),
@@ -129,7 +129,7 @@ def _details(ctx: DashboardContext) -> tuple[list[dict], list[dict]]:
             document = documents[row.id] = {
                 "id": row.id, "title": row.title, "status": row.status, "status_label": row.status.label,
                 "badge": STATUS_BADGES[row.status], "type": row.type_name, "type_id": row.type_id,
-                "group": row.group_name or "—", "url": document_url(row.id), "is_main": bool(row.is_main),
+                "group": row.group_name or "—", "url": document_url(row.id), "is_track": bool(row.is_track),
                 "order": (row.type_order, row.type_id, row.id), "stages": [], "_reviewers": [],
                 "current": None}
         if row.stage_id is None:
@@ -150,11 +150,11 @@ def _details(ctx: DashboardContext) -> tuple[list[dict], list[dict]]:
         for stage in document["stages"]:
             stage.pop("is_sequential", None)
         document["pending"] = "、".join((current or {}).get("pending", [])) or "—"
-    tracks = sorted((d for d in documents.values() if d["is_main"]), key=lambda d: d["order"])
+    tracks = sorted((d for d in documents.values() if d["is_track"]), key=lambda d: d["order"])
     waiting = sorted((d for d in documents.values() if d["status"] == IN_REVIEW and d["current"]),
                      key=lambda d: (d["current"]["started_at"], d["id"]))[:WAITING]
     for document in documents.values():
-        document.pop("order")
+        del document["order"], document["is_track"]
     return tracks, [_waiting_row(ctx, document) for document in waiting]
 
 
