@@ -10,3 +10,4 @@ from meetingprep.meetings.models import Meeting, Phase  # noqa: F401
 from meetingprep.notifications.models import Notification  # noqa: F401
 from meetingprep.ops.models import Heartbeat  # noqa: F401
 from meetingprep.tasks.models import Task, TaskCoworker, TaskDependency, TaskEvent  # noqa: F401
+from meetingprep.tasks.models import TaskAttachment, TaskComment  # noqa: F401

@@ -48,3 +48,29 @@ def make_group(meeting: Meeting | None = None, *, name: str | None = None, dutie
     db.session.add(group)
     db.session.flush()
     return group
+
+
+def make_task(group: WorkingGroup | None = None, owner: User | None = None, *, title: str | None = None,
+              status=None, due_in_days: float = 10, due_offset_days: int | None = None, **fields):
+    """A task of ``group`` (a new one otherwise) owned by ``owner`` (a new member of the group otherwise)."""
+    from meetingprep.tasks.models import Task
+    from meetingprep.tasks.states import TaskStatus
+
+    group = group or make_group()
+    owner = owner or make_user("staff", group=group)
+    task = Task(meeting_id=group.meeting_id, group_id=group.id, owner_id=owner.id,
+                title=title or f"测试任务{next(_seq)}", status=status or TaskStatus.NOT_STARTED,
+                due_at=(now() + dt.timedelta(days=due_in_days)).replace(second=0, microsecond=0),
+                due_offset_days=due_offset_days, **fields)
+    db.session.add(task)
+    db.session.flush()
+    return task
+
+
+def make_dependency(predecessor, successor):
+    from meetingprep.tasks.models import TaskDependency
+
+    link = TaskDependency(predecessor_id=predecessor.id, successor_id=successor.id)
+    db.session.add(link)
+    db.session.flush()
+    return link
