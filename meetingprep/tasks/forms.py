@@ -14,7 +14,7 @@ from wtforms import (
     TextAreaField,
     TimeField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from meetingprep.forms import BaseForm, VersionedForm
 from meetingprep.meetings.models import Phase
@@ -49,13 +49,16 @@ class TaskForm(VersionedForm):
         Optional(), NumberRange(min=0, max=365, message="天数应在 0 到 365 之间。")])
     offset_time = TimeField("时刻", validators=[Optional()], default=dt.time(17, 0))
 
-    def validate_due_at(self, field):
-        if self.due_mode.data == "absolute" and field.data is None:
-            raise ValidationError("请填写固定的时间节点（日期和时刻）。")
-
-    def validate_offset_days(self, field):
-        if self.due_mode.data == "relative" and field.data is None:
-            raise ValidationError("请填写距开幕的天数（开幕当天填 0）。")
+    def validate(self, extra_validators=None) -> bool:
+        """The deadline fields are optional one by one; the chosen mode decides which is required."""
+        valid = super().validate(extra_validators)
+        if self.due_mode.data == "absolute" and self.due_at.data is None and not self.due_at.errors:
+            self.due_at.errors = [*self.due_at.errors, "请填写固定的时间节点（日期和时刻）。"]
+            valid = False
+        if self.due_mode.data == "relative" and self.offset_days.data is None and not self.offset_days.errors:
+            self.offset_days.errors = [*self.offset_days.errors, "请填写距开幕的天数（开幕当天填 0）。"]
+            valid = False
+        return valid
 
     def to_data(self) -> TaskData:
         relative = self.due_mode.data == "relative"
@@ -109,10 +112,10 @@ class DependencyForm(BaseForm):
 
 class BulkEditForm(BaseForm):
     task_ids = SelectMultipleField("任务", coerce=int, validate_choice=False)
-    op = SelectField("批量操作", choices=[
+    op = SelectField("批量操作", validate_choice=False, choices=[
         ("", "请选择…"), (BulkOp.REASSIGN, "更换责任人"), (BulkOp.SHIFT, "调整时间节点"),
         (BulkOp.PHASE, "调整阶段"), (BulkOp.CANCEL, "取消任务")])
     owner_id = SelectField("新责任人", coerce=_coerce_int, validate_choice=False, validators=[Optional()])
     shift_days = IntegerField("顺延天数（提前填负数）", validators=[Optional(), NumberRange(min=-365, max=365)])
-    phase = SelectField("新阶段", choices=[("", "—"), *Phase.choices()])
+    phase = SelectField("新阶段", choices=[("", "—"), *Phase.choices()], validate_choice=False)
     reason = StringField("原因/说明", validators=[Optional(), Length(max=500)])

@@ -94,7 +94,7 @@ def bulk():
     try:
         result = services.bulk_edit(current_user, form.task_ids.data, form.op.data, owner_id=form.owner_id.data,
                                     shift_days=form.shift_days.data,
-                                    phase=Phase(form.phase.data) if form.phase.data else None,
+                                    phase=Phase(form.phase.data) if form.phase.data in set(Phase) else None,
                                     reason=form.reason.data or "")
     except DomainError as error:
         db.session.rollback()
