@@ -8,4 +8,5 @@ from meetingprep.auth.models import LoginAttempt, User  # noqa: F401
 from meetingprep.groups.models import GroupMembership, WorkingGroup  # noqa: F401
 from meetingprep.meetings.models import Meeting, Phase  # noqa: F401
 from meetingprep.notifications.models import Notification  # noqa: F401
+from meetingprep.ops.models import Heartbeat  # noqa: F401
 from meetingprep.tasks.models import Task, TaskCoworker, TaskDependency, TaskEvent  # noqa: F401
