@@ -234,9 +234,13 @@ def add_dependency(task_id: int):
 @bp.route("/<int:task_id>/dependencies/<int:dependency_id>/delete", methods=["POST"])
 def remove_dependency(task_id: int, dependency_id: int):
     task = _task_or_404(task_id, for_update=True)
+    require(current_user, "task.link", task)
     link = db.session.get(TaskDependency, dependency_id)
-    if link is None or task.id not in (link.predecessor_id, link.successor_id):
-        raise NotFound("该衔接不存在或已被取消。")
+    if link is None:  # already removed (a second click, or someone else): the outcome the user wanted
+        flash("该衔接已经取消。", "info")
+        return redirect(url_for("tasks.detail", task_id=task.id))
+    if task.id not in (link.predecessor_id, link.successor_id):
+        raise NotFound("该衔接不属于这项任务。")
     services.remove_dependency(current_user, link)
     db.session.commit()
     flash("已取消衔接。", "success")
