@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.orm.exc import StaleDataError
 
 from meetingprep.auth.views import safe_next
-from meetingprep.errors import DomainError, NotFound
+from meetingprep.errors import Conflict, DomainError, NotFound
 from meetingprep.extensions import db
 from meetingprep.groups.models import WorkingGroup
 from meetingprep.meetings.models import Meeting, Phase
@@ -297,8 +298,9 @@ def edit(task_id: int):
     if form.validate_on_submit():
         try:
             services.update_task(current_user, task, form.to_data(), form.version_id.data)
-        except DomainError as error:
+        except (DomainError, StaleDataError) as error:  # StaleDataError: lost a race past the version check
             db.session.rollback()
+            error = error if isinstance(error, DomainError) else Conflict()
             form.form_errors.append(error.message)
             return _render_form(form, meeting, _task_or_404(task_id), status=error.status_code)
         db.session.commit()

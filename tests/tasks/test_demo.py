@@ -21,7 +21,7 @@ def context(scale="small") -> DemoContext:
     for name in GROUPS:
         group = ctx.groups[name] = factories.make_group(meeting, name=name)
         ctx.staff_by_group[name] = [factories.make_user("group_lead", group=group, is_lead=True),
-                                    factories.make_user("staff", group=group), factories.make_user("staff", group=group)]
+                                    *(factories.make_user("staff", group=group) for _ in range(2))]
     ctx.secretariat = [factories.make_user("secretariat")]
     return ctx
 
