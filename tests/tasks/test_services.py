@@ -340,3 +340,14 @@ def test_bulk_edit_reports_refusals_and_keeps_the_rest(world):
     assert {t.status for t in result.changed} == {S.CANCELLED}
     with pytest.raises(ValidationFailed):
         services.bulk_edit(world.secretariat, [mine.id], "cancel")
+
+
+def test_coworker_from_another_group_updates_progress_and_comments(world):
+    task = services.create_task(world.secretariat, world.meeting, data(world, coworker_ids=[world.affairs_staff.id]))
+    db.session.commit()
+    task = fresh(task.id)
+    services.update_progress(world.affairs_staff, task, 60)
+    services.add_comment(world.affairs_staff, task, "印刷厂已排期")
+    with pytest.raises(NotAllowed, match="责任人"):
+        services.transition(world.affairs_staff, task, "start")  # one person answers for the task
+    assert task.progress == 60

@@ -162,6 +162,8 @@ def test_export_csv_and_xlsx_follow_the_filter(client, login, world):
     assert sheet["C2"].value == "任务"
     assert {sheet["C3"].value, sheet["C4"].value} == {"材料任务", "会务任务"}
     assert sheet.column_dimensions["C"].width == 40
+    assert "A1:L1" in {str(cell_range) for cell_range in sheet.merged_cells.ranges}
+    assert sheet.freeze_panes == "A3"
 
 
 def test_bulk_edit_reports_refused_rows(client, login, world):
