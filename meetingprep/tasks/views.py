@@ -116,6 +116,7 @@ def board(group_id: int):
         raise NotFound("该工作组不存在。")
     columns, totals = queries.board(group.meeting_id, group.id)
     return render_template("tasks/board.html", group=group, columns=columns, totals=totals,
+                           groups=queries.groups_of(group.meeting_id),
                            order=BOARD_COLUMNS, limit=queries.BOARD_CARDS_PER_COLUMN, moment=now())
 
 
