@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 
 from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import Select, and_, exists, func, or_, select
@@ -69,7 +69,7 @@ SORTS = {
 }
 
 
-def _int(value: str | None, minimum: int = 1, maximum: int = 10**9) -> int | None:
+def parse_int(value: str | None, minimum: int = 1, maximum: int = 10**9) -> int | None:
     try:
         number = int(value) if value not in (None, "") else None
     except (TypeError, ValueError):
@@ -101,11 +101,11 @@ class LedgerFilter:
     def from_args(cls, args: Mapping[str, str]) -> LedgerFilter:
         sort = args.get("sort", "due")
         return cls(
-            group=_int(args.get("group")), owner=_int(args.get("owner")),
+            group=parse_int(args.get("group")), owner=parse_int(args.get("owner")),
             phase=_enum(Phase, args.get("phase")), status=_enum(TaskStatus, args.get("status")),
-            overdue=args.get("overdue") == "1", due_within=_int(args.get("due_within"), 0, 3650),
+            overdue=args.get("overdue") == "1", due_within=parse_int(args.get("due_within"), 0, 3650),
             waiting=args.get("waiting") == "1", q=(args.get("q") or "").strip()[:100],
-            sort=sort if sort.lstrip("-") in SORTS else "due", page=_int(args.get("page"), 1) or 1,
+            sort=sort if sort.lstrip("-") in SORTS else "due", page=parse_int(args.get("page"), 1) or 1,
         )
 
     def args(self, **changes) -> dict[str, str]:
@@ -188,11 +188,13 @@ def export_rows(meeting_id: int, filt: LedgerFilter):
 # ── 我的任务 ─────────────────────────────────────────────────────────────────────────────────────
 @dataclass
 class MyTasks:
-    overdue: list = None
-    due_soon: list = None
-    waiting: list = None
-    other: list = None
-    closed: list = None
+    """Open tasks as (Task, waiting) rows by bucket; ``closed`` holds the last few closed tasks."""
+
+    overdue: list = field(default_factory=list)
+    due_soon: list = field(default_factory=list)
+    waiting: list = field(default_factory=list)
+    other: list = field(default_factory=list)
+    closed: list = field(default_factory=list)
     truncated: bool = False
 
 
@@ -209,7 +211,7 @@ def my_tasks(user: User, meeting_id: int) -> MyTasks:
         _involving(user.id).add_columns(waiting_expr)
         .where(Task.meeting_id == meeting_id, Task.status.in_(OPEN_STATUSES))
         .options(*options).order_by(Task.due_at, Task.id).limit(MINE_LIMIT + 1)).all()
-    mine = MyTasks(overdue=[], due_soon=[], waiting=[], other=[], truncated=len(open_rows) > MINE_LIMIT)
+    mine = MyTasks(truncated=len(open_rows) > MINE_LIMIT)
     soon = moment + dt.timedelta(days=DUE_SOON_DAYS)
     for task, waiting in open_rows[:MINE_LIMIT]:
         if task.due_at < moment:

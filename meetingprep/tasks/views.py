@@ -271,7 +271,7 @@ def new():
     form = TaskForm()
     _prepare(form, meeting)
     if request.method == "GET":
-        form.group_id.data = queries._int(request.args.get("group"))
+        form.group_id.data = queries.parse_int(request.args.get("group"))
     if form.validate_on_submit():
         try:
             task = services.create_task(current_user, meeting, form.to_data())

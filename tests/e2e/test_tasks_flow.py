@@ -88,3 +88,18 @@ def test_task_assigned_returned_resubmitted_accepted(live_server, page):
         assert action in text and who in text, text
         assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日 周. \d{2}:\d{2}", text), text
     assert "请补充 2025 年提案办理数据" in history.nth(3).inner_text()
+
+
+def test_owner_works_from_a_phone(live_server, phone_page):
+    with live_server.data():
+        group = factories.make_group(factories.make_meeting(), name="会务组")
+        owner = factories.make_user("staff", username="wangwu", display_name="王五", group=group)
+        factories.make_task(group, owner, title="布置主会场", due_in_days=-1)
+        db.session.commit()
+    log_in(phone_page, live_server, "wangwu", factories.PASSWORD)
+    phone_page.goto(f"{live_server.url}/tasks/mine")
+    assert phone_page.get_by_role("heading", name="已逾期（1）").is_visible()
+    phone_page.get_by_role("link", name=re.compile("布置主会场")).click()
+    phone_page.get_by_role("button", name="开始办理").click()
+    assert phone_page.locator("#task-status").get_by_text("进行中").is_visible()
+    assert phone_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
