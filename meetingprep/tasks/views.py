@@ -52,6 +52,12 @@ def _task_or_404(task_id: int, *, for_update: bool = False):
     return task
 
 
+@bp.app_template_global("group_task_summary")
+def group_task_summary(group_id: int):
+    """For templates/tasks/_group_board.html, included by the group page's ``group_tasks`` block."""
+    return queries.group_summary(group_id)
+
+
 # ── lists ───────────────────────────────────────────────────────────────────────────────────────
 @bp.route("/mine")
 def mine():

@@ -5,6 +5,8 @@ import datetime as dt
 import io
 
 import pytest
+from flask import render_template_string
+from flask_login import login_user
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
@@ -266,3 +268,14 @@ def test_my_tasks_buckets(client, login, world):
 def test_unknown_ids_are_404(client, login, world, url):
     login(world.secretariat)
     assert client.get(url).status_code == 404
+
+
+def test_group_page_partial_counts_and_links(app, login, world):
+    factories.make_task(world.materials, world.staff, due_in_days=-1)
+    factories.make_task(world.materials, world.staff, status=S.DONE)
+    db.session.commit()
+    with app.test_request_context():
+        login_user(world.lead)
+        html = render_template_string('{% include "tasks/_group_board.html" %}', group=world.materials)
+    assert "未开始 1" in html and "已完成 1" in html and "逾期 1" in html
+    assert f"/tasks/board/{world.materials.id}" in html and "新建任务" in html
