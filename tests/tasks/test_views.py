@@ -5,8 +5,7 @@ import datetime as dt
 import io
 
 import pytest
-from flask import render_template_string
-from flask_login import login_user
+from flask import g, render_template_string
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
@@ -275,7 +274,7 @@ def test_group_page_partial_counts_and_links(app, login, world):
     factories.make_task(world.materials, world.staff, status=S.DONE)
     db.session.commit()
     with app.test_request_context():
-        login_user(world.lead)
+        g._login_user = world.lead  # Flask-Login's per-request user, without starting a login session
         html = render_template_string('{% include "tasks/_group_board.html" %}', group=world.materials)
     assert "未开始 1" in html and "已完成 1" in html and "逾期 1" in html
     assert f"/tasks/board/{world.materials.id}" in html and "新建任务" in html
