@@ -50,9 +50,10 @@ def make_group(meeting: Meeting | None = None, *, name: str | None = None, dutie
     return group
 
 
-def make_task(group: WorkingGroup | None = None, owner: User | None = None, *, title: str | None = None,
-              status=None, due_in_days: float = 10, due_offset_days: int | None = None, **fields):
-    """A task of ``group`` (a new one otherwise) owned by ``owner`` (a new member of the group otherwise)."""
+def make_group_task(group: WorkingGroup | None = None, owner: User | None = None, *, title: str | None = None,
+                    status=None, due_in_days: float = 10, due_offset_days: int | None = None, **fields):
+    """A task of ``group`` (a new one otherwise) owned by ``owner`` (a new member of the group otherwise),
+    due ``due_in_days`` from now. (Named apart from the dashboard's ``make_task(meeting, group, owner)``.)"""
     from meetingprep.tasks.models import Task
     from meetingprep.tasks.states import TaskStatus
 

@@ -94,7 +94,7 @@ def test_owner_works_from_a_phone(live_server, phone_page):
     with live_server.data():
         group = factories.make_group(factories.make_meeting(), name="会务组")
         owner = factories.make_user("staff", username="wangwu", display_name="王五", group=group)
-        factories.make_task(group, owner, title="布置主会场", due_in_days=-1)
+        factories.make_group_task(group, owner, title="布置主会场", due_in_days=-1)
         db.session.commit()
     log_in(phone_page, live_server, "wangwu", factories.PASSWORD)
     phone_page.goto(f"{live_server.url}/tasks/mine")

@@ -16,9 +16,9 @@ ON_TASK = ASSIGNERS | {"staff"}  # …plus the owner
 
 def test_route_role_table(app, client, login, role_users):
     group, staff = role_users["group"], role_users["staff"]
-    task = factories.make_task(group, staff, title="布置会场")
-    to_start = factories.make_task(group, staff, title="待开始")
-    other = factories.make_task(group, staff, title="前置任务")
+    task = factories.make_group_task(group, staff, title="布置会场")
+    to_start = factories.make_group_task(group, staff, title="待开始")
+    other = factories.make_group_task(group, staff, title="前置任务")
     link = factories.make_dependency(other, task)
     stored = store_bytes(db.session, b"notes", "notes.txt", "txt")
     attachment = TaskAttachment(task_id=task.id, uploaded_by_id=staff.id, stored_name=stored.stored_name,

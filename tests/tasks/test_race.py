@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.postgres_only, pytest.mark.skipif(not os.environ.get("
 
 
 def test_two_sessions_race_second_gets_stale_data(app, world):
-    task_id = factories.make_task(world.materials, world.staff, title="原标题").id
+    task_id = factories.make_group_task(world.materials, world.staff, title="原标题").id
     db.session.commit()
     with Session(db.engine) as first, Session(db.engine) as second:
         mine, theirs = first.get(Task, task_id), second.get(Task, task_id)
@@ -35,7 +35,7 @@ def test_two_sessions_race_second_gets_stale_data(app, world):
 
 
 def test_race_past_the_version_check_is_shown_as_conflict(app, client, login, world, monkeypatch):
-    task = factories.make_task(world.materials, world.staff, title="原标题")
+    task = factories.make_group_task(world.materials, world.staff, title="原标题")
     db.session.commit()
     task_id, version = task.id, task.version_id
 

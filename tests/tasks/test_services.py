@@ -133,7 +133,7 @@ def test_full_cycle_with_return_and_history(world):
 def test_every_action_refused_from_every_wrong_state(world, action):
     step = TRANSITIONS[action]
     for status in set(S) - step.sources:
-        task = factories.make_task(world.materials, world.staff, status=status)
+        task = factories.make_group_task(world.materials, world.staff, status=status)
         with pytest.raises(InvalidTransition, match=status.label):
             services.transition(world.secretariat if action in ("cancel", "reopen", "accept", "return")
                                 else world.staff, task, action, note="理由")
@@ -155,22 +155,22 @@ ALLOWED = {
 def test_who_may_take_each_action(world, action):
     source, allowed, refused = ALLOWED[action]
     for who in refused:
-        task = factories.make_task(world.materials, world.staff, status=source, submitted_by_id=world.staff.id)
+        task = factories.make_group_task(world.materials, world.staff, status=source, submitted_by_id=world.staff.id)
         with pytest.raises(NotAllowed):
             services.transition(getattr(world, who), task, action, note="说明")
         assert task.status == source
     for who in allowed:
-        task = factories.make_task(world.materials, world.staff, status=source, submitted_by_id=world.staff.id)
+        task = factories.make_group_task(world.materials, world.staff, status=source, submitted_by_id=world.staff.id)
         services.transition(getattr(world, who), task, action, note="说明")
         assert task.status == TRANSITIONS[TaskAction(action)].target
 
 
 def test_submitter_can_never_accept_own_submission(world):
-    task = factories.make_task(world.materials, world.lead, status=S.IN_PROGRESS)
+    task = factories.make_group_task(world.materials, world.lead, status=S.IN_PROGRESS)
     task = run(world, task, "lead", "submit", "完成")
     with pytest.raises(NotAllowed, match="不能验收自己提交"):
         services.transition(world.lead, task, "accept")
-    task = factories.make_task(world.materials, world.staff, status=S.IN_PROGRESS)
+    task = factories.make_group_task(world.materials, world.staff, status=S.IN_PROGRESS)
     task = run(world, task, "secretariat", "submit", "代为提交")
     with pytest.raises(NotAllowed, match="不能验收自己提交"):
         services.transition(world.secretariat, task, "accept")
@@ -183,20 +183,20 @@ def test_submitter_can_never_accept_own_submission(world):
                                                        ("cancel", S.IN_PROGRESS, "secretariat"),
                                                        ("reopen", S.CANCELLED, "secretariat")])
 def test_reasons_required(world, action, source, who):
-    task = factories.make_task(world.materials, world.staff, status=source, submitted_by_id=world.staff.id)
+    task = factories.make_group_task(world.materials, world.staff, status=source, submitted_by_id=world.staff.id)
     with pytest.raises(ValidationFailed, match="请填写"):
         services.transition(getattr(world, who), task, action, note="  ")
     assert task.status == source
 
 
 def test_unknown_action_is_refused(world):
-    task = factories.make_task(world.materials, world.staff)
+    task = factories.make_group_task(world.materials, world.staff)
     with pytest.raises(Exception, match="没有这种任务操作"):
         services.transition(world.staff, task, "explode")
 
 
 def test_overdue_is_derived_not_stored(world, time_machine):
-    task = factories.make_task(world.materials, world.staff, due_in_days=1)
+    task = factories.make_group_task(world.materials, world.staff, due_in_days=1)
     db.session.commit()
     assert not task.is_overdue
     time_machine.move_to(timeutil.now() + dt.timedelta(days=2))
@@ -210,9 +210,9 @@ def test_overdue_is_derived_not_stored(world, time_machine):
 
 # ── hand-offs ───────────────────────────────────────────────────────────────────────────────────
 def test_cycle_refused_naming_the_cycle(world):
-    a = factories.make_task(world.materials, world.staff, title="定稿常委会工作报告")
-    b = factories.make_task(world.affairs, world.affairs_staff, title="印制工作报告")
-    c = factories.make_task(world.affairs, world.affairs_staff, title="分发工作报告")
+    a = factories.make_group_task(world.materials, world.staff, title="定稿常委会工作报告")
+    b = factories.make_group_task(world.affairs, world.affairs_staff, title="印制工作报告")
+    c = factories.make_group_task(world.affairs, world.affairs_staff, title="分发工作报告")
     services.add_dependency(world.secretariat, a, b)
     services.add_dependency(world.secretariat, b, c)
     with pytest.raises(ValidationFailed) as caught:
@@ -223,17 +223,17 @@ def test_cycle_refused_naming_the_cycle(world):
 
 
 def test_dependency_needs_a_lead_of_either_side(world):
-    a = factories.make_task(world.materials, world.staff)
-    b = factories.make_task(world.affairs, world.affairs_staff)
+    a = factories.make_group_task(world.materials, world.staff)
+    b = factories.make_group_task(world.affairs, world.affairs_staff)
     with pytest.raises(NotAllowed):
         services.add_dependency(world.staff, a, b)
     services.add_dependency(world.affairs_lead, a, b)  # across groups is fine
 
 
 def test_waiting_successor_cannot_be_submitted_until_predecessor_accepted(world):
-    a = factories.make_task(world.materials, world.staff, title="定稿报告", status=S.SUBMITTED,
+    a = factories.make_group_task(world.materials, world.staff, title="定稿报告", status=S.SUBMITTED,
                             submitted_by_id=world.staff.id)
-    b = factories.make_task(world.affairs, world.affairs_staff, title="印制报告", status=S.IN_PROGRESS)
+    b = factories.make_group_task(world.affairs, world.affairs_staff, title="印制报告", status=S.IN_PROGRESS)
     services.add_dependency(world.secretariat, a, b)
     db.session.commit()
     with pytest.raises(InvalidTransition, match="等待前置任务：「定稿报告」"):
@@ -249,8 +249,8 @@ def test_waiting_successor_cannot_be_submitted_until_predecessor_accepted(world)
 
 
 def test_secretariat_overrides_waiting_with_reason_audited(world):
-    a = factories.make_task(world.materials, world.staff, title="定稿报告")
-    b = factories.make_task(world.affairs, world.affairs_staff, title="印制报告", status=S.IN_PROGRESS)
+    a = factories.make_group_task(world.materials, world.staff, title="定稿报告")
+    b = factories.make_group_task(world.affairs, world.affairs_staff, title="印制报告", status=S.IN_PROGRESS)
     factories.make_dependency(a, b)
     with pytest.raises(InvalidTransition):
         services.transition(world.secretariat, b, "submit", note="先印样稿")
@@ -261,8 +261,8 @@ def test_secretariat_overrides_waiting_with_reason_audited(world):
 
 
 def test_cancelled_predecessor_no_longer_blocks(world):
-    a = factories.make_task(world.materials, world.staff, status=S.CANCELLED)
-    b = factories.make_task(world.affairs, world.affairs_staff, status=S.IN_PROGRESS)
+    a = factories.make_group_task(world.materials, world.staff, status=S.CANCELLED)
+    b = factories.make_group_task(world.affairs, world.affairs_staff, status=S.IN_PROGRESS)
     factories.make_dependency(a, b)
     services.transition(world.affairs_staff, b, "submit", note="完成")
     assert b.status == S.SUBMITTED
@@ -293,7 +293,7 @@ def test_relative_deadline_moves_when_meeting_reschedules(world):
 
 # ── feedback ────────────────────────────────────────────────────────────────────────────────────
 def test_comment_mentions_notify_by_username_and_name(world):
-    task = factories.make_task(world.materials, world.staff)
+    task = factories.make_group_task(world.materials, world.staff)
     task = fresh(task.id)
     services.add_comment(world.staff, task, "请 @huiwu_lead 和 @王五 确认印数，@委员 不会收到")
     db.session.commit()
@@ -303,7 +303,7 @@ def test_comment_mentions_notify_by_username_and_name(world):
 
 
 def test_only_people_on_the_task_comment(world):
-    task = fresh(factories.make_task(world.materials, world.staff).id)
+    task = fresh(factories.make_group_task(world.materials, world.staff).id)
     with pytest.raises(NotAllowed):
         services.add_comment(world.affairs_staff, task, "路过")
     with pytest.raises(NotAllowed):
@@ -313,7 +313,7 @@ def test_only_people_on_the_task_comment(world):
 
 
 def test_progress_by_owner_and_coworker_only(world):
-    task = factories.make_task(world.materials, world.staff)
+    task = factories.make_group_task(world.materials, world.staff)
     task = fresh(task.id)
     services.update_progress(world.staff, task, 40)
     with pytest.raises(NotAllowed):
@@ -325,9 +325,9 @@ def test_progress_by_owner_and_coworker_only(world):
 
 # ── bulk edit ───────────────────────────────────────────────────────────────────────────────────
 def test_bulk_edit_reports_refusals_and_keeps_the_rest(world):
-    mine = factories.make_task(world.materials, world.staff)
-    theirs = factories.make_task(world.affairs, world.affairs_staff)
-    done = factories.make_task(world.materials, world.staff, status=S.DONE)
+    mine = factories.make_group_task(world.materials, world.staff)
+    theirs = factories.make_group_task(world.affairs, world.affairs_staff)
+    done = factories.make_group_task(world.materials, world.staff, status=S.DONE)
     db.session.commit()
     before = mine.due_at
     result = services.bulk_edit(world.lead, [mine.id, theirs.id, done.id], "shift", shift_days=2, reason="顺延")

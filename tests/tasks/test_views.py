@@ -27,7 +27,7 @@ def task_form(world, **changes) -> dict:
 
 
 def test_pages_render_for_a_worker(client, login, world):
-    task = factories.make_task(world.materials, world.staff, title="起草工作报告")
+    task = factories.make_group_task(world.materials, world.staff, title="起草工作报告")
     db.session.commit()
     login(world.staff)
     for url in ("/tasks/", "/tasks/mine", f"/tasks/board/{world.materials.id}", f"/tasks/{task.id}"):
@@ -75,7 +75,7 @@ def test_group_lead_form_offers_only_own_group(client, login, world):
 
 
 def test_stale_edit_is_refused_with_input_kept(client, login, world):
-    task = factories.make_task(world.affairs, world.affairs_staff, title="原标题")
+    task = factories.make_group_task(world.affairs, world.affairs_staff, title="原标题")
     db.session.commit()
     login(world.secretariat)
     stale = task.version_id
@@ -89,7 +89,7 @@ def test_stale_edit_is_refused_with_input_kept(client, login, world):
 
 
 def test_transition_flow_over_http(client, login, world):
-    task = factories.make_task(world.materials, world.staff)
+    task = factories.make_group_task(world.materials, world.staff)
     db.session.commit()
     login(world.staff)
     assert client.post(f"/tasks/{task.id}/transition/start").status_code == 302
@@ -113,7 +113,7 @@ def test_transition_flow_over_http(client, login, world):
 
 
 def test_illegal_transition_shows_clear_message(client, login, world):
-    task = factories.make_task(world.materials, world.staff, status=S.DONE)
+    task = factories.make_group_task(world.materials, world.staff, status=S.DONE)
     db.session.commit()
     login(world.staff)
     response = client.post(f"/tasks/{task.id}/transition/start")
@@ -123,9 +123,9 @@ def test_illegal_transition_shows_clear_message(client, login, world):
 def test_ledger_filters_sort_counts_and_pagination(app, client, login, world, time_machine):
     app.config["PAGE_SIZE"] = 5
     for n in range(7):
-        factories.make_task(world.materials, world.staff, title=f"材料任务{n}", due_in_days=n + 1)
-    factories.make_task(world.affairs, world.affairs_staff, title="会务任务", status=S.SUBMITTED)
-    factories.make_task(world.affairs, world.affairs_staff, title="已逾期会务", due_in_days=-2)
+        factories.make_group_task(world.materials, world.staff, title=f"材料任务{n}", due_in_days=n + 1)
+    factories.make_group_task(world.affairs, world.affairs_staff, title="会务任务", status=S.SUBMITTED)
+    factories.make_group_task(world.affairs, world.affairs_staff, title="已逾期会务", due_in_days=-2)
     db.session.commit()
     login(world.leader)
     page = client.get(f"/tasks/?group={world.materials.id}").text
@@ -149,8 +149,8 @@ def test_ledger_filters_sort_counts_and_pagination(app, client, login, world, ti
 
 
 def test_export_csv_and_xlsx_follow_the_filter(client, login, world):
-    factories.make_task(world.materials, world.staff, title="材料任务")
-    factories.make_task(world.affairs, world.affairs_staff, title="会务任务")
+    factories.make_group_task(world.materials, world.staff, title="材料任务")
+    factories.make_group_task(world.affairs, world.affairs_staff, title="会务任务")
     db.session.commit()
     login(world.secretariat)
     response = client.get(f"/tasks/export.csv?group={world.materials.id}")
@@ -168,8 +168,8 @@ def test_export_csv_and_xlsx_follow_the_filter(client, login, world):
 
 
 def test_bulk_edit_reports_refused_rows(client, login, world):
-    mine = factories.make_task(world.materials, world.staff, title="本组任务")
-    other = factories.make_task(world.affairs, world.affairs_staff, title="他组任务")
+    mine = factories.make_group_task(world.materials, world.staff, title="本组任务")
+    other = factories.make_group_task(world.affairs, world.affairs_staff, title="他组任务")
     db.session.commit()
     login(world.lead)
     response = client.post("/tasks/bulk", data={"task_ids": [mine.id, other.id], "op": "reassign",
@@ -187,7 +187,7 @@ def test_bulk_edit_reports_refused_rows(client, login, world):
 
 def test_board_caps_cards_and_links_to_ledger(client, login, world):
     for n in range(35):
-        factories.make_task(world.materials, world.staff, title=f"卡片{n:02d}", due_in_days=n - 3)
+        factories.make_group_task(world.materials, world.staff, title=f"卡片{n:02d}", due_in_days=n - 3)
     db.session.commit()
     login(world.lead)
     page = client.get(f"/tasks/board/{world.materials.id}").text
@@ -198,7 +198,7 @@ def test_board_caps_cards_and_links_to_ledger(client, login, world):
 
 
 def test_comment_with_attachment_and_download_permission(client, login, world):
-    task = factories.make_task(world.materials, world.staff)
+    task = factories.make_group_task(world.materials, world.staff)
     db.session.commit()
     login(world.staff)
     response = client.post(f"/tasks/{task.id}/comments", data={
@@ -213,7 +213,7 @@ def test_comment_with_attachment_and_download_permission(client, login, world):
     login(world.member)
     assert client.get(f"/tasks/{task.id}/attachments/{attachment.id}").status_code == 403
     login(world.staff)
-    other = factories.make_task(world.affairs, world.affairs_staff)
+    other = factories.make_group_task(world.affairs, world.affairs_staff)
     db.session.commit()
     assert client.get(f"/tasks/{other.id}/attachments/{attachment.id}").status_code == 404
     response = client.post(f"/tasks/{task.id}/comments", data={
@@ -223,7 +223,7 @@ def test_comment_with_attachment_and_download_permission(client, login, world):
 
 
 def test_submit_with_evidence(client, login, world):
-    task = factories.make_task(world.materials, world.staff, status=S.IN_PROGRESS)
+    task = factories.make_group_task(world.materials, world.staff, status=S.IN_PROGRESS)
     db.session.commit()
     login(world.staff)
     response = client.post(f"/tasks/{task.id}/transition/submit", data={
@@ -236,8 +236,8 @@ def test_submit_with_evidence(client, login, world):
 
 
 def test_dependency_cycle_message_on_page(client, login, world):
-    a = factories.make_task(world.materials, world.staff, title="甲")
-    b = factories.make_task(world.affairs, world.affairs_staff, title="乙")
+    a = factories.make_group_task(world.materials, world.staff, title="甲")
+    b = factories.make_group_task(world.affairs, world.affairs_staff, title="乙")
     factories.make_dependency(a, b)
     db.session.commit()
     login(world.secretariat)
@@ -248,14 +248,14 @@ def test_dependency_cycle_message_on_page(client, login, world):
 
 
 def test_my_tasks_buckets(client, login, world):
-    factories.make_task(world.materials, world.staff, title="逾期的", due_in_days=-1)
-    factories.make_task(world.materials, world.staff, title="快到期", due_in_days=3)
-    pre = factories.make_task(world.affairs, world.affairs_staff, title="别组前置", due_in_days=20)
-    waiting = factories.make_task(world.materials, world.staff, title="等别人", due_in_days=20)
+    factories.make_group_task(world.materials, world.staff, title="逾期的", due_in_days=-1)
+    factories.make_group_task(world.materials, world.staff, title="快到期", due_in_days=3)
+    pre = factories.make_group_task(world.affairs, world.affairs_staff, title="别组前置", due_in_days=20)
+    waiting = factories.make_group_task(world.materials, world.staff, title="等别人", due_in_days=20)
     factories.make_dependency(pre, waiting)
-    factories.make_task(world.materials, world.staff, title="远期的", due_in_days=30)
-    factories.make_task(world.materials, world.staff, title="办完的", status=S.DONE)
-    factories.make_task(world.materials, world.staff2, title="别人的")
+    factories.make_group_task(world.materials, world.staff, title="远期的", due_in_days=30)
+    factories.make_group_task(world.materials, world.staff, title="办完的", status=S.DONE)
+    factories.make_group_task(world.materials, world.staff2, title="别人的")
     db.session.commit()
     login(world.staff)
     page = client.get("/tasks/mine").text
@@ -270,8 +270,8 @@ def test_unknown_ids_are_404(client, login, world, url):
 
 
 def test_group_page_partial_counts_and_links(app, login, world):
-    factories.make_task(world.materials, world.staff, due_in_days=-1)
-    factories.make_task(world.materials, world.staff, status=S.DONE)
+    factories.make_group_task(world.materials, world.staff, due_in_days=-1)
+    factories.make_group_task(world.materials, world.staff, status=S.DONE)
     db.session.commit()
     with app.test_request_context():
         g._login_user = world.lead  # Flask-Login's per-request user, without starting a login session
