@@ -3,8 +3,8 @@
 Deadlines are mostly relative to the opening (开幕前 N 天), so the story fits whatever date the
 demo meeting opens. Status follows the deadline: long past → accepted (a few returned once on the
 way, a few still overdue), near → in progress, submitted or returned, far → not started. Every task
-gets the TaskEvents its status implies. At the large scale the set is repeated ``factor × 4`` times
-(≈19,000 tasks) through bulk inserts.
+gets the TaskEvents its status implies. At the large scale the set is repeated ``factor × 6`` times
+(≈28,000 tasks) through bulk inserts.
 """
 
 from __future__ import annotations
@@ -177,7 +177,7 @@ def _task_rows(ctx: DemoContext, copy: int):
 
 
 def seed(ctx: DemoContext) -> None:
-    copies = 1 if ctx.scale == "small" else ctx.factor * 4
+    copies = 1 if ctx.scale == "small" else ctx.factor * 6
     for copy in range(copies):
         _seed_copy(ctx, copy)
         if copy % 20 == 19:
