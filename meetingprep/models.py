@@ -9,4 +9,5 @@ from meetingprep.groups.models import GroupMembership, WorkingGroup  # noqa: F40
 from meetingprep.meetings.models import Meeting, Phase  # noqa: F401
 from meetingprep.notifications.models import Notification  # noqa: F401
 from meetingprep.ops.models import Heartbeat  # noqa: F401
+from meetingprep.plans.models import PendingImport, PlanTemplate, PlanTemplateItem  # noqa: F401
 from meetingprep.tasks.models import Task, TaskCoworker, TaskDependency, TaskEvent  # noqa: F401

@@ -93,3 +93,13 @@ rule("meeting.view")(lambda user, _meeting=None: True)
 rule("meeting.manage")(_role_in(*MANAGERS))
 rule("group.view")(_role_in(*READERS))
 rule("group.manage")(_role_in(*MANAGERS))
+
+# ── plans: templates, import, calendar, timeline, iCal ─────────────────────────────────────────
+# Templates and .xlsx import create tasks across every group and name their owners, so they stay
+# with the secretariat (group leads add their own tasks one at a time on the task pages).
+rule("plan.templates")(_role_in(*MANAGERS))
+rule("plan.import")(_role_in(*MANAGERS))
+rule("plan.calendar")(_role_in(*READERS))
+rule("plan.timeline")(_role_in(*READERS))
+# The personal deadline feed: everyone who can own or co-work a task.
+rule("plan.ical")(_role_in(*WORKERS))
