@@ -17,3 +17,5 @@ def register_blueprints(app: Flask) -> None:
 
 def _register_domain_blueprints(app: Flask) -> None:
     """Domain packages: one import-and-register line each."""
+    from meetingprep.plans.views import bp as plans_bp
+    app.register_blueprint(plans_bp)

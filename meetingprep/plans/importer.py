@@ -194,12 +194,12 @@ def parse_workbook(data: bytes, meeting: Meeting) -> Preview:
     people = _People({name for name in names if name})
     lead_names = {u.id: u.display_name for u in db.session.scalars(select(User).where(User.id.in_(leads.values())))}
     titles = {row.values.get("title", "") for row in rows}
-    existing_titles = set(db.session.execute(
+    existing_titles = {(group_id, title) for group_id, title in db.session.execute(
         select(Task.group_id, Task.title).where(Task.meeting_id == meeting.id, Task.status != TaskStatus.CANCELLED,
-                                               Task.title.in_(titles))).tuples())
+                                               Task.title.in_(titles)))}
     referenced = {int(m[1]) for row in rows for token in _SPLIT.split(row.values.get("after", ""))
                   if (m := _EXISTING_REF.match(token))}
-    existing_tasks = dict(db.session.execute(select(Task.id, Task.meeting_id).where(Task.id.in_(referenced))).tuples())
+    existing_tasks = dict(db.session.execute(select(Task.id, Task.meeting_id).where(Task.id.in_(referenced))).all())
 
     row_numbers = {row.number for row in rows}
     index_of = {row.number: index for index, row in enumerate(rows)}
@@ -448,7 +448,7 @@ def _example_rows(groups: list[WorkingGroup]) -> list[list[str]]:
     if not staffed:
         return [["印制会议证件", "按报到名单印制代表证、工作证", "会务组", "", "", "会前", "重要", "",
                  "开幕前7天 17:00", ""]]
-    usernames = dict(db.session.execute(select(User.id, User.username).where(User.id.in_(leads.values()))).tuples())
+    usernames = dict(db.session.execute(select(User.id, User.username).where(User.id.in_(leads.values()))).all())
     first, second = staffed[0], staffed[-1]
     return [
         ["拟定大会议程和日程（草案）", "报主席会议审定", first.name, usernames[leads[first.id]], "", "会前", "重要",
