@@ -2,9 +2,14 @@ from __future__ import annotations
 
 from flask_wtf.file import FileField
 from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from meetingprep.forms import BaseForm
+
+
+def choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class TemplateSaveForm(BaseForm):
@@ -22,14 +27,14 @@ class TemplateApplyForm(BaseForm):
 
 def apply_form(group_names: list[str], groups, defaults: dict[str, int], **kwargs) -> TemplateApplyForm:
     """A form with a ``group_<n>`` select for every template group name, preselecting the same-named group."""
-    choices = [(0, "— 请选择 —")] + [(group.id, group.name) for group in groups]
+    options = choices([(0, "— 请选择 —")] + [(group.id, group.name) for group in groups])
 
     class Form(TemplateApplyForm):
         pass
 
     for index, name in enumerate(group_names):
         setattr(Form, f"group_{index}", SelectField(
-            f"模板中的「{name}」", coerce=int, choices=choices, default=defaults.get(name, 0),
+            f"模板中的「{name}」", coerce=int, choices=options, default=defaults.get(name, 0),
             validators=[NumberRange(min=1, message=f"请为「{name}」选择本次会议的工作组。")]))
     return Form(**kwargs)
 

@@ -30,10 +30,13 @@ def templates_page() -> list[PlanTemplate]:
         .order_by(PlanTemplate.created_at.desc(), PlanTemplate.id.desc())))
 
 
-def pending_import_for(user, token: str) -> PendingImport | None:
-    """Only the person who uploaded a file sees its preview."""
+def pending_import(token: str) -> PendingImport | None:
+    """By its unguessable token. Any secretariat member holding the link may finish a colleague's import
+    (they could upload the same file themselves); the import is recorded under whoever confirms it."""
+    if len(token) > 64:
+        return None
     return db.session.scalar(select(PendingImport).options(joinedload(PendingImport.meeting))
-                             .where(PendingImport.token == token, PendingImport.created_by_id == user.id))
+                             .where(PendingImport.token == token))
 
 
 # ── calendar ──────────────────────────────────────────────────────────────────────────────────

@@ -51,26 +51,27 @@ class NewTask:
 
 def create_tasks(actor: User, meeting: Meeting, specs: Sequence[NewTask], *, how: str) -> list[Task]:
     """The one way plans create tasks: all of them, their co-workers and hand-offs, in the caller's
-    transaction. Each row lands in the audit trail through the Audited mixin; ``how`` says where the
-    batch came from in one extra entry on the meeting."""
-    tasks = [
-        Task(meeting_id=meeting.id, group_id=spec.group_id, owner_id=spec.owner_id, title=spec.title,
-             description=spec.description, phase=spec.phase, priority=spec.priority, starts_on=spec.starts_on,
-             due_at=spec.due_at, due_offset_days=spec.due_offset_days, due_offset_time=spec.due_offset_time,
-             status=TaskStatus.NOT_STARTED, created_by_id=actor.id)
-        for spec in specs
-    ]
-    db.session.add_all(tasks)
-    db.session.flush()
-    links = []
-    for task, spec in zip(tasks, specs, strict=True):
-        links += [TaskCoworker(task_id=task.id, user_id=user_id)
-                  for user_id in dict.fromkeys(spec.coworker_ids) if user_id != spec.owner_id]
-        predecessors = [tasks[index].id for index in spec.after] + list(spec.after_task_ids)
-        links += [TaskDependency(predecessor_id=pid, successor_id=task.id) for pid in dict.fromkeys(predecessors)]
-    db.session.add_all(links)
-    audit.record(db.session, "create", meeting, actor=actor, message=f"{how}：新建任务 {len(tasks)} 项")
-    db.session.flush()
+    transaction. Each row lands in the audit trail under ``actor`` (also from the CLI or a seeder);
+    ``how`` says where the batch came from in one extra entry on the meeting."""
+    with audit.acting_as(actor):
+        tasks = [
+            Task(meeting_id=meeting.id, group_id=spec.group_id, owner_id=spec.owner_id, title=spec.title,
+                 description=spec.description, phase=spec.phase, priority=spec.priority, starts_on=spec.starts_on,
+                 due_at=spec.due_at, due_offset_days=spec.due_offset_days, due_offset_time=spec.due_offset_time,
+                 status=TaskStatus.NOT_STARTED, created_by_id=actor.id)
+            for spec in specs
+        ]
+        db.session.add_all(tasks)
+        db.session.flush()
+        links = []
+        for task, spec in zip(tasks, specs, strict=True):
+            links += [TaskCoworker(task_id=task.id, user_id=user_id)
+                      for user_id in dict.fromkeys(spec.coworker_ids) if user_id != spec.owner_id]
+            predecessors = [tasks[index].id for index in spec.after] + list(spec.after_task_ids)
+            links += [TaskDependency(predecessor_id=pid, successor_id=task.id) for pid in dict.fromkeys(predecessors)]
+        db.session.add_all(links)
+        audit.record(db.session, "create", meeting, actor=actor, message=f"{how}：新建任务 {len(tasks)} 项")
+        db.session.flush()
     return tasks
 
 
@@ -101,7 +102,8 @@ def save_template(actor: User, meeting: Meeting, *, name: str, description: str 
                             item_count=len(rows), created_by_id=actor.id)
     db.session.add(template)
     try:
-        db.session.flush()
+        with audit.acting_as(actor):
+            db.session.flush()
     except IntegrityError as error:  # a concurrent save took the name
         db.session.rollback()
         raise Conflict(f"已有名为「{name}」的模板，请换一个名称。") from error
@@ -130,7 +132,8 @@ def delete_template(actor: User, template: PlanTemplate) -> None:
     require(actor, "plan.templates")
     db.session.execute(delete(PlanTemplateItem).where(PlanTemplateItem.template_id == template.id))
     db.session.delete(template)
-    db.session.flush()
+    with audit.acting_as(actor):
+        db.session.flush()
 
 
 def template_group_names(template: PlanTemplate) -> list[tuple[str, int]]:

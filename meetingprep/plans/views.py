@@ -15,7 +15,7 @@ from meetingprep.extensions import db
 from meetingprep.meetings.models import Meeting
 from meetingprep.permissions import can, require
 from meetingprep.plans import deadlines, feed, gantt, importer, queries, services
-from meetingprep.plans.forms import ConfirmForm, ImportUploadForm, TemplateSaveForm, apply_form
+from meetingprep.plans.forms import ConfirmForm, ImportUploadForm, TemplateSaveForm, apply_form, choices
 from meetingprep.plans.links import absolute, ledger_url, task_url
 from meetingprep.plans.models import PlanTemplate, PlanTemplateItem
 from meetingprep.tasks.models import Task
@@ -56,7 +56,7 @@ def template_new():
     require(current_user, "plan.templates")
     meetings = _meetings()
     form = TemplateSaveForm()
-    form.meeting_id.choices = [(m.id, m.name) for m in meetings]
+    form.meeting_id.choices = choices((m.id, m.name) for m in meetings)
     if request.method == "GET" and current_meeting() is not None:
         form.meeting_id.data = current_meeting().id
     if form.validate_on_submit():
@@ -120,10 +120,10 @@ def template_apply(template_id: int):
     names = [name for name, _count in group_counts]
     by_name = {g.name: g.id for g in groups}
     form = apply_form(names, groups, {name: by_name.get(name, 0) for name in names})
-    form.meeting_id.choices = [(m.id, m.name) for m in meetings]
+    form.meeting_id.choices = choices((m.id, m.name) for m in meetings)
     form.meeting_id.data = meeting.id
     existing = db.session.scalar(select(func.count(Task.id)).where(Task.meeting_id == meeting.id))
-    context = {"template": template, "meeting": meeting, "form": form, "existing": existing,
+    context = {"template": template, "meeting": meeting, "meetings": meetings, "form": form, "existing": existing,
                "mapping": [(name, count, form[f"group_{i}"]) for i, (name, count) in enumerate(group_counts)]}
     if request.method == "POST" and form.validate():
         group_map = {name: form[f"group_{i}"].data for i, name in enumerate(names)}
@@ -145,7 +145,7 @@ def template_apply(template_id: int):
 def import_upload():
     require(current_user, "plan.import")
     form = ImportUploadForm()
-    form.meeting_id.choices = [(m.id, m.name) for m in _meetings()]
+    form.meeting_id.choices = choices((m.id, m.name) for m in _meetings())
     if request.method == "GET" and current_meeting() is not None:
         form.meeting_id.data = current_meeting().id
     if form.validate_on_submit():
@@ -172,7 +172,7 @@ def import_template():
 
 
 def _pending_or_404(token: str):
-    pending = queries.pending_import_for(current_user, token)
+    pending = queries.pending_import(token)
     if pending is None or pending.created_at < now() - services.PENDING_IMPORT_LIFETIME:
         raise NotFound("这次上传不存在或已过期（上传后 24 小时内有效），请重新上传。")
     return pending
