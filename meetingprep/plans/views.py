@@ -27,6 +27,7 @@ bp = Blueprint("plans", __name__, url_prefix="/plans")
 CALENDAR_TASKS_PER_DAY = 4
 TEMPLATE_ITEMS_PER_PAGE = 100
 PREVIEW_ROWS_PER_PAGE = 200
+MAX_ID = 2**31 - 1
 
 
 @bp.app_context_processor
@@ -38,8 +39,16 @@ def _meetings() -> list[Meeting]:
     return list(db.session.scalars(select(Meeting).order_by(Meeting.opens_at.desc())))
 
 
-def _page_arg() -> int:
-    return max(1, request.args.get("page", 1, type=int) or 1)
+def _page_arg(pages: int) -> int:
+    return min(max(1, request.args.get("page", 1, type=int) or 1), pages)
+
+
+def _template_or_404(template_id: int) -> PlanTemplate:
+    """Ids beyond a database integer are simply not found (SQLite would overflow, PostgreSQL refuse)."""
+    template = db.session.get(PlanTemplate, template_id) if template_id <= MAX_ID else None
+    if template is None:
+        raise NotFound("模板不存在或已被删除。")
+    return template
 
 
 # ── templates ──────────────────────────────────────────────────────────────────────────────────
@@ -77,15 +86,15 @@ def template_new():
 @bp.route("/templates/<int:template_id>")
 @login_required
 def template_detail(template_id: int):
-    template = db.get_or_404(PlanTemplate, template_id)
+    template = _template_or_404(template_id)
     require(current_user, "plan.templates", template)
-    page = _page_arg()
+    pages = max(1, math.ceil(template.item_count / TEMPLATE_ITEMS_PER_PAGE))
+    page = _page_arg(pages)
     items = db.session.scalars(
         select(PlanTemplateItem).where(PlanTemplateItem.template_id == template.id).order_by(PlanTemplateItem.key)
         .offset((page - 1) * TEMPLATE_ITEMS_PER_PAGE).limit(TEMPLATE_ITEMS_PER_PAGE)).all()
     return render_template(
-        "plans/template_detail.html", template=template, items=items, page=page,
-        pages=max(1, math.ceil(template.item_count / TEMPLATE_ITEMS_PER_PAGE)),
+        "plans/template_detail.html", template=template, items=items, page=page, pages=pages,
         groups=services.template_group_names(template), describe=deadlines.describe,
         trail=audit.trail_for(db.session, template), delete_form=ConfirmForm())
 
@@ -93,7 +102,7 @@ def template_detail(template_id: int):
 @bp.route("/templates/<int:template_id>/delete", methods=["POST"])
 @login_required
 def template_delete(template_id: int):
-    template = db.get_or_404(PlanTemplate, template_id)
+    template = _template_or_404(template_id)
     require(current_user, "plan.templates", template)
     if not ConfirmForm().validate_on_submit():
         abort(400)
@@ -107,7 +116,7 @@ def template_delete(template_id: int):
 @bp.route("/templates/<int:template_id>/apply", methods=["GET", "POST"])
 @login_required
 def template_apply(template_id: int):
-    template = db.get_or_404(PlanTemplate, template_id)
+    template = _template_or_404(template_id)
     require(current_user, "plan.templates", template)
     meetings = _meetings()
     chosen = request.values.get("meeting_id", type=int)
@@ -190,8 +199,8 @@ def import_preview(token: str):
         return redirect(url_for("plans.import_upload"))
     show = request.args.get("show", "all")
     rows = [row for row in preview.rows if show not in ("error", "warning", "new") or row.status == show]
-    page = _page_arg()
     pages = max(1, math.ceil(len(rows) / PREVIEW_ROWS_PER_PAGE))
+    page = _page_arg(pages)
     shown = rows[(page - 1) * PREVIEW_ROWS_PER_PAGE:page * PREVIEW_ROWS_PER_PAGE]
     return render_template("plans/import_preview.html", pending=pending, preview=preview, rows=shown, show=show,
                            page=page, pages=pages, filtered=len(rows), columns=importer.COLUMNS,
@@ -275,7 +284,7 @@ def timeline():
         (g.id for g in groups if g.id in current_user.group_ids), groups[0].id if groups else None)
     total = next((n for g, n in counts if g.id == group_id), 0)
     pages = max(1, math.ceil(total / gantt.PAGE_SIZE))
-    page = min(_page_arg(), pages)
+    page = _page_arg(pages)
     tasks = queries.timeline_tasks(group_id, (page - 1) * gantt.PAGE_SIZE, gantt.PAGE_SIZE) if group_id else []
     links = queries.hand_offs([t.id for t in tasks])
     chart = gantt.layout(tasks, links, now(), meeting.opens_at) if tasks else None
