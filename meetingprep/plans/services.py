@@ -268,7 +268,7 @@ def regenerate_ical_token(actor: User) -> str:
     """A new secret address; the old one stops working at once."""
     require(actor, "plan.ical")
     actor.ical_token = secrets.token_urlsafe(32)
-    audit.record(db.session, "update", actor, actor=actor, message="重新生成了日历订阅地址（旧地址已失效）")
+    _record_on_user(actor, "重新生成了日历订阅地址（旧地址已失效）")
     db.session.flush()
     return actor.ical_token
 
@@ -276,5 +276,10 @@ def regenerate_ical_token(actor: User) -> str:
 def revoke_ical_token(actor: User) -> None:
     require(actor, "plan.ical")
     actor.ical_token = None
-    audit.record(db.session, "update", actor, actor=actor, message="停用了日历订阅地址")
+    _record_on_user(actor, "停用了日历订阅地址")
     db.session.flush()
+
+
+def _record_on_user(actor: User, message: str) -> None:
+    """The token itself is never written to the trail; that it changed is (``actor`` may be current_user's proxy)."""
+    audit.record(db.session, "update", actor, actor=actor, object_type="User", object_id=actor.id, message=message)
