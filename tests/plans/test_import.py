@@ -184,6 +184,7 @@ def test_pending_imports_expire_and_discard_removes_the_file(setting, client, lo
     old_token = upload(client, data, setting["meeting"].id).headers["Location"].rsplit("/", 1)[-1]
     old_file = uploads.stored_path(db.session.scalar(select(PendingImport)).stored_name)
     time_machine.move_to(local(2026, 11, 27, 11), tick=False)
+    login(setting["secretary"])  # a fresh login: the old one outlived its 12 hours
     assert client.get(f"/plans/import/{old_token}").status_code == 404
     new_token = upload(client, data, setting["meeting"].id).headers["Location"].rsplit("/", 1)[-1]
     assert not old_file.exists()  # purged when the next upload came in
