@@ -48,19 +48,3 @@ def make_group(meeting: Meeting | None = None, *, name: str | None = None, dutie
     db.session.add(group)
     db.session.flush()
     return group
-
-
-def make_task(meeting=None, group=None, owner=None, **fields):
-    """A flushed Task (未开始, due in a week) in ``group`` (a new group of ``meeting`` by default),
-    owned by ``owner`` (a new member of the group by default)."""
-    from meetingprep.tasks.models import Task
-
-    if group is None:
-        group = make_group(meeting)
-    if owner is None:
-        owner = make_user(Role.STAFF, group=group)
-    values = {"title": f"任务{next(_seq)}", "due_at": now() + dt.timedelta(days=7)} | fields
-    task = Task(meeting_id=group.meeting_id, group_id=group.id, owner_id=owner.id, **values)
-    db.session.add(task)
-    db.session.flush()
-    return task

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, raiseload
 
+from meetingprep.auth.models import User
 from meetingprep.extensions import db
 from meetingprep.groups.models import WorkingGroup
 from meetingprep.meetings.models import Meeting
@@ -16,6 +18,13 @@ from meetingprep.plans.models import PendingImport, PlanTemplate
 from meetingprep.tasks.models import Task, TaskCoworker, TaskDependency
 from meetingprep.tasks.states import OPEN_STATUSES, TaskStatus
 from meetingprep.timeutil import local_midnight
+
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def is_token(text: str) -> bool:
+    """Our tokens come from secrets.token_urlsafe; anything else (NUL bytes, 5 MB) never reaches SQL."""
+    return bool(_TOKEN.fullmatch(text))
 
 
 def meeting_groups(meeting: Meeting) -> list[WorkingGroup]:
@@ -33,7 +42,7 @@ def templates_page() -> list[PlanTemplate]:
 def pending_import(token: str) -> PendingImport | None:
     """By its unguessable token. Any secretariat member holding the link may finish a colleague's import
     (they could upload the same file themselves); the import is recorded under whoever confirms it."""
-    if len(token) > 64:
+    if not is_token(token):
         return None
     return db.session.scalar(select(PendingImport).options(joinedload(PendingImport.meeting))
                              .where(PendingImport.token == token))
@@ -125,6 +134,10 @@ def hand_offs(task_ids: list[int]):
 
 
 # ── personal feed ─────────────────────────────────────────────────────────────────────────────
+def feed_owner(token: str) -> User | None:
+    return db.session.scalar(select(User).where(User.ical_token == token)) if is_token(token) else None
+
+
 def open_tasks_of(user_id: int) -> list[Task]:
     """Open tasks the user owns or co-works, with meeting and group for the event text."""
     coworked = select(TaskCoworker.task_id).where(TaskCoworker.user_id == user_id)

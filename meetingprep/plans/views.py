@@ -9,7 +9,6 @@ from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from meetingprep import audit, uploads
-from meetingprep.auth.models import User
 from meetingprep.errors import DomainError, NotFound
 from meetingprep.extensions import db
 from meetingprep.meetings.models import Meeting
@@ -329,7 +328,7 @@ def ical_revoke():
 @bp.route("/ical/<token>.ics")
 def ical_feed(token: str):
     """No login: the unguessable address is the credential. Unknown or revoked → a plain 404."""
-    user = db.session.scalar(select(User).where(User.ical_token == token)) if len(token) <= 64 else None
+    user = queries.feed_owner(token)
     if user is None or not can(user, "plan.ical"):
         return Response("日历订阅地址无效或已停用。\n", status=404, mimetype="text/plain")
     body = feed.deadline_calendar(user, queries.open_tasks_of(user.id))

@@ -10,6 +10,8 @@ from openpyxl import Workbook
 
 from meetingprep.extensions import db
 from meetingprep.plans.importer import COLUMNS
+from meetingprep.tasks.models import Task
+from meetingprep.timeutil import now
 from tests import factories
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -33,6 +35,20 @@ def staffed_group(meeting, name: str, lead_username: str, lead_name: str | None 
     lead = factories.make_user("group_lead", username=lead_username, display_name=lead_name or lead_username,
                                group=group, is_lead=True)
     return group, lead
+
+
+def make_plan_task(meeting=None, group=None, owner=None, **fields) -> Task:
+    """A flushed Task (未开始, due in a week) of ``group`` (a new group of ``meeting`` by default), owned by
+    ``owner`` (a new member of the group by default). Named apart from the tasks package's factory."""
+    if group is None:
+        group = factories.make_group(meeting)
+    if owner is None:
+        owner = factories.make_user("staff", group=group)
+    values = {"title": "计划任务", "due_at": now() + dt.timedelta(days=7)} | fields
+    task = Task(meeting_id=group.meeting_id, group_id=group.id, owner_id=owner.id, **values)
+    db.session.add(task)
+    db.session.flush()
+    return task
 
 
 def xlsx(rows: list[list], header: list[str] | None = None) -> bytes:

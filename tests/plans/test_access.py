@@ -6,9 +6,8 @@ from meetingprep import uploads
 from meetingprep.extensions import db
 from meetingprep.plans import services
 from meetingprep.plans.models import PendingImport, PlanTemplate, PlanTemplateItem
-from tests import factories
 from tests.access import EVERYONE, MANAGERS, READERS, WORKERS, Case, check_cases
-from tests.plans.helpers import row, xlsx
+from tests.plans.helpers import make_plan_task, row, xlsx
 
 ENDPOINTS = {
     "plans.templates", "plans.template_new", "plans.template_detail", "plans.template_delete",
@@ -24,7 +23,7 @@ def objects(app, role_users, monkeypatch):
     subscribed user. Deleting and discarding are stubbed: this table checks who gets through, the other
     tests check what happens."""
     meeting, group = role_users["meeting"], role_users["group"]
-    factories.make_task(meeting, group, role_users["group_lead"], title="布置会场")
+    make_plan_task(meeting, group, role_users["group_lead"], title="布置会场")
     template = PlanTemplate(name="标准施工图", item_count=1)
     db.session.add(template)
     db.session.flush()

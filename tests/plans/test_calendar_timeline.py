@@ -9,7 +9,7 @@ from meetingprep.extensions import db
 from meetingprep.tasks.models import Task, TaskDependency
 from meetingprep.tasks.states import TaskStatus
 from tests import factories
-from tests.plans.helpers import local, meeting_opening, staffed_group
+from tests.plans.helpers import local, make_plan_task, meeting_opening, staffed_group
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def _cell(html: str, day: str) -> str:
 
 def test_month_grid_cuts_days_at_shanghai_midnight_across_month_boundaries(plan, client, login):
     hui, lead = plan["hui"], plan["lead"]
-    make = lambda title, due, **kw: factories.make_task(plan["meeting"], hui, lead, title=title, due_at=due, **kw)  # noqa: E731
+    make = lambda title, due, **kw: make_plan_task(plan["meeting"], hui, lead, title=title, due_at=due, **kw)  # noqa: E731
     make("月末深夜", local(2026, 11, 30, 23, 30))
     make("月初凌晨", local(2026, 12, 1, 0, 10))  # still 11-30 in UTC
     make("跨年节点", local(2027, 1, 3, 20))
@@ -77,8 +77,8 @@ def test_month_grid_cuts_days_at_shanghai_midnight_across_month_boundaries(plan,
 
 
 def test_calendar_group_filter_and_bad_parameters(plan, client, login):
-    factories.make_task(plan["meeting"], plan["hui"], plan["lead"], title="会务节点", due_at=local(2026, 12, 12, 9))
-    factories.make_task(plan["meeting"], plan["cai"], plan["cai_lead"], title="材料节点", due_at=local(2026, 12, 12, 9))
+    make_plan_task(plan["meeting"], plan["hui"], plan["lead"], title="会务节点", due_at=local(2026, 12, 12, 9))
+    make_plan_task(plan["meeting"], plan["cai"], plan["cai_lead"], title="材料节点", due_at=local(2026, 12, 12, 9))
     db.session.commit()
     login(plan["reader"])
     html = client.get(f"/plans/calendar?month=2026-12&group={plan['cai'].id}").get_data(as_text=True)
@@ -118,11 +118,11 @@ def test_timeline_query_count_is_fixed_at_10_and_500_tasks(plan, client, login, 
 
 def test_timeline_lists_cross_group_hand_offs_as_links_and_draws_lines(plan, client, login):
     hui, cai = plan["hui"], plan["cai"]
-    report = factories.make_task(plan["meeting"], cai, plan["cai_lead"], title="印制工作报告",
+    report = make_plan_task(plan["meeting"], cai, plan["cai_lead"], title="印制工作报告",
                                  due_at=local(2026, 12, 15, 17))
-    bags = factories.make_task(plan["meeting"], hui, plan["lead"], title="装袋分发", due_at=local(2026, 12, 18, 17),
+    bags = make_plan_task(plan["meeting"], hui, plan["lead"], title="装袋分发", due_at=local(2026, 12, 18, 17),
                                starts_on=dt.date(2026, 12, 16))
-    seats = factories.make_task(plan["meeting"], hui, plan["lead"], title="排座", due_at=local(2026, 12, 19, 17))
+    seats = make_plan_task(plan["meeting"], hui, plan["lead"], title="排座", due_at=local(2026, 12, 19, 17))
     db.session.add_all([TaskDependency(predecessor_id=report.id, successor_id=bags.id),
                         TaskDependency(predecessor_id=bags.id, successor_id=seats.id)])
     db.session.commit()

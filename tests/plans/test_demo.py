@@ -7,13 +7,13 @@ from meetingprep.extensions import db
 from meetingprep.plans import demo
 from meetingprep.plans.models import PlanTemplate, PlanTemplateItem
 from meetingprep.timeutil import now
-from tests import factories
+from tests.plans.helpers import make_plan_task
 
 
 def test_demo_saves_the_standard_template_once(app, role_users):
     meeting, group = role_users["meeting"], role_users["group"]
     for n in range(3):
-        factories.make_task(meeting, group, role_users["group_lead"], title=f"筹备任务{n}")
+        make_plan_task(meeting, group, role_users["group_lead"], title=f"筹备任务{n}")
     ctx = DemoContext(meeting=meeting, scale="small", rng=random.Random(1), now=now(),
                       secretariat=[role_users["secretariat"]])
     demo.seed(ctx)

@@ -9,7 +9,7 @@ from meetingprep.extensions import db
 from meetingprep.tasks.models import TaskCoworker
 from meetingprep.tasks.states import TaskStatus
 from tests import factories
-from tests.plans.helpers import local, meeting_opening, staffed_group
+from tests.plans.helpers import local, make_plan_task, meeting_opening, staffed_group
 
 
 @pytest.fixture
@@ -18,12 +18,12 @@ def person(app, time_machine):
     meeting = meeting_opening(local(2026, 12, 20, 9), name="政协第十届攀枝花市委员会第四次会议")
     hui, lead = staffed_group(meeting, "会务组", "wanghw", "王会务")
     staff = factories.make_user("staff", username="ligs", display_name="李干事", group=hui)
-    owned = factories.make_task(meeting, hui, staff, title="印制证件", due_at=local(2026, 12, 13, 17))
-    helped = factories.make_task(meeting, hui, lead, title="布置会场", due_at=local(2026, 12, 18, 17))
+    owned = make_plan_task(meeting, hui, staff, title="印制证件", due_at=local(2026, 12, 13, 17))
+    helped = make_plan_task(meeting, hui, lead, title="布置会场", due_at=local(2026, 12, 18, 17))
     db.session.add(TaskCoworker(task_id=helped.id, user_id=staff.id))
-    factories.make_task(meeting, hui, staff, title="已办结的任务", due_at=local(2026, 12, 3, 17),
+    make_plan_task(meeting, hui, staff, title="已办结的任务", due_at=local(2026, 12, 3, 17),
                         status=TaskStatus.DONE)
-    factories.make_task(meeting, hui, lead, title="别人的任务", due_at=local(2026, 12, 4, 17))
+    make_plan_task(meeting, hui, lead, title="别人的任务", due_at=local(2026, 12, 4, 17))
     db.session.commit()
     return {"staff": staff, "owned": owned, "helped": helped}
 

@@ -13,7 +13,7 @@ from meetingprep.plans.models import PendingImport
 from meetingprep.tasks.models import Task, TaskCoworker, TaskDependency, TaskPriority
 from meetingprep.timeutil import to_local
 from tests import factories
-from tests.plans.helpers import HEADER, local, meeting_opening, row, staffed_group, upload, xlsx
+from tests.plans.helpers import HEADER, local, make_plan_task, meeting_opening, row, staffed_group, upload, xlsx
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def setting(app, time_machine):
     hui, lead = staffed_group(meeting, "会务组", "wanghw", "王会务")
     member = factories.make_user("staff", username="ligs", display_name="李干事", group=hui)
     cai, cai_lead = staffed_group(meeting, "材料组", "zhaocl", "赵材料")
-    existing = factories.make_task(meeting, hui, lead, title="布置会场", due_at=local(2026, 12, 18, 17))
+    existing = make_plan_task(meeting, hui, lead, title="布置会场", due_at=local(2026, 12, 18, 17))
     secretary = factories.make_user("secretariat", username="mishu", display_name="秘书处")
     db.session.commit()
     return {"meeting": meeting, "hui": hui, "lead": lead, "member": member, "cai": cai, "cai_lead": cai_lead,
@@ -193,6 +193,7 @@ def test_pending_imports_expire_and_discard_removes_the_file(setting, client, lo
     assert client.post(f"/plans/import/{new_token}/discard").status_code == 302
     assert not new_file.exists() and db.session.scalar(select(func.count(PendingImport.id))) == 0
     assert client.get("/plans/import/" + "x" * 200).status_code == 404
+    assert client.get("/plans/import/%00").status_code == 404
 
 
 def test_preview_filters_and_pages(setting, client, login):
@@ -204,3 +205,21 @@ def test_preview_filters_and_pages(setting, client, login):
     assert "第 1 / 2 页" in page and page.count('data-status="') == 200
     errors = client.get(f"/plans/import/{token}?show=error").get_data(as_text=True)
     assert errors.count('data-status="error"') == 1 and 'data-row="252"' in errors
+
+
+def test_checking_a_sheet_costs_the_same_queries_for_10_and_500_rows(setting, count_queries):
+    def rows(n):
+        return [row(f"任务{i}", group="会务组" if i % 2 else "材料组", owner="李干事" if i % 2 else "",
+                    coworkers="赵材料", due=f"开幕前{i % 20 + 1}天 17:00", after=str(i + 1) if i else "")
+                for i in range(n)]
+
+    counts = []
+    for n in (10, 500):
+        data = xlsx(rows(n))
+        db.session.commit()  # both runs start alike: nothing cached, a transaction already begun
+        db.session.connection()
+        with count_queries() as counter:
+            preview = importer.parse_workbook(data, setting["meeting"])
+        assert len(preview.rows) == n and preview.error_count == 0
+        counts.append(counter.count)
+    assert counts[0] == counts[1]

@@ -12,7 +12,7 @@ from meetingprep.tasks.models import Task, TaskDependency, TaskPriority
 from meetingprep.tasks.states import TaskStatus
 from meetingprep.timeutil import to_local
 from tests import factories
-from tests.plans.helpers import local, meeting_opening, staffed_group
+from tests.plans.helpers import local, make_plan_task, meeting_opening, staffed_group
 
 
 @pytest.fixture
@@ -22,13 +22,13 @@ def this_year(app, time_machine):
     meeting = meeting_opening(local(2026, 12, 20, 9), name="政协第十届攀枝花市委员会第四次会议")
     hui, hui_lead = staffed_group(meeting, "会务组", "hw_lead")
     cai, cai_lead = staffed_group(meeting, "材料组", "cl_lead")
-    badges = factories.make_task(meeting, hui, hui_lead, title="印制证件", due_at=local(2026, 12, 13, 17),
+    badges = make_plan_task(meeting, hui, hui_lead, title="印制证件", due_at=local(2026, 12, 13, 17),
                                  starts_on=dt.date(2026, 12, 1), priority=TaskPriority.HIGH)
-    seats = factories.make_task(meeting, hui, hui_lead, title="排定座次", due_at=local(2026, 12, 19, 10),
+    seats = make_plan_task(meeting, hui, hui_lead, title="排定座次", due_at=local(2026, 12, 19, 10),
                                 due_offset_days=-1, due_offset_time=dt.time(10, 0))
     # 00:30 local on 12-13 is still 12-12 in UTC: the offset must follow the local date.
-    report = factories.make_task(meeting, cai, cai_lead, title="印制工作报告", due_at=local(2026, 12, 13, 0, 30))
-    factories.make_task(meeting, cai, cai_lead, title="已取消的任务", due_at=local(2026, 12, 10, 17),
+    report = make_plan_task(meeting, cai, cai_lead, title="印制工作报告", due_at=local(2026, 12, 13, 0, 30))
+    make_plan_task(meeting, cai, cai_lead, title="已取消的任务", due_at=local(2026, 12, 10, 17),
                         status=TaskStatus.CANCELLED)
     db.session.add(TaskDependency(predecessor_id=badges.id, successor_id=seats.id))
     db.session.add(TaskDependency(predecessor_id=report.id, successor_id=seats.id))
