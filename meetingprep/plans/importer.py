@@ -23,6 +23,7 @@ from meetingprep.errors import ValidationFailed
 from meetingprep.extensions import db
 from meetingprep.groups.models import GroupMembership, WorkingGroup
 from meetingprep.meetings.models import Meeting, Phase
+from meetingprep.permissions import Role
 from meetingprep.plans import deadlines
 from meetingprep.plans.services import NewTask, group_leads
 from meetingprep.tasks.models import Task, TaskPriority
@@ -257,6 +258,8 @@ def parse_workbook(data: bytes, meeting: Meeting) -> Preview:
             user, reason = people.find(name)
             if user is None:
                 row.problem("coworkers", reason)
+            elif user.role == Role.MEMBER:
+                row.problem("coworkers", f"「{name}」是委员账号，不能作为协办人。")
             elif user.id == spec.get("owner_id"):
                 row.problem("coworkers", f"「{name}」已是责任人，不再列为协办人。", "warning")
             else:
@@ -346,7 +349,7 @@ def _parse_start(row: Row, value: Any, spec: dict) -> None:
         row.problem("starts_on", f"无法识别日期「{text}」，请写成 2026-12-01。")
         return
     if "due_at" in spec and day > to_local(spec["due_at"]).date():
-        row.problem("starts_on", "开始日期晚于时间节点。", "warning")
+        row.problem("starts_on", "开始日期不能晚于时间节点。")
     spec["starts_on"] = day
 
 

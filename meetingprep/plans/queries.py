@@ -97,6 +97,23 @@ def calendar_month(meeting: Meeting, month: dt.date, group_id: int | None, per_d
     return [cells[i:i + 7] for i in range(0, len(cells), 7)]
 
 
+def _due_on(meeting: Meeting, day: dt.date, group_id: int | None) -> list:
+    conditions = [Task.meeting_id == meeting.id, Task.status != TaskStatus.CANCELLED,
+                  Task.due_at >= local_midnight(day), Task.due_at < local_midnight(day + dt.timedelta(days=1))]
+    return [*conditions, Task.group_id == group_id] if group_id else conditions
+
+
+def day_count(meeting: Meeting, day: dt.date, group_id: int | None) -> int:
+    return db.session.scalar(select(func.count(Task.id)).where(*_due_on(meeting, day, group_id)))
+
+
+def day_tasks(meeting: Meeting, day: dt.date, group_id: int | None, offset: int, limit: int) -> list[Task]:
+    """Everything due on one local day (the calendar shows a few; this lists them all, paged)."""
+    return list(db.session.scalars(
+        select(Task).options(joinedload(Task.group), joinedload(Task.owner), raiseload("*"))
+        .where(*_due_on(meeting, day, group_id)).order_by(Task.due_at, Task.id).offset(offset).limit(limit)))
+
+
 # ── timeline ──────────────────────────────────────────────────────────────────────────────────
 def group_task_counts(meeting: Meeting) -> list[tuple[WorkingGroup, int]]:
     """Every group with its number of (not cancelled) tasks: the timeline's navigation."""

@@ -15,7 +15,7 @@ from meetingprep.meetings.models import Meeting
 from meetingprep.permissions import can, require
 from meetingprep.plans import deadlines, feed, gantt, importer, queries, services
 from meetingprep.plans.forms import ConfirmForm, ImportUploadForm, TemplateSaveForm, apply_form, choices
-from meetingprep.plans.links import absolute, ledger_url, task_url
+from meetingprep.plans.links import absolute, task_url
 from meetingprep.plans.models import PlanTemplate, PlanTemplateItem
 from meetingprep.tasks.models import Task
 from meetingprep.timeutil import local_now, now, to_local
@@ -26,6 +26,7 @@ bp = Blueprint("plans", __name__, url_prefix="/plans")
 CALENDAR_TASKS_PER_DAY = 4
 TEMPLATE_ITEMS_PER_PAGE = 100
 PREVIEW_ROWS_PER_PAGE = 200
+DAY_TASKS_PER_PAGE = 100
 MAX_ID = 2**31 - 1
 
 
@@ -266,8 +267,28 @@ def calendar():
     following = (month + dt.timedelta(days=32)).replace(day=1)
     return render_template("plans/calendar.html", meeting=meeting, month=month, weeks=weeks, groups=groups,
                            group_id=group_id, previous=previous, following=following, today=local_now().date(),
-                           moment=now(), opening_month=to_local(meeting.opens_at).date().replace(day=1),
-                           ledger_url=ledger_url)
+                           moment=now(), opening_month=to_local(meeting.opens_at).date().replace(day=1))
+
+
+@bp.route("/calendar/<day>")
+@login_required
+def calendar_day(day: str):
+    require(current_user, "plan.calendar")
+    meeting = current_meeting()
+    try:
+        date = dt.date.fromisoformat(day)
+    except ValueError:
+        date = None
+    if meeting is None or date is None:
+        raise NotFound("没有这一天的节点。")
+    groups = queries.meeting_groups(meeting)
+    group_id = _group_arg(groups)
+    total = queries.day_count(meeting, date, group_id)
+    pages = max(1, math.ceil(total / DAY_TASKS_PER_PAGE))
+    page = _page_arg(pages)
+    tasks = queries.day_tasks(meeting, date, group_id, (page - 1) * DAY_TASKS_PER_PAGE, DAY_TASKS_PER_PAGE)
+    return render_template("plans/calendar_day.html", meeting=meeting, day=date, tasks=tasks, total=total,
+                           page=page, pages=pages, group_id=group_id, groups=groups, moment=now())
 
 
 @bp.route("/timeline")

@@ -12,8 +12,8 @@ from tests.plans.helpers import make_plan_task, row, xlsx
 ENDPOINTS = {
     "plans.templates", "plans.template_new", "plans.template_detail", "plans.template_delete",
     "plans.template_apply", "plans.import_upload", "plans.import_template", "plans.import_preview",
-    "plans.import_commit", "plans.import_discard", "plans.calendar", "plans.timeline", "plans.ical_settings",
-    "plans.ical_regenerate", "plans.ical_revoke", "plans.ical_feed",
+    "plans.import_commit", "plans.import_discard", "plans.calendar", "plans.calendar_day", "plans.timeline",
+    "plans.ical_settings", "plans.ical_regenerate", "plans.ical_revoke", "plans.ical_feed",
 }
 
 
@@ -59,6 +59,7 @@ def test_route_role_table(app, client, login, role_users, objects):
         Case("plans.import_commit", f"/plans/import/{token}/commit", MANAGERS, method="POST"),
         Case("plans.import_discard", f"/plans/import/{token}/discard", MANAGERS, method="POST"),
         Case("plans.calendar", "/plans/calendar?month=2026-12", READERS),
+        Case("plans.calendar_day", "/plans/calendar/2026-12-15", READERS),
         Case("plans.timeline", "/plans/timeline", READERS),
         # the feed before regenerate/revoke, which replace the staff user's token
         Case("plans.ical_feed", "/plans/ical/feed-token-for-staff.ics", EVERYONE, public=True),

@@ -33,7 +33,7 @@ def _bulk_tasks(plan, group, owner, count, start=0, due=None):
 
 def _measured_get(client, url, count_queries):
     """A request as a fresh one sees it: nothing cached in the session from earlier requests."""
-    db.session.expire_all()
+    db.session.commit()  # ends the transaction and expires everything, as between real requests
     with count_queries() as counter:
         response = client.get(url)
     assert response.status_code == 200
@@ -70,7 +70,11 @@ def test_month_grid_cuts_days_at_shanghai_midnight_across_month_boundaries(plan,
     assert "已取消" not in html
     busy = _cell(html, "2026-12-15")
     assert busy.count("plan-task") == 4 and "6 项" in busy and "+2 更多" in busy
-    assert "/tasks/?due_from=2026-12-15&amp;due_to=2026-12-15" in busy
+    assert "/plans/calendar/2026-12-15" in busy
+    day = client.get("/plans/calendar/2026-12-15").get_data(as_text=True)
+    assert "共 <strong>6</strong> 项" in day and all(f"同日{n}" in day for n in range(6))
+    assert client.get("/plans/calendar/2026-02-30").status_code == 404
+    assert client.get("/plans/calendar/today").status_code == 404
 
     november = client.get("/plans/calendar?month=2026-11").get_data(as_text=True)
     assert "月末深夜" in _cell(november, "2026-11-30") and "月初凌晨" in _cell(november, "2026-12-01")
@@ -96,6 +100,10 @@ def test_calendar_query_count_does_not_grow_with_tasks(plan, client, login, coun
     large, html = _measured_get(client, "/plans/calendar?month=2026-12", count_queries)
     assert small == large
     assert "+" in _cell(html, "2026-12-02") and "更多" in _cell(html, "2026-12-02")
+    day_small, _html = _measured_get(client, "/plans/calendar/2026-12-03", count_queries)
+    _bulk_tasks(plan, plan["hui"], plan["lead"], 300, start=500, due=local(2026, 12, 3, 12))
+    day_large, day_html = _measured_get(client, "/plans/calendar/2026-12-03", count_queries)
+    assert day_small == day_large and "第 1 / 4 页" in day_html
 
 
 def test_timeline_query_count_is_fixed_at_10_and_500_tasks(plan, client, login, count_queries):

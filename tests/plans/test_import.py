@@ -85,6 +85,16 @@ def test_preview_marks_each_row_new_warning_or_error_with_column_and_reason(sett
     assert by_number[11].spec.after == [0] and by_number[11].spec.after_task_ids == [existing.id]
 
 
+def test_coworkers_must_be_staff_and_start_cannot_follow_the_deadline(setting):
+    factories.make_user("member", username="weiyuan", display_name="王委员")
+    db.session.commit()
+    preview = _preview(setting, [row("一", group="会务组", coworkers="王委员", starts_on="2026-12-20",
+                                     due="2026-12-15 17:00")])
+    messages = {i.column: i.message for i in preview.rows[0].issues}
+    assert preview.rows[0].status == "error"
+    assert "委员账号" in messages["协办人"] and "不能晚于时间节点" in messages["开始日期"]
+
+
 def test_import_is_refused_while_any_row_is_in_error(setting, client, login):
     login(setting["secretary"])
     data = xlsx([row("印制证件", group="会务组", due="开幕前7天 17:00"),
