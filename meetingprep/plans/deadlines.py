@@ -40,10 +40,14 @@ def offset_of(opens_at: dt.datetime, due_at: dt.datetime) -> Relative:
     return Relative((local.date() - opening_date(opens_at)).days, local.time().replace(second=0, microsecond=0))
 
 
+def describe_day(days: int) -> str:
+    """开幕前7天 / 开幕当天 / 开幕后1天"""
+    return "开幕当天" if days == 0 else f"开幕{'前' if days < 0 else '后'}{abs(days)}天"
+
+
 def describe(days: int, at: dt.time) -> str:
-    """开幕前7天 17:00 / 开幕当天 08:00 / 开幕后1天 09:00 — the same words the importer reads."""
-    when = "开幕当天" if days == 0 else f"开幕{'前' if days < 0 else '后'}{abs(days)}天"
-    return f"{when} {at:%H:%M}"
+    """开幕前7天 17:00 — the same words the importer reads."""
+    return f"{describe_day(days)} {at:%H:%M}"
 
 
 def parse_relative(text: str) -> Relative | None:

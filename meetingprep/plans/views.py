@@ -96,6 +96,7 @@ def template_detail(template_id: int):
     return render_template(
         "plans/template_detail.html", template=template, items=items, page=page, pages=pages,
         groups=services.template_group_names(template), describe=deadlines.describe,
+        describe_day=deadlines.describe_day,
         trail=audit.trail_for(db.session, template), delete_form=ConfirmForm())
 
 

@@ -151,3 +151,21 @@ def test_template_pages_save_apply_and_delete(this_year, client, login):
     assert client.post(f"/plans/templates/{template.id}/delete").status_code == 302
     assert client.get(f"/plans/templates/{template.id}").status_code == 404
     assert client.get("/plans/templates/99999999999999999999").status_code == 404
+
+
+def test_relative_deadline_words_round_trip():
+    from meetingprep.plans import deadlines
+
+    for days, at in ((-7, dt.time(17)), (0, dt.time(8, 5)), (1, dt.time(9))):
+        assert deadlines.parse_relative(deadlines.describe(days, at)) == deadlines.Relative(days, at)
+    assert deadlines.parse_relative("开幕前7天 25:00") is None
+    assert deadlines.parse_relative("开幕前 7 天 17：00") == deadlines.Relative(-7, dt.time(17))
+
+
+@pytest.mark.parametrize(("role", "visible"), [("secretariat", True), ("staff", True), ("member", False)])
+def test_navigation_shows_plans_by_role(app, client, login_as, role, visible):
+    factories.make_meeting()
+    login_as(role)
+    page = client.get("/").get_data(as_text=True)
+    assert ("施工图" in page) is visible
+    assert ("从表格导入" in page) is (role == "secretariat")
