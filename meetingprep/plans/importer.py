@@ -25,7 +25,8 @@ from meetingprep.groups.models import GroupMembership, WorkingGroup
 from meetingprep.meetings.models import Meeting, Phase
 from meetingprep.permissions import Role
 from meetingprep.plans import deadlines
-from meetingprep.plans.services import NewTask, group_leads
+from meetingprep.plans.queries import group_leads
+from meetingprep.plans.specs import NewTask
 from meetingprep.tasks.models import Task, TaskPriority
 from meetingprep.tasks.states import TaskStatus
 from meetingprep.timeutil import from_local, now, to_local

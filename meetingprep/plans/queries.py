@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, case, func, or_, select
@@ -12,9 +13,9 @@ from sqlalchemy.orm import aliased, joinedload, raiseload
 
 from meetingprep.auth.models import User
 from meetingprep.extensions import db
-from meetingprep.groups.models import WorkingGroup
+from meetingprep.groups.models import GroupMembership, WorkingGroup
 from meetingprep.meetings.models import Meeting
-from meetingprep.plans.models import PendingImport, PlanTemplate
+from meetingprep.plans.models import PendingImport, PlanTemplate, PlanTemplateItem
 from meetingprep.tasks.models import Task, TaskCoworker, TaskDependency
 from meetingprep.tasks.states import OPEN_STATUSES, TaskStatus
 from meetingprep.timeutil import local_midnight
@@ -27,9 +28,26 @@ def is_token(text: str) -> bool:
     return bool(_TOKEN.fullmatch(text))
 
 
+def meetings() -> list[Meeting]:
+    return list(db.session.scalars(select(Meeting).order_by(Meeting.opens_at.desc())))
+
+
 def meeting_groups(meeting: Meeting) -> list[WorkingGroup]:
     return list(db.session.scalars(select(WorkingGroup).where(WorkingGroup.meeting_id == meeting.id)
                                    .order_by(WorkingGroup.sort_order, WorkingGroup.id)))
+
+
+def group_leads(group_ids: Iterable[int]) -> dict[int, int]:
+    """The (first, active) lead of each group: who owns a task nobody else was named for."""
+    leads: dict[int, int] = {}
+    for group_id, user_id in db.session.execute(
+            select(GroupMembership.group_id, GroupMembership.user_id)
+            .join(User, User.id == GroupMembership.user_id)
+            .where(GroupMembership.group_id.in_(list(group_ids)), GroupMembership.is_lead.is_(True),
+                   User.is_active_account.is_(True))
+            .order_by(GroupMembership.id)):
+        leads.setdefault(group_id, user_id)
+    return leads
 
 
 # ── templates and imports ─────────────────────────────────────────────────────────────────────
@@ -37,6 +55,22 @@ def templates_page() -> list[PlanTemplate]:
     return list(db.session.scalars(select(PlanTemplate).options(
         joinedload(PlanTemplate.source_meeting), joinedload(PlanTemplate.created_by), raiseload("*"))
         .order_by(PlanTemplate.created_at.desc(), PlanTemplate.id.desc())))
+
+
+def template_group_names(template: PlanTemplate) -> list[tuple[str, int]]:
+    """(group name, item count) in the template, in first-appearance order."""
+    return [tuple(row) for row in db.session.execute(
+        select(PlanTemplateItem.group_name, func.count()).where(PlanTemplateItem.template_id == template.id)
+        .group_by(PlanTemplateItem.group_name).order_by(func.min(PlanTemplateItem.key)))]
+
+
+def template_items(template: PlanTemplate, offset: int, limit: int) -> list[PlanTemplateItem]:
+    return list(db.session.scalars(select(PlanTemplateItem).where(PlanTemplateItem.template_id == template.id)
+                                   .order_by(PlanTemplateItem.key).offset(offset).limit(limit)))
+
+
+def task_count(meeting: Meeting) -> int:
+    return db.session.scalar(select(func.count(Task.id)).where(Task.meeting_id == meeting.id))
 
 
 def pending_import(token: str) -> PendingImport | None:

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
 
-from sqlalchemy import delete, event, func, insert, select
+from sqlalchemy import delete, event, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -17,36 +16,17 @@ from meetingprep import audit, uploads
 from meetingprep.auth.models import User
 from meetingprep.errors import Conflict, ValidationFailed
 from meetingprep.extensions import db
-from meetingprep.groups.models import GroupMembership, WorkingGroup
-from meetingprep.meetings.models import Meeting, Phase
+from meetingprep.groups.models import WorkingGroup
+from meetingprep.meetings.models import Meeting
 from meetingprep.permissions import require
-from meetingprep.plans import deadlines
+from meetingprep.plans import deadlines, importer, queries
 from meetingprep.plans.models import PendingImport, PlanTemplate, PlanTemplateItem
-from meetingprep.tasks.models import Task, TaskCoworker, TaskDependency, TaskPriority
+from meetingprep.plans.specs import NewTask
+from meetingprep.tasks.models import Task, TaskCoworker, TaskDependency
 from meetingprep.tasks.states import TaskStatus
 from meetingprep.timeutil import now
 
 PENDING_IMPORT_LIFETIME = dt.timedelta(hours=24)
-
-
-@dataclass
-class NewTask:
-    """One task to create. ``after`` names other entries of the same batch (by index) that must be
-    accepted first; ``after_task_ids`` names existing tasks of the same meeting."""
-
-    title: str
-    group_id: int
-    owner_id: int
-    due_at: dt.datetime
-    description: str = ""
-    phase: Phase = Phase.BEFORE
-    priority: TaskPriority = TaskPriority.NORMAL
-    starts_on: dt.date | None = None
-    due_offset_days: int | None = None
-    due_offset_time: dt.time | None = None
-    coworker_ids: Sequence[int] = ()
-    after: Sequence[int] = ()
-    after_task_ids: Sequence[int] = ()
 
 
 def create_tasks(actor: User, meeting: Meeting, specs: Sequence[NewTask], *, how: str) -> list[Task]:
@@ -136,26 +116,6 @@ def delete_template(actor: User, template: PlanTemplate) -> None:
         db.session.flush()
 
 
-def template_group_names(template: PlanTemplate) -> list[tuple[str, int]]:
-    """(group name, item count) in the template, in first-appearance order."""
-    return [tuple(row) for row in db.session.execute(
-        select(PlanTemplateItem.group_name, func.count()).where(PlanTemplateItem.template_id == template.id)
-        .group_by(PlanTemplateItem.group_name).order_by(func.min(PlanTemplateItem.key)))]
-
-
-def group_leads(group_ids: Iterable[int]) -> dict[int, int]:
-    """The (first, active) lead of each group: who owns a task nobody else was named for."""
-    leads: dict[int, int] = {}
-    for group_id, user_id in db.session.execute(
-            select(GroupMembership.group_id, GroupMembership.user_id)
-            .join(User, User.id == GroupMembership.user_id)
-            .where(GroupMembership.group_id.in_(list(group_ids)), GroupMembership.is_lead.is_(True),
-                   User.is_active_account.is_(True))
-            .order_by(GroupMembership.id)):
-        leads.setdefault(group_id, user_id)
-    return leads
-
-
 def apply_template(actor: User, template: PlanTemplate, meeting: Meeting, group_map: dict[str, int]) -> list[Task]:
     """Create the meeting's tasks from the template, deadlines = the new opening + each offset.
 
@@ -165,11 +125,11 @@ def apply_template(actor: User, template: PlanTemplate, meeting: Meeting, group_
     """
     require(actor, "plan.templates")
     groups = {g.id: g for g in db.session.scalars(select(WorkingGroup).where(WorkingGroup.meeting_id == meeting.id))}
-    names = [name for name, _count in template_group_names(template)]
+    names = [name for name, _count in queries.template_group_names(template)]
     unmapped = [name for name in names if group_map.get(name) not in groups]
     if unmapped:
         raise ValidationFailed(f"请为这些模板工作组选择本次会议的对应工作组：{'、'.join(unmapped)}。")
-    leads = group_leads({group_map[name] for name in names})
+    leads = queries.group_leads({group_map[name] for name in names})
     leaderless = sorted({groups[group_map[name]].name for name in names if group_map[name] not in leads})
     if leaderless:
         raise ValidationFailed(f"工作组 {'、'.join(leaderless)} 还没有组长，任务无人负责。"
@@ -197,9 +157,7 @@ def start_import(actor: User, meeting: Meeting, file) -> PendingImport:
     """Keep the checked upload under the instance folder until the user confirms or it expires."""
     require(actor, "plan.import")
     data, kind = uploads.read_upload(file, allowed={"xlsx"})
-    from meetingprep.plans.importer import read_rows
-
-    read_rows(data)  # refuse an unreadable workbook or one without our columns right away
+    importer.read_rows(data)  # refuse an unreadable workbook or one without our columns right away
     purge_expired_imports()
     stored = uploads.store_bytes(db.session, data, file.filename, kind)
     pending = PendingImport(token=secrets.token_urlsafe(24), meeting_id=meeting.id, created_by_id=actor.id,
@@ -219,10 +177,8 @@ def pending_data(pending: PendingImport) -> bytes:
 def commit_import(actor: User, pending: PendingImport) -> list[Task]:
     """All rows or none: refused while any row is in error, re-checked against the data as it is now."""
     require(actor, "plan.import")
-    from meetingprep.plans.importer import parse_workbook
-
     meeting = db.session.get(Meeting, pending.meeting_id)
-    preview = parse_workbook(pending_data(pending), meeting)
+    preview = importer.parse_workbook(pending_data(pending), meeting)
     if preview.error_count:
         raise ValidationFailed(f"还有 {preview.error_count} 行有错误，请修改文件后重新上传；本次没有导入任何任务。")
     if not preview.rows:

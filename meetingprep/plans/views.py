@@ -6,7 +6,6 @@ import re
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
 
 from meetingprep import audit, uploads
 from meetingprep.errors import DomainError, NotFound
@@ -16,8 +15,7 @@ from meetingprep.permissions import can, require
 from meetingprep.plans import deadlines, feed, gantt, importer, queries, services
 from meetingprep.plans.forms import ConfirmForm, ImportUploadForm, TemplateSaveForm, apply_form, choices
 from meetingprep.plans.links import absolute, task_url
-from meetingprep.plans.models import PlanTemplate, PlanTemplateItem
-from meetingprep.tasks.models import Task
+from meetingprep.plans.models import PlanTemplate
 from meetingprep.timeutil import local_now, now, to_local
 from meetingprep.web import current_meeting
 
@@ -33,10 +31,6 @@ MAX_ID = 2**31 - 1
 @bp.app_context_processor
 def _plan_links():
     return {"task_url": task_url}
-
-
-def _meetings() -> list[Meeting]:
-    return list(db.session.scalars(select(Meeting).order_by(Meeting.opens_at.desc())))
 
 
 def _page_arg(pages: int) -> int:
@@ -63,7 +57,7 @@ def templates():
 @login_required
 def template_new():
     require(current_user, "plan.templates")
-    meetings = _meetings()
+    meetings = queries.meetings()
     form = TemplateSaveForm()
     form.meeting_id.choices = choices((m.id, m.name) for m in meetings)
     if request.method == "GET" and current_meeting() is not None:
@@ -90,12 +84,10 @@ def template_detail(template_id: int):
     require(current_user, "plan.templates", template)
     pages = max(1, math.ceil(template.item_count / TEMPLATE_ITEMS_PER_PAGE))
     page = _page_arg(pages)
-    items = db.session.scalars(
-        select(PlanTemplateItem).where(PlanTemplateItem.template_id == template.id).order_by(PlanTemplateItem.key)
-        .offset((page - 1) * TEMPLATE_ITEMS_PER_PAGE).limit(TEMPLATE_ITEMS_PER_PAGE)).all()
+    items = queries.template_items(template, (page - 1) * TEMPLATE_ITEMS_PER_PAGE, TEMPLATE_ITEMS_PER_PAGE)
     return render_template(
         "plans/template_detail.html", template=template, items=items, page=page, pages=pages,
-        groups=services.template_group_names(template), describe=deadlines.describe,
+        groups=queries.template_group_names(template), describe=deadlines.describe,
         describe_day=deadlines.describe_day,
         trail=audit.trail_for(db.session, template), delete_form=ConfirmForm())
 
@@ -119,20 +111,20 @@ def template_delete(template_id: int):
 def template_apply(template_id: int):
     template = _template_or_404(template_id)
     require(current_user, "plan.templates", template)
-    meetings = _meetings()
+    meetings = queries.meetings()
     chosen = request.values.get("meeting_id", type=int)
     meeting = next((m for m in meetings if m.id == chosen), None) or current_meeting()
     if meeting is None:
         flash("还没有会议，请先创建会议。", "warning")
         return redirect(url_for("plans.template_detail", template_id=template.id))
     groups = queries.meeting_groups(meeting)
-    group_counts = services.template_group_names(template)
+    group_counts = queries.template_group_names(template)
     names = [name for name, _count in group_counts]
     by_name = {g.name: g.id for g in groups}
     form = apply_form(names, groups, {name: by_name.get(name, 0) for name in names})
     form.meeting_id.choices = choices((m.id, m.name) for m in meetings)
     form.meeting_id.data = meeting.id
-    existing = db.session.scalar(select(func.count(Task.id)).where(Task.meeting_id == meeting.id))
+    existing = queries.task_count(meeting)
     context = {"template": template, "meeting": meeting, "meetings": meetings, "form": form, "existing": existing,
                "mapping": [(name, count, form[f"group_{i}"]) for i, (name, count) in enumerate(group_counts)]}
     if request.method == "POST" and form.validate():
@@ -155,7 +147,7 @@ def template_apply(template_id: int):
 def import_upload():
     require(current_user, "plan.import")
     form = ImportUploadForm()
-    form.meeting_id.choices = choices((m.id, m.name) for m in _meetings())
+    form.meeting_id.choices = choices((m.id, m.name) for m in queries.meetings())
     if request.method == "GET" and current_meeting() is not None:
         form.meeting_id.data = current_meeting().id
     if form.validate_on_submit():
