@@ -136,7 +136,7 @@ def template_apply(template_id: int):
             return render_template("plans/template_apply.html", error=error.message, **context), error.status_code
         db.session.commit()
         flash(f"已按模板为「{meeting.name}」生成 {len(tasks)} 项任务，时间节点已按新的开幕时间推算。", "success")
-        return redirect(url_for("plans.timeline"))
+        return redirect(url_for("plans.timeline", meeting=meeting.id))
     status = 400 if request.method == "POST" else 200
     return render_template("plans/template_apply.html", error=None, **context), status
 
@@ -167,7 +167,7 @@ def import_upload():
 @login_required
 def import_template():
     require(current_user, "plan.import")
-    data = importer.template_workbook(current_meeting())
+    data = importer.template_workbook(_meeting_arg())
     return Response(data, mimetype=uploads.KINDS["xlsx"][1], headers={
         "Content-Disposition": "attachment; filename=tasks-template.xlsx; filename*=UTF-8''"
                                "%E4%BB%BB%E5%8A%A1%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"})
@@ -216,7 +216,7 @@ def import_commit(token: str):
     db.session.commit()
     flash(f"已导入 {len(tasks)} 项任务。", "success")
     first_due = to_local(min(task.due_at for task in tasks))
-    return redirect(url_for("plans.calendar", month=f"{first_due:%Y-%m}"))
+    return redirect(url_for("plans.calendar", month=f"{first_due:%Y-%m}", meeting=tasks[0].meeting_id))
 
 
 @bp.route("/import/<token>/discard", methods=["POST"])
@@ -240,6 +240,13 @@ def _month_arg() -> dt.date:
     return local_now().date().replace(day=1)
 
 
+def _meeting_arg() -> Meeting | None:
+    """?meeting=<id> looks at another meeting (e.g. next year's, just planned from a template)."""
+    wanted = request.args.get("meeting", type=int)
+    chosen = db.session.get(Meeting, wanted) if wanted and 0 < wanted <= MAX_ID else None
+    return chosen or current_meeting()
+
+
 def _group_arg(groups) -> int | None:
     wanted = request.args.get("group", type=int)
     return wanted if any(g.id == wanted for g in groups) else None
@@ -249,7 +256,7 @@ def _group_arg(groups) -> int | None:
 @login_required
 def calendar():
     require(current_user, "plan.calendar")
-    meeting = current_meeting()
+    meeting = _meeting_arg()
     if meeting is None:
         return render_template("plans/no_meeting.html", title="节点日历")
     month = _month_arg()
@@ -267,7 +274,7 @@ def calendar():
 @login_required
 def calendar_day(day: str):
     require(current_user, "plan.calendar")
-    meeting = current_meeting()
+    meeting = _meeting_arg()
     try:
         date = dt.date.fromisoformat(day)
     except ValueError:
@@ -288,7 +295,7 @@ def calendar_day(day: str):
 @login_required
 def timeline():
     require(current_user, "plan.timeline")
-    meeting = current_meeting()
+    meeting = _meeting_arg()
     if meeting is None:
         return render_template("plans/no_meeting.html", title="时间轴")
     counts = queries.group_task_counts(meeting)

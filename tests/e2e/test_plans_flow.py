@@ -33,7 +33,7 @@ def test_secretariat_fixes_a_bad_row_then_imports_and_sees_the_tasks_on_the_cale
     page.get_by_role("button", name="上传并检查").click()
     assert page.locator("#error-count").inner_text() == "错误 0"
     page.get_by_role("button", name="导入 2 项任务").click()
-    page.wait_for_url("**/plans/calendar?month=*")
+    page.wait_for_url("**/plans/calendar?*")
     assert page.get_by_text("已导入 2 项任务").is_visible()
     assert page.locator("a.plan-task:visible", has_text="印制代表证").count() == 1
 

@@ -145,7 +145,9 @@ def test_template_pages_save_apply_and_delete(this_year, client, login):
     assert missing.status_code == 400 and "请为「材料组」选择" in missing.get_data(as_text=True)
     done = client.post(f"/plans/templates/{template.id}/apply",
                        data={"meeting_id": next_year.id, "group_0": hui.id, "group_1": hui.id})
-    assert done.status_code == 302
+    assert done.status_code == 302 and done.headers["Location"].endswith(f"/plans/timeline?meeting={next_year.id}")
+    timeline = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert f"group={hui.id}&amp;meeting={next_year.id}" in timeline and "排定座次" in timeline
     assert db.session.scalar(select(func.count(Task.id)).where(Task.meeting_id == next_year.id)) == 3
 
     assert client.post(f"/plans/templates/{template.id}/delete").status_code == 302
