@@ -80,12 +80,10 @@ def save_template(actor: User, meeting: Meeting, *, name: str, description: str 
 
     template = PlanTemplate(name=name, description=description, source_meeting_id=meeting.id,
                             item_count=len(rows), created_by_id=actor.id)
-    db.session.add(template)
     try:
-        with audit.acting_as(actor):
-            db.session.flush()
+        with audit.acting_as(actor), db.session.begin_nested():  # a savepoint: a lost race leaves the rest intact
+            db.session.add(template)
     except IntegrityError as error:  # a concurrent save took the name
-        db.session.rollback()
         raise Conflict(f"已有名为「{name}」的模板，请换一个名称。") from error
     opening = deadlines.opening_date(meeting.opens_at)
     items = []

@@ -171,3 +171,18 @@ def test_navigation_shows_plans_by_role(app, client, login_as, role, visible):
     page = client.get("/").get_data(as_text=True)
     assert ("施工图" in page) is visible
     assert ("从表格导入" in page) is (role == "secretariat")
+
+
+def test_a_name_taken_between_check_and_insert_is_a_conflict(this_year, monkeypatch):
+    """The unique index decides a race; the loser gets the same kind message, not a 500."""
+    meeting, secretary = this_year
+    db.session.add(PlanTemplate(name="抢先保存"))
+    db.session.commit()
+    real_scalar = db.session.scalar
+    monkeypatch.setattr(db.session, "scalar", lambda stmt, *a, **k: None if "plan_templates" in str(stmt)
+                        else real_scalar(stmt, *a, **k))
+    with pytest.raises(Conflict, match="已有名为「抢先保存」"):
+        services.save_template(secretary, meeting, name="抢先保存")
+    monkeypatch.undo()
+    db.session.rollback()
+    assert db.session.scalar(select(func.count(PlanTemplate.id))) == 1
