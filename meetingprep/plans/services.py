@@ -18,13 +18,14 @@ from meetingprep.errors import Conflict, ValidationFailed
 from meetingprep.extensions import db
 from meetingprep.groups.models import WorkingGroup
 from meetingprep.meetings.models import Meeting
+from meetingprep.notifications.services import notify
 from meetingprep.permissions import require
 from meetingprep.plans import deadlines, importer, queries
 from meetingprep.plans.models import PendingImport, PlanTemplate, PlanTemplateItem
 from meetingprep.plans.specs import NewTask
 from meetingprep.tasks.models import Task, TaskCoworker, TaskDependency
 from meetingprep.tasks.states import TaskStatus
-from meetingprep.timeutil import now
+from meetingprep.timeutil import format_datetime, now
 
 PENDING_IMPORT_LIFETIME = dt.timedelta(hours=24)
 
@@ -52,7 +53,27 @@ def create_tasks(actor: User, meeting: Meeting, specs: Sequence[NewTask], *, how
         db.session.add_all(links)
         audit.record(db.session, "create", meeting, actor=actor, message=f"{how}：新建任务 {len(tasks)} 项")
         db.session.flush()
+    _tell_owners(actor, meeting, tasks, how)
     return tasks
+
+
+NOTIFIED_TITLES = 10
+
+
+def _tell_owners(actor: User, meeting: Meeting, tasks: list[Task], how: str) -> None:
+    """One message per owner for the whole batch: 300 imported tasks must not become 300 messages."""
+    by_owner: dict[int, list[Task]] = {}
+    for task in tasks:
+        by_owner.setdefault(task.owner_id, []).append(task)
+    for owner_id, owned in by_owner.items():
+        if owner_id == actor.id:
+            continue
+        lines = [f"· {t.title}（截止 {format_datetime(t.due_at)}）" for t in owned[:NOTIFIED_TITLES]]
+        if len(owned) > NOTIFIED_TITLES:
+            lines.append(f"……等共 {len(owned)} 项")
+        notify([owner_id], kind="task.assigned", subject=f"您有 {len(owned)} 项新任务（{how}）",
+               body="\n".join(lines), link=f"/tasks/{owned[0].id}" if len(owned) == 1 else "/tasks/mine",
+               dedup_key=f"task.assigned.batch:{owned[0].id}", meeting_id=meeting.id)
 
 
 # ── templates ──────────────────────────────────────────────────────────────────────────────────

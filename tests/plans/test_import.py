@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from meetingprep import uploads
 from meetingprep.extensions import db
 from meetingprep.groups.models import GroupMembership
+from meetingprep.notifications.models import Notification
 from meetingprep.plans import importer, services
 from meetingprep.plans.models import PendingImport
 from meetingprep.tasks.models import Task, TaskCoworker, TaskDependency, TaskPriority
@@ -135,6 +136,10 @@ def test_import_commits_every_row_in_one_go_with_coworkers_and_hand_offs(setting
     assert links == {(tasks["印制证件"].id, tasks["发放证件"].id), (existing.id, tasks["发放证件"].id)}
     assert db.session.scalar(select(func.count(PendingImport.id))) == 0
     assert not stored.exists()
+    notes = db.session.scalars(select(Notification).where(Notification.kind == "task.assigned")).all()
+    assert {(n.recipient_id, n.subject) for n in notes} == {
+        (setting["member"].id, "您有 1 项新任务（从表格「施工图.xlsx」导入）"),
+        (setting["lead"].id, "您有 1 项新任务（从表格「施工图.xlsx」导入）")}
     assert client.get(f"/plans/import/{token}").status_code == 404
 
 

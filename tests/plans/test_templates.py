@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from meetingprep.audit import AuditEntry
 from meetingprep.errors import Conflict, ValidationFailed
 from meetingprep.extensions import db
+from meetingprep.notifications.models import Notification
 from meetingprep.plans import services
 from meetingprep.plans.models import PlanTemplate, PlanTemplateItem
 from meetingprep.tasks.models import Task, TaskDependency, TaskPriority
@@ -85,6 +86,9 @@ def test_apply_template_shifts_dates_to_the_new_opening_and_recreates_dependenci
         AuditEntry.object_type == "Task", AuditEntry.action == "create", AuditEntry.object_id.in_(
             [t.id for t in tasks.values()])))
     assert audited == 3
+    note = db.session.scalar(select(Notification).where(Notification.recipient_id == hui_lead.id))
+    assert note.subject == "您有 2 项新任务（按模板「标准施工图」生成）" and note.link == "/tasks/mine"
+    assert "印制证件（截止 2027年12月11日 周六 17:00）" in note.body
 
 
 def test_apply_refuses_unmapped_or_leaderless_groups_and_creates_nothing(this_year):
