@@ -231,3 +231,12 @@ def _accept_or_return(user, task) -> bool:
 
 rule("task.accept")(_accept_or_return)
 rule("task.return")(_accept_or_return)
+# ── plans: templates, import, calendar, timeline, iCal ─────────────────────────────────────────
+# Templates and .xlsx import create tasks across every group and name their owners, so they stay
+# with the secretariat (group leads add their own tasks one at a time on the task pages).
+rule("plan.templates")(_role_in(*MANAGERS))
+rule("plan.import")(_role_in(*MANAGERS))
+rule("plan.calendar")(_role_in(*READERS))
+rule("plan.timeline")(_role_in(*READERS))
+# The personal deadline feed: everyone who can own or co-work a task.
+rule("plan.ical")(_role_in(*WORKERS))
