@@ -24,3 +24,7 @@ def _register_domain_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard_bp)
     from meetingprep.documents.views import bp as documents_bp
     app.register_blueprint(documents_bp)
+    from meetingprep.tasks.views import bp as tasks_bp
+    app.register_blueprint(tasks_bp)
+    from meetingprep.plans.views import bp as plans_bp
+    app.register_blueprint(plans_bp)

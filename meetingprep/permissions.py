@@ -160,3 +160,83 @@ def _comment_document(user, document) -> bool:
 @rule("document.see_internal")
 def _see_internal_comments(user, _document=None) -> bool:
     return user.role in READERS
+
+# ── tasks ───────────────────────────────────────────────────────────────────────────────────────
+# Leaders read every task; members see none. The secretariat creates and assigns any task, a group
+# lead within their own groups; the owner (not co-workers: one person answers for a task) starts and
+# submits; acceptance is by the group lead or the secretariat, never by the submitter.
+def _group_id_of(obj) -> int | None:
+    return obj if isinstance(obj, int) else getattr(obj, "group_id", getattr(obj, "id", None))
+
+
+def _leads_task_group(user, task) -> bool:
+    return user.role == Role.GROUP_LEAD and _group_id_of(task) in user.lead_group_ids
+
+
+def _manages_task(user, task) -> bool:
+    return user.role in MANAGERS or (task is not None and _leads_task_group(user, task))
+
+
+def _works_on_task(user, task) -> bool:
+    """Owner or co-worker; ``task.coworkers`` must be loaded (the task page loads it)."""
+    return task is not None and user.role in WORKERS and (
+        task.owner_id == user.id or user.id in task.coworker_user_ids)
+
+
+rule("task.view")(_role_in(*READERS))
+rule("task.export")(_role_in(*READERS))
+rule("task.bulk_edit")(_role_in(*MANAGERS, Role.GROUP_LEAD))
+rule("task.override_predecessors")(_role_in(*MANAGERS))
+rule("task.cancel")(_role_in(*MANAGERS))
+rule("task.reopen")(_role_in(*MANAGERS))
+
+
+@rule("task.create")
+def _create_task(user, group=None) -> bool:
+    """Without a group: may the user create tasks at all (shows the button and the form)."""
+    if user.role in MANAGERS:
+        return True
+    return user.role == Role.GROUP_LEAD and (group is None or _group_id_of(group) in user.lead_group_ids)
+
+
+rule("task.edit")(_manages_task)
+rule("task.link")(_manages_task)  # add or remove hand-offs of this task
+
+
+@rule("task.progress")
+def _update_progress(user, task) -> bool:
+    return _manages_task(user, task) or _works_on_task(user, task)
+
+
+rule("task.comment")(_update_progress)
+
+
+@rule("task.start")
+def _start_task(user, task) -> bool:
+    return task is not None and task.owner_id == user.id and user.role in WORKERS
+
+
+rule("task.resume")(_start_task)
+
+
+@rule("task.submit")
+def _submit_task(user, task) -> bool:
+    """The owner; the secretariat may also submit on the owner's behalf (e.g. reported by phone)."""
+    return _start_task(user, task) or user.role in MANAGERS
+
+
+def _accept_or_return(user, task) -> bool:
+    return task is not None and task.submitted_by_id != user.id and _manages_task(user, task)
+
+
+rule("task.accept")(_accept_or_return)
+rule("task.return")(_accept_or_return)
+# ── plans: templates, import, calendar, timeline, iCal ─────────────────────────────────────────
+# Templates and .xlsx import create tasks across every group and name their owners, so they stay
+# with the secretariat (group leads add their own tasks one at a time on the task pages).
+rule("plan.templates")(_role_in(*MANAGERS))
+rule("plan.import")(_role_in(*MANAGERS))
+rule("plan.calendar")(_role_in(*READERS))
+rule("plan.timeline")(_role_in(*READERS))
+# The personal deadline feed: everyone who can own or co-work a task.
+rule("plan.ical")(_role_in(*WORKERS))

@@ -141,3 +141,28 @@ def add_text_version(document, author: User, text: str, note: str = ""):
     add_version(author, document, text=text, note=note)
     db.session.expire_all()
     return queries.document_for_action(document.id)
+def make_group_task(group: WorkingGroup | None = None, owner: User | None = None, *, title: str | None = None,
+                    status=None, due_in_days: float = 10, due_offset_days: int | None = None, **fields):
+    """A task of ``group`` (a new one otherwise) owned by ``owner`` (a new member of the group otherwise),
+    due ``due_in_days`` from now. (Named apart from the dashboard's ``make_task(meeting, group, owner)``.)"""
+    from meetingprep.tasks.models import Task
+    from meetingprep.tasks.states import TaskStatus
+
+    group = group or make_group()
+    owner = owner or make_user("staff", group=group)
+    task = Task(meeting_id=group.meeting_id, group_id=group.id, owner_id=owner.id,
+                title=title or f"测试任务{next(_seq)}", status=status or TaskStatus.NOT_STARTED,
+                due_at=(now() + dt.timedelta(days=due_in_days)).replace(second=0, microsecond=0),
+                due_offset_days=due_offset_days, **fields)
+    db.session.add(task)
+    db.session.flush()
+    return task
+
+
+def make_dependency(predecessor, successor):
+    from meetingprep.tasks.models import TaskDependency
+
+    link = TaskDependency(predecessor_id=predecessor.id, successor_id=successor.id)
+    db.session.add(link)
+    db.session.flush()
+    return link

@@ -3,4 +3,7 @@
 SEEDERS = [
     "meetingprep.notifications.demo",  # after the tasks seeder: it scans the seeded tasks
     "meetingprep.documents.demo",
+    "meetingprep.tasks.demo",
+    "meetingprep.tasks.demo",
+    "meetingprep.plans.demo",
 ]
