@@ -217,6 +217,8 @@ class OverdueStage:
     round: int
     due_at: dt.datetime
     pending_user_ids: tuple[int, ...]
+    allowance_days: int = 0
+    version_number: int = 0
 
 
 def overdue_stages(moment: dt.datetime) -> list[OverdueStage]:
@@ -231,5 +233,6 @@ def overdue_stages(moment: dt.datetime) -> list[OverdueStage]:
         .order_by(DocumentStage.due_at)).all()
     return [OverdueStage(document_id=s.document_id, meeting_id=s.document.meeting_id, title=s.document.title,
                          stage_id=s.id, stage_name=s.name, round=s.round, due_at=s.due_at,
-                         pending_user_ids=tuple(r.user_id for r in s.pending_reviewers()))
+                         pending_user_ids=tuple(r.user_id for r in s.pending_reviewers()),
+                         allowance_days=s.allowance_days, version_number=s.document.version_count)
             for s in stages]

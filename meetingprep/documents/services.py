@@ -51,12 +51,13 @@ from meetingprep.documents.states import (
     ReviewAction,
     allowed,
 )
+from meetingprep.documents.reminders import REVIEW_KIND, review_values
 from meetingprep.documents.text import extract_text
 from meetingprep.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from meetingprep.extensions import db
 from meetingprep.groups.models import GroupMembership
 from meetingprep.meetings.models import Meeting
-from meetingprep.notifications.services import notify
+from meetingprep.notifications.services import notify, notify_kind
 from meetingprep.permissions import Role, require
 from meetingprep.uploads import read_upload, store_bytes
 
@@ -240,12 +241,14 @@ def _start_stage(document: Document, stage: DocumentStage, at: dt.datetime) -> N
 
 
 def _notify_pending(document: Document, stage: DocumentStage) -> None:
+    """Whom the stage waits on now is told at once (editable wording ``document.review``); the reminder
+    when its time allowance runs out is a rule in ``reminders.py``."""
     pending = [r.user_id for r in stage.pending_reviewers()]
-    notify(pending, kind="document.review", subject=f"待您审核：{document.title}（{stage.name}）",
-           body=f"《{document.title}》第{document.version_count}稿已到“{stage.name}”阶段，请在"
-                f"{stage.allowance_days}天内审核。",
-           link=document_link(document), meeting_id=document.meeting_id,
-           dedup_key=f"document.review:{document.id}:{stage.id}:{stage.round}:{len(stage.round_decisions())}")
+    notify_kind(pending, kind=REVIEW_KIND.kind, link=document_link(document), meeting_id=document.meeting_id,
+                values=review_values(title=document.title, stage_name=stage.name,
+                                     version_number=document.version_count, allowance_days=stage.allowance_days,
+                                     due_at=stage.due_at),
+                dedup_key=f"document.review:{document.id}:{stage.id}:{stage.round}:{len(stage.round_decisions())}")
 
 
 def _drafter_ids(document: Document) -> set[int]:
