@@ -18,8 +18,6 @@ from meetingprep.notifications.models import (  # noqa: F401
     ReminderLog,
 )
 from meetingprep.ops.models import Heartbeat, UserSession  # noqa: F401
-from meetingprep.notifications.models import Notification  # noqa: F401
-from meetingprep.ops.models import Heartbeat  # noqa: F401
 from meetingprep.plans.models import PendingImport, PlanTemplate, PlanTemplateItem  # noqa: F401
 from meetingprep.tasks.models import Task, TaskCoworker, TaskDependency, TaskEvent  # noqa: F401
 

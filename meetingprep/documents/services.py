@@ -41,6 +41,7 @@ from meetingprep.documents.models import (
     PipelineTemplateStage,
     ReviewDecision,
 )
+from meetingprep.documents.reminders import REVIEW_KIND, review_values
 from meetingprep.documents.states import (
     TRANSITIONS,
     VERSION_ACTIONS,
@@ -51,7 +52,6 @@ from meetingprep.documents.states import (
     ReviewAction,
     allowed,
 )
-from meetingprep.documents.reminders import REVIEW_KIND, review_values
 from meetingprep.documents.text import extract_text
 from meetingprep.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from meetingprep.extensions import db
