@@ -102,7 +102,7 @@ def test_overdue_ordered_by_the_work_waiting_on_each(meeting):
     assert overdue["url"] == "/tasks/?overdue=1"
 
 
-def test_due_within_48_hours_not_yet_submitted(meeting):
+def test_due_within_48_hours_not_yet_submitted_first(meeting):
     group = factories.make_group(meeting)
     factories.make_task(meeting, group, title="待验收", status=S.SUBMITTED, due_at=NOW + 10 * H)
     factories.make_task(meeting, group, title="进行中", status=S.IN_PROGRESS, due_at=NOW + 10 * H)
@@ -112,9 +112,14 @@ def test_due_within_48_hours_not_yet_submitted(meeting):
     factories.make_task(meeting, group, title="已逾期", status=S.NOT_STARTED, due_at=NOW - H)
     factories.make_task(meeting, group, title="已完成", status=S.DONE, due_at=NOW + H)
     soon = figures(meeting)["risk"]["due_soon"]
-    assert soon["total"] == 3
-    assert [row["title"] for row in soon["rows"]] == ["进行中", "未开始", "退回"]
+    assert soon["total"] == 4 and soon["url"] == "/tasks/?due_within=2"  # exactly what the ledger shows
+    assert [row["title"] for row in soon["rows"]] == ["进行中", "未开始", "退回", "待验收"]
     assert soon["rows"][0]["left"] == "10小时"
+    assert [(s["id"], s["count"], s["url"]) for s in soon["statuses"]] == [
+        ("not_started", 1, "/tasks/?due_within=2&status=not_started"),
+        ("in_progress", 1, "/tasks/?due_within=2&status=in_progress"),
+        ("returned", 1, "/tasks/?due_within=2&status=returned"),
+        ("submitted", 1, "/tasks/?due_within=2&status=submitted")]
 
 
 def test_critical_path_flags_chains_without_slack(meeting):
