@@ -53,24 +53,3 @@ def other_member(app):
     user = factories.make_user(Role.MEMBER, display_name="另一位委员")
     db.session.commit()
     return user
-
-
-@pytest.fixture
-def login(client, app):
-    """The shared ``login`` fixture, plus forgetting the user Flask-Login cached on ``g``.
-
-    Tests keep one app context pushed, so every request of a test shares ``g``; without this the
-    first user a test logged in as stays ``current_user`` after switching (reported to the lead).
-    """
-    from flask import g
-
-    def _login(user):
-        g.pop("_login_user", None)
-        with client.session_transaction() as session:
-            session.clear()
-            if user is not None:
-                session["_user_id"] = user.get_id()
-                session["_fresh"] = True
-        return user
-
-    return _login
