@@ -23,3 +23,13 @@ from meetingprep.tasks.models import Task, TaskCoworker, TaskDependency, TaskEve
 
 # isort: split
 from meetingprep.dashboard.models import ix_tasks_meeting_id_accepted_at  # noqa: F401
+import meetingprep.audit
+import meetingprep.auth.models
+import meetingprep.dashboard.models  # the burn-down's index on tasks
+import meetingprep.documents.models
+import meetingprep.groups.models
+import meetingprep.meetings.models
+import meetingprep.notifications.models
+import meetingprep.ops.models
+import meetingprep.plans.models
+import meetingprep.tasks.models  # noqa: F401

@@ -78,6 +78,8 @@ def make_task(meeting: Meeting | None = None, group: WorkingGroup | None = None,
     db.session.add(task)
     db.session.flush()
     return task
+
+
 def make_notification(recipient: User, *, subject: str = "【任务提醒】请按时完成", body: str = "正文", link: str = "",
                       kind: str = "task.due", is_read: bool = False):
     from meetingprep.notifications.models import Notification
@@ -143,20 +145,12 @@ def add_text_version(document, author: User, text: str, note: str = ""):
     return queries.document_for_action(document.id)
 def make_group_task(group: WorkingGroup | None = None, owner: User | None = None, *, title: str | None = None,
                     status=None, due_in_days: float = 10, due_offset_days: int | None = None, **fields):
-    """A task of ``group`` (a new one otherwise) owned by ``owner`` (a new member of the group otherwise),
-    due ``due_in_days`` from now. (Named apart from the dashboard's ``make_task(meeting, group, owner)``.)"""
-    from meetingprep.tasks.models import Task
+    """``make_task`` for a group, due ``due_in_days`` from now (whole minutes, as typed in a form)."""
     from meetingprep.tasks.states import TaskStatus
 
-    group = group or make_group()
-    owner = owner or make_user("staff", group=group)
-    task = Task(meeting_id=group.meeting_id, group_id=group.id, owner_id=owner.id,
-                title=title or f"测试任务{next(_seq)}", status=status or TaskStatus.NOT_STARTED,
-                due_at=(now() + dt.timedelta(days=due_in_days)).replace(second=0, microsecond=0),
-                due_offset_days=due_offset_days, **fields)
-    db.session.add(task)
-    db.session.flush()
-    return task
+    return make_task(None, group, owner, title=title or f"测试任务{next(_seq)}",
+                     status=status or TaskStatus.NOT_STARTED, due_offset_days=due_offset_days,
+                     due_at=(now() + dt.timedelta(days=due_in_days)).replace(second=0, microsecond=0), **fields)
 
 
 def make_dependency(predecessor, successor):

@@ -116,6 +116,6 @@ def log_out(page) -> None:
     toggler = page.locator(".navbar-toggler")
     if toggler.is_visible():
         toggler.click()
-    page.locator("#mainNav .dropdown-toggle").last.click()
+    page.locator("#userMenu").click()
     page.get_by_role("button", name="退出登录").click()
     page.wait_for_url("**/login")

@@ -4,13 +4,7 @@ import re
 
 from meetingprep.extensions import db
 from tests import factories
-from tests.e2e.conftest import log_in
-
-
-def log_out(page) -> None:
-    page.locator(".app-navbar .dropdown-toggle").click()
-    page.get_by_role("button", name="退出登录").click()
-    page.wait_for_url("**/login")
+from tests.e2e.conftest import log_in, log_out
 
 
 def open_task(page, live_server, title: str) -> None:

@@ -11,7 +11,6 @@ from openpyxl import Workbook
 from meetingprep.extensions import db
 from meetingprep.plans.importer import COLUMNS
 from meetingprep.tasks.models import Task
-from meetingprep.timeutil import now
 from tests import factories
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -38,17 +37,8 @@ def staffed_group(meeting, name: str, lead_username: str, lead_name: str | None 
 
 
 def make_plan_task(meeting=None, group=None, owner=None, **fields) -> Task:
-    """A flushed Task (未开始, due in a week) of ``group`` (a new group of ``meeting`` by default), owned by
-    ``owner`` (a new member of the group by default). Named apart from the tasks package's factory."""
-    if group is None:
-        group = factories.make_group(meeting)
-    if owner is None:
-        owner = factories.make_user("staff", group=group)
-    values = {"title": "计划任务", "due_at": now() + dt.timedelta(days=7)} | fields
-    task = Task(meeting_id=group.meeting_id, group_id=group.id, owner_id=owner.id, **values)
-    db.session.add(task)
-    db.session.flush()
-    return task
+    """``factories.make_task`` titled 计划任务 unless told otherwise."""
+    return factories.make_task(meeting, group, owner, **{"title": "计划任务", **fields})
 
 
 def xlsx(rows: list[list], header: list[str] | None = None) -> bytes:

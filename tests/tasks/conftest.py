@@ -5,7 +5,6 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import pytest
-from flask import g
 
 from meetingprep.extensions import db
 from tests import factories
@@ -32,15 +31,3 @@ def world(app):
     )
     db.session.commit()
     return w
-
-
-@pytest.fixture
-def login(login):
-    """The shared fixture, plus forgetting Flask-Login's cached user: the test keeps one app context
-    (and so one ``g``) across requests, and ``g._login_user`` would otherwise stay the first user."""
-
-    def _login(user):
-        g.pop("_login_user", None)
-        return login(user)
-
-    return _login

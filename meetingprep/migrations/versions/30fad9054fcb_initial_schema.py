@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 64f959d4a1cb
+Revision ID: 30fad9054fcb
 Revises: 
-Create Date: 2026-11-26 05:55:30.095923
+Create Date: 2026-11-26 05:57:27.456453
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import meetingprep.db
 
 
 # revision identifiers, used by Alembic.
-revision = '64f959d4a1cb'
+revision = '30fad9054fcb'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -189,6 +189,36 @@ def upgrade():
     with op.batch_alter_table('pipeline_template_stages', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_pipeline_template_stages_template_id'), ['template_id'], unique=False)
 
+    op.create_table('plan_pending_imports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token', sa.String(length=64), nullable=False),
+    sa.Column('meeting_id', sa.Integer(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=False),
+    sa.Column('stored_name', sa.String(length=200), nullable=False),
+    sa.Column('original_name', sa.String(length=200), nullable=False),
+    sa.Column('created_at', meetingprep.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_plan_pending_imports_created_by_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['meeting_id'], ['meetings.id'], name=op.f('fk_plan_pending_imports_meeting_id_meetings'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_plan_pending_imports')),
+    sa.UniqueConstraint('token', name=op.f('uq_plan_pending_imports_token'))
+    )
+    with op.batch_alter_table('plan_pending_imports', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_plan_pending_imports_created_at'), ['created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_plan_pending_imports_created_by_id'), ['created_by_id'], unique=False)
+
+    op.create_table('plan_templates',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('source_meeting_id', sa.Integer(), nullable=True),
+    sa.Column('item_count', sa.Integer(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', meetingprep.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_plan_templates_created_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['source_meeting_id'], ['meetings.id'], name=op.f('fk_plan_templates_source_meeting_id_meetings'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_plan_templates')),
+    sa.UniqueConstraint('name', name=op.f('uq_plan_templates_name'))
+    )
     op.create_table('reminder_logs',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('rule', sa.String(length=60), nullable=False),
@@ -326,6 +356,26 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_pipeline_template_reviewers_stage_id'), ['stage_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_pipeline_template_reviewers_user_id'), ['user_id'], unique=False)
 
+    op.create_table('plan_template_items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('template_id', sa.Integer(), nullable=False),
+    sa.Column('key', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('group_name', sa.String(length=60), nullable=False),
+    sa.Column('phase', sa.Enum('before', 'during', 'after', name='phase', native_enum=False, length=24), nullable=False),
+    sa.Column('priority', sa.Enum('normal', 'high', 'urgent', name='taskpriority', native_enum=False, length=24), nullable=False),
+    sa.Column('due_offset_days', sa.Integer(), nullable=False),
+    sa.Column('due_time', sa.Time(), nullable=False),
+    sa.Column('start_offset_days', sa.Integer(), nullable=True),
+    sa.Column('depends_on', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['template_id'], ['plan_templates.id'], name=op.f('fk_plan_template_items_template_id_plan_templates'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_plan_template_items')),
+    sa.UniqueConstraint('template_id', 'key', name=op.f('uq_plan_template_items_template_id_key'))
+    )
+    with op.batch_alter_table('plan_template_items', schema=None) as batch_op:
+        batch_op.create_index('ix_plan_template_items_template_id_group_name', ['template_id', 'group_name'], unique=False)
+
     op.create_table('tasks',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('meeting_id', sa.Integer(), nullable=False),
@@ -425,6 +475,19 @@ def upgrade():
     with op.batch_alter_table('document_versions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_document_versions_document_id'), ['document_id'], unique=False)
 
+    op.create_table('task_comments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('task_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=True),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('created_at', meetingprep.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_task_comments_author_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['task_id'], ['tasks.id'], name=op.f('fk_task_comments_task_id_tasks'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_task_comments'))
+    )
+    with op.batch_alter_table('task_comments', schema=None) as batch_op:
+        batch_op.create_index('ix_task_comments_task_id_id', ['task_id', 'id'], unique=False)
+
     op.create_table('task_coworkers',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('task_id', sa.Integer(), nullable=False),
@@ -466,7 +529,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_task_events'))
     )
     with op.batch_alter_table('task_events', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_task_events_task_id'), ['task_id'], unique=False)
+        batch_op.create_index('ix_task_events_task_id_id', ['task_id', 'id'], unique=False)
 
     op.create_table('document_comments',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -521,11 +584,37 @@ def upgrade():
         batch_op.create_index('ix_review_decisions_document_id_id', ['document_id', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_review_decisions_reviewer_id'), ['reviewer_id'], unique=False)
 
+    op.create_table('task_attachments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('task_id', sa.Integer(), nullable=False),
+    sa.Column('comment_id', sa.Integer(), nullable=True),
+    sa.Column('is_evidence', sa.Boolean(), nullable=False),
+    sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
+    sa.Column('stored_name', sa.String(length=200), nullable=False),
+    sa.Column('original_name', sa.String(length=200), nullable=False),
+    sa.Column('kind', sa.String(length=8), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('created_at', meetingprep.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['comment_id'], ['task_comments.id'], name=op.f('fk_task_attachments_comment_id_task_comments'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['task_id'], ['tasks.id'], name=op.f('fk_task_attachments_task_id_tasks'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['uploaded_by_id'], ['users.id'], name=op.f('fk_task_attachments_uploaded_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_task_attachments'))
+    )
+    with op.batch_alter_table('task_attachments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_task_attachments_comment_id'), ['comment_id'], unique=False)
+        batch_op.create_index('ix_task_attachments_task_id_id', ['task_id', 'id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('task_attachments', schema=None) as batch_op:
+        batch_op.drop_index('ix_task_attachments_task_id_id')
+        batch_op.drop_index(batch_op.f('ix_task_attachments_comment_id'))
+
+    op.drop_table('task_attachments')
     with op.batch_alter_table('review_decisions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_review_decisions_reviewer_id'))
         batch_op.drop_index('ix_review_decisions_document_id_id')
@@ -541,7 +630,7 @@ def downgrade():
 
     op.drop_table('document_comments')
     with op.batch_alter_table('task_events', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_task_events_task_id'))
+        batch_op.drop_index('ix_task_events_task_id_id')
 
     op.drop_table('task_events')
     with op.batch_alter_table('task_dependencies', schema=None) as batch_op:
@@ -554,6 +643,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_task_coworkers_task_id'))
 
     op.drop_table('task_coworkers')
+    with op.batch_alter_table('task_comments', schema=None) as batch_op:
+        batch_op.drop_index('ix_task_comments_task_id_id')
+
+    op.drop_table('task_comments')
     with op.batch_alter_table('document_versions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_document_versions_document_id'))
 
@@ -576,6 +669,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_tasks_meeting_id'))
 
     op.drop_table('tasks')
+    with op.batch_alter_table('plan_template_items', schema=None) as batch_op:
+        batch_op.drop_index('ix_plan_template_items_template_id_group_name')
+
+    op.drop_table('plan_template_items')
     with op.batch_alter_table('pipeline_template_reviewers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_pipeline_template_reviewers_user_id'))
         batch_op.drop_index(batch_op.f('ix_pipeline_template_reviewers_stage_id'))
@@ -612,6 +709,12 @@ def downgrade():
         batch_op.drop_index('ix_reminder_logs_due_moment')
 
     op.drop_table('reminder_logs')
+    op.drop_table('plan_templates')
+    with op.batch_alter_table('plan_pending_imports', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_plan_pending_imports_created_by_id'))
+        batch_op.drop_index(batch_op.f('ix_plan_pending_imports_created_at'))
+
+    op.drop_table('plan_pending_imports')
     with op.batch_alter_table('pipeline_template_stages', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_pipeline_template_stages_template_id'))
 
