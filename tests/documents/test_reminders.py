@@ -150,6 +150,21 @@ def test_both_wordings_are_registered_and_editable(cast, clock):
     assert [n.subject for n in scan()] == ["《常委会工作报告》审核已超时1小时30分钟"]
 
 
+def test_every_pipeline_message_has_an_editable_wording(cast, clock):
+    assert {"document.draft", "document.returned", "document.finalized", "document.reopened",
+            "speech.submitted"} <= set(wording.KINDS)
+    save_wording(cast["秘书长"], "document.returned", "《{材料}》请修改", "{阶段}意见：{意见}", None)
+    db.session.commit()
+    clock(START)
+    submit(cast)
+    before = last_id()
+    decide(cast["赵审"], queries.document_for_action(cast["document"].id), Decision.RETURN, comment="请补充数据")
+    db.session.commit()
+    [returned] = new_since(before)
+    assert (returned.recipient_id, returned.kind) == (cast["孙起草"].id, "document.returned")
+    assert (returned.subject, returned.body) == ("《常委会工作报告》请修改", "会签意见：请补充数据")
+
+
 def test_digest_lists_reviews_waiting_and_overdue_stages(cast, clock):
     clock(START)
     submit(cast)
