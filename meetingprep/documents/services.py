@@ -451,7 +451,8 @@ def reopen(actor: User, document: Document, reason: str) -> None:
     last.completed_at = None
     document.current_stage = last
     notify_kind(_drafter_ids(document), kind=messages.REOPENED.kind,
-                values=messages.values(document.title, note=reason), link=document_link(document), meeting_id=document.meeting_id,
+                values=messages.values(document.title, note=reason), link=document_link(document),
+                meeting_id=document.meeting_id,
                 dedup_key=f"document.reopened:{document.id}:{document.version_id}")
     _flush("该材料已被他人修改，请刷新后重试。")
 
