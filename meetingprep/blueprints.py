@@ -17,3 +17,5 @@ def register_blueprints(app: Flask) -> None:
 
 def _register_domain_blueprints(app: Flask) -> None:
     """Domain packages: one import-and-register line each."""
+    from meetingprep.attendance.views import bp as attendance_bp
+    app.register_blueprint(attendance_bp)

@@ -3,6 +3,7 @@
 Each domain package adds its own line here.
 """
 
+from meetingprep.attendance import models as attendance_models  # noqa: F401  (every attendance table)
 from meetingprep.audit import AuditEntry  # noqa: F401
 from meetingprep.auth.models import LoginAttempt, User  # noqa: F401
 from meetingprep.groups.models import GroupMembership, WorkingGroup  # noqa: F401

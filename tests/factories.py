@@ -48,3 +48,57 @@ def make_group(meeting: Meeting | None = None, *, name: str | None = None, dutie
     db.session.add(group)
     db.session.flush()
     return group
+
+
+# ── attendance ──────────────────────────────────────────────────────────────────────────────────
+def make_discussion_group(meeting: Meeting, name: str | None = None):
+    from meetingprep.attendance.models import DiscussionGroup
+
+    group = DiscussionGroup(meeting_id=meeting.id, name=name or f"第{next(_seq)}组")
+    db.session.add(group)
+    db.session.flush()
+    return group
+
+
+def make_member_profile(meeting: Meeting, *, name: str | None = None, member_no: str | None = None,
+                        sector: str = "经济界", group=None, is_standing: bool = False, user: User | None = None):
+    from meetingprep.attendance.models import MemberProfile
+    from meetingprep.attendance.services import pinyin_keys
+
+    n = next(_seq)
+    name = name or f"委员{n}"
+    full, initials = pinyin_keys(name)
+    member = MemberProfile(meeting_id=meeting.id, name=name, member_no=member_no or f"{n:05d}", sector=sector,
+                           discussion_group_id=group.id if group else None, is_standing=is_standing,
+                           user_id=user.id if user else None, pinyin=full, initials=initials,
+                           unit="市某单位", position="主任")
+    db.session.add(member)
+    db.session.flush()
+    return member
+
+
+def make_sitting(meeting: Meeting, *, name: str | None = None, kind: str = "plenary",
+                 starts_in_minutes: float = 0, duration_minutes: int = 180, expectation: str = "all",
+                 groups=(), members=(), late_grace_minutes: int = 10):
+    from meetingprep.attendance.models import Sitting, SittingExpectedGroup, SittingExpectedMember
+
+    starts_at = (now() + dt.timedelta(minutes=starts_in_minutes)).replace(microsecond=0)
+    sitting = Sitting(meeting_id=meeting.id, kind=kind, name=name or f"全体会议{next(_seq)}", starts_at=starts_at,
+                      ends_at=starts_at + dt.timedelta(minutes=duration_minutes), venue="市会议中心大礼堂",
+                      expectation=expectation, late_grace_minutes=late_grace_minutes,
+                      expected_groups=[SittingExpectedGroup(group_id=g.id) for g in groups],
+                      expected_members=[SittingExpectedMember(member_id=m.id) for m in members])
+    db.session.add(sitting)
+    db.session.flush()
+    return sitting
+
+
+def make_leave_request(member, sittings, *, reason: str = "因公出差", requested_by: User | None = None,
+                       status: str = "pending"):
+    from meetingprep.attendance.models import LeaveRequest
+
+    leave = LeaveRequest(meeting_id=member.meeting_id, member_id=member.id, reason=reason, status=status,
+                         requested_by_id=requested_by.id if requested_by else None, sittings=list(sittings))
+    db.session.add(leave)
+    db.session.flush()
+    return leave
