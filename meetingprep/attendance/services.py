@@ -25,6 +25,7 @@ from meetingprep.attendance.models import (
     DiscussionGroup,
     Expectation,
     LeaveRequest,
+    LeaveRequestSitting,
     LeaveStatus,
     MemberProfile,
     Registration,
@@ -229,6 +230,7 @@ def close_sitting(actor: User, sitting: Sitting) -> int:
     """Freeze the roll: who was expected and each person's final status, as of now. Returns rows."""
     if sitting.is_closed:
         raise InvalidTransition("该会次已经结束签到。")
+    db.session.flush()
     rows = queries.live_rows(sitting.meeting_id, sitting_id=sitting.id).subquery()
     columns = ["member_id", "member_no", "name", "sector", "group_name", "sitting_id", "was_expected", "status",
                "checked_in_at"]
@@ -487,9 +489,11 @@ def decide_leave(actor: User, leave: LeaveRequest, *, approve: bool, note: str =
     leave.decided_at = timeutil.now()
     leave.decision_note = note.strip()[:500]
     db.session.flush()
-    member = leave.member
+    member = db.session.get(MemberProfile, leave.member_id)
     if member.user_id:
-        names = "、".join(s.name for s in leave.sittings)
+        names = "、".join(db.session.scalars(
+            select(Sitting.name).join(LeaveRequestSitting, LeaveRequestSitting.sitting_id == Sitting.id)
+            .where(LeaveRequestSitting.leave_request_id == leave.id).order_by(Sitting.starts_at)))
         notify([member.user_id], kind="attendance.leave_decided", meeting_id=leave.meeting_id,
                subject=f"您的请假申请{leave.status.label}", dedup_key=f"attendance.leave:{leave.id}",
                body=f"请假会次：{names}。" + (f"审批意见：{leave.decision_note}" if leave.decision_note else ""),

@@ -1,4 +1,5 @@
 """Domain seeders run in this order; each module has ``seed(ctx: DemoContext) -> None``."""
 
 SEEDERS = [
+    "meetingprep.attendance.demo",
 ]
