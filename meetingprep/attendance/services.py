@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from pypinyin import Style, lazy_pinyin
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from meetingprep import audit, timeutil
@@ -234,13 +234,12 @@ def close_sitting(actor: User, sitting: Sitting) -> int:
     rows = queries.live_rows(sitting.meeting_id, sitting_id=sitting.id).subquery()
     columns = ["member_id", "member_no", "name", "sector", "group_name", "sitting_id", "was_expected", "status",
                "checked_in_at"]
-    result = db.session.execute(insert(SittingRollEntry).from_select(
-        columns, select(*(rows.c[name] for name in columns))))
+    db.session.execute(insert(SittingRollEntry).from_select(columns, select(*(rows.c[name] for name in columns))))
     sitting.closed_at = timeutil.now()
     sitting.closed_by_id = actor.id
     db.session.flush()
     audit.record(db.session, "close", sitting, actor=actor, message="结束签到，冻结名单")
-    return result.rowcount
+    return db.session.scalar(select(func.count(SittingRollEntry.id)).where(SittingRollEntry.sitting_id == sitting.id))
 
 
 def reopen_sitting(actor: User, sitting: Sitting) -> None:
