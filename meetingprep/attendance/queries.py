@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from flask import g
 from sqlalchemy import Integer, and_, case, exists, false, func, literal, or_, select, true, union_all
 from sqlalchemy.orm import aliased, joinedload, raiseload, selectinload
 
@@ -365,14 +366,14 @@ def duties_of(meeting_id: int) -> list[CheckinDuty]:
 
 def duty_scope_of(user) -> tuple[frozenset[int], frozenset[int]]:
     """(meeting ids with a meeting-wide duty, sitting ids with a duty) of a user; one query per
-    request, cached on the user object (loaded afresh each request)."""
-    cached = user.__dict__.get("_attendance_duty_scope")
-    if cached is None:
+    request (cached on ``g``), however many links a page asks permission for."""
+    cache = g.setdefault("attendance_duty_scope", {})
+    if user.id not in cache:
         rows = db.session.execute(select(CheckinDuty.meeting_id, CheckinDuty.sitting_id)
                                   .where(CheckinDuty.user_id == user.id)).all()
-        cached = (frozenset(m for m, s in rows if s is None), frozenset(s for _m, s in rows if s is not None))
-        user.__dict__["_attendance_duty_scope"] = cached
-    return cached
+        cache[user.id] = (frozenset(m for m, s in rows if s is None),
+                          frozenset(s for _m, s in rows if s is not None))
+    return cache[user.id]
 
 
 def upcoming_sittings_with_expected_users(meeting_id: int, start: dt.datetime, end: dt.datetime):

@@ -110,11 +110,11 @@ def save_member(actor: User, meeting: Meeting, fields: dict, *, member: MemberPr
         expect_version(member, version_id, "该委员信息")
     user = _member_user(fields.get("username", ""))
     _ensure_unique(meeting.id, member, fields["member_no"], user)
+    group = _group_named(meeting.id, fields.get("group", ""), {})
     if member is None:
         member = MemberProfile(meeting_id=meeting.id)
-        db.session.add(member)
-    group = _group_named(meeting.id, fields.get("group", ""), {})
     _apply_member_fields(member, fields, group, user)
+    db.session.add(member)
     db.session.flush()
     return member
 
@@ -166,15 +166,15 @@ def import_roster(actor: User, meeting: Meeting, data: bytes) -> ImportResult:
     result = ImportResult()
     groups: dict[str, DiscussionGroup] = {}
     for row in rows:
+        group = _group_named(meeting.id, row.get("group", ""), groups)
         member = existing.get(row["member_no"])
         if member is None:
             member = MemberProfile(meeting_id=meeting.id)
-            db.session.add(member)
             result.created += 1
         else:
             result.updated += 1
-        _apply_member_fields(member, row, _group_named(meeting.id, row.get("group", ""), groups),
-                             users.get(row.get("username", "")))
+        _apply_member_fields(member, row, group, users.get(row.get("username", "")))
+        db.session.add(member)
     db.session.flush()
     audit.record(db.session, "import", meeting, actor=actor,
                  message=f"导入委员名册：新增 {result.created} 人，更新 {result.updated} 人")
