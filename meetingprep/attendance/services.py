@@ -480,7 +480,7 @@ def decide_leave(actor: User, leave: LeaveRequest, *, approve: bool, note: str =
     """Approve or reject a pending request; the member is told the decision."""
     expect_version(leave, version_id, "该请假申请")
     if leave.status != LeaveStatus.PENDING:
-        raise InvalidTransition(f"该请假申请已{leave.status.label}，不能重复审批。")
+        raise InvalidTransition(f"该请假申请已审批（{leave.status.label}），不能重复审批。")
     if not approve and not note.strip():
         raise ValidationFailed("不批准时请填写审批意见，告诉委员原因。")
     leave.status = LeaveStatus.APPROVED if approve else LeaveStatus.REJECTED

@@ -622,7 +622,7 @@ def leave_decide(leave_id: int):
             form.form_errors.append(error.message)
             return render_template("attendance/leave_detail.html", leave=leave, form=form,
                                    trail=audit.trail_for(db.session, leave)), error.status_code
-        message = f"已{leave.status.label} {leave.member.name} 的请假申请。"
+        message = f"{leave.member.name} 的请假申请{leave.status.label}，已通知本人。"
         db.session.commit()
         flash(message, "success")
         return redirect(url_for(".leave_detail", leave_id=leave.id))
