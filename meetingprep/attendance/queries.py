@@ -302,12 +302,17 @@ def sitting_with_expectation(sitting_id: int) -> Sitting | None:
         .where(Sitting.id == sitting_id))
 
 
-def sitting_under_way(meeting_id: int, moment: dt.datetime, opens_before: dt.timedelta) -> Sitting | None:
-    """The sitting whose check-in window (opening before the start, until the end) holds ``moment``."""
-    return db.session.scalar(
-        select(Sitting).where(Sitting.meeting_id == meeting_id, Sitting.closed_at.is_(None),
-                              Sitting.starts_at <= moment + opens_before, Sitting.ends_at >= moment)
-        .order_by(Sitting.starts_at, Sitting.id).limit(1))
+def sitting_under_way(meeting_id: int, moment: dt.datetime, opens_before: dt.timedelta,
+                      member: MemberProfile | None = None) -> Sitting | None:
+    """The sitting whose check-in window (opening before the start, until the end) holds ``moment``;
+    with a member, one they are expected at comes first (parallel group discussions)."""
+    query = (select(Sitting).where(Sitting.meeting_id == meeting_id, Sitting.closed_at.is_(None),
+                                   Sitting.starts_at <= moment + opens_before, Sitting.ends_at >= moment))
+    order = [Sitting.starts_at, Sitting.id]
+    if member is not None:
+        query = query.join(MemberProfile, MemberProfile.id == member.id)
+        order.insert(0, case((expected_clause(), 0), else_=1))
+    return db.session.scalar(query.order_by(*order).limit(1))
 
 
 def groups_of(meeting_id: int) -> list[DiscussionGroup]:

@@ -442,7 +442,7 @@ def self_check_in(member: MemberProfile, moment: dt.datetime | None = None) -> l
     registration = register(None, member, method=CheckInMethod.QR, at=moment)
     if registration.created:
         outcomes.append(registration)
-    sitting = queries.sitting_under_way(member.meeting_id, moment, checkin_opens_before())
+    sitting = queries.sitting_under_way(member.meeting_id, moment, checkin_opens_before(), member)
     if sitting is None:
         if not registration.created:
             outcomes.append(registration)

@@ -6,7 +6,7 @@ import re
 from urllib.parse import quote
 
 import segno
-from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from meetingprep import audit, timeutil
@@ -209,16 +209,25 @@ def member_card(member_id: int):
     if member is None:
         raise NotFound("名册中没有这位委员。")
     require(current_user, "attendance.member.card", member)
-    link = _qr_link(member)
-    return render_template("attendance/member_card.html", member=member, meeting=_meeting(), link=link,
-                           qr_svg=segno.make(link, error="m").svg_inline(scale=5, title="签到二维码"))
+    return render_template("attendance/member_card.html", member=member, meeting=_meeting(), qr_svg=_qr_svg(member))
 
 
-def _qr_link(member: MemberProfile) -> str:
-    from flask import current_app
+def _qr_svg(member: MemberProfile) -> str:
+    """The personal check-in link as an inline SVG QR code (absolute URL: phones scan it)."""
+    link = current_app.config["BASE_URL"].rstrip("/") + url_for(".qr", token=services.qr_token(member))
+    return segno.make(link, error="m").svg_inline(scale=4, title="签到二维码")
 
-    path = url_for(".qr", token=services.qr_token(member))
-    return current_app.config["BASE_URL"].rstrip("/") + path
+
+@bp.route("/roster/cards")
+@login_required
+def roster_cards():
+    """Registration cards (报到表) of a page of the roster, in member-number order, for printing."""
+    require(current_user, "attendance.manage")
+    meeting = _meeting()
+    q = request.args.get("q", "").strip()[:40]
+    pagination = queries.roster_page(meeting.id, q=q, page=_page(), per_page=20)
+    return render_template("attendance/roster_cards.html", meeting=meeting, pagination=pagination, q=q,
+                           cards=[(member, _qr_svg(member)) for member in pagination.items])
 
 
 @bp.route("/members/<int:member_id>/qr/reissue", methods=["POST"])
@@ -261,8 +270,6 @@ def sitting_edit(sitting_id: int | None = None):
     _sitting_form_choices(form, meeting)
     if request.method == "GET":
         if sitting is None:
-            from flask import current_app
-
             form.late_grace_minutes.data = current_app.config["ATTENDANCE_LATE_GRACE_MINUTES"]
         else:
             form.starts_at.data = timeutil.to_local(sitting.starts_at).replace(tzinfo=None)
@@ -529,7 +536,7 @@ def qr(token: str):
     except DomainError as error:
         return render_template("attendance/qr.html", error=error.message), error.status_code
     moment = timeutil.now()
-    sitting = queries.sitting_under_way(member.meeting_id, moment, services.checkin_opens_before())
+    sitting = queries.sitting_under_way(member.meeting_id, moment, services.checkin_opens_before(), member)
     outcomes = []
     if request.method == "POST":
         outcomes = services.self_check_in(member, moment)

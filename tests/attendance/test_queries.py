@@ -61,6 +61,7 @@ PAGES = [
     "/attendance/leave",
     "/attendance/sittings/{s}/bulk",
     "/attendance/registration/desk?q=zs",
+    "/attendance/roster/cards?page=2",
 ]
 
 

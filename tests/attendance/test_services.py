@@ -324,3 +324,15 @@ def test_demo_seed_builds_roster_sittings_and_past_figures(app, role_users):
     assert overall.expected > 300 and 0.8 < overall.rate < 1 and overall.late > 0 and overall.leave > 0
     assert len({name for name, _c in queries.counts_by(meeting.id, "sector", now())}) > 15
     assert queries.profile_of_user(meeting.id, members[0].id).name == "委员0"
+
+
+def test_self_check_in_picks_the_parallel_sitting_of_the_members_group(setup):
+    meeting = setup["meeting"]
+    setup["sitting"].ends_at = setup["sitting"].starts_at  # the plenary is over
+    first = factories.make_sitting(meeting, name="第一组讨论", expectation="groups", groups=[setup["g1"]],
+                                   starts_in_minutes=-2)
+    second = factories.make_sitting(meeting, name="第二组讨论", expectation="groups", groups=[setup["g2"]],
+                                    starts_in_minutes=-2)
+    outcomes = services.self_check_in(setup["li"])  # 李四 is in the second group
+    assert outcomes[-1].created and outcomes[-1].record.sitting_id == second.id
+    assert services.self_check_in(setup["zhang"])[-1].record.sitting_id == first.id
