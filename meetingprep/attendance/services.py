@@ -473,6 +473,12 @@ def request_leave(actor: User, member: MemberProfile, sitting_ids: Iterable[int]
                          requested_by_id=actor.id, requested_at=timeutil.now(), sittings=sittings)
     db.session.add(leave)
     db.session.flush()
+    secretariat = db.session.scalars(select(User.id).where(User.role == Role.SECRETARIAT,
+                                                           User.is_active_account.is_(True))).all()
+    notify(secretariat, kind="attendance.leave_requested", meeting_id=leave.meeting_id,
+           subject=f"{member.name} 请假待审批", dedup_key=f"attendance.leave_requested:{leave.id}",
+           body=f"请假会次：{'、'.join(s.name for s in sittings)}。事由：{leave.reason[:200]}",
+           link=f"/attendance/leave/{leave.id}")
     return leave
 
 

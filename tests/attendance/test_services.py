@@ -153,6 +153,8 @@ def test_leave_approved_counts_as_leave_and_member_is_told(setup):
     sitting, staff, zhang = setup["sitting"], setup["staff"], setup["zhang"]
     leave = services.request_leave(setup["member_user"], zhang, [sitting.id], "赴省里参加培训")
     assert queries.sitting_counts(sitting).leave == 0  # pending leave is not leave yet
+    asked = db.session.scalar(select(Notification).where(Notification.recipient_id == staff.id))
+    assert asked.subject == "张三 请假待审批" and "赴省里参加培训" in asked.body
     services.decide_leave(staff, leave, approve=True, note="同意", version_id=leave.version_id)
     counts = queries.sitting_counts(sitting)
     assert (counts.leave, counts.absent, counts.expected) == (1, 2, 3)

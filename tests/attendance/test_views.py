@@ -148,7 +148,8 @@ def test_member_requests_leave_and_secretariat_decides(client, login, world):
     assert response.status_code == 302
     db.session.expire_all()
     assert db.session.get(LeaveRequest, leave.id).status == LeaveStatus.APPROVED
-    assert db.session.scalar(select(Notification.subject)) == "您的请假申请已批准"
+    assert db.session.scalar(select(Notification.subject)
+                             .where(Notification.recipient_id == world["member"].id)) == "您的请假申请已批准"
 
 
 def test_leave_form_keeps_input_on_error(client, login, world):
