@@ -132,13 +132,14 @@
     timer = window.setTimeout(search, 120);
   });
   input.form.addEventListener("submit", (event) => {
-    // Enter: check in the first match not yet done (searching first if the list is stale).
+    // Enter: the first match (searching first if the list is stale); one already done is only reported.
     event.preventDefault();
     window.clearTimeout(timer);
     search().then(() => {
-      const first = results.find((member) => !member.done_at);
-      if (first) act(first.id, false);
-      else if (results.length) say(`${results[0].name} 已${verb}。`, "info");
+      const first = results[0];
+      if (!first) return;
+      if (first.done_at) say(`${first.name} 已于 ${first.done_at} ${verb}，无需重复${verb}。`, "info");
+      else act(first.id, false);
     });
   });
   list.addEventListener("click", (event) => {
