@@ -181,6 +181,13 @@ def import_roster(actor: User, meeting: Meeting, data: bytes) -> ImportResult:
     return result
 
 
+def remove_member(actor: User, member: MemberProfile) -> None:
+    """Take someone off the roster: their open check-ins and leave go with them; frozen rolls keep
+    their snapshot (the roll entry loses only the link)."""
+    db.session.delete(member)
+    db.session.flush()
+
+
 # ── sittings ────────────────────────────────────────────────────────────────────────────────────
 def _check_times(starts_at: dt.datetime, ends_at: dt.datetime) -> None:
     if ends_at <= starts_at:
@@ -224,6 +231,18 @@ def save_sitting(actor: User, meeting: Meeting, fields: dict, *, group_ids: Iter
     sitting.expected_members = [SittingExpectedMember(member_id=m.id) for m in members]
     db.session.flush()
     return sitting
+
+
+def delete_sitting(actor: User, sitting: Sitting) -> None:
+    """Only a sitting nobody has checked in to (and not closed) can go: records are never lost silently."""
+    if sitting.is_closed or _existing_any_check_in(sitting):
+        raise InvalidTransition("该会次已有签到记录，不能删除。如会次取消，请修改名称注明“（取消）”。")
+    db.session.delete(sitting)
+    db.session.flush()
+
+
+def _existing_any_check_in(sitting: Sitting) -> bool:
+    return db.session.scalar(select(CheckIn.id).where(CheckIn.sitting_id == sitting.id).limit(1)) is not None
 
 
 def close_sitting(actor: User, sitting: Sitting) -> int:

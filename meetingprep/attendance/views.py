@@ -201,6 +201,18 @@ def _member_page(member: MemberProfile, template: str):
         trail=audit.trail_for(db.session, member) if template.endswith("member_detail.html") else [])
 
 
+@bp.route("/members/<int:member_id>/delete", methods=["POST"])
+@login_required
+def member_delete(member_id: int):
+    member = _member(member_id)
+    require(current_user, "attendance.manage")
+    name = member.name
+    services.remove_member(current_user, member)
+    db.session.commit()
+    flash(f"已将 {name} 移出名册。已结束签到的会次名单不受影响。", "success")
+    return redirect(url_for(".roster"))
+
+
 @bp.route("/members/<int:member_id>/card")
 @login_required
 def member_card(member_id: int):
@@ -329,6 +341,18 @@ def sitting_close(sitting_id: int):
     db.session.commit()
     flash(f"“{sitting.name}”已结束签到，名单已冻结（{rows} 人）。", "success")
     return redirect(url_for(".sitting_detail", sitting_id=sitting.id))
+
+
+@bp.route("/sittings/<int:sitting_id>/delete", methods=["POST"])
+@login_required
+def sitting_delete(sitting_id: int):
+    sitting = _sitting(sitting_id)
+    require(current_user, "attendance.manage")
+    name = sitting.name
+    services.delete_sitting(current_user, sitting)
+    db.session.commit()
+    flash(f"已删除会次“{name}”。", "success")
+    return redirect(url_for(".index"))
 
 
 @bp.route("/sittings/<int:sitting_id>/reopen", methods=["POST"])

@@ -13,7 +13,7 @@ ENDPOINTS = {
     "attendance.registration_counts", "attendance.registration_register", "attendance.qr", "attendance.leave_list",
     "attendance.leave_new", "attendance.leave_detail", "attendance.leave_decide", "attendance.leave_cancel",
     "attendance.figures", "attendance.summary_xlsx", "attendance.duties", "attendance.duty_remove",
-    "attendance.roster_cards",
+    "attendance.roster_cards", "attendance.member_delete", "attendance.sitting_delete",
 }
 
 
@@ -33,6 +33,8 @@ def test_route_role_table(app, client, login, role_users, monkeypatch):
     # the object from under the next one (their effect is tested in test_views).
     monkeypatch.setattr(services, "remove_duty", lambda *_args: None)
     monkeypatch.setattr(services, "cancel_leave", lambda *_args: None)
+    monkeypatch.setattr(services, "remove_member", lambda *_args: None)
+    monkeypatch.setattr(services, "delete_sitting", lambda *_args: None)
 
     s, m = sitting.id, own.id
     desk_roles = MANAGERS | {"group_lead"}
@@ -81,6 +83,8 @@ def test_route_role_table(app, client, login, role_users, monkeypatch):
         Case("attendance.summary_xlsx", "/attendance/figures/summary.xlsx", READERS),
         Case("attendance.duties", "/attendance/duties", MANAGERS),
         Case("attendance.duty_remove", f"/attendance/duties/{duty.id}/remove", MANAGERS, method="POST"),
+        Case("attendance.member_delete", f"/attendance/members/{other.id}/delete", MANAGERS, method="POST"),
+        Case("attendance.sitting_delete", f"/attendance/sittings/{later.id}/delete", MANAGERS, method="POST"),
         Case("attendance.sitting_close", f"/attendance/sittings/{closing.id}/close", MANAGERS, method="POST"),
         Case("attendance.sitting_reopen", f"/attendance/sittings/{closing.id}/reopen", MANAGERS, method="POST"),
     ]

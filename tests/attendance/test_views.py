@@ -305,3 +305,25 @@ def test_bulk_marks_present_at_entered_time(client, login, world):
     times = db.session.scalars(select(CheckIn.checked_in_at)).all()
     assert len(times) == 2 and all(t.hour == 1 and t.minute == 30 for t in times)
     assert client.post(url, data={"at": "2030-03-02T09:30"}).status_code == 400
+
+
+def test_removing_a_member_keeps_frozen_rolls(client, login, world):
+    services.check_in(world["secretariat"], world["sitting"], world["li"], method="desk")
+    services.close_sitting(world["secretariat"], world["sitting"])
+    db.session.commit()
+    login(world["secretariat"])
+    assert client.post(f"/attendance/members/{world['li'].id}/delete").status_code == 302
+    assert member_count() == 1
+    page = client.get(f"/attendance/sittings/{world['sitting'].id}").get_data(as_text=True)
+    assert "李四" in page
+
+
+def test_sitting_with_check_ins_cannot_be_deleted(client, login, world):
+    empty = factories.make_sitting(world["meeting"], name="预备会议", starts_in_minutes=600)
+    services.check_in(world["secretariat"], world["sitting"], world["li"], method="desk")
+    db.session.commit()
+    login(world["secretariat"])
+    refused = client.post(f"/attendance/sittings/{world['sitting'].id}/delete")
+    assert refused.status_code == 409 and "已有签到记录" in refused.get_data(as_text=True)
+    assert client.post(f"/attendance/sittings/{empty.id}/delete").status_code == 302
+    assert db.session.scalar(select(func.count(Sitting.id))) == 1
