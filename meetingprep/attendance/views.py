@@ -64,7 +64,8 @@ def _member(member_id: int) -> MemberProfile:
 
 
 def _page() -> int:
-    return max(1, request.args.get("page", 1, type=int) or 1)
+    """A sane page number: huge ones would overflow the database's integer on OFFSET."""
+    return min(max(1, request.args.get("page", 1, type=int) or 1), 100_000)
 
 
 def _wants_json() -> bool:

@@ -327,3 +327,13 @@ def test_sitting_with_check_ins_cannot_be_deleted(client, login, world):
     assert refused.status_code == 409 and "已有签到记录" in refused.get_data(as_text=True)
     assert client.post(f"/attendance/sittings/{empty.id}/delete").status_code == 302
     assert db.session.scalar(select(func.count(Sitting.id))) == 1
+
+
+@pytest.mark.parametrize("url", [
+    "/attendance/roster?page=99999999999999999999999", "/attendance/figures?page=-3",
+    "/attendance/sittings/{s}?status=nonsense&page=abc", "/attendance/roster?q=" + "%25" * 300,
+    "/attendance/sittings/{s}/desk/search?q=" + "x" * 500, "/attendance/leave?status=bogus",
+])
+def test_odd_input_never_fails(client, login, world, url):
+    login(world["secretariat"])
+    assert client.get(url.format(s=world["sitting"].id)).status_code == 200
