@@ -188,10 +188,10 @@ def member_detail(member_id: int):
     if member is None:
         raise NotFound("名册中没有这位委员。")
     require(current_user, "attendance.member.view", member)
-    return _member_page(member, "attendance/member_detail.html")
+    return _member_page(member, "attendance/member_detail.html", with_trail=True)
 
 
-def _member_page(member: MemberProfile, template: str):
+def _member_page(member: MemberProfile, template: str, *, with_trail: bool = False):
     moment = timeutil.now()
     rows, _total = queries.counts_by_member(member.meeting_id, moment, member_id=member.id)
     return render_template(
@@ -199,7 +199,7 @@ def _member_page(member: MemberProfile, template: str):
         counts=rows[0][1] if rows else queries.Counts(), formula=queries.RATE_FORMULA,
         leaves=queries.leave_requests(member.meeting_id, member_id=member.id, per_page=20).items,
         registration=queries.registration_of(member.id),
-        trail=audit.trail_for(db.session, member) if template.endswith("member_detail.html") else [])
+        trail=audit.trail_for(db.session, member) if with_trail else [])
 
 
 @bp.route("/members/<int:member_id>/delete", methods=["POST"])
