@@ -207,9 +207,6 @@ class CheckIn(Audited, Base):
     def audit_title(self) -> str:
         return f"委员 #{self.member_id} @ 会次 #{self.sitting_id}"
 
-    def audit_meeting_id(self) -> int | None:
-        return None
-
 
 class LeaveRequest(Audited, Base):
     __tablename__ = "leave_requests"
