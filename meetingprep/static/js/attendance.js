@@ -4,8 +4,8 @@
   "use strict";
 
   const csrfToken = () => {
-    const input = document.querySelector("input[name=csrf_token]");
-    return input ? input.value : "";
+    const meta = document.querySelector("meta[name=csrf-token]");
+    return meta ? meta.content : "";
   };
 
   const showCounts = (counts) => {
