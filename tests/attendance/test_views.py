@@ -337,3 +337,16 @@ def test_sitting_with_check_ins_cannot_be_deleted(client, login, world):
 def test_odd_input_never_fails(client, login, world, url):
     login(world["secretariat"])
     assert client.get(url.format(s=world["sitting"].id)).status_code == 200
+
+
+def test_registration_desk_registers_once(client, login, world):
+    login(world["secretariat"])
+    headers = {"Accept": "application/json"}
+    found = client.get("/attendance/registration/search?q=ls").get_json()["results"]
+    assert [r["name"] for r in found] == ["李四"] and not found[0]["done_at"]
+    first = client.post("/attendance/registration/register", data={"member_id": world["li"].id},
+                        headers=headers).get_json()
+    assert first["created"] and first["counts"] == {"expected": 2, "registered": 1, "missing": 1}
+    again = client.post("/attendance/registration/register", data={"member_id": world["li"].id},
+                        headers=headers).get_json()
+    assert not again["created"] and "无需重复报到" in again["message"]
