@@ -3,7 +3,6 @@
 Each domain package adds its own line here.
 """
 
-from meetingprep.attendance import models as attendance_models  # noqa: F401  (every attendance table)
 from meetingprep.audit import AuditEntry  # noqa: F401
 from meetingprep.auth.models import LoginAttempt, User  # noqa: F401
 from meetingprep.groups.models import GroupMembership, WorkingGroup  # noqa: F401
@@ -11,3 +10,6 @@ from meetingprep.meetings.models import Meeting, Phase  # noqa: F401
 from meetingprep.notifications.models import Notification  # noqa: F401
 from meetingprep.ops.models import Heartbeat  # noqa: F401
 from meetingprep.tasks.models import Task, TaskCoworker, TaskDependency, TaskEvent  # noqa: F401
+
+# isort: split
+from meetingprep.attendance import models as attendance_models  # noqa: F401  (every attendance table)
