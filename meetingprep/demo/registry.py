@@ -2,4 +2,5 @@
 
 SEEDERS = [
     "meetingprep.attendance.demo",
+    "meetingprep.notifications.demo",  # after the tasks seeder: it scans the seeded tasks
 ]
