@@ -11,7 +11,7 @@ closed sittings, computed live for open ones — grouped in SQL, so pages run a 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 
 from flask import g
 from sqlalchemy import Integer, and_, case, exists, false, func, literal, or_, select, true, union_all
@@ -158,6 +158,15 @@ class Counts:
     @property
     def rate_text(self) -> str:
         return "—" if self.rate is None else f"{self.rate * 100:.1f}%"
+
+    @classmethod
+    def total(cls, parts) -> Counts:
+        """Counts summed over sittings: the same as counting their rows together."""
+        sums = [0] * 6
+        for part in parts:
+            for index, value in enumerate(astuple(part)):
+                sums[index] += value
+        return cls(*sums)
 
     def as_dict(self) -> dict:
         return {"expected": self.expected, "present": self.present, "late": self.late, "leave": self.leave,
@@ -354,6 +363,11 @@ def leave_requests(meeting_id: int, *, member_id: int | None = None, status: str
         query = query.where(LeaveRequest.status == status)
     return db.paginate(query.order_by(LeaveRequest.requested_at.desc(), LeaveRequest.id.desc()),
                        page=page, per_page=per_page, error_out=False)
+
+
+def leave_count(meeting_id: int, status: LeaveStatus) -> int:
+    return db.session.scalar(select(func.count(LeaveRequest.id)).where(LeaveRequest.meeting_id == meeting_id,
+                                                                       LeaveRequest.status == status)) or 0
 
 
 def leave_request(leave_id: int) -> LeaveRequest | None:

@@ -94,7 +94,7 @@ def index():
         "attendance/index.html", meeting=meeting, sittings=queries.sittings_of(meeting.id),
         counts=queries.counts_by_sitting(meeting.id), registration=queries.registration_counts(meeting.id),
         overall=queries.meeting_counts(meeting.id, moment), moment=moment, formula=queries.RATE_FORMULA,
-        pending=queries.leave_requests(meeting.id, status=LeaveStatus.PENDING, per_page=1).total,
+        pending=queries.leave_count(meeting.id, LeaveStatus.PENDING),
         opens_before=services.checkin_opens_before())
 
 

@@ -350,3 +350,16 @@ def test_registration_desk_registers_once(client, login, world):
     again = client.post("/attendance/registration/register", data={"member_id": world["li"].id},
                         headers=headers).get_json()
     assert not again["created"] and "无需重复报到" in again["message"]
+
+
+def test_dashboard_section_shows_registration_rates_and_waiting_leave(client, login, world):
+    services.check_in(world["secretariat"], world["sitting"], world["li"], method="desk")
+    services.register(world["secretariat"], world["li"], method="desk")
+    factories.make_leave_request(world["zhang"], [world["sitting"]])
+    db.session.commit()
+    login(world["leader"])
+    figures = client.get("/api/dashboard").get_json()["attendance"]
+    assert figures["registration"]["registered"] == 1 and figures["registration"]["expected"] == 2
+    assert figures["pending_leave"]["count"] == 1
+    assert [(s["name"], s["present"], s["rate"]) for s in figures["sittings"]] == [("开幕大会", 1, "50.0%")]
+    assert figures["overall"]["rate"] == "50.0%"
