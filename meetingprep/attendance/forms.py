@@ -17,6 +17,15 @@ from meetingprep.attendance.models import Expectation, RollStatus, SittingKind
 from meetingprep.forms import BaseForm, VersionedForm
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
+MAX_ID = 2**31 - 1
+
+
+def to_id(value) -> int:
+    """An id typed into a form: beyond a 32-bit integer no row can exist (and PostgreSQL would overflow)."""
+    number = int(value)
+    if not 0 <= number <= MAX_ID:
+        raise ValueError("id out of range")
+    return number
 
 
 class MemberForm(VersionedForm):
@@ -47,7 +56,7 @@ class SittingForm(VersionedForm):
     ends_at = DateTimeLocalField("结束时间", format=DATETIME_FORMAT, validators=[InputRequired("请填写结束时间。")])
     venue = StringField("地点", validators=[Length(max=120)])
     expectation = SelectField("应到范围", choices=Expectation.choices())
-    group_ids = SelectMultipleField("讨论组（应到范围为“指定讨论组”时）", coerce=int, validate_choice=False)
+    group_ids = SelectMultipleField("讨论组（应到范围为“指定讨论组”时）", coerce=to_id, validate_choice=False)
     member_numbers = TextAreaField("委员编号（应到范围为“指定名单”时，逗号或换行分隔）",
                                    validators=[Length(max=60000)])
     late_grace_minutes = IntegerField("迟到宽限（分钟）", validators=[
@@ -55,12 +64,12 @@ class SittingForm(VersionedForm):
 
 
 class DeskCheckInForm(BaseForm):
-    member_id = IntegerField(validators=[InputRequired("请选择委员。")])
+    member_id = IntegerField(validators=[InputRequired("请选择委员。"), NumberRange(1, MAX_ID, "请选择委员。")])
     admit = HiddenField()
 
 
 class BulkCheckInForm(BaseForm):
-    member_ids = SelectMultipleField("委员", coerce=int, validate_choice=False)
+    member_ids = SelectMultipleField("委员", coerce=to_id, validate_choice=False)
     at = DateTimeLocalField("签到时间（按纸质签到表填写）", format=DATETIME_FORMAT,
                             validators=[InputRequired("请填写签到时间。")])
 
@@ -73,7 +82,7 @@ class CorrectionForm(BaseForm):
 
 class LeaveRequestForm(BaseForm):
     member_no = StringField("委员编号", validators=[DataRequired("请填写委员编号。"), Length(max=20)])
-    sitting_ids = SelectMultipleField("请假会次", coerce=int, validate_choice=False,
+    sitting_ids = SelectMultipleField("请假会次", coerce=to_id, validate_choice=False,
                                       validators=[DataRequired("请选择要请假的会次。")])
     reason = TextAreaField("请假事由", validators=[DataRequired("请填写请假事由。"), Length(max=2000)])
 
@@ -84,5 +93,5 @@ class LeaveDecisionForm(VersionedForm):
 
 
 class DutyForm(BaseForm):
-    user_id = SelectField("工作人员", coerce=int, validate_choice=False)
-    sitting_id = SelectField("负责范围", coerce=int, validate_choice=False)
+    user_id = SelectField("工作人员", coerce=to_id, validate_choice=False)
+    sitting_id = SelectField("负责范围", coerce=to_id, validate_choice=False)

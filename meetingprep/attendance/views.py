@@ -35,7 +35,7 @@ from meetingprep.errors import DomainError, NotFound
 from meetingprep.extensions import db
 from meetingprep.permissions import Role, require
 from meetingprep.uploads import read_upload
-from meetingprep.web import current_meeting
+from meetingprep.web import current_meeting, page_number
 
 bp = Blueprint("attendance", __name__, url_prefix="/attendance")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -61,11 +61,6 @@ def _member(member_id: int) -> MemberProfile:
     if member is None:
         raise NotFound("名册中没有这位委员。")
     return member
-
-
-def _page() -> int:
-    """A sane page number: huge ones would overflow the database's integer on OFFSET."""
-    return min(max(1, request.args.get("page", 1, type=int) or 1), 100_000)
 
 
 def _wants_json() -> bool:
@@ -106,7 +101,7 @@ def roster():
     meeting = _meeting()
     q = request.args.get("q", "").strip()[:40]
     return render_template("attendance/roster.html", meeting=meeting, q=q,
-                           pagination=queries.roster_page(meeting.id, q=q, page=_page()))
+                           pagination=queries.roster_page(meeting.id, q=q, page=page_number()))
 
 
 @bp.route("/roster/template.xlsx")
@@ -238,7 +233,7 @@ def roster_cards():
     require(current_user, "attendance.manage")
     meeting = _meeting()
     q = request.args.get("q", "").strip()[:40]
-    pagination = queries.roster_page(meeting.id, q=q, page=_page(), per_page=20)
+    pagination = queries.roster_page(meeting.id, q=q, page=page_number(), per_page=20)
     return render_template("attendance/roster_cards.html", meeting=meeting, pagination=pagination, q=q,
                            cards=[(member, _qr_svg(member)) for member in pagination.items])
 
@@ -317,10 +312,10 @@ def sitting_detail(sitting_id: int):
     if status not in {s.value for s in RollStatus} | {"extra"}:
         status = ""
     moment = timeutil.now()
-    rows, total = queries.roll_page(sitting, status=status or None, page=_page())
+    rows, total = queries.roll_page(sitting, status=status or None, page=page_number())
     return render_template(
         "attendance/sitting_detail.html", sitting=sitting, counts=queries.sitting_counts(sitting), rows=rows,
-        total=total, page=_page(), per_page=100, status=status, formula=queries.RATE_FORMULA,
+        total=total, page=page_number(), per_page=100, status=status, formula=queries.RATE_FORMULA,
         live=sitting.is_under_way(moment, services.checkin_opens_before()), moment=moment,
         trail=audit.trail_for(db.session, sitting, limit=50))
 
@@ -472,10 +467,10 @@ def bulk(sitting_id: int):
             db.session.commit()
             flash(f"已补录签到 {created} 人。", "success")
             return redirect(url_for(".bulk", sitting_id=sitting.id))
-    rows, total = queries.roll_page(sitting, status=RollStatus.ABSENT.value, page=_page(), per_page=200)
+    rows, total = queries.roll_page(sitting, status=RollStatus.ABSENT.value, page=page_number(), per_page=200)
     leave_rows, _ = queries.roll_page(sitting, status=RollStatus.LEAVE.value, per_page=200)
     return render_template("attendance/bulk.html", sitting=sitting, form=form, rows=[*rows, *leave_rows],
-                           total=total, page=_page(), per_page=200), 400 if form.errors else 200
+                           total=total, page=page_number(), per_page=200), 400 if form.errors else 200
 
 
 @bp.route("/sittings/<int:sitting_id>/members/<int:member_id>/correct", methods=["GET", "POST"])
@@ -585,7 +580,7 @@ def leave_list():
         status = ""
     own = _own_profile(meeting)
     member_id = (own.id if own else -1) if current_user.role == Role.MEMBER else None
-    pagination = queries.leave_requests(meeting.id, member_id=member_id, status=status or None, page=_page())
+    pagination = queries.leave_requests(meeting.id, member_id=member_id, status=status or None, page=page_number())
     return render_template("attendance/leave_list.html", pagination=pagination, status=status, own=own)
 
 
@@ -681,13 +676,13 @@ def figures():
     require(current_user, "attendance.view")
     meeting = _meeting()
     moment = timeutil.now()
-    by_member, total = queries.counts_by_member(meeting.id, moment, page=_page(), per_page=50)
+    by_member, total = queries.counts_by_member(meeting.id, moment, page=page_number(), per_page=50)
     return render_template(
         "attendance/figures.html", meeting=meeting, moment=moment, formula=queries.RATE_FORMULA,
         overall=queries.meeting_counts(meeting.id, moment),
         by_sector=queries.counts_by(meeting.id, "sector", moment),
         by_group=queries.counts_by(meeting.id, "group_name", moment),
-        by_member=by_member, total=total, page=_page(), per_page=50)
+        by_member=by_member, total=total, page=page_number(), per_page=50)
 
 
 @bp.route("/figures/summary.xlsx")
