@@ -64,20 +64,22 @@ def make_group(meeting: Meeting | None = None, *, name: str | None = None, dutie
 
 
 # ── attendance ──────────────────────────────────────────────────────────────────────────────────
-def make_discussion_group(meeting: Meeting, name: str | None = None):
+def make_discussion_group(meeting: Meeting | None = None, name: str | None = None):
     from meetingprep.attendance.models import DiscussionGroup
 
+    meeting = meeting or make_meeting()
     group = DiscussionGroup(meeting_id=meeting.id, name=name or f"第{next(_seq)}组")
     db.session.add(group)
     db.session.flush()
     return group
 
 
-def make_member_profile(meeting: Meeting, *, name: str | None = None, member_no: str | None = None,
+def make_member(meeting: Meeting | None = None, *, name: str | None = None, member_no: str | None = None,
                         sector: str = "经济界", group=None, is_standing: bool = False, user: User | None = None):
     from meetingprep.attendance.models import MemberProfile
     from meetingprep.attendance.services import pinyin_keys
 
+    meeting = meeting or make_meeting()
     n = next(_seq)
     name = name or f"委员{n}"
     full, initials = pinyin_keys(name)
@@ -90,11 +92,12 @@ def make_member_profile(meeting: Meeting, *, name: str | None = None, member_no:
     return member
 
 
-def make_sitting(meeting: Meeting, *, name: str | None = None, kind: str = "plenary",
+def make_sitting(meeting: Meeting | None = None, *, name: str | None = None, kind: str = "plenary",
                  starts_in_minutes: float = 0, duration_minutes: int = 180, expectation: str = "all",
                  groups=(), members=(), late_grace_minutes: int = 10):
     from meetingprep.attendance.models import Sitting, SittingExpectedGroup, SittingExpectedMember
 
+    meeting = meeting or make_meeting()
     starts_at = (now() + dt.timedelta(minutes=starts_in_minutes)).replace(microsecond=0)
     sitting = Sitting(meeting_id=meeting.id, kind=kind, name=name or f"全体会议{next(_seq)}", starts_at=starts_at,
                       ends_at=starts_at + dt.timedelta(minutes=duration_minutes), venue="市会议中心大礼堂",
@@ -106,10 +109,13 @@ def make_sitting(meeting: Meeting, *, name: str | None = None, kind: str = "plen
     return sitting
 
 
-def make_leave_request(member, sittings, *, reason: str = "因公出差", requested_by: User | None = None,
+def make_leave(member=None, sittings=None, *, reason: str = "因公出差", requested_by: User | None = None,
                        status: str = "pending"):
     from meetingprep.attendance.models import LeaveRequest
 
+    member = member or make_member()
+    if sittings is None:
+        sittings = [make_sitting(db.session.get(Meeting, member.meeting_id), starts_in_minutes=600)]
     leave = LeaveRequest(meeting_id=member.meeting_id, member_id=member.id, reason=reason, status=status,
                          requested_by_id=requested_by.id if requested_by else None, sittings=list(sittings))
     db.session.add(leave)
@@ -149,3 +155,15 @@ def make_delivery(notification, *, status: str = "failed", channel: str = "email
     db.session.add(delivery)
     db.session.flush()
     return delivery
+
+
+def make_duty(user: User | None = None, sitting=None):
+    """A check-in duty: for ``sitting``, or meeting-wide (a new meeting) without one."""
+    from meetingprep.attendance.models import CheckinDuty
+
+    user = user or make_user("staff")
+    meeting_id = sitting.meeting_id if sitting is not None else make_meeting().id
+    duty = CheckinDuty(meeting_id=meeting_id, user_id=user.id, sitting_id=sitting.id if sitting else None)
+    db.session.add(duty)
+    db.session.flush()
+    return duty

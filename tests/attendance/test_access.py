@@ -19,14 +19,14 @@ ENDPOINTS = {
 
 def test_route_role_table(app, client, login, role_users, monkeypatch):
     meeting = role_users["meeting"]
-    own = factories.make_member_profile(meeting, name="张三", member_no="0001", user=role_users["member"])
-    other = factories.make_member_profile(meeting, name="李四", member_no="0002")
+    own = factories.make_member(meeting, name="张三", member_no="0001", user=role_users["member"])
+    other = factories.make_member(meeting, name="李四", member_no="0002")
     sitting = factories.make_sitting(meeting, name="开幕大会", starts_in_minutes=-5)
     closing = factories.make_sitting(meeting, name="闭幕大会", starts_in_minutes=60)
     later = factories.make_sitting(meeting, name="全体会议", starts_in_minutes=600)
     # The group lead is named to run this sitting's desk; the staff user is not.
     duty = services.assign_duty(role_users["secretariat"], meeting, role_users["group_lead"], sitting)
-    leave = factories.make_leave_request(own, [later], requested_by=role_users["member"])
+    leave = factories.make_leave(own, [later], requested_by=role_users["member"])
     db.session.commit()
     token = services.qr_token(own)
     # Deleting endpoints: the walk checks who gets through, so the first allowed role must not delete

@@ -23,7 +23,7 @@ needs_postgres = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"),
 @pytest.fixture
 def scene(role_users):
     meeting = role_users["meeting"]
-    member = factories.make_member_profile(meeting, name="张三")
+    member = factories.make_member(meeting, name="张三")
     sitting = factories.make_sitting(meeting, starts_in_minutes=-5)
     db.session.commit()
     return {"sitting_id": sitting.id, "member_id": member.id, "actor_id": role_users["secretariat"].id}

@@ -30,7 +30,7 @@ def add_members(meeting, groups, sitting, count: int, start: int) -> None:
         for i, member_id in enumerate(ids) if i % 3 == 0])
     for member_id in [m for i, m in enumerate(ids) if i % 3 != 0][:5]:
         member = db.session.get(MemberProfile, member_id)
-        factories.make_leave_request(member, [sitting], status="approved")
+        factories.make_leave(member, [sitting], status="approved")
     db.session.commit()
 
 

@@ -23,10 +23,10 @@ def setup(role_users):
     meeting = role_users["meeting"]
     group1 = factories.make_discussion_group(meeting, "第一组")
     group2 = factories.make_discussion_group(meeting, "第二组")
-    zhang = factories.make_member_profile(meeting, name="张三", member_no="0001", group=group1, is_standing=True,
+    zhang = factories.make_member(meeting, name="张三", member_no="0001", group=group1, is_standing=True,
                                           user=role_users["member"], sector="中共")
-    li = factories.make_member_profile(meeting, name="李四", member_no="0002", group=group2, sector="民盟")
-    wang = factories.make_member_profile(meeting, name="王五", member_no="0003", group=group1, sector="民盟")
+    li = factories.make_member(meeting, name="李四", member_no="0002", group=group2, sector="民盟")
+    wang = factories.make_member(meeting, name="王五", member_no="0003", group=group1, sector="民盟")
     sitting = factories.make_sitting(meeting, name="开幕大会", starts_in_minutes=-5)
     db.session.commit()
     return {"meeting": meeting, "zhang": zhang, "li": li, "wang": wang, "sitting": sitting, "g1": group1,
@@ -85,7 +85,7 @@ def test_expectation_by_groups_and_hand_picked(setup):
 
 def test_member_of_another_meeting_is_refused(setup):
     other = factories.make_meeting(is_current=False)
-    stranger = factories.make_member_profile(other, name="赵六")
+    stranger = factories.make_member(other, name="赵六")
     with pytest.raises(NotFound):
         services.check_in(setup["staff"], setup["sitting"], stranger, method=CheckInMethod.DESK)
 
@@ -109,7 +109,7 @@ def test_correction_with_reason_is_audited(setup):
 def test_close_freezes_roll_and_later_roster_changes_do_not_alter_it(setup):
     sitting, staff = setup["sitting"], setup["staff"]
     services.check_in(staff, sitting, setup["zhang"], method=CheckInMethod.DESK)
-    factories.make_leave_request(setup["li"], [sitting], status="approved")
+    factories.make_leave(setup["li"], [sitting], status="approved")
     rows = services.close_sitting(staff, sitting)
     db.session.commit()
     assert rows == 3
@@ -119,7 +119,7 @@ def test_close_freezes_roll_and_later_roster_changes_do_not_alter_it(setup):
     # The roster changes afterwards: a member renamed, one removed, a new one added.
     setup["zhang"].name = "张三丰"
     db.session.delete(setup["wang"])
-    factories.make_member_profile(setup["meeting"], name="新委员", member_no="0099")
+    factories.make_member(setup["meeting"], name="新委员", member_no="0099")
     db.session.commit()
 
     after = queries.sitting_counts(sitting)
@@ -190,7 +190,7 @@ def test_leave_for_closed_sitting_or_without_reason_is_refused(setup):
 
 def test_member_present_despite_leave_counts_present(setup):
     sitting, staff, li = setup["sitting"], setup["staff"], setup["li"]
-    factories.make_leave_request(li, [sitting], status="approved")
+    factories.make_leave(li, [sitting], status="approved")
     services.check_in(staff, sitting, li, method=CheckInMethod.DESK)
     counts = queries.sitting_counts(sitting)
     assert (counts.present, counts.leave) == (1, 0)
@@ -248,7 +248,7 @@ def test_pinyin_initials_search_finds_zhang_san(setup):
 def test_figures_formula_and_grouping(setup):
     sitting, staff = setup["sitting"], setup["staff"]
     services.check_in(staff, sitting, setup["zhang"], method=CheckInMethod.DESK)
-    factories.make_leave_request(setup["li"], [sitting], status="approved")
+    factories.make_leave(setup["li"], [sitting], status="approved")
     counts = queries.sitting_counts(sitting)
     # 出席率 = 实到 ÷ (应到 − 请假) = 1 ÷ (3 − 1)
     assert counts.rate == pytest.approx(0.5) and counts.rate_text == "50.0%"

@@ -15,9 +15,9 @@ from tests import factories
 def world(role_users):
     meeting = role_users["meeting"]
     group = factories.make_discussion_group(meeting, "第一组")
-    zhang = factories.make_member_profile(meeting, name="张三", member_no="0001", group=group,
+    zhang = factories.make_member(meeting, name="张三", member_no="0001", group=group,
                                           user=role_users["member"], sector="中共")
-    li = factories.make_member_profile(meeting, name="李四", member_no="0002", sector="民盟")
+    li = factories.make_member(meeting, name="李四", member_no="0002", sector="民盟")
     sitting = factories.make_sitting(meeting, name="开幕大会", starts_in_minutes=-5)
     db.session.commit()
     return {**role_users, "zhang": zhang, "li": li, "sitting": sitting, "dgroup": group}
@@ -116,8 +116,8 @@ def test_summary_export_has_all_sheets(client, login, world):
 
 
 def test_member_sees_only_own_record_and_leave(client, login, world):
-    other_leave = factories.make_leave_request(world["li"], [world["sitting"]])
-    own_leave = factories.make_leave_request(world["zhang"], [world["sitting"]], reason="本人出差")
+    other_leave = factories.make_leave(world["li"], [world["sitting"]])
+    own_leave = factories.make_leave(world["zhang"], [world["sitting"]], reason="本人出差")
     db.session.commit()
     login(world["member"])
     assert client.get(f"/attendance/members/{world['zhang'].id}").status_code == 200
@@ -161,7 +161,7 @@ def test_leave_form_keeps_input_on_error(client, login, world):
 
 
 def test_pending_leave_can_be_withdrawn_by_the_member(client, login, world):
-    leave = factories.make_leave_request(world["zhang"], [world["sitting"]], requested_by=world["member"])
+    leave = factories.make_leave(world["zhang"], [world["sitting"]], requested_by=world["member"])
     db.session.commit()
     login(world["member"])
     assert client.post(f"/attendance/leave/{leave.id}/cancel").status_code == 302
@@ -355,7 +355,7 @@ def test_registration_desk_registers_once(client, login, world):
 def test_dashboard_section_shows_registration_rates_and_waiting_leave(client, login, world):
     services.check_in(world["secretariat"], world["sitting"], world["li"], method="desk")
     services.register(world["secretariat"], world["li"], method="desk")
-    factories.make_leave_request(world["zhang"], [world["sitting"]])
+    factories.make_leave(world["zhang"], [world["sitting"]])
     db.session.commit()
     login(world["leader"])
     figures = client.get("/api/dashboard").get_json()["attendance"]

@@ -14,9 +14,9 @@ def test_desk_pinyin_enter_qr_and_approved_leave(live_server, page, phone_page, 
         factories.make_user("secretariat", username="mishu", display_name="秘书处李华")
         wang_user = factories.make_user("member", username="wangwu", display_name="王五")
         group = factories.make_discussion_group(meeting, "第一组")
-        factories.make_member_profile(meeting, name="张三", member_no="0001", group=group, sector="中共")
-        li = factories.make_member_profile(meeting, name="李四", member_no="0002", group=group, sector="民盟")
-        factories.make_member_profile(meeting, name="王五", member_no="0003", group=group, sector="民建",
+        factories.make_member(meeting, name="张三", member_no="0001", group=group, sector="中共")
+        li = factories.make_member(meeting, name="李四", member_no="0002", group=group, sector="民盟")
+        factories.make_member(meeting, name="王五", member_no="0003", group=group, sector="民建",
                                       user=wang_user)
         sitting = factories.make_sitting(meeting, name="开幕大会", kind="opening", starts_in_minutes=-5)
         db.session.commit()
