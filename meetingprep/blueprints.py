@@ -18,6 +18,8 @@ def register_blueprints(app: Flask) -> None:
 
 def _register_domain_blueprints(app: Flask) -> None:
     """Domain packages: one import-and-register line each."""
+    from meetingprep.attendance.views import bp as attendance_bp
+    app.register_blueprint(attendance_bp)
     from meetingprep.ops.views import bp as ops_bp
     app.register_blueprint(ops_bp)
     from meetingprep.dashboard.views import bp as dashboard_bp

@@ -3,6 +3,7 @@
 Each domain package adds its own line here.
 """
 
+import meetingprep.attendance.models
 import meetingprep.audit
 import meetingprep.auth.models
 import meetingprep.dashboard.models  # the burn-down's index on tasks

@@ -94,6 +94,66 @@ rule("meeting.manage")(_role_in(*MANAGERS))
 rule("group.view")(_role_in(*READERS))
 rule("group.manage")(_role_in(*MANAGERS))
 
+# ── attendance ──────────────────────────────────────────────────────────────────────────────────
+rule("attendance.view")(_role_in(*READERS))          # roster, sittings, figures: leaders read all
+rule("attendance.manage")(_role_in(*MANAGERS))       # roster, sittings, duties, corrections, codes
+rule("attendance.leave.decide")(_role_in(*MANAGERS))
+rule("attendance.own")(_role_in(Role.MEMBER))         # 我的出勤
+
+
+@rule("attendance.check_in")
+def _run_check_in(user, target) -> bool:
+    """The secretariat, and the people it names (CheckinDuty) for this sitting or the whole meeting.
+
+    ``target`` is a Sitting (its desk) or a Meeting (the registration desk: meeting-wide duty only).
+    """
+    if user.role in MANAGERS:
+        return True
+    if target is None:
+        return False
+    from meetingprep.attendance.models import Sitting
+    from meetingprep.attendance.queries import duty_scope_of
+
+    meeting_ids, sitting_ids = duty_scope_of(user)
+    if isinstance(target, Sitting):
+        return target.meeting_id in meeting_ids or target.id in sitting_ids
+    return target.id in meeting_ids
+
+
+@rule("attendance.member.view")
+def _view_member(user, member) -> bool:
+    """Readers see every member's record; a member only their own."""
+    if user.role in READERS:
+        return True
+    return member is not None and member.user_id == user.id
+
+
+@rule("attendance.member.card")
+def _member_card(user, member) -> bool:
+    """The printed 报到表 with the personal check-in code: the secretariat, and the member themself."""
+    return user.role in MANAGERS or (member is not None and member.user_id == user.id)
+
+
+@rule("attendance.leave.request")
+def _request_leave(user, member) -> bool:
+    """A member asks for themself; workers may file on a member's behalf."""
+    if user.role in WORKERS:
+        return True
+    return user.role == Role.MEMBER and (member is None or member.user_id == user.id)
+
+
+@rule("attendance.leave.view")
+def _view_leave(user, leave) -> bool:
+    if user.role in READERS:
+        return True
+    return user.role == Role.MEMBER and (leave is None or leave.member.user_id == user.id)
+
+
+@rule("attendance.leave.cancel")
+def _cancel_leave(user, leave) -> bool:
+    if leave is None or leave.status != "pending":
+        return False
+    return user.role in MANAGERS or leave.requested_by_id == user.id or leave.member.user_id == user.id
 # ── dashboard ───────────────────────────────────────────────────────────────────────────────────
 rule("dashboard.view")(_role_in(Role.ADMIN, Role.SECRETARIAT, Role.LEADER, Role.GROUP_LEAD))
 

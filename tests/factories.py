@@ -63,6 +63,64 @@ def make_group(meeting: Meeting | None = None, *, name: str | None = None, dutie
     return group
 
 
+# ── attendance ──────────────────────────────────────────────────────────────────────────────────
+def make_discussion_group(meeting: Meeting | None = None, name: str | None = None):
+    from meetingprep.attendance.models import DiscussionGroup
+
+    meeting = meeting or make_meeting()
+    group = DiscussionGroup(meeting_id=meeting.id, name=name or f"第{next(_seq)}组")
+    db.session.add(group)
+    db.session.flush()
+    return group
+
+
+def make_member(meeting: Meeting | None = None, *, name: str | None = None, member_no: str | None = None,
+                        sector: str = "经济界", group=None, is_standing: bool = False, user: User | None = None):
+    from meetingprep.attendance.models import MemberProfile
+    from meetingprep.attendance.services import pinyin_keys
+
+    meeting = meeting or make_meeting()
+    n = next(_seq)
+    name = name or f"委员{n}"
+    full, initials = pinyin_keys(name)
+    member = MemberProfile(meeting_id=meeting.id, name=name, member_no=member_no or f"{n:05d}", sector=sector,
+                           discussion_group_id=group.id if group else None, is_standing=is_standing,
+                           user_id=user.id if user else None, pinyin=full, initials=initials,
+                           unit="市某单位", position="主任")
+    db.session.add(member)
+    db.session.flush()
+    return member
+
+
+def make_sitting(meeting: Meeting | None = None, *, name: str | None = None, kind: str = "plenary",
+                 starts_in_minutes: float = 0, duration_minutes: int = 180, expectation: str = "all",
+                 groups=(), members=(), late_grace_minutes: int = 10):
+    from meetingprep.attendance.models import Sitting, SittingExpectedGroup, SittingExpectedMember
+
+    meeting = meeting or make_meeting()
+    starts_at = (now() + dt.timedelta(minutes=starts_in_minutes)).replace(microsecond=0)
+    sitting = Sitting(meeting_id=meeting.id, kind=kind, name=name or f"全体会议{next(_seq)}", starts_at=starts_at,
+                      ends_at=starts_at + dt.timedelta(minutes=duration_minutes), venue="市会议中心大礼堂",
+                      expectation=expectation, late_grace_minutes=late_grace_minutes,
+                      expected_groups=[SittingExpectedGroup(group_id=g.id) for g in groups],
+                      expected_members=[SittingExpectedMember(member_id=m.id) for m in members])
+    db.session.add(sitting)
+    db.session.flush()
+    return sitting
+
+
+def make_leave(member=None, sittings=None, *, reason: str = "因公出差", requested_by: User | None = None,
+                       status: str = "pending"):
+    from meetingprep.attendance.models import LeaveRequest
+
+    member = member or make_member()
+    if sittings is None:
+        sittings = [make_sitting(db.session.get(Meeting, member.meeting_id), starts_in_minutes=600)]
+    leave = LeaveRequest(meeting_id=member.meeting_id, member_id=member.id, reason=reason, status=status,
+                         requested_by_id=requested_by.id if requested_by else None, sittings=list(sittings))
+    db.session.add(leave)
+    db.session.flush()
+    return leave
 def make_task(meeting: Meeting | None = None, group: WorkingGroup | None = None, owner: User | None = None,
               **fields):
     """A task due in a week (override any column: status, due_at, starts_on, phase, accepted_at …)."""
@@ -160,3 +218,15 @@ def make_dependency(predecessor, successor):
     db.session.add(link)
     db.session.flush()
     return link
+
+
+def make_duty(user: User | None = None, sitting=None):
+    """A check-in duty: for ``sitting``, or meeting-wide (a new meeting) without one."""
+    from meetingprep.attendance.models import CheckinDuty
+
+    user = user or make_user("staff")
+    meeting_id = sitting.meeting_id if sitting is not None else make_meeting().id
+    duty = CheckinDuty(meeting_id=meeting_id, user_id=user.id, sitting_id=sitting.id if sitting else None)
+    db.session.add(duty)
+    db.session.flush()
+    return duty

@@ -4,5 +4,6 @@ SEEDERS = [
     "meetingprep.tasks.demo",
     "meetingprep.plans.demo",  # saves the tasks seeded above as a plan template
     "meetingprep.documents.demo",
+    "meetingprep.attendance.demo",
     "meetingprep.notifications.demo",  # last: it scans what the others seeded
 ]

@@ -186,7 +186,6 @@ def test_scoped_figures_show_only_the_leads_groups(meeting):
     assert [[t["title"] for t in chain["tasks"]] for chain in chains] == [["会务逾期", "宣传逾期"]]
 
 
-def test_placeholder_until_the_attendance_module_exists(meeting):
+def test_no_placeholders_once_the_documents_and_attendance_domains_exist(meeting):
     result = figures(meeting)
-    assert result["attendance"] == {"available": False, "message": "（报到考勤模块接入后显示）"}
-    assert "available" not in result["documents"]
+    assert "available" not in result["documents"] and "available" not in result["attendance"]

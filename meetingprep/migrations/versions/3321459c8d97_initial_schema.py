@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 30fad9054fcb
+Revision ID: 3321459c8d97
 Revises: 
-Create Date: 2026-11-26 05:57:27.456453
+Create Date: 2026-11-26 06:17:15.937422
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import meetingprep.db
 
 
 # revision identifiers, used by Alembic.
-revision = '30fad9054fcb'
+revision = '3321459c8d97'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -122,6 +122,18 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_audit_entries_meeting_id'), ['meeting_id'], unique=False)
         batch_op.create_index('ix_audit_entries_meeting_id_id', ['meeting_id', 'id'], unique=False)
         batch_op.create_index('ix_audit_entries_object', ['object_type', 'object_id', 'id'], unique=False)
+
+    op.create_table('discussion_groups',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('meeting_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=60), nullable=False),
+    sa.Column('sort_order', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['meeting_id'], ['meetings.id'], name=op.f('fk_discussion_groups_meeting_id_meetings'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_discussion_groups')),
+    sa.UniqueConstraint('meeting_id', 'name', name=op.f('uq_discussion_groups_meeting_id_name'))
+    )
+    with op.batch_alter_table('discussion_groups', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_discussion_groups_meeting_id'), ['meeting_id'], unique=False)
 
     op.create_table('login_attempts',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -235,6 +247,26 @@ def upgrade():
         batch_op.create_index('ix_reminder_logs_due_moment', ['due_moment'], unique=False)
         batch_op.create_index(batch_op.f('ix_reminder_logs_recipient_id'), ['recipient_id'], unique=False)
 
+    op.create_table('sittings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('meeting_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('registration', 'standing', 'preparatory', 'opening', 'plenary', 'group', 'closing', 'other', name='sittingkind', native_enum=False, length=24), nullable=False),
+    sa.Column('name', sa.String(length=120), nullable=False),
+    sa.Column('starts_at', meetingprep.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ends_at', meetingprep.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('venue', sa.String(length=120), nullable=False),
+    sa.Column('expectation', sa.Enum('all', 'standing', 'groups', 'listed', name='expectation', native_enum=False, length=24), nullable=False),
+    sa.Column('late_grace_minutes', sa.Integer(), nullable=False),
+    sa.Column('closed_at', meetingprep.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('closed_by_id', sa.Integer(), nullable=True),
+    sa.Column('version_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['closed_by_id'], ['users.id'], name=op.f('fk_sittings_closed_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['meeting_id'], ['meetings.id'], name=op.f('fk_sittings_meeting_id_meetings'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sittings'))
+    )
+    with op.batch_alter_table('sittings', schema=None) as batch_op:
+        batch_op.create_index('ix_sittings_meeting_id_starts_at', ['meeting_id', 'starts_at'], unique=False)
+
     op.create_table('user_sessions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('token_hash', sa.String(length=64), nullable=False),
@@ -264,6 +296,20 @@ def upgrade():
     )
     with op.batch_alter_table('working_groups', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_working_groups_meeting_id'), ['meeting_id'], unique=False)
+
+    op.create_table('checkin_duties',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('meeting_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('sitting_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['meeting_id'], ['meetings.id'], name=op.f('fk_checkin_duties_meeting_id_meetings'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['sitting_id'], ['sittings.id'], name=op.f('fk_checkin_duties_sitting_id_sittings'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_checkin_duties_user_id_users'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_checkin_duties')),
+    sa.UniqueConstraint('meeting_id', 'user_id', 'sitting_id', name=op.f('uq_checkin_duties_meeting_id_user_id_sitting_id'))
+    )
+    with op.batch_alter_table('checkin_duties', schema=None) as batch_op:
+        batch_op.create_index('ix_checkin_duties_user_id', ['user_id'], unique=False)
 
     op.create_table('documents',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -322,6 +368,38 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_group_webhooks')),
     sa.UniqueConstraint('group_id', name=op.f('uq_group_webhooks_group_id'))
     )
+    op.create_table('member_profiles',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('meeting_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('member_no', sa.String(length=20), nullable=False),
+    sa.Column('name', sa.String(length=40), nullable=False),
+    sa.Column('pinyin', sa.String(length=160), nullable=False),
+    sa.Column('initials', sa.String(length=40), nullable=False),
+    sa.Column('sector', sa.String(length=40), nullable=False),
+    sa.Column('committee', sa.String(length=60), nullable=False),
+    sa.Column('discussion_group_id', sa.Integer(), nullable=True),
+    sa.Column('is_standing', sa.Boolean(), nullable=False),
+    sa.Column('unit', sa.String(length=120), nullable=False),
+    sa.Column('position', sa.String(length=120), nullable=False),
+    sa.Column('phone', sa.String(length=32), nullable=False),
+    sa.Column('qr_generation', sa.Integer(), nullable=False),
+    sa.Column('version_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['discussion_group_id'], ['discussion_groups.id'], name=op.f('fk_member_profiles_discussion_group_id_discussion_groups'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['meeting_id'], ['meetings.id'], name=op.f('fk_member_profiles_meeting_id_meetings'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_member_profiles_user_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_member_profiles')),
+    sa.UniqueConstraint('meeting_id', 'member_no', name=op.f('uq_member_profiles_meeting_id_member_no')),
+    sa.UniqueConstraint('meeting_id', 'user_id', name=op.f('uq_member_profiles_meeting_id_user_id'))
+    )
+    with op.batch_alter_table('member_profiles', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_member_profiles_discussion_group_id'), ['discussion_group_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_member_profiles_meeting_id'), ['meeting_id'], unique=False)
+        batch_op.create_index('ix_member_profiles_meeting_id_initials', ['meeting_id', 'initials'], unique=False)
+        batch_op.create_index('ix_member_profiles_meeting_id_pinyin', ['meeting_id', 'pinyin'], unique=False)
+        batch_op.create_index('ix_member_profiles_meeting_id_sector', ['meeting_id', 'sector'], unique=False)
+        batch_op.create_index(batch_op.f('ix_member_profiles_user_id'), ['user_id'], unique=False)
+
     op.create_table('notification_deliveries',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('notification_id', sa.Integer(), nullable=False),
@@ -376,6 +454,19 @@ def upgrade():
     with op.batch_alter_table('plan_template_items', schema=None) as batch_op:
         batch_op.create_index('ix_plan_template_items_template_id_group_name', ['template_id', 'group_name'], unique=False)
 
+    op.create_table('sitting_expected_groups',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('sitting_id', sa.Integer(), nullable=False),
+    sa.Column('group_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['group_id'], ['discussion_groups.id'], name=op.f('fk_sitting_expected_groups_group_id_discussion_groups'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['sitting_id'], ['sittings.id'], name=op.f('fk_sitting_expected_groups_sitting_id_sittings'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sitting_expected_groups')),
+    sa.UniqueConstraint('sitting_id', 'group_id', name=op.f('uq_sitting_expected_groups_sitting_id_group_id'))
+    )
+    with op.batch_alter_table('sitting_expected_groups', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sitting_expected_groups_group_id'), ['group_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sitting_expected_groups_sitting_id'), ['sitting_id'], unique=False)
+
     op.create_table('tasks',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('meeting_id', sa.Integer(), nullable=False),
@@ -416,6 +507,24 @@ def upgrade():
         batch_op.create_index('ix_tasks_meeting_id_group_id_status', ['meeting_id', 'group_id', 'status'], unique=False)
         batch_op.create_index('ix_tasks_meeting_id_status_due_at', ['meeting_id', 'status', 'due_at'], unique=False)
         batch_op.create_index('ix_tasks_owner_id_status', ['owner_id', 'status'], unique=False)
+
+    op.create_table('check_ins',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('sitting_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('checked_in_at', meetingprep.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('method', sa.Enum('desk', 'qr', 'bulk', 'correction', name='checkinmethod', native_enum=False, length=24), nullable=False),
+    sa.Column('is_late', sa.Boolean(), nullable=False),
+    sa.Column('was_expected', sa.Boolean(), nullable=False),
+    sa.Column('by_user_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['by_user_id'], ['users.id'], name=op.f('fk_check_ins_by_user_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['member_id'], ['member_profiles.id'], name=op.f('fk_check_ins_member_id_member_profiles'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['sitting_id'], ['sittings.id'], name=op.f('fk_check_ins_sitting_id_sittings'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_check_ins')),
+    sa.UniqueConstraint('sitting_id', 'member_id', name=op.f('uq_check_ins_sitting_id_member_id'))
+    )
+    with op.batch_alter_table('check_ins', schema=None) as batch_op:
+        batch_op.create_index('ix_check_ins_member_id', ['member_id'], unique=False)
 
     op.create_table('document_drafters',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -474,6 +583,77 @@ def upgrade():
     )
     with op.batch_alter_table('document_versions', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_document_versions_document_id'), ['document_id'], unique=False)
+
+    op.create_table('leave_requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('meeting_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('status', sa.Enum('pending', 'approved', 'rejected', name='leavestatus', native_enum=False, length=24), nullable=False),
+    sa.Column('requested_by_id', sa.Integer(), nullable=True),
+    sa.Column('requested_at', meetingprep.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('decided_by_id', sa.Integer(), nullable=True),
+    sa.Column('decided_at', meetingprep.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('decision_note', sa.String(length=500), nullable=False),
+    sa.Column('version_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['users.id'], name=op.f('fk_leave_requests_decided_by_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['meeting_id'], ['meetings.id'], name=op.f('fk_leave_requests_meeting_id_meetings'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['member_id'], ['member_profiles.id'], name=op.f('fk_leave_requests_member_id_member_profiles'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['requested_by_id'], ['users.id'], name=op.f('fk_leave_requests_requested_by_id_users'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_leave_requests'))
+    )
+    with op.batch_alter_table('leave_requests', schema=None) as batch_op:
+        batch_op.create_index('ix_leave_requests_meeting_id_status', ['meeting_id', 'status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_leave_requests_member_id'), ['member_id'], unique=False)
+
+    op.create_table('registrations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('meeting_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.Column('registered_at', meetingprep.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('method', sa.Enum('desk', 'qr', 'bulk', 'correction', name='checkinmethod', native_enum=False, length=24), nullable=False),
+    sa.Column('by_user_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['by_user_id'], ['users.id'], name=op.f('fk_registrations_by_user_id_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['meeting_id'], ['meetings.id'], name=op.f('fk_registrations_meeting_id_meetings'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['member_id'], ['member_profiles.id'], name=op.f('fk_registrations_member_id_member_profiles'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_registrations')),
+    sa.UniqueConstraint('member_id', name=op.f('uq_registrations_member_id'))
+    )
+    with op.batch_alter_table('registrations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_registrations_meeting_id'), ['meeting_id'], unique=False)
+
+    op.create_table('sitting_expected_members',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('sitting_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['member_id'], ['member_profiles.id'], name=op.f('fk_sitting_expected_members_member_id_member_profiles'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['sitting_id'], ['sittings.id'], name=op.f('fk_sitting_expected_members_sitting_id_sittings'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sitting_expected_members')),
+    sa.UniqueConstraint('sitting_id', 'member_id', name=op.f('uq_sitting_expected_members_sitting_id_member_id'))
+    )
+    with op.batch_alter_table('sitting_expected_members', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sitting_expected_members_member_id'), ['member_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sitting_expected_members_sitting_id'), ['sitting_id'], unique=False)
+
+    op.create_table('sitting_roll_entries',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('sitting_id', sa.Integer(), nullable=False),
+    sa.Column('member_id', sa.Integer(), nullable=True),
+    sa.Column('member_no', sa.String(length=20), nullable=False),
+    sa.Column('name', sa.String(length=40), nullable=False),
+    sa.Column('sector', sa.String(length=40), nullable=False),
+    sa.Column('group_name', sa.String(length=60), nullable=False),
+    sa.Column('was_expected', sa.Boolean(), nullable=False),
+    sa.Column('status', sa.Enum('present', 'late', 'leave', 'absent', name='rollstatus', native_enum=False, length=24), nullable=False),
+    sa.Column('checked_in_at', meetingprep.db.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['member_id'], ['member_profiles.id'], name=op.f('fk_sitting_roll_entries_member_id_member_profiles'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['sitting_id'], ['sittings.id'], name=op.f('fk_sitting_roll_entries_sitting_id_sittings'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sitting_roll_entries')),
+    sa.UniqueConstraint('sitting_id', 'member_no', name=op.f('uq_sitting_roll_entries_sitting_id_member_no'))
+    )
+    with op.batch_alter_table('sitting_roll_entries', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sitting_roll_entries_member_id'), ['member_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_sitting_roll_entries_sitting_id'), ['sitting_id'], unique=False)
 
     op.create_table('task_comments',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -562,6 +742,18 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_document_stage_reviewers_stage_id'), ['stage_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_document_stage_reviewers_user_id'), ['user_id'], unique=False)
 
+    op.create_table('leave_request_sittings',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('leave_request_id', sa.Integer(), nullable=False),
+    sa.Column('sitting_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['leave_request_id'], ['leave_requests.id'], name=op.f('fk_leave_request_sittings_leave_request_id_leave_requests'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['sitting_id'], ['sittings.id'], name=op.f('fk_leave_request_sittings_sitting_id_sittings'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_leave_request_sittings')),
+    sa.UniqueConstraint('leave_request_id', 'sitting_id', name=op.f('uq_leave_request_sittings_leave_request_id_sitting_id'))
+    )
+    with op.batch_alter_table('leave_request_sittings', schema=None) as batch_op:
+        batch_op.create_index('ix_leave_request_sittings_sitting_id', ['sitting_id'], unique=False)
+
     op.create_table('review_decisions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('stage_id', sa.Integer(), nullable=False),
@@ -620,6 +812,10 @@ def downgrade():
         batch_op.drop_index('ix_review_decisions_document_id_id')
 
     op.drop_table('review_decisions')
+    with op.batch_alter_table('leave_request_sittings', schema=None) as batch_op:
+        batch_op.drop_index('ix_leave_request_sittings_sitting_id')
+
+    op.drop_table('leave_request_sittings')
     with op.batch_alter_table('document_stage_reviewers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_document_stage_reviewers_user_id'))
         batch_op.drop_index(batch_op.f('ix_document_stage_reviewers_stage_id'))
@@ -647,6 +843,25 @@ def downgrade():
         batch_op.drop_index('ix_task_comments_task_id_id')
 
     op.drop_table('task_comments')
+    with op.batch_alter_table('sitting_roll_entries', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sitting_roll_entries_sitting_id'))
+        batch_op.drop_index(batch_op.f('ix_sitting_roll_entries_member_id'))
+
+    op.drop_table('sitting_roll_entries')
+    with op.batch_alter_table('sitting_expected_members', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sitting_expected_members_sitting_id'))
+        batch_op.drop_index(batch_op.f('ix_sitting_expected_members_member_id'))
+
+    op.drop_table('sitting_expected_members')
+    with op.batch_alter_table('registrations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_registrations_meeting_id'))
+
+    op.drop_table('registrations')
+    with op.batch_alter_table('leave_requests', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_leave_requests_member_id'))
+        batch_op.drop_index('ix_leave_requests_meeting_id_status')
+
+    op.drop_table('leave_requests')
     with op.batch_alter_table('document_versions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_document_versions_document_id'))
 
@@ -661,6 +876,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_document_drafters_document_id'))
 
     op.drop_table('document_drafters')
+    with op.batch_alter_table('check_ins', schema=None) as batch_op:
+        batch_op.drop_index('ix_check_ins_member_id')
+
+    op.drop_table('check_ins')
     with op.batch_alter_table('tasks', schema=None) as batch_op:
         batch_op.drop_index('ix_tasks_owner_id_status')
         batch_op.drop_index('ix_tasks_meeting_id_status_due_at')
@@ -669,6 +888,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_tasks_meeting_id'))
 
     op.drop_table('tasks')
+    with op.batch_alter_table('sitting_expected_groups', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sitting_expected_groups_sitting_id'))
+        batch_op.drop_index(batch_op.f('ix_sitting_expected_groups_group_id'))
+
+    op.drop_table('sitting_expected_groups')
     with op.batch_alter_table('plan_template_items', schema=None) as batch_op:
         batch_op.drop_index('ix_plan_template_items_template_id_group_name')
 
@@ -683,6 +907,15 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_notification_deliveries_notification_id'))
 
     op.drop_table('notification_deliveries')
+    with op.batch_alter_table('member_profiles', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_member_profiles_user_id'))
+        batch_op.drop_index('ix_member_profiles_meeting_id_sector')
+        batch_op.drop_index('ix_member_profiles_meeting_id_pinyin')
+        batch_op.drop_index('ix_member_profiles_meeting_id_initials')
+        batch_op.drop_index(batch_op.f('ix_member_profiles_meeting_id'))
+        batch_op.drop_index(batch_op.f('ix_member_profiles_discussion_group_id'))
+
+    op.drop_table('member_profiles')
     op.drop_table('group_webhooks')
     with op.batch_alter_table('group_memberships', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_group_memberships_user_id'))
@@ -696,6 +929,10 @@ def downgrade():
         batch_op.drop_index('ix_documents_meeting_id_group_id')
 
     op.drop_table('documents')
+    with op.batch_alter_table('checkin_duties', schema=None) as batch_op:
+        batch_op.drop_index('ix_checkin_duties_user_id')
+
+    op.drop_table('checkin_duties')
     with op.batch_alter_table('working_groups', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_working_groups_meeting_id'))
 
@@ -704,6 +941,10 @@ def downgrade():
         batch_op.drop_index('ix_user_sessions_user_id_revoked_at')
 
     op.drop_table('user_sessions')
+    with op.batch_alter_table('sittings', schema=None) as batch_op:
+        batch_op.drop_index('ix_sittings_meeting_id_starts_at')
+
+    op.drop_table('sittings')
     with op.batch_alter_table('reminder_logs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_reminder_logs_recipient_id'))
         batch_op.drop_index('ix_reminder_logs_due_moment')
@@ -733,6 +974,10 @@ def downgrade():
         batch_op.drop_index('ix_login_attempts_ip_at')
 
     op.drop_table('login_attempts')
+    with op.batch_alter_table('discussion_groups', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_discussion_groups_meeting_id'))
+
+    op.drop_table('discussion_groups')
     with op.batch_alter_table('audit_entries', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_entries_object')
         batch_op.drop_index('ix_audit_entries_meeting_id_id')
