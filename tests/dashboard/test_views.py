@@ -8,6 +8,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import bindparam, insert, update
 
+from meetingprep.attendance.models import CheckIn, CheckInMethod, LeaveRequest, MemberProfile, Registration
 from meetingprep.dashboard import sections as registry
 from meetingprep.documents.models import Document, DocumentStage, DocumentStageReviewer
 from meetingprep.documents.services import ensure_default_types
@@ -72,23 +73,48 @@ def seed_documents(meeting, groups, reviewer, size):
     db.session.commit()
 
 
+def seed_attendance(meeting, size):
+    """``size`` members (half registered), two begun sittings and one to come, check-ins, pending leave."""
+    moment = now()
+    first = (db.session.scalar(db.select(db.func.max(MemberProfile.id))) or 0) + 1
+    db.session.execute(insert(MemberProfile), [
+        {"meeting_id": meeting.id, "member_no": f"{first + n:06d}", "name": f"委员{first + n}"} for n in range(size)])
+    ids = db.session.scalars(db.select(MemberProfile.id).where(MemberProfile.id >= first)).all()
+    db.session.execute(insert(Registration), [
+        {"meeting_id": meeting.id, "member_id": member_id, "registered_at": moment, "method": CheckInMethod.DESK}
+        for member_id in ids[::2]])
+    sittings = [factories.make_sitting(meeting, starts_in_minutes=minutes) for minutes in (-600, -60, 600)]
+    db.session.execute(insert(CheckIn), [
+        {"sitting_id": sitting.id, "member_id": member_id, "checked_in_at": sitting.starts_at,
+         "method": CheckInMethod.DESK} for sitting in sittings[:2] for member_id in ids[::3]])
+    for member_id in ids[:3]:
+        db.session.add(LeaveRequest(meeting_id=meeting.id, member_id=member_id, reason="出差",
+                                    sittings=[sittings[2]]))
+    db.session.commit()
+
+
 @pytest.mark.parametrize("url", ["/dashboard", "/api/dashboard", "/dashboard/wall"])
 def test_query_count_does_not_grow_with_the_data(app, client, login, role_users, meeting, count_queries, url):
     groups = [role_users["group"], *(factories.make_group(meeting) for _ in range(3))]
     leader = login(role_users["leader"])
     seed(meeting, groups, leader, 10)
     seed_documents(meeting, groups, leader, 10)
+    seed_attendance(meeting, 10)
     client.get(url)  # warm caches (section registry, templates)
     db.session.commit()  # measure a cold request (new transaction, nothing loaded) like the large one
     with count_queries() as small:
         assert client.get(url).status_code == 200
     seed(meeting, groups, leader, 250)
     seed_documents(meeting, groups, leader, 250)
+    seed_attendance(meeting, 250)
     with count_queries() as large:
         response = client.get(url)
     assert response.status_code == 200
-    if url == "/api/dashboard":  # the documents section counted and listed the seeded documents
-        assert response.get_json()["documents"]["in_review"] == len(groups) * 260
+    if url == "/api/dashboard":  # the documents and attendance sections counted the seeded rows
+        data = response.get_json()
+        assert data["documents"]["in_review"] == len(groups) * 260
+        assert data["attendance"]["registration"]["expected"] == 260
+        assert data["attendance"]["pending_leave"]["count"] == 6 and len(data["attendance"]["sittings"]) == 4
     else:
         assert "doc-track-stage is-current" in response.get_data(as_text=True)
     assert large.count == small.count, "\n\n".join(small.statements) + "\n=====\n" + "\n\n".join(large.statements)
