@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 3321459c8d97
+Revision ID: 315c816d0a5e
 Revises: 
-Create Date: 2026-11-26 06:17:15.937422
+Create Date: 2026-11-26 06:23:20.439271
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import meetingprep.db
 
 
 # revision identifiers, used by Alembic.
-revision = '3321459c8d97'
+revision = '315c816d0a5e'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -797,6 +797,11 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_task_attachments_comment_id'), ['comment_id'], unique=False)
         batch_op.create_index('ix_task_attachments_task_id_id', ['task_id', 'id'], unique=False)
 
+    # Foreign keys that close a cycle (use_alter): SQLite keeps them inline in CREATE TABLE,
+    # other databases add them once both tables exist.
+    if op.get_bind().dialect.name != 'sqlite':
+        op.create_foreign_key(op.f('fk_documents_current_stage_id_document_stages'), 'documents', 'document_stages', ['current_stage_id'], ['id'], ondelete='SET NULL')
+        op.create_foreign_key(op.f('fk_documents_current_version_id_document_versions'), 'documents', 'document_versions', ['current_version_id'], ['id'], ondelete='SET NULL')
     # ### end Alembic commands ###
 
 
