@@ -145,10 +145,9 @@ def _details(ctx: DashboardContext) -> tuple[list[dict], list[dict]]:
         document["current"] = current
         if current is not None and document["status"] == IN_REVIEW:
             pending = [name for name, decided in reviewers if not decided]
-            sequential = current.pop("is_sequential")
-            current["pending"] = pending[:1] if sequential else pending
+            current["pending"] = pending[:1] if current["is_sequential"] else pending
         for stage in document["stages"]:
-            stage.pop("is_sequential", None)
+            del stage["is_sequential"]  # read above; not a figure
         document["pending"] = "、".join((current or {}).get("pending", [])) or "—"
     tracks = sorted((d for d in documents.values() if d["is_track"]), key=lambda d: d["order"])
     waiting = sorted((d for d in documents.values() if d["status"] == IN_REVIEW and d["current"]),
