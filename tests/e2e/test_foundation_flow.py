@@ -27,6 +27,7 @@ def test_secretariat_creates_a_user_and_adds_them_to_a_group(live_server, page):
         db.session.commit()
 
     log_in(page, live_server, "mishu", factories.PASSWORD)
+    page.get_by_role("button", name="系统管理").click()
     page.get_by_role("link", name="用户管理").click()
     page.get_by_role("link", name="新建用户").click()
     page.get_by_label("用户名").fill("chen")

@@ -44,6 +44,8 @@
   const message = desk.querySelector("#desk-message");
   const verb = desk.dataset.mode === "registration" ? "报到" : "签到";
   let results = [];
+  let selected = 0;  // the highlighted result: Enter acts on it, ↑/↓ move it
+  let stale = false;  // typed since the last search finished
   let searchSeq = 0;
   let timer = null;
 
@@ -66,7 +68,10 @@
     }
     results.forEach((member, index) => {
       const item = element("li", "list-group-item d-flex justify-content-between align-items-center gap-2");
-      if (index === 0) item.classList.add("list-group-item-primary");
+      if (index === selected) {
+        item.classList.add("list-group-item-primary");
+        item.setAttribute("aria-current", "true");
+      }
       const who = element("div");
       who.append(element("strong", "fs-5", member.name), " ", element("span", "text-secondary", member.member_no));
       const detail = element("div", "small text-secondary", [member.sector, member.group].filter(Boolean).join(" · "));
@@ -89,11 +94,17 @@
   const search = () => {
     const q = input.value.trim();
     const seq = ++searchSeq;
-    if (!q) { results = []; render(); return Promise.resolve(); }
+    if (!q) { results = []; selected = 0; stale = false; render(); return Promise.resolve(); }
     const url = `${desk.dataset.searchUrl}?q=${encodeURIComponent(q)}`;
     return fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" })
       .then((response) => (response.ok ? response.json() : { results: [] }))
-      .then((data) => { if (seq === searchSeq) { results = data.results || []; render(); } });
+      .then((data) => {
+        if (seq !== searchSeq) return;
+        results = data.results || [];
+        selected = 0;
+        stale = false;
+        render();
+      });
   };
 
   const act = (memberId, admit) => {
@@ -114,33 +125,54 @@
           confirm.type = "button";
           confirm.addEventListener("click", () => act(memberId, true));
           message.append(confirm);
+          confirm.focus();  // Enter confirms, Esc goes back to the search box
           return;
         }
         say(data.message || "操作失败，请重试。", data.created ? "success" : (data.ok ? "info" : "danger"));
         if (data.ok) {
           input.value = "";
           results = [];
+          selected = 0;
           render();
-          input.focus();
         }
+        input.focus();
       })
-      .catch(() => say("网络连接中断，请重试。", "danger"));
+      .catch(() => { say("网络连接中断，请重试。", "danger"); input.focus(); });
   };
 
   input.addEventListener("input", () => {
+    stale = true;
     window.clearTimeout(timer);
     timer = window.setTimeout(search, 120);
   });
   input.form.addEventListener("submit", (event) => {
-    // Enter: the first match (searching first if the list is stale); one already done is only reported.
+    // Enter: the highlighted match (searching first if the list is stale); one already done is only reported.
     event.preventDefault();
     window.clearTimeout(timer);
-    search().then(() => {
-      const first = results[0];
-      if (!first) return;
-      if (first.done_at) say(`${first.name} 已于 ${first.done_at} ${verb}，无需重复${verb}。`, "info");
-      else act(first.id, false);
+    (stale || !results.length ? search() : Promise.resolve()).then(() => {
+      const chosen = results[selected];
+      if (!chosen) return;
+      if (chosen.done_at) say(`${chosen.name} 已于 ${chosen.done_at} ${verb}，无需重复${verb}。`, "info");
+      else act(chosen.id, false);
     });
+  });
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      if (!results.length) return;
+      event.preventDefault();
+      const step = event.key === "ArrowDown" ? 1 : -1;
+      selected = (selected + step + results.length) % results.length;
+      render();
+    } else if (event.key === "Escape") {
+      input.value = "";
+      results = [];
+      selected = 0;
+      message.className = "alert d-none";
+      render();
+    }
+  });
+  message.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") input.focus();
   });
   list.addEventListener("click", (event) => {
     const button = event.target.closest("button[data-member-id]");
