@@ -1,3 +1,5 @@
+from playwright.sync_api import expect
+
 from meetingprep.extensions import db
 from meetingprep.permissions import Role
 from tests import factories
@@ -48,19 +50,19 @@ def test_upload_return_revise_diff_and_finalise(live_server, page):
 
     log_in(page, live_server, "qicao", factories.PASSWORD)
     _upload(page, live_server, document_id, "工作报告.txt", "一、过去一年的工作\n全年共收到提案五百件。", "初稿")
-    assert page.get_by_text("已提交第1稿").is_visible()
+    expect(page.get_by_text("已提交第1稿")).to_be_visible()
     log_out(page)
 
     _decide(page, live_server, "chushen", "退回修改", "提案数量请与提案委核对")
 
     log_in(page, live_server, "qicao", factories.PASSWORD)
     page.goto(f"{live_server.url}/documents/{document_id}")
-    assert page.locator("#comments .comment-body").get_by_text("提案数量请与提案委核对").is_visible()
+    expect(page.locator("#comments .comment-body").get_by_text("提案数量请与提案委核对")).to_be_visible()
     revised = "一、过去一年的工作\n全年共收到提案五百二十件。"
     _upload(page, live_server, document_id, "工作报告v2.txt", revised, "核对数量")
     page.get_by_role("link", name="版本比对").click()
     assert page.locator(".diff-table tr.diff-changed ins").first.inner_text() == "二十"
-    assert page.locator(".diff-table tr.diff-equal").first.is_visible()
+    expect(page.locator(".diff-table tr.diff-equal").first).to_be_visible()
     log_out(page)
 
     _decide(page, live_server, "chushen", "通过")
@@ -73,5 +75,5 @@ def test_upload_return_revise_diff_and_finalise(live_server, page):
     page.goto(f"{live_server.url}/documents/{document_id}/versions/new")
     page.get_by_label("或直接填写正文").fill("偷偷再改一版")
     page.get_by_role("button", name="提交第").click()
-    assert page.get_by_text("文件已定稿并锁定，不能再上传新版本").is_visible()
+    expect(page.get_by_text("文件已定稿并锁定，不能再上传新版本")).to_be_visible()
     assert page.get_by_label("或直接填写正文").input_value() == "偷偷再改一版"

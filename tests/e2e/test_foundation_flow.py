@@ -1,3 +1,5 @@
+from playwright.sync_api import expect
+
 from meetingprep.extensions import db
 from tests import factories
 from tests.e2e.conftest import log_in
@@ -11,14 +13,12 @@ def test_secretariat_sees_meeting_and_groups_then_logs_out(live_server, page):
         db.session.commit()
 
     log_in(page, live_server, "mishu", factories.PASSWORD)
-    assert page.get_by_role("heading", name="政协第十届攀枝花市委员会第四次会议").is_visible()
-    assert page.get_by_text("会务组").first.is_visible()
+    expect(page.get_by_role("heading", name="政协第十届攀枝花市委员会第四次会议")).to_be_visible()
+    expect(page.get_by_text("会务组").first).to_be_visible()
     page.get_by_role("button", name="秘书处张三").or_(page.get_by_text("秘书处张三")).first.click()
     page.get_by_role("button", name="退出登录").click()
     page.wait_for_url("**/login")
-    assert page.get_by_text("您已安全退出").is_visible()
-
-
+    expect(page.get_by_text("您已安全退出")).to_be_visible()
 def test_secretariat_creates_a_user_and_adds_them_to_a_group(live_server, page):
     with live_server.data():
         meeting = factories.make_meeting(name="政协第十届攀枝花市委员会第四次会议")
@@ -36,17 +36,14 @@ def test_secretariat_creates_a_user_and_adds_them_to_a_group(live_server, page):
     page.get_by_label("新密码").fill("Good-pass-123")
     page.get_by_label("再次输入密码").fill("Good-pass-123")
     page.get_by_role("button", name="保存").click()
-    assert page.get_by_text("已创建用户“陈十”").is_visible()
-
+    expect(page.get_by_text("已创建用户“陈十”")).to_be_visible()
     page.get_by_role("link", name="工作组", exact=True).first.click()
     page.get_by_role("link", name="材料组").click()
     page.get_by_label("用户名").fill("chen")
     page.get_by_label("设为组长").check()
     page.get_by_role("button", name="加入本组").click()
-    assert page.get_by_text("已把“陈十”加入材料组").is_visible()
-    assert page.locator(".list-group-item", has_text="陈十").get_by_text("组长", exact=True).is_visible()
-
-
+    expect(page.get_by_text("已把“陈十”加入材料组")).to_be_visible()
+    expect(page.locator(".list-group-item", has_text="陈十").get_by_text("组长", exact=True)).to_be_visible()
 def test_phone_navigation_reaches_the_meeting_page(live_server, phone_page):
     with live_server.data():
         factories.make_meeting(name="政协第十届攀枝花市委员会第四次会议")
@@ -57,5 +54,5 @@ def test_phone_navigation_reaches_the_meeting_page(live_server, phone_page):
     phone_page.get_by_role("button", name="展开导航").click()
     phone_page.get_by_role("link", name="会议", exact=True).click()
     phone_page.get_by_role("link", name="政协第十届攀枝花市委员会第四次会议").click()
-    assert phone_page.get_by_role("heading", name="政协第十届攀枝花市委员会第四次会议").is_visible()
+    expect(phone_page.get_by_role("heading", name="政协第十届攀枝花市委员会第四次会议")).to_be_visible()
     assert phone_page.get_by_text("编辑").count() == 0

@@ -1,3 +1,4 @@
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from meetingprep.extensions import db
@@ -17,12 +18,12 @@ def test_staff_reads_a_reminder_from_the_badge(live_server, page):
 
     log_in(page, live_server, "zhangming", factories.PASSWORD)
     badge = page.get_by_label("1 条未读")
-    assert badge.is_visible()
+    expect(badge).to_be_visible()
     page.get_by_role("link", name="通知").first.click()
-    assert page.get_by_text("「布置主会场」将于明天到期").is_visible()
+    expect(page.get_by_text("「布置主会场」将于明天到期")).to_be_visible()
     page.get_by_role("button", name="查看").click()
     page.wait_for_url("**/notifications/settings")
-    assert page.get_by_role("heading", name="通知设置").is_visible()
+    expect(page.get_by_role("heading", name="通知设置")).to_be_visible()
     assert page.get_by_label("1 条未读").count() == 0
     with live_server.data():
         assert db.session.scalar(select(Notification.read_at)) is not None
@@ -39,13 +40,13 @@ def test_secretariat_previews_and_saves_wording(live_server, phone_page):
     page.get_by_label("标题").fill("请注意：{任务}")
     page.get_by_label("正文").fill("{责任人}，{任务}还剩{剩余}。")
     page.get_by_role("button", name="预览").click()
-    assert page.get_by_text("张明，起草大会主席团第一次会议议程还剩3天。").is_visible()
+    expect(page.get_by_text("张明，起草大会主席团第一次会议议程还剩3天。")).to_be_visible()
     page.get_by_label("标题").fill("请注意：{任务名}")
     page.get_by_role("button", name="保存").click()
-    assert page.get_by_text("未知的占位符：{任务名}").is_visible()
+    expect(page.get_by_text("未知的占位符：{任务名}")).to_be_visible()
     page.get_by_label("标题").fill("请注意：{任务}")
     page.get_by_role("button", name="保存").click()
     page.wait_for_url("**/notifications/admin/wording")
-    assert page.get_by_text("已修改").is_visible()
+    expect(page.get_by_text("已修改")).to_be_visible()
     with live_server.data():
         assert db.session.scalar(select(MessageTemplate.subject)) == "请注意：{任务}"

@@ -1,3 +1,5 @@
+from playwright.sync_api import expect
+
 from meetingprep.extensions import db
 from tests import factories
 from tests.e2e.conftest import log_in
@@ -34,7 +36,7 @@ def test_secretariat_fixes_a_bad_row_then_imports_and_sees_the_tasks_on_the_cale
     assert page.locator("#error-count").inner_text() == "错误 0"
     page.get_by_role("button", name="导入 2 项任务").click()
     page.wait_for_url("**/plans/calendar?*")
-    assert page.get_by_text("已导入 2 项任务").is_visible()
+    expect(page.get_by_text("已导入 2 项任务")).to_be_visible()
     assert page.locator("a.plan-task:visible", has_text="印制代表证").count() == 1
 
     page.goto(f"{live_server.url}/plans/timeline")

@@ -2,6 +2,8 @@
 
 import re
 
+from playwright.sync_api import expect
+
 from meetingprep.extensions import db
 from tests import factories
 from tests.e2e.conftest import log_in, log_out
@@ -32,7 +34,7 @@ def test_task_assigned_returned_resubmitted_accepted(live_server, page):
     page.get_by_label("天数").fill("7")
     page.get_by_role("button", name="保存").click()
     page.wait_for_url(re.compile(r"/tasks/\d+$"))
-    assert page.get_by_text("开幕前 7 天 17:00").first.is_visible()
+    expect(page.get_by_text("开幕前 7 天 17:00").first).to_be_visible()
     task_url = page.url
     log_out(page)
 
@@ -40,37 +42,36 @@ def test_task_assigned_returned_resubmitted_accepted(live_server, page):
     log_in(page, live_server, "zhangsan", factories.PASSWORD)
     open_task(page, live_server, "起草常委会工作报告")
     page.get_by_role("button", name="开始办理").click()
-    assert page.locator("#task-status").get_by_text("进行中").is_visible()
+    expect(page.locator("#task-status").get_by_text("进行中")).to_be_visible()
     page.get_by_label("完成情况（必填）").fill("初稿已完成，共 1.2 万字")
     page.get_by_role("button", name="提交验收").click()
-    assert page.locator("#task-status").get_by_text("待验收").is_visible()
+    expect(page.locator("#task-status").get_by_text("待验收")).to_be_visible()
     log_out(page)
 
     # The group lead returns it with a reason.
     log_in(page, live_server, "cailiao", factories.PASSWORD)
     page.goto(task_url)
     page.get_by_role("button", name="退回").click()  # without a reason: refused, kindly
-    assert page.get_by_text("请填写退回原因").is_visible()
+    expect(page.get_by_text("请填写退回原因")).to_be_visible()
     page.get_by_label("退回原因（必填）").fill("请补充 2025 年提案办理数据")
     page.get_by_role("button", name="退回").click()
-    assert page.locator("#task-status").get_by_text("退回").is_visible()
+    expect(page.locator("#task-status").get_by_text("退回")).to_be_visible()
     log_out(page)
 
     # 张三 sees the reason and resubmits.
     log_in(page, live_server, "zhangsan", factories.PASSWORD)
     page.goto(task_url)
-    assert page.get_by_text("请补充 2025 年提案办理数据").first.is_visible()
+    expect(page.get_by_text("请补充 2025 年提案办理数据").first).to_be_visible()
     page.get_by_label("完成情况（必填）").fill("已补充提案办理数据")
     page.get_by_role("button", name="提交验收").click()
-    assert page.locator("#task-status").get_by_text("待验收").is_visible()
+    expect(page.locator("#task-status").get_by_text("待验收")).to_be_visible()
     log_out(page)
 
     # The secretariat accepts it.
     log_in(page, live_server, "mishu", factories.PASSWORD)
     page.goto(task_url)
     page.get_by_role("button", name="验收通过").click()
-    assert page.locator("#task-status").get_by_text("已完成").is_visible()
-
+    expect(page.locator("#task-status").get_by_text("已完成")).to_be_visible()
     history = page.locator("#history li")
     steps = [
         ("创建任务", "秘书处王芳"), ("开始办理", "张三"), ("提交验收", "张三"), ("退回", "材料组长刘伟"),
@@ -92,8 +93,8 @@ def test_owner_works_from_a_phone(live_server, phone_page):
         db.session.commit()
     log_in(phone_page, live_server, "wangwu", factories.PASSWORD)
     phone_page.goto(f"{live_server.url}/tasks/mine")
-    assert phone_page.get_by_role("heading", name="已逾期（1）").is_visible()
+    expect(phone_page.get_by_role("heading", name="已逾期（1）")).to_be_visible()
     phone_page.get_by_role("link", name=re.compile("布置主会场")).click()
     phone_page.get_by_role("button", name="开始办理").click()
-    assert phone_page.locator("#task-status").get_by_text("进行中").is_visible()
+    expect(phone_page.locator("#task-status").get_by_text("进行中")).to_be_visible()
     assert phone_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
