@@ -173,22 +173,29 @@ def save_upload(session: Session, file: FileStorage | None, *, allowed: set[str]
 # ``store_bytes``). Usage is summed from those rows in one query, so it never drifts from the data:
 # deleting a row frees its space. Two simultaneous uploads may both pass: the quota is a guard
 # against filling the disk, not an exact meter.
-_QUOTA_SOURCES: dict[str, tuple[ColumnElement, ColumnElement]] = {}
+_QUOTA_SOURCES: dict[str, tuple[ColumnElement, ColumnElement, ColumnElement | None]] = {}
 
 
-def count_towards_quota(size_column, owner_column) -> None:
-    _QUOTA_SOURCES[f"{size_column.table.name}.{size_column.key}"] = (size_column, owner_column)
+def count_towards_quota(size_column, owner_column, where: ColumnElement | None = None) -> None:
+    """``where``: only the rows that hold a stored file (e.g. document versions uploaded as files,
+    not those typed in the browser)."""
+    _QUOTA_SOURCES[f"{size_column.table.name}.{size_column.key}"] = (size_column, owner_column, where)
 
 
 def used_bytes(session: Session, owner_id: int) -> int:
     if not _QUOTA_SOURCES:
         return 0
-    totals = [select(func.coalesce(func.sum(size), 0)).where(owner == owner_id).scalar_subquery()
-              for size, owner in _QUOTA_SOURCES.values()]
+    totals = [select(func.coalesce(func.sum(size), 0)).where(owner == owner_id, *(() if where is None else (where,)))
+              .scalar_subquery() for size, owner, where in _QUOTA_SOURCES.values()]
     return sum(int(total or 0) for total in session.execute(select(*totals)).one())
 
 
 def _megabytes(size: int) -> str:
+    """Readable at every scale: a small quota or file must not read "0.0 MB"."""
+    if size < 1000:
+        return f"{size} 字节"
+    if size < 1000 * 1024:
+        return f"{size / 1024:.1f} KB"
     return f"{size / (1024 * 1024):.1f} MB"
 
 
