@@ -138,8 +138,8 @@ def make_task(meeting: Meeting | None = None, group: WorkingGroup | None = None,
     return task
 
 
-def make_notification(recipient: User | None = None, *, subject: str = "【任务提醒】请按时完成", body: str = "正文", link: str = "",
-                      kind: str = "task.due", is_read: bool = False):
+def make_notification(recipient: User | None = None, *, subject: str = "【任务提醒】请按时完成", body: str = "正文",
+                      link: str = "", kind: str = "task.due", is_read: bool = False):
     from meetingprep.notifications.models import Notification
 
     recipient = recipient or make_user()
@@ -217,7 +217,8 @@ def make_dependency(predecessor=None, successor=None):
     """``predecessor`` must be done before ``successor`` may be submitted; new tasks of one group if omitted."""
     from meetingprep.tasks.models import TaskDependency
 
-    successor = successor or make_task(group=db.session.get(WorkingGroup, predecessor.group_id) if predecessor else None)
+    group = db.session.get(WorkingGroup, predecessor.group_id) if predecessor else None
+    successor = successor or make_task(group=group)
     predecessor = predecessor or make_task(group=db.session.get(WorkingGroup, successor.group_id))
 
     link = TaskDependency(predecessor_id=predecessor.id, successor_id=successor.id)
