@@ -32,6 +32,7 @@ from meetingprep.plans import importer
 from meetingprep.plans import services as plan_services
 from meetingprep.tasks import queries as task_queries
 from meetingprep.tasks import services as task_services
+from meetingprep.tasks.models import Task
 from meetingprep.tasks.states import TaskAction, TaskStatus
 from tests import factories
 
@@ -62,13 +63,19 @@ CROSS_GROUP = {
 }
 # Routes whose URL carries a token instead of an int id but whose object belongs to one person.
 TOKEN_ROUTES = {"plans.import_preview", "plans.import_commit", "plans.import_discard"}
-# A POST that succeeds (CROSS_GROUP) changes rows; so does every request's login session.
+# Rows any request may write: the login session (and the process heartbeat).
 NOT_COMPARED = {"user_sessions", "heartbeats"}
+# The rightful user sending the same PLAUSIBLE data does change rows: the refusals above are the
+# permission's doing, not the data's. (endpoint, who), run after the attacks.
+CONTROLS = [("tasks.comment", "b_staff"), ("tasks.progress", "b_staff"), ("documents.decide", "b_lead"),
+            ("notifications.read", "b_staff"), ("attendance.leave_decide", "secretariat"),
+            ("groups.edit", "secretariat"), ("users.edit", "secretariat"), ("tasks.edit", "secretariat")]
 PLAUSIBLE = {  # what the rightful user would send
-    "tasks.comment": {"body": "请乙组补充材料"}, "tasks.progress": {"progress": "80", "version_id": "1"},
+    "tasks.comment": {"body": "请乙组补充材料"}, "tasks.progress": {"progress": "80", "version_id": "{task_version}"},
     "tasks.transition": {"note": "已办结", "override_reason": "急需"},
-    "tasks.edit": {"title": "改名", "group_id": "{group_a}", "owner_id": "{a_staff}", "due_at": "2030-01-01T10:00",
-                   "phase": "preparation", "priority": "normal", "version_id": "1"},
+    "tasks.edit": {"title": "改名", "group_id": "{group_a}", "owner_id": "{a_staff}", "due_mode": "relative",
+                   "offset_direction": "before", "offset_days": "3", "offset_time": "17:00", "phase": "before",
+                   "priority": "normal", "version_id": "{task_version}"},
     "documents.decide": {"decision": "approve", "comment": "同意", "version_number": "2"},
     "documents.comment": {"c-body": "甲组的意见"}, "documents.add_version": {"text": "甲组改写的正文"},
     "documents.edit": {"title": "改名", "type_id": "{doc_type}", "drafter_ids": "{a_staff}", "version_id": "1"},
@@ -84,7 +91,7 @@ PLAUSIBLE = {  # what the rightful user would send
     "groups.create": {"name": "新组"}, "meetings.edit": {"name": "改名", "version_id": "1"},
     "notifications.webhook_edit": {"url": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=x", "is_enabled": "y"},
     "plans.template_apply": {"meeting_id": "{meeting}"},
-    "users.edit": {"display_name": "改名", "role": "staff", "version_id": "1"},
+    "users.edit": {"display_name": "改名", "role": "staff", "version_id": "{b_staff_version}"},
     "users.reset_password": {"password": "Another-pass-2026", "confirm": "Another-pass-2026"},
 }
 
@@ -177,7 +184,8 @@ def build_world() -> tuple[dict, dict]:
                for kind in {*targets, *others}}
     placeholders = {"group_a": group_a.id, "a_staff": people["a_staff"].id, "a_staff_name": people["a_staff"].username,
                     "doc_type": document.type_id, "pipeline": pipeline.id, "member_m2": member_m2.id,
-                    "meeting": meeting.id, "member_m1": member_m1.id}
+                    "meeting": meeting.id, "member_m1": member_m1.id, "b_staff_version": b_staff.version_id,
+                    "task_version": task.version_id}
     return people, {"objects": objects, "placeholders": placeholders}
 
 
@@ -278,3 +286,17 @@ def test_nobody_reaches_another_groups_or_persons_objects(app, client, login):
     login(None)
     assert attempts > 400, attempts
     assert not failures, f"{len(failures)} of {attempts} requests reached another's object:\n" + "\n".join(failures)
+
+
+def test_the_same_requests_succeed_for_the_rightful_user(app, client, login):
+    people, world = build_world()
+    rules = {rule.endpoint: rule for rule in attacked_rules(app)}
+    task_id = world["objects"]["task_id"][0][1]
+    for endpoint, who in CONTROLS:
+        label, url = urls_for(rules[endpoint], world["objects"])[0]
+        world["placeholders"]["task_version"] = db.session.get(Task, task_id).version_id  # a control edits it
+        before = snapshot()
+        login(people[who])
+        response = client.post(url, data=_plausible(endpoint, world["placeholders"]))
+        assert response.status_code == 302, f"{endpoint} ({label}) as {who}: {response.status_code}"
+        assert _changed(before, snapshot()), f"{endpoint} ({label}) as {who} changed nothing"
