@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app, send_file
-from sqlalchemy import ColumnElement, event, func, select
+from sqlalchemy import ColumnElement, event, func, select, true
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
@@ -173,22 +173,30 @@ def save_upload(session: Session, file: FileStorage | None, *, allowed: set[str]
 # ``store_bytes``). Usage is summed from those rows in one query, so it never drifts from the data:
 # deleting a row frees its space. Two simultaneous uploads may both pass: the quota is a guard
 # against filling the disk, not an exact meter.
-_QUOTA_SOURCES: dict[str, tuple[ColumnElement, ColumnElement]] = {}
+_QUOTA_SOURCES: dict[str, tuple[ColumnElement, ColumnElement, ColumnElement]] = {}
 
 
-def count_towards_quota(size_column, owner_column) -> None:
-    _QUOTA_SOURCES[f"{size_column.table.name}.{size_column.key}"] = (size_column, owner_column)
+def count_towards_quota(size_column, owner_column, where: ColumnElement | None = None) -> None:
+    """``where``: only the rows that hold a stored file (e.g. document versions uploaded as files,
+    not those typed in the browser)."""
+    _QUOTA_SOURCES[f"{size_column.table.name}.{size_column.key}"] = (size_column, owner_column,
+                                                                      true() if where is None else where)
 
 
 def used_bytes(session: Session, owner_id: int) -> int:
     if not _QUOTA_SOURCES:
         return 0
-    totals = [select(func.coalesce(func.sum(size), 0)).where(owner == owner_id).scalar_subquery()
-              for size, owner in _QUOTA_SOURCES.values()]
+    totals = [select(func.coalesce(func.sum(size), 0)).where(owner == owner_id, where).scalar_subquery()
+              for size, owner, where in _QUOTA_SOURCES.values()]
     return sum(int(total or 0) for total in session.execute(select(*totals)).one())
 
 
-def _megabytes(size: int) -> str:
+def _size_label(size: int) -> str:
+    """Readable at every scale: a small quota or file must not read "0.0 MB"."""
+    if size < 1000:
+        return f"{size} 字节"
+    if size < 1000 * 1024:
+        return f"{size / 1024:.1f} KB"
     return f"{size / (1024 * 1024):.1f} MB"
 
 
@@ -200,8 +208,8 @@ def check_quota(session: Session, owner_id: int, incoming_bytes: int) -> None:
     used = used_bytes(session, owner_id)
     if used + incoming_bytes > limit:
         raise ValidationFailed(
-            f"您的上传空间不足：已用 {_megabytes(used)}，上限 {_megabytes(limit)}，"
-            f"这个文件有 {_megabytes(incoming_bytes)}。请删除不再需要的旧文件，或联系管理员提高上限。")
+            f"您的上传空间不足：已用 {_size_label(used)}，上限 {_size_label(limit)}，"
+            f"这个文件有 {_size_label(incoming_bytes)}。请删除不再需要的旧文件，或联系管理员提高上限。")
 
 
 def stored_path(stored_name: str) -> Path:

@@ -6,7 +6,7 @@ import datetime as dt
 import functools
 import itertools
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from werkzeug.security import generate_password_hash
 
 from meetingprep.auth.models import User
@@ -138,10 +138,11 @@ def make_task(meeting: Meeting | None = None, group: WorkingGroup | None = None,
     return task
 
 
-def make_notification(recipient: User, *, subject: str = "【任务提醒】请按时完成", body: str = "正文", link: str = "",
-                      kind: str = "task.due", is_read: bool = False):
+def make_notification(recipient: User | None = None, *, subject: str = "【任务提醒】请按时完成", body: str = "正文",
+                      link: str = "", kind: str = "task.due", is_read: bool = False):
     from meetingprep.notifications.models import Notification
 
+    recipient = recipient or make_user()
     notification = Notification(recipient_id=recipient.id, kind=kind, subject=subject, body=body, link=link,
                                 dedup_key=f"test:{next(_seq)}", read_at=now() if is_read else None)
     db.session.add(notification)
@@ -149,9 +150,10 @@ def make_notification(recipient: User, *, subject: str = "【任务提醒】请�
     return notification
 
 
-def make_delivery(notification, *, status: str = "failed", channel: str = "email", target: str = "a@b.cn"):
+def make_delivery(notification=None, *, status: str = "failed", channel: str = "email", target: str = "a@b.cn"):
     from meetingprep.notifications.models import Channel, Delivery, DeliveryStatus
 
+    notification = notification or make_notification()
     delivery = Delivery(notification_id=notification.id, channel=Channel(channel), target=target,
                         status=DeliveryStatus(status), attempts=1, last_error="连接被拒绝" if status != "sent" else "")
     db.session.add(delivery)
@@ -211,8 +213,13 @@ def make_group_task(group: WorkingGroup | None = None, owner: User | None = None
                      due_at=(now() + dt.timedelta(days=due_in_days)).replace(second=0, microsecond=0), **fields)
 
 
-def make_dependency(predecessor, successor):
+def make_dependency(predecessor=None, successor=None):
+    """``predecessor`` must be done before ``successor`` may be submitted; new tasks of one group if omitted."""
     from meetingprep.tasks.models import TaskDependency
+
+    group = db.session.get(WorkingGroup, predecessor.group_id) if predecessor else None
+    successor = successor or make_task(group=group)
+    predecessor = predecessor or make_task(group=db.session.get(WorkingGroup, successor.group_id))
 
     link = TaskDependency(predecessor_id=predecessor.id, successor_id=successor.id)
     db.session.add(link)
@@ -230,3 +237,22 @@ def make_duty(user: User | None = None, sitting=None):
     db.session.add(duty)
     db.session.flush()
     return duty
+
+
+def make_membership(group: WorkingGroup | None = None, user: User | None = None, *, is_lead: bool = False):
+    group = group or make_group()
+    membership = GroupMembership(group_id=group.id, user_id=(user or make_user()).id, is_lead=is_lead)
+    db.session.add(membership)
+    db.session.flush()
+    return membership
+
+
+def make_plan_template(meeting: Meeting | None = None, *, name: str | None = None, actor: User | None = None):
+    """A 任务模板 frozen from ``meeting`` (given one task if it has none)."""
+    from meetingprep.plans.services import save_template
+    from meetingprep.tasks.models import Task
+
+    meeting = meeting or make_meeting()
+    if db.session.scalar(select(Task.id).where(Task.meeting_id == meeting.id).limit(1)) is None:
+        make_task(meeting, make_group(meeting))
+    return save_template(actor or make_user(Role.SECRETARIAT), meeting, name=name or f"任务模板{next(_seq)}")

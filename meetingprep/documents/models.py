@@ -18,6 +18,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 
+from meetingprep import uploads
 from meetingprep.audit import Audited
 from meetingprep.db import Base, LabeledEnum, enum_column
 from meetingprep.documents.states import ApprovalRule, Decision, DocumentStatus
@@ -337,3 +338,7 @@ class DocumentComment(Base):
 
     author = relationship("User", lazy="raise")
     doc_version: Mapped[DocumentVersion | None] = relationship(lazy="raise")
+
+
+# Versions typed in the browser live in the database, not on disk: only uploaded files count.
+uploads.count_towards_quota(DocumentVersion.size, DocumentVersion.author_id, DocumentVersion.stored_name.is_not(None))

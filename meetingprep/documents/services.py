@@ -59,7 +59,7 @@ from meetingprep.groups.models import GroupMembership
 from meetingprep.meetings.models import Meeting
 from meetingprep.notifications.services import notify_kind
 from meetingprep.permissions import Role, require
-from meetingprep.uploads import read_upload, store_bytes
+from meetingprep.uploads import check_quota, read_upload, store_bytes
 
 UPLOAD_KINDS = {"docx", "pdf", "txt", "md"}
 TEXT_MAX_CHARS = 200_000
@@ -334,6 +334,7 @@ def add_version(actor: User, document: Document, *, file: FileStorage | None = N
     if has_file:
         data, kind = read_upload(file, allowed=UPLOAD_KINDS, max_bytes=current_app.config["UPLOAD_MAX_BYTES"])
         content = extract_text(data, kind)
+        check_quota(db.session, actor.id, len(data))
         stored = store_bytes(db.session, data, file.filename, kind)
         version = DocumentVersion(kind=kind, size=stored.size, sha256=stored.sha256,
                                   stored_name=stored.stored_name, original_name=stored.original_name,

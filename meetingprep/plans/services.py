@@ -178,6 +178,9 @@ def start_import(actor: User, meeting: Meeting, file) -> PendingImport:
     data, kind = uploads.read_upload(file, allowed={"xlsx"})
     importer.read_rows(data)  # refuse an unreadable workbook or one without our columns right away
     purge_expired_imports()
+    # Checked against what the user already keeps; the staged file itself is not counted (no size
+    # column, and it is purged within a day or replaced by the tasks it creates).
+    uploads.check_quota(db.session, actor.id, len(data))
     stored = uploads.store_bytes(db.session, data, file.filename, kind)
     pending = PendingImport(token=secrets.token_urlsafe(24), meeting_id=meeting.id, created_by_id=actor.id,
                             stored_name=stored.stored_name, original_name=stored.original_name)

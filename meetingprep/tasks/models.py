@@ -5,6 +5,7 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from meetingprep import uploads
 from meetingprep.audit import Audited
 from meetingprep.db import Base, LabeledEnum, enum_column
 from meetingprep.meetings.models import Phase
@@ -207,3 +208,6 @@ class TaskAttachment(Audited, Base):
 
     def audit_title(self) -> str:
         return self.original_name
+
+
+uploads.count_towards_quota(TaskAttachment.size, TaskAttachment.uploaded_by_id)

@@ -349,7 +349,7 @@ def _store_attachments(actor: User, task: Task, files: Sequence[FileStorage], *,
         raise ValidationFailed(f"一次最多上传 {MAX_ATTACHMENTS} 个文件。")
     stored = []
     for file in files:
-        saved = save_upload(db.session, file, allowed=ATTACHMENT_KINDS)
+        saved = save_upload(db.session, file, allowed=ATTACHMENT_KINDS, owner_id=actor.id)
         attachment = TaskAttachment(task_id=task.id, comment=comment, is_evidence=is_evidence,
                                     uploaded_by_id=actor.id, stored_name=saved.stored_name,
                                     original_name=saved.original_name, kind=saved.kind, size=saved.size,
