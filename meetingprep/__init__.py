@@ -32,23 +32,31 @@ def create_app(config: dict | None = None) -> Flask:
     load_config(app, config)
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
+    if app.config["PROXY_FIX_X_FOR"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["PROXY_FIX_X_FOR"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
+
+    from meetingprep.db import include_in_migrations
     from meetingprep.extensions import bootstrap, csrf, db, login_manager, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PACKAGE_ROOT / "migrations"), render_as_batch=True,
-                     compare_type=True)
+                     compare_type=True,
+                     include_object=include_in_migrations)
     login_manager.init_app(app)
     csrf.init_app(app)
     bootstrap.init_app(app)
 
     import meetingprep.models  # noqa: F401  (every mapper known before the first request)
+    from meetingprep import web
     from meetingprep.blueprints import register_blueprints
 
+    web.init_url_converters(app)
     register_blueprints(app)
-
-    from meetingprep import web
-
     web.init_app(app)
 
     from meetingprep.errors import register_error_handlers

@@ -22,7 +22,10 @@ from meetingprep.timeutil import now
 
 _actor_id: contextvars.ContextVar[int | None] = contextvars.ContextVar("audit_actor_id", default=None)
 
-ACTION_LABELS = {"create": "创建", "update": "修改", "delete": "删除"}
+ACTION_LABELS = {"create": "创建", "update": "修改", "delete": "删除",
+                 # security events (auth services, errors.py)
+                 "login": "登录", "login_failed": "登录失败", "password_changed": "修改密码",
+                 "password_reset": "重置密码", "role_changed": "角色变更", "denied": "拒绝访问"}
 
 
 class AuditEntry(Base):
@@ -82,6 +85,12 @@ class Audited:
             if value:
                 return str(value)[:200]
         return ""
+
+
+def audited_types() -> list[tuple[str, str]]:
+    """(type name, Chinese label) of every audited model, sorted by label: the search filter's choices."""
+    return sorted(((name, cls.__audit_label__ or name) for name, cls in _AUDITED_TYPES.items()),
+                  key=lambda choice: choice[1])
 
 
 def field_label(object_type: str, field: str) -> str:

@@ -5,15 +5,20 @@ from flask import Flask
 
 def register_blueprints(app: Flask) -> None:
     from meetingprep.audit_views import bp as audit_bp
+    from meetingprep.auth.users_views import bp as users_bp
     from meetingprep.auth.views import bp as auth_bp
     from meetingprep.groups.views import bp as groups_bp
     from meetingprep.meetings.views import bp as meetings_bp
     from meetingprep.notifications.views import bp as notifications_bp
 
-    for blueprint in (auth_bp, meetings_bp, groups_bp, audit_bp, notifications_bp):
+    for blueprint in (auth_bp, users_bp, meetings_bp, groups_bp, audit_bp, notifications_bp):
         app.register_blueprint(blueprint)
     _register_domain_blueprints(app)
 
 
 def _register_domain_blueprints(app: Flask) -> None:
     """Domain packages: one import-and-register line each."""
+    from meetingprep.ops.views import bp as ops_bp
+    app.register_blueprint(ops_bp)
+    from meetingprep.dashboard.views import bp as dashboard_bp
+    app.register_blueprint(dashboard_bp)

@@ -5,6 +5,7 @@ Every setting is documented in ``instance/config.example.py``; keep the two in s
 
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from pathlib import Path
 
@@ -25,7 +26,10 @@ class DefaultConfig:
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
-    PERMANENT_SESSION_LIFETIME = 12 * 3600  # absolute lifetime of a login, seconds
+    # A login ends after this long without a request, and in any case this long after it began
+    # (PERMANENT_SESSION_LIFETIME and the remember-me cookie follow the absolute lifetime).
+    SESSION_IDLE_MINUTES = 120
+    SESSION_ABSOLUTE_HOURS = 12
 
     # Login throttling: this many failures within the window lock a username / an address.
     LOGIN_MAX_FAILURES = 5
@@ -40,12 +44,22 @@ class DefaultConfig:
     BOOTSTRAP_BTN_STYLE = "primary"
     BOOTSTRAP_BTN_SIZE = "md"
 
-    # Uploads.
+    # Uploads. Keep nginx's client_max_body_size equal to MAX_CONTENT_LENGTH.
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
     UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+    UPLOAD_QUOTA_BYTES = 500 * 1024 * 1024  # per user, over every kind of upload
 
     # Scheduler: the dev server embeds it; production runs `flask --app meetingprep scheduler run`.
-    SCHEDULER_ENABLED = False
+    # /readyz fails when the scheduler's heartbeat is older than this (seconds); set
+    # SCHEDULER_EXPECTED = False where no scheduler runs, and /readyz only reports it.
+    SCHEDULER_EXPECTED = True
+    READYZ_SCHEDULER_MAX_AGE = 600
+
+    # Operations: behind nginx set PROXY_FIX_X_FOR = 1 (the number of proxies in front), so client
+    # addresses (login throttling, audit) and https come from X-Forwarded-For / -Proto.
+    PROXY_FIX_X_FOR = 0
+    # SQLite only: how long a request waits for another writer before giving up with a 503.
+    SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
     # E-mail (off while MAIL_HOST is empty).
     MAIL_HOST = ""
@@ -55,6 +69,21 @@ class DefaultConfig:
     MAIL_USERNAME = ""
     MAIL_PASSWORD = ""
     MAIL_FROM = "meetingprep@localhost"
+    MAIL_TIMEOUT = 30  # seconds per SMTP connection
+
+    # Reminders and deliveries (times are local, in TIMEZONE).
+    REMINDER_SCAN_MINUTES = 5
+    REMINDER_TASK_DUE_DAYS = (3, 1)  # "due soon" reminders this many days before the deadline …
+    REMINDER_MORNING_TIME = "08:00"  # … and on the deadline's morning
+    REMINDER_OVERDUE_LEAD_DAYS = 1  # overdue: daily to the owner; from this day on also to the group leads
+    REMINDER_OVERDUE_SECRETARIAT_DAYS = 3  # escalation to the secretariat (ignores quiet hours)
+    DIGEST_TIME = "08:30"
+    OUTBOX_INTERVAL_SECONDS = 60
+    DELIVERY_MAX_ATTEMPTS = 8  # then "dead" (resend from the admin page)
+    DELIVERY_BACKOFF_SECONDS = 60  # doubles after every failure …
+    DELIVERY_BACKOFF_MAX_SECONDS = 6 * 3600  # … up to this
+    DELIVERY_LEASE_SECONDS = 600  # a "sending" row older than this is retried (the sender crashed)
+    WEBHOOK_TIMEOUT = 10
 
     # The URL people reach the service at, for links in e-mails and QR codes.
     BASE_URL = "http://127.0.0.1:5000"
@@ -62,6 +91,7 @@ class DefaultConfig:
     DEMO_PASSWORD = "demo12345"
 
     PAGE_SIZE = 50
+    LOG_LEVEL = "INFO"
 
 
 def load_config(app: Flask, overrides: dict | None) -> None:
@@ -77,6 +107,16 @@ def load_config(app: Flask, overrides: dict | None) -> None:
     if not app.config.get("DATABASE_URL"):
         app.config["DATABASE_URL"] = f"sqlite:///{instance / 'meetingprep.sqlite'}"
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"]
+    options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+    options.setdefault("hide_parameters", True)  # no password hash or token in an error message or log
+    if app.config["DATABASE_URL"].startswith("sqlite"):
+        options["connect_args"] = {"timeout": app.config["SQLITE_BUSY_TIMEOUT_SECONDS"],
+                                   **options.get("connect_args", {})}
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    lifetime = dt.timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"])
+    app.config["PERMANENT_SESSION_LIFETIME"] = lifetime
+    app.config["REMEMBER_COOKIE_DURATION"] = lifetime
+    app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config["SESSION_COOKIE_SECURE"])
     app.config.setdefault("UPLOAD_FOLDER", str(instance / "uploads"))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(instance)

@@ -55,14 +55,14 @@ class Base(DeclarativeBase):
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record):
-    """Foreign keys on, WAL for concurrent readers, a busy timeout instead of instant failure."""
+    """Foreign keys on, WAL for concurrent readers (the busy timeout is the driver's ``timeout``,
+    set from SQLITE_BUSY_TIMEOUT_SECONDS in config.load_config)."""
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     # Let SQLAlchemy's "begin" event below issue BEGIN itself (pysqlite's own is deferred).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
     if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "memory":
         cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
@@ -103,3 +103,12 @@ def enum_column(enum_cls: type[LabeledEnum]) -> SAEnum:
     """Stores the enum's values as short strings (no native ENUM type: easy to extend by migration)."""
     return SAEnum(enum_cls, native_enum=False, length=24, validate_strings=True,
                   values_callable=lambda members: [m.value for m in members])
+
+
+# Tables that belong to libraries, not to our models: migrations neither create nor drop them.
+FOREIGN_TABLES = frozenset({"apscheduler_jobs"})
+
+
+def include_in_migrations(obj, name, type_, reflected, compare_to) -> bool:
+    """Alembic's include_object hook: leave APScheduler's job store table alone."""
+    return not (type_ == "table" and name in FOREIGN_TABLES)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import logging
 import uuid
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
@@ -91,10 +93,45 @@ HTTP_MESSAGES = {
     503: "服务暂时不可用，请稍后重试。",
 }
 
+DATABASE_UNAVAILABLE = ("数据库暂时无法访问（可能正忙或正在维护），请稍等片刻后刷新页面重试。"
+                        "如果刚才在提交表单，内容尚未保存，请重新提交。")
+RETRY_AFTER_SECONDS = 30
+
+
+def _discard_transaction() -> None:
+    """Roll the request's work back; a dead connection must not turn an error page into another error."""
+    from meetingprep.extensions import db
+
+    try:
+        db.session.rollback()
+    except SQLAlchemyError:
+        log.warning("rollback failed while handling an error", exc_info=True)
+
+
+def _record_denial() -> None:
+    """Keep a trace of every refused request, in its own transaction: the request's own work is
+    rolled back first (it was refused), then the denial is committed on its own."""
+    from flask_login import current_user
+
+    from meetingprep import audit
+    from meetingprep.extensions import db
+
+    _discard_transaction()
+    try:
+        actor = current_user if current_user.is_authenticated else None
+        audit.record(db.session, "denied", actor=actor, object_type="Request",
+                     message=f"拒绝访问：{request.method} {request.path}")
+        db.session.commit()
+    except SQLAlchemyError:
+        log.warning("could not record a permission denial on %s", request.path, exc_info=True)
+        _discard_transaction()
+
 
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
+        if isinstance(error, NotAllowed):
+            _record_denial()
         return render_error(error.status_code, error.message)
 
     @app.errorhandler(StaleDataError)
@@ -110,11 +147,33 @@ def register_error_handlers(app: Flask) -> None:
         code = error.code or 500
         if code == 400 and "CSRF" in (error.description or ""):
             return render_error(400, "页面已过期或来源不明，请刷新页面后重新提交。")
+        if code == 403:
+            _record_denial()
         return render_error(code, HTTP_MESSAGES.get(code, "请求无法完成。"))
+
+    @app.errorhandler(DBAPIError)
+    @app.errorhandler(PoolTimeoutError)
+    def database_unavailable(error: Exception):
+        """Locked, unreachable or overloaded database: a calm 503 without a trace. The pool pings
+        connections before use (pool_pre_ping), so the service recovers when the database is back."""
+        if isinstance(error, DBAPIError) and not isinstance(error, OperationalError) \
+                and not error.connection_invalidated:
+            return unexpected(error)
+        log.warning("database unavailable on %s %s: %s", request.method, request.path,
+                    str(getattr(error, "orig", None) or type(error).__name__)[:300])
+        _discard_transaction()
+        from meetingprep.extensions import login_manager
+
+        g._login_user = login_manager.anonymous_user()  # the error page must not query the database
+        response, status = render_error(503, DATABASE_UNAVAILABLE)
+        response = app.make_response((response, status))
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         error_id = uuid.uuid4().hex[:12]
         log.exception("unhandled error %s on %s %s", error_id, request.method, request.path)
+        _discard_transaction()
         return render_error(500, "系统出现了意外错误，我们已记录下来。请稍后重试，或把错误编号告诉管理员。",
-                       error_id)
+                            error_id)

@@ -5,9 +5,13 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import HiddenField
 
+#: C0 control characters and DEL, except tab and line breaks: none belongs in text, and PostgreSQL
+#: refuses NUL outright (a 500 instead of a message).
+_CONTROL_CHARACTERS = dict.fromkeys([*(code for code in range(32) if code not in (9, 10, 13)), 127])
+
 
 def _strip(value):
-    return value.strip() if isinstance(value, str) else value
+    return value.translate(_CONTROL_CHARACTERS).strip() if isinstance(value, str) else value
 
 
 class BaseForm(FlaskForm):

@@ -93,3 +93,30 @@ rule("meeting.view")(lambda user, _meeting=None: True)
 rule("meeting.manage")(_role_in(*MANAGERS))
 rule("group.view")(_role_in(*READERS))
 rule("group.manage")(_role_in(*MANAGERS))
+
+# ── dashboard ───────────────────────────────────────────────────────────────────────────────────
+rule("dashboard.view")(_role_in(Role.ADMIN, Role.SECRETARIAT, Role.LEADER, Role.GROUP_LEAD))
+
+
+def dashboard_group_scope(user: User) -> frozenset[int] | None:
+    """The groups whose figures the user sees on the dashboard; None = the whole meeting.
+    A group lead sees the same page scoped to the groups they lead."""
+    return user.lead_group_ids if user.role == Role.GROUP_LEAD else None
+# ── notifications ───────────────────────────────────────────────────────────────────────────────
+rule("notifications.inbox")(lambda user, _obj=None: True)
+rule("notifications.settings")(lambda user, _obj=None: True)
+rule("notifications.read")(lambda user, notification: notification is not None
+                           and notification.recipient_id == user.id)
+rule("notifications.admin")(_role_in(*MANAGERS))  # jobs, delivery log, resend
+rule("notifications.wording")(_role_in(*MANAGERS))
+
+
+@rule("notifications.webhooks")
+def _list_group_webhooks(user, _obj=None) -> bool:
+    return user.role in MANAGERS or bool(user.lead_group_ids)
+
+
+@rule("notifications.webhook")
+def _set_group_webhook(user, group) -> bool:
+    """The secretariat for every group; a group lead for the group they lead."""
+    return user.role in MANAGERS or (group is not None and group.id in user.lead_group_ids)

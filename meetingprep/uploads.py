@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from flask import current_app, send_file
-from sqlalchemy import event
+from sqlalchemy import ColumnElement, event, func, select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
@@ -157,9 +157,51 @@ def store_bytes(session: Session, data: bytes, original_name: str, kind: str) ->
 
 
 def save_upload(session: Session, file: FileStorage | None, *, allowed: set[str],
-                max_bytes: int | None = None) -> StoredFile:
+                max_bytes: int | None = None, owner_id: int | None = None) -> StoredFile:
+    """``owner_id``: the uploader, whose quota the file must fit (see ``count_towards_quota``)."""
     data, kind = read_upload(file, allowed=allowed, max_bytes=max_bytes)
+    if owner_id is not None:
+        check_quota(session, owner_id, len(data))
     return store_bytes(session, data, file.filename, kind)
+
+
+# ── per-user quota ──────────────────────────────────────────────────────────────────────────────
+# Uploaded files live in several domains' tables (task attachments, document versions …). Each
+# domain registers once, at import, the columns holding a stored file's size and its uploader:
+#     uploads.count_towards_quota(TaskAttachment.size, TaskAttachment.uploaded_by_id)
+# and its views pass ``owner_id=current_user.id`` to ``save_upload`` (or call ``check_quota`` before
+# ``store_bytes``). Usage is summed from those rows in one query, so it never drifts from the data:
+# deleting a row frees its space. Two simultaneous uploads may both pass: the quota is a guard
+# against filling the disk, not an exact meter.
+_QUOTA_SOURCES: dict[str, tuple[ColumnElement, ColumnElement]] = {}
+
+
+def count_towards_quota(size_column, owner_column) -> None:
+    _QUOTA_SOURCES[f"{size_column.table.name}.{size_column.key}"] = (size_column, owner_column)
+
+
+def used_bytes(session: Session, owner_id: int) -> int:
+    if not _QUOTA_SOURCES:
+        return 0
+    totals = [select(func.coalesce(func.sum(size), 0)).where(owner == owner_id).scalar_subquery()
+              for size, owner in _QUOTA_SOURCES.values()]
+    return sum(int(total or 0) for total in session.execute(select(*totals)).one())
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def check_quota(session: Session, owner_id: int, incoming_bytes: int) -> None:
+    """Refuse a file that would take the uploader past UPLOAD_QUOTA_BYTES (0 = no quota)."""
+    limit = current_app.config["UPLOAD_QUOTA_BYTES"]
+    if not limit:
+        return
+    used = used_bytes(session, owner_id)
+    if used + incoming_bytes > limit:
+        raise ValidationFailed(
+            f"您的上传空间不足：已用 {_megabytes(used)}，上限 {_megabytes(limit)}，"
+            f"这个文件有 {_megabytes(incoming_bytes)}。请删除不再需要的旧文件，或联系管理员提高上限。")
 
 
 def stored_path(stored_name: str) -> Path:

@@ -2,27 +2,64 @@
 
 from __future__ import annotations
 
-from flask import Flask, g
+from flask import Flask, abort, g, request
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
 from meetingprep import timeutil
 from meetingprep.extensions import db, login_manager
 from meetingprep.permissions import Role, can
 
+#: Probes and assets answer without looking up the login (no database, no session cookie).
+LOGIN_FREE_ENDPOINTS = frozenset({"static", "bootstrap.static", "ops.healthz", "ops.readyz"})
+#: Browser features the pages never use; the camera stays available to our own pages (QR scanning).
+PERMISSIONS_POLICY = "camera=(self), microphone=(), geolocation=(), payment=(), usb=()"
+
 
 @login_manager.user_loader
-def load_user(session_id: str):
-    """The session holds "id:generation"; an old generation or a deactivated user logs out."""
-    from meetingprep.auth.models import User
+def load_user(session_key: str):
+    """The cookie names a server-side session (ops.sessions): revoked, expired or forged → logged out."""
+    from meetingprep.ops.sessions import resume_session
+
+    return resume_session(session_key)
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` for ids: beyond a 32-bit integer no row can exist, so 404 rather than a database overflow."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
+def init_url_converters(app: Flask) -> None:
+    """Before any blueprint is registered: rules pick their converters when they are added."""
+    app.url_map.converters["int"] = IdConverter
+
+
+def page_number() -> int:
+    """?page=N from the query string; anything malformed is page 1, never an error."""
+    from flask import request
 
     try:
-        user_id, generation = (int(part) for part in session_id.split(":", 1))
-    except (ValueError, AttributeError):
-        return None
-    user = db.session.get(User, user_id)
-    if user is None or user.session_generation != generation or not user.is_active:
-        return None
-    return user
+        return max(1, min(int(request.args.get("page", "1")), 100_000))
+    except ValueError:
+        return 1
+
+
+def paginate(stmt):
+    """One page of a select(): a COUNT and a page query, whatever the number of rows."""
+    from flask import current_app
+
+    return db.paginate(stmt, page=page_number(), per_page=current_app.config["PAGE_SIZE"], error_out=False)
+
+
+def page_url(page: int) -> str:
+    """This page's URL with its filters kept and another page number."""
+    from flask import request, url_for
+
+    args = {**(request.view_args or {}), **request.args.to_dict(), "page": page}
+    return url_for(request.endpoint, **args)
 
 
 def current_meeting():
@@ -46,9 +83,19 @@ def init_app(app: Flask) -> None:
     from meetingprep.audit import field_label
 
     app.jinja_env.globals.update(audit_field_label=field_label, can=can, Role=Role,
-                                 current_meeting=current_meeting, now=timeutil.now)
+                                 current_meeting=current_meeting, now=timeutil.now,
+                                 page_url=page_url)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+
+    @app.before_request
+    def refuse_nul_and_resolve_login():
+        """NUL bytes never reach a query (PostgreSQL refuses them with a 500); the login is resolved
+        before the view writes anything, because refreshing a session's last-seen time commits."""
+        if "\x00" in request.path or any("\x00" in key + value for key, value in request.args.items(multi=True)):
+            abort(400)
+        if request.endpoint not in LOGIN_FREE_ENDPOINTS:
+            current_user._get_current_object()
 
     @app.after_request
     def security_headers(response):
@@ -60,6 +107,9 @@ def init_app(app: Flask) -> None:
             "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; "
             "frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
         )
+        response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        if app.config["SESSION_COOKIE_SECURE"]:
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
 
     @app.teardown_appcontext

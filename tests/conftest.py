@@ -12,6 +12,8 @@ import os
 import uuid
 
 import pytest
+from flask import g
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, text
 
 from meetingprep import create_app
@@ -67,9 +69,24 @@ def app_config(database_config, tmp_path) -> dict:
     }
 
 
+class FreshRequestClient(FlaskClient):
+    """Each request starts with an empty ``g``, as in production.
+
+    The test keeps one app context open (so factories and requests share the database session),
+    and Flask reuses it for every request: without this, ``g`` caches such as Flask-Login's current
+    user would leak from one request into the next (a logged-out client still seen as logged in).
+    """
+
+    def open(self, *args, **kwargs):
+        for name in list(g):
+            g.pop(name)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(app_config, postgres_schema):
     app = create_app(app_config)
+    app.test_client_class = FreshRequestClient
     with app.app_context():
         if not postgres_schema:
             db.create_all()
@@ -89,12 +106,15 @@ def client(app):
 
 @pytest.fixture
 def login(client):
-    """login(user) makes the test client that user; login(None) logs out."""
+    """login(user) makes the test client that user (a new server-side session); login(None) logs out."""
+    from meetingprep.ops.sessions import start_session
 
     def _login(user):
         with client.session_transaction() as session:
             session.clear()
             if user is not None:
+                start_session(user)
+                db.session.commit()
                 session["_user_id"] = user.get_id()
                 session["_fresh"] = True
         return user

@@ -17,8 +17,7 @@ from meetingprep.timeutil import now
 class User(Audited, UserMixin, Base):
     __tablename__ = "users"
     __audit_label__ = "用户"
-    __audit_exclude__ = frozenset({"password_hash", "version_id", "session_generation", "ical_token",
-                                   "last_login_at"})
+    __audit_exclude__ = frozenset({"password_hash", "version_id", "ical_token", "last_login_at"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(64), unique=True, info={"label": "用户名"})
@@ -28,8 +27,6 @@ class User(Audited, UserMixin, Base):
     password_hash: Mapped[str] = mapped_column(String(256), default="")
     role: Mapped[Role] = mapped_column(enum_column(Role), index=True, info={"label": "角色"})
     is_active_account: Mapped[bool] = mapped_column(Boolean, default=True, info={"label": "启用"})
-    # Bumped on logout-everywhere and password change: old session cookies stop working.
-    session_generation: Mapped[int] = mapped_column(default=0)
     ical_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=now)
     last_login_at: Mapped[dt.datetime | None]
@@ -45,8 +42,14 @@ class User(Audited, UserMixin, Base):
     def is_active(self) -> bool:
         return self.is_active_account
 
+    #: "<id>:<token>" of the login this object was loaded through (set by meetingprep.ops.sessions).
+    session_key = None  # plain attribute, never stored
+
     def get_id(self) -> str:
-        return f"{self.id}:{self.session_generation}"
+        """What Flask-Login puts in the cookies: the server-side session, not just the user."""
+        if self.session_key is None:
+            raise RuntimeError("no login session: call meetingprep.ops.sessions.start_session(user) first")
+        return self.session_key
 
     # Passwords --------------------------------------------------------------------------------
     def set_password(self, password: str) -> None:

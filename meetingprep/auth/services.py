@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from flask import current_app
 from sqlalchemy import delete, func, or_, select
@@ -12,16 +13,14 @@ from meetingprep.auth.models import LoginAttempt, User
 from meetingprep.concurrency import expect_version
 from meetingprep.errors import DomainError, ValidationFailed
 from meetingprep.extensions import db
+from meetingprep.ops.passwords import is_common_password
+from meetingprep.ops.sessions import end_all_sessions
 from meetingprep.permissions import Role, require
 from meetingprep.timeutil import now
 
 MIN_PASSWORD_LENGTH = 8
-COMMON_PASSWORDS = frozenset({
-    "12345678", "123456789", "1234567890", "password", "password1", "11111111", "88888888",
-    "00000000", "qwertyui", "qwerty123", "abc12345", "abcd1234", "a1234567", "iloveyou",
-    "admin123", "admin888", "123123123", "1q2w3e4r", "zxcvbnm1", "woaini1314", "5201314520",
-    "66666666", "12341234", "987654321", "passw0rd", "123qweasd", "qwe123456",
-})
+USERNAME_PATTERN = re.compile(r"[A-Za-z0-9_.-]{2,64}")
+USERNAME_RULE = "用户名需 2 到 64 位，只能包含英文字母、数字、下划线、点和连字符。"
 
 
 class LoginThrottled(DomainError):
@@ -31,7 +30,7 @@ class LoginThrottled(DomainError):
 def check_password_strength(password: str, username: str = "") -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ValidationFailed(f"密码至少需要 {MIN_PASSWORD_LENGTH} 位。")
-    if password.lower() in COMMON_PASSWORDS or (username and password.lower() == username.lower()):
+    if is_common_password(password) or (username and password.lower() == username.lower()):
         raise ValidationFailed("这个密码太常见、太容易被猜到，请换一个。")
 
 
@@ -83,45 +82,65 @@ def change_own_password(user: User, current_password: str, new_password: str) ->
         raise ValidationFailed("当前密码不正确。")
     check_password_strength(new_password, user.username)
     user.set_password(new_password)
-    user.session_generation += 1  # every other session of this user ends
+    end_all_sessions(user)  # every login of this user ends, this one too (the view starts a new one)
     audit.record(db.session, "password_changed", user, actor=user, message="修改了自己的密码")
 
 
 def create_user(actor: User | None, *, username: str, display_name: str, role: Role, password: str,
-                phone: str = "", email: str = "") -> User:
+                phone: str = "", email: str = "", password_hash: str | None = None) -> User:
+    """``password_hash`` lets the demo reuse one slow hash for hundreds of accounts."""
     if actor is not None:
         require(actor, "user.manage")
         require(actor, "user.grant_role", role)
     username = username.strip()
+    if not USERNAME_PATTERN.fullmatch(username):
+        raise ValidationFailed(USERNAME_RULE)
     if db.session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
         raise ValidationFailed(f"用户名“{username}”已被使用，请换一个。")
-    check_password_strength(password, username)
+    if password_hash is None:
+        check_password_strength(password, username)
     user = User(username=username, display_name=display_name.strip(), role=Role(role),
                 phone=phone, email=email, is_active_account=True)
-    user.set_password(password)
+    if password_hash is None:
+        user.set_password(password)
+    else:
+        user.password_hash = password_hash
     db.session.add(user)
     db.session.flush()
     return user
 
 
 def update_user(actor: User, user: User, *, version_id, display_name: str, role: Role, phone: str,
-                email: str, is_active: bool) -> User:
+                email: str) -> User:
     require(actor, "user.edit", user)
     require(actor, "user.grant_role", role)
     expect_version(user, version_id, "该用户")
-    if user.id == actor.id and (not is_active or role != user.role):
-        raise ValidationFailed("不能停用自己的账号或修改自己的角色。")
+    if user.id == actor.id and Role(role) != user.role:
+        raise ValidationFailed("不能修改自己的角色，请请其他管理员操作。")
     if user.role != role:
-        audit.record(db.session, "role_changed", user,
+        audit.record(db.session, "role_changed", user, actor=actor,
                      message=f"角色由“{user.role.label}”改为“{Role(role).label}”")
     user.display_name = display_name
     user.role = Role(role)
     user.phone = phone
     user.email = email
-    user.is_active_account = is_active
-    if not is_active:
-        user.session_generation += 1
     return user
+
+
+def set_user_active(actor: User, user: User, active: bool) -> None:
+    """Deactivation ends every session of the user at their next request (see web.load_user)."""
+    require(actor, "user.edit", user)
+    if user.id == actor.id and not active:
+        raise ValidationFailed("不能停用自己的账号。")
+    if user.is_active_account == active:
+        return
+    user.is_active_account = active
+    if not active:
+        end_all_sessions(user)
+
+
+def find_user(username: str) -> User | None:
+    return db.session.scalar(select(User).where(func.lower(User.username) == (username or "").strip().lower()))
 
 
 def reset_password(actor: User | None, user: User, new_password: str) -> None:
@@ -129,5 +148,5 @@ def reset_password(actor: User | None, user: User, new_password: str) -> None:
         require(actor, "user.edit", user)
     check_password_strength(new_password, user.username)
     user.set_password(new_password)
-    user.session_generation += 1
+    end_all_sessions(user)
     audit.record(db.session, "password_reset", user, actor=actor, message="重置了密码")

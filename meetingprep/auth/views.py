@@ -2,13 +2,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 
 from meetingprep.auth import services
 from meetingprep.auth.forms import ChangePasswordForm, LoginForm
 from meetingprep.errors import DomainError
 from meetingprep.extensions import db
+from meetingprep.ops.sessions import log_in, log_out
 
 bp = Blueprint("auth", __name__)
 
@@ -36,8 +37,7 @@ def login():
             db.session.commit()  # the failed attempt counts towards the throttle
             form.password.errors.append(error.message)
             return render_template("auth/login.html", form=form), error.status_code
-        db.session.commit()
-        login_user(user, remember=form.remember.data)
+        log_in(user, remember=form.remember.data)  # commits the attempt and the new session
         flash(f"欢迎，{user.display_name}。", "success")
         return redirect(safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form)
@@ -45,7 +45,7 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    logout_user()
+    log_out(current_user)
     flash("您已安全退出。", "info")
     return redirect(url_for("auth.login"))
 
@@ -60,8 +60,9 @@ def change_password():
         except DomainError as error:
             form.new_password.errors.append(error.message)
             return render_template("auth/change_password.html", form=form), 400
-        db.session.commit()
-        login_user(current_user)  # this session continues under the new generation
+        # every old session ended; this browser gets a new one (remembered again if it was)
+        log_in(current_user._get_current_object(),
+               remember=current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies)
         flash("密码已修改，其他设备上的登录已失效。", "success")
         return redirect(url_for("meetings.home"))
     return render_template("auth/change_password.html", form=form)

@@ -3,3 +3,154 @@
 ``build_demo`` creates the meeting, groups and people, then hands a DemoContext to each domain's
 seeder in ``registry.SEEDERS`` order, so every domain fills in its own part of the story.
 """
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import random
+from collections.abc import Callable
+
+from sqlalchemy import func, insert, select
+from werkzeug.security import generate_password_hash
+
+from meetingprep import audit, timeutil
+from meetingprep.auth.models import User
+from meetingprep.demo.context import SCALE_FACTORS, SCALES, DemoContext
+from meetingprep.demo.registry import SEEDERS
+from meetingprep.extensions import db
+from meetingprep.groups.models import GroupMembership, WorkingGroup
+from meetingprep.meetings.models import Meeting
+from meetingprep.permissions import Role
+
+MEETING_NAME = "政协第十届攀枝花市委员会第四次会议"
+
+#: The accounts to try the demo with (password: config DEMO_PASSWORD). `make run` prints these.
+DEMO_LOGINS: list[tuple[str, str]] = [
+    ("admin", "系统管理员"),
+    ("mishu", "大会秘书处（秘书组组长）"),
+    ("huiwu_zz", "会务组组长"),
+    ("huiwu_01", "会务组工作人员"),
+    ("zhuxi", "领导：市政协主席"),
+    ("weiyuan001", "委员"),
+]
+
+# (name, username prefix, duties)
+GROUPS: list[tuple[str, str, str]] = [
+    ("秘书组", "mishuzu", "负责大会日程和各项议程的统筹安排；起草、审核大会文件和主持词；协调各工作组，"
+                          "汇总每日工作进展，向秘书长报告。"),
+    ("会务组", "huiwu", "负责委员报到、住宿和会场座次安排；会场布置、音响和电子表决系统调试；"
+                        "各次全体会议、小组讨论的会务保障。"),
+    ("材料组", "cailiao", "负责大会文件的收集、印制、装袋和分发；委员证件、会议手册的制作；"
+                          "会后材料的整理归档。"),
+    ("提案组", "tian", "负责提案的受理、审查和立案；组织提案审查委员会会议；统计提案情况，"
+                       "起草提案审查情况报告。"),
+    ("宣传组", "xuanchuan", "负责大会新闻发布和媒体联络；组织记者采访和委员通道；"
+                            "审核大会宣传报道稿件，做好舆情监测。"),
+    ("安全保卫组", "anbao", "负责会场和驻地的安全保卫、交通疏导和证件查验；制定突发事件应急预案并组织演练。"),
+    ("后勤保障组", "houqin", "负责委员和工作人员的食宿、用车安排；会场茶水和物资保障；经费结算。"),
+    ("医疗卫生组", "yiliao", "负责大会期间的医疗保障和食品安全监督；驻地和会场设医疗点，做好卫生防疫。"),
+]
+STAFF_PER_GROUP = {"会务组": 3, "后勤保障组": 3, "安全保卫组": 3, "宣传组": 3}  # others: 2 besides the lead
+LEADERS = [("zhuxi", "主席"), ("fuzhuxi1", "副主席"), ("fuzhuxi2", "副主席"), ("mishuzhang", "秘书长")]
+MEMBERS_SMALL = 300
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国志文斌海燕晓东春梅云峰雪琳"
+
+
+def _name(rng: random.Random) -> str:
+    given = rng.choice(GIVEN) + (rng.choice(GIVEN) if rng.random() < 0.7 else "")
+    return rng.choice(SURNAMES) + given
+
+
+def _phone(rng: random.Random) -> str:
+    return f"1{rng.choice('3589')}{rng.randrange(10**9):09d}"
+
+
+def has_data() -> bool:
+    return bool(db.session.scalar(select(func.count(Meeting.id))))
+
+
+def build_demo(scale: str = "small", reset: bool = False,
+               progress: Callable[[str], None] = lambda _label: None) -> DemoContext:
+    """Create the demo meeting and everyone in it, then let each domain seed its part. Commits."""
+    if scale not in SCALES:
+        raise ValueError(f"unknown scale {scale!r}")
+    if reset:
+        db.session.remove()
+        db.drop_all()
+        db.create_all()
+    rng = random.Random(20260126)
+    with audit.acting_as(None):
+        ctx = _core(scale, rng, progress)
+        for path in SEEDERS:
+            progress(path)
+            importlib.import_module(path).seed(ctx)
+            db.session.flush()
+    db.session.commit()
+    return ctx
+
+
+def _core(scale: str, rng: random.Random, progress: Callable[[str], None]) -> DemoContext:
+    from flask import current_app
+
+    password_hash = generate_password_hash(current_app.config["DEMO_PASSWORD"])  # once: hashing is slow
+    opening_day = timeutil.today() + dt.timedelta(days=21)
+    opens_at = timeutil.from_local(dt.datetime.combine(opening_day, dt.time(9, 0)))
+    closes_at = timeutil.from_local(dt.datetime.combine(opening_day + dt.timedelta(days=4), dt.time(12, 0)))
+    meeting = Meeting(name=MEETING_NAME, short_name="市政协十届四次会议", opens_at=opens_at, closes_at=closes_at,
+                      venue="攀枝花市会议中心", is_current=True,
+                      description="会期四天半：开幕大会，听取和审议常委会工作报告、提案工作情况报告；"
+                                  "列席市人大会议；分组讨论；大会发言；闭幕大会。")
+    db.session.add(meeting)
+    db.session.flush()
+    ctx = DemoContext(meeting=meeting, scale=scale, rng=rng, now=timeutil.now(), progress=progress)
+
+    def person(username: str, role: Role, display_name: str | None = None) -> User:
+        user = User(username=username, display_name=display_name or _name(rng), role=role, phone=_phone(rng),
+                    email=f"{username}@example.org", password_hash=password_hash)
+        db.session.add(user)
+        ctx.users[username] = user
+        return user
+
+    progress("工作组和工作人员")
+    person("admin", Role.ADMIN, "系统管理员")
+    for order, (name, prefix, duties) in enumerate(GROUPS, start=1):
+        group = WorkingGroup(meeting_id=meeting.id, name=name, duties=duties, sort_order=order * 10)
+        db.session.add(group)
+        ctx.groups[name] = group
+        if name == "秘书组":
+            lead = person("mishu", Role.SECRETARIAT)
+            people = [lead, person("mishu2", Role.SECRETARIAT)]
+            ctx.secretariat.extend(people)
+        else:
+            lead = person(f"{prefix}_zz", Role.GROUP_LEAD)
+            people = [lead]
+        people += [person(f"{prefix}_{n:02d}", Role.STAFF) for n in range(1, STAFF_PER_GROUP.get(name, 2) + 1)]
+        ctx.staff_by_group[name] = people
+    for username, title in LEADERS:
+        ctx.leaders.append(person(username, Role.LEADER, f"{_name(rng)}（{title}）"))
+    db.session.flush()
+    for name, people in ctx.staff_by_group.items():
+        for index, user in enumerate(people):
+            db.session.add(GroupMembership(group_id=ctx.groups[name].id, user_id=user.id, is_lead=index == 0))
+    db.session.flush()
+
+    total = MEMBERS_SMALL * ctx.factor
+    chunk = 1000
+    for start in range(0, total, chunk):
+        progress("委员")
+        db.session.execute(insert(User), [
+            {"username": f"weiyuan{n:03d}", "display_name": _name(rng), "role": Role.MEMBER, "phone": _phone(rng),
+             "email": "", "password_hash": password_hash, "is_active_account": True,
+             "created_at": ctx.now, "version_id": 1}
+            for n in range(start + 1, min(start + chunk, total) + 1)])
+    ctx.member_users = list(db.session.scalars(select(User).where(User.role == Role.MEMBER).order_by(User.id)))
+    ctx.users.update({user.username: user for user in ctx.member_users[:MEMBERS_SMALL]})
+    return ctx
+
+
+def progress_steps(scale: str) -> int:
+    """How many times build_demo calls ``progress``: sizes the CLI's progress bar."""
+    return 1 + -(-MEMBERS_SMALL * SCALE_FACTORS[scale] // 1000) + len(SEEDERS)

@@ -9,7 +9,8 @@ from meetingprep.auth.models import User
 from meetingprep.groups.models import WorkingGroup
 from meetingprep.meetings.models import Meeting
 
-SCALES = ("small", "large")
+SCALE_FACTORS = {"small": 1, "large": 60}
+SCALES = tuple(SCALE_FACTORS)
 
 
 @dataclass
@@ -37,4 +38,4 @@ class DemoContext:
 
     @property
     def factor(self) -> int:
-        return 1 if self.scale == "small" else 60
+        return SCALE_FACTORS[self.scale]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, String, Text
+from sqlalchemy import Boolean, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from meetingprep.audit import Audited
@@ -21,6 +21,9 @@ class Phase(LabeledEnum):
 class Meeting(Audited, Base):
     __tablename__ = "meetings"
     __audit_label__ = "会议"
+    # At most one current meeting, enforced by the database even when two requests race.
+    __table_args__ = (Index("uq_meetings_one_current", "is_current", unique=True,
+                            sqlite_where=text("is_current"), postgresql_where=text("is_current")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), info={"label": "会议名称"})

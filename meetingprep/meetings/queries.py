@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 
 from meetingprep.extensions import db
+from meetingprep.groups.models import GroupMembership, WorkingGroup
 from meetingprep.meetings.models import Meeting
 
 
@@ -10,3 +11,26 @@ def get_current_meeting() -> Meeting | None:
     """The meeting flagged current, else the latest one."""
     return db.session.scalar(
         select(Meeting).order_by(Meeting.is_current.desc(), Meeting.opens_at.desc()).limit(1))
+
+
+def meeting_list() -> Select:
+    return select(Meeting).order_by(Meeting.is_current.desc(), Meeting.opens_at.desc(), Meeting.id.desc())
+
+
+def group_counts(meeting_ids: list[int]) -> dict[int, int]:
+    """{meeting_id: number of working groups} in one GROUP BY."""
+    rows = db.session.execute(select(WorkingGroup.meeting_id, func.count(WorkingGroup.id))
+                              .where(WorkingGroup.meeting_id.in_(meeting_ids)).group_by(WorkingGroup.meeting_id))
+    return dict(rows.all())
+
+
+def groups_with_sizes(meeting_id: int) -> list[tuple[WorkingGroup, int, int]]:
+    """[(group, members, leads)] of a meeting, counted in SQL."""
+    members = func.count(GroupMembership.id)
+    leads = func.count(GroupMembership.id).filter(GroupMembership.is_lead.is_(True))
+    return [tuple(row) for row in db.session.execute(
+        select(WorkingGroup, members, leads)
+        .outerjoin(GroupMembership, GroupMembership.group_id == WorkingGroup.id)
+        .where(WorkingGroup.meeting_id == meeting_id)
+        .group_by(WorkingGroup.id)
+        .order_by(WorkingGroup.sort_order, WorkingGroup.id))]

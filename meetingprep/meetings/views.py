@@ -1,14 +1,18 @@
 from __future__ import annotations
 
-from flask import Blueprint, render_template
-from flask_login import login_required
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_login import current_user, login_required
 
+from meetingprep import audit, timeutil
+from meetingprep.errors import DomainError
 from meetingprep.extensions import db
-from meetingprep.groups.models import GroupMembership, WorkingGroup
+from meetingprep.groups.queries import groups_with_people
+from meetingprep.meetings import queries, services
+from meetingprep.meetings.forms import MeetingCreateForm, MeetingForm
+from meetingprep.meetings.models import Meeting
+from meetingprep.permissions import can, require
 from meetingprep.timeutil import now
-from meetingprep.web import current_meeting
+from meetingprep.web import current_meeting, paginate
 
 bp = Blueprint("meetings", __name__)
 
@@ -17,11 +21,86 @@ bp = Blueprint("meetings", __name__)
 @login_required
 def home():
     meeting = current_meeting()
-    groups = []
-    if meeting is not None:
-        groups = db.session.scalars(
-            select(WorkingGroup).where(WorkingGroup.meeting_id == meeting.id)
-            .options(selectinload(WorkingGroup.memberships).joinedload(GroupMembership.user))
-            .order_by(WorkingGroup.sort_order, WorkingGroup.id)
-        ).all()
+    groups = groups_with_people(meeting.id) if meeting is not None and can(current_user, "group.view") else []
     return render_template("meetings/home.html", meeting=meeting, groups=groups, moment=now())
+
+
+@bp.route("/meetings/")
+@login_required
+def index():
+    require(current_user, "meeting.view")
+    pagination = paginate(queries.meeting_list())
+    counts = queries.group_counts([meeting.id for meeting in pagination.items])
+    return render_template("meetings/index.html", pagination=pagination, counts=counts, moment=now())
+
+
+def _dates(form: MeetingForm) -> dict:
+    return {"opens_at": timeutil.from_local(form.opens_at.data), "closes_at": timeutil.from_local(form.closes_at.data)}
+
+
+def _texts(form: MeetingForm) -> dict:
+    return {"name": form.name.data, "short_name": form.short_name.data or "", "venue": form.venue.data or "",
+            "description": form.description.data or ""}
+
+
+@bp.route("/meetings/new", methods=["GET", "POST"])
+@login_required
+def create():
+    require(current_user, "meeting.manage")
+    form = MeetingCreateForm()
+    if form.validate_on_submit():
+        try:
+            meeting = services.create_meeting(current_user, **_texts(form), **_dates(form),
+                                              make_current=form.make_current.data)
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+            return render_template("meetings/form.html", form=form, meeting=None), error.status_code
+        db.session.commit()
+        flash(f"已创建会议“{meeting.name}”。", "success")
+        return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+    return render_template("meetings/form.html", form=form, meeting=None), 400 if form.errors else 200
+
+
+@bp.route("/meetings/<int:meeting_id>")
+@login_required
+def detail(meeting_id: int):
+    meeting = db.get_or_404(Meeting, meeting_id)
+    require(current_user, "meeting.view", meeting)
+    groups = queries.groups_with_sizes(meeting.id) if can(current_user, "group.view") else []
+    trail = audit.trail_for(db.session, meeting) if can(current_user, "audit.view") else []
+    return render_template("meetings/detail.html", meeting=meeting, groups=groups, trail=trail, moment=now())
+
+
+@bp.route("/meetings/<int:meeting_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(meeting_id: int):
+    meeting = db.get_or_404(Meeting, meeting_id)
+    require(current_user, "meeting.manage", meeting)
+    form = MeetingForm(obj=meeting)
+    if not form.is_submitted():
+        form.opens_at.data = timeutil.to_local(meeting.opens_at).replace(tzinfo=None)
+        form.closes_at.data = timeutil.to_local(meeting.closes_at).replace(tzinfo=None)
+    if form.validate_on_submit():
+        try:
+            services.update_meeting(current_user, meeting, version_id=form.version_id.data, **_texts(form),
+                                    **_dates(form))
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+            return render_template("meetings/form.html", form=form, meeting=meeting), error.status_code
+        db.session.commit()
+        flash("会议信息已保存。", "success")
+        return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+    return render_template("meetings/form.html", form=form, meeting=meeting), 400 if form.errors else 200
+
+
+@bp.route("/meetings/<int:meeting_id>/current", methods=["POST"])
+@login_required
+def set_current(meeting_id: int):
+    meeting = db.get_or_404(Meeting, meeting_id)
+    require(current_user, "meeting.manage", meeting)
+    services.set_current_meeting(current_user, meeting)
+    db.session.commit()
+    flash(f"“{meeting.display_name}”已设为当前会议。", "success")
+    return redirect(url_for("meetings.detail", meeting_id=meeting.id))

@@ -1,0 +1,120 @@
+# MeetingPrep configuration — copy to instance/config.py and change what you need.
+#
+# Order of precedence: defaults in meetingprep/config.py → this file (instance/config.py) →
+# environment variables MEETINGPREP_<NAME> (e.g. MEETINGPREP_DATABASE_URL=…, MEETINGPREP_MAIL_PORT=587;
+# values are parsed as JSON when they can be, so numbers and true/false work).
+# Every setting the application reads is listed here with its default.
+
+# ── Security ───────────────────────────────────────────────────────────────────────────────────
+# Signs session cookies and CSRF tokens. Leave unset: a random key is generated once into
+# instance/secret_key. With several servers, give them all the same key.
+# SECRET_KEY = "a long random string"
+
+# Send cookies only over HTTPS. Turn on as soon as the service is behind TLS.
+SESSION_COOKIE_SECURE = False
+# The remember-me cookie follows SESSION_COOKIE_SECURE unless set here.
+# REMEMBER_COOKIE_SECURE = False
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+REMEMBER_COOKIE_HTTPONLY = True
+REMEMBER_COOKIE_SAMESITE = "Lax"
+# Sessions are server-side records: logout, a password change or reset and deactivation end them.
+# A login ends after SESSION_IDLE_MINUTES without a request, and SESSION_ABSOLUTE_HOURS after it began
+# (PERMANENT_SESSION_LIFETIME and the remember-me cookie follow the absolute lifetime).
+SESSION_IDLE_MINUTES = 120
+SESSION_ABSOLUTE_HOURS = 12
+
+# Failed logins: after LOGIN_MAX_FAILURES failures within LOGIN_FAILURE_WINDOW_MINUTES, the username
+# and the address are refused until the window has passed (counted in the database: every worker agrees).
+LOGIN_MAX_FAILURES = 5
+LOGIN_FAILURE_WINDOW_MINUTES = 15
+
+# CSRF protection is always on; a token stays valid as long as the session (None = no time limit).
+WTF_CSRF_TIME_LIMIT = None
+# Form messages come from WTForms' own Chinese translations (forms set locale zh); leave False.
+WTF_I18N_ENABLED = False
+
+# ── Database ───────────────────────────────────────────────────────────────────────────────────
+# None = SQLite file instance/meetingprep.sqlite (foreign keys, WAL, busy timeout are set automatically).
+# PostgreSQL (install the "postgres" extra): "postgresql+psycopg://user:password@host:5432/meetingprep"
+DATABASE_URL = None
+# How long SQLite waits for another writer before answering 503 "please retry".
+SQLITE_BUSY_TIMEOUT_SECONDS = 30
+SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+# Log every SQL statement's timing (debugging only).
+SQLALCHEMY_RECORD_QUERIES = False
+
+# ── Time ───────────────────────────────────────────────────────────────────────────────────────
+# Times are stored in UTC and shown (and typed) in this zone.
+TIMEZONE = "Asia/Shanghai"
+
+# ── Pages ──────────────────────────────────────────────────────────────────────────────────────
+# Rows per page on list pages.
+PAGE_SIZE = 50
+# Bootstrap is served from the installed package (never a CDN); keep True.
+BOOTSTRAP_SERVE_LOCAL = True
+BOOTSTRAP_BTN_STYLE = "primary"
+BOOTSTRAP_BTN_SIZE = "md"
+# Python logging level of the application: DEBUG, INFO, WARNING, ERROR.
+LOG_LEVEL = "INFO"
+
+# ── Uploads ────────────────────────────────────────────────────────────────────────────────────
+# Largest request body (bytes) and largest single uploaded file (bytes).
+MAX_CONTENT_LENGTH = 25 * 1024 * 1024
+UPLOAD_MAX_BYTES = 20 * 1024 * 1024
+# Where uploaded files are kept (default: instance/uploads). Back it up with the database.
+# UPLOAD_FOLDER = "/var/lib/meetingprep/uploads"
+
+# ── Scheduler (reminders, outbox, digest) ──────────────────────────────────────────────────────
+# `make run` embeds the scheduler in the development server; in production run exactly one
+# `flask --app meetingprep scheduler run` beside gunicorn. Times are local, in TIMEZONE.
+REMINDER_SCAN_MINUTES = 5
+# "Due soon" reminders this many days before a task's deadline, and on the deadline's morning.
+REMINDER_TASK_DUE_DAYS = (3, 1)
+REMINDER_MORNING_TIME = "08:00"
+# Overdue tasks: daily to the owner; from this day on also to the group leads …
+REMINDER_OVERDUE_LEAD_DAYS = 1
+# … and on this day an escalation to the secretariat (escalations ignore quiet hours).
+REMINDER_OVERDUE_SECRETARIAT_DAYS = 3
+# The daily digest to the secretariat and leaders.
+DIGEST_TIME = "08:30"
+# Outbox: e-mail and group-robot deliveries are attempted this often; a failure is retried after
+# DELIVERY_BACKOFF_SECONDS, doubling up to DELIVERY_BACKOFF_MAX_SECONDS, at most DELIVERY_MAX_ATTEMPTS
+# times (then "dead", resendable from 提醒任务管理). A "sending" row older than DELIVERY_LEASE_SECONDS
+# is retried (its sender crashed).
+OUTBOX_INTERVAL_SECONDS = 60
+DELIVERY_MAX_ATTEMPTS = 8
+DELIVERY_BACKOFF_SECONDS = 60
+DELIVERY_BACKOFF_MAX_SECONDS = 6 * 3600
+DELIVERY_LEASE_SECONDS = 600
+# Seconds to wait for a group robot's webhook to answer.
+WEBHOOK_TIMEOUT = 10
+
+# ── E-mail ─────────────────────────────────────────────────────────────────────────────────────
+# Notifications are also e-mailed when MAIL_HOST is set; empty = in-app notifications only.
+MAIL_HOST = ""
+# Seconds per SMTP connection attempt.
+MAIL_TIMEOUT = 30
+MAIL_PORT = 25
+MAIL_USE_TLS = False   # STARTTLS
+MAIL_USE_SSL = False   # SMTPS
+MAIL_USERNAME = ""
+MAIL_PASSWORD = ""
+MAIL_FROM = "meetingprep@localhost"
+
+# The address people reach the service at: used in links in e-mails and QR codes.
+BASE_URL = "http://127.0.0.1:5000"
+
+# ── Demo ───────────────────────────────────────────────────────────────────────────────────────
+# Password of every demo account created by `flask --app meetingprep demo`.
+DEMO_PASSWORD = "demo12345"
+
+# ── Operations ─────────────────────────────────────────────────────────────────────────────────
+# Per-user upload quota over every kind of upload (task attachments, document versions …).
+UPLOAD_QUOTA_BYTES = 500 * 1024 * 1024
+# /readyz fails when the scheduler's heartbeat is older than READYZ_SCHEDULER_MAX_AGE seconds;
+# set SCHEDULER_EXPECTED = False where no scheduler runs (then /readyz only reports it).
+SCHEDULER_EXPECTED = True
+READYZ_SCHEDULER_MAX_AGE = 600
+# Behind nginx: the number of proxies in front, so client addresses (login throttling) are right.
+PROXY_FIX_X_FOR = 0

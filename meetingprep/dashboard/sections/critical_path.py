@@ -1,0 +1,60 @@
+"""关键路径: the chains of unfinished tasks that must finish before the opening, with their slack."""
+
+from __future__ import annotations
+
+from meetingprep import timeutil
+from meetingprep.dashboard.core import DashboardContext, Section, task_url
+from meetingprep.dashboard.cpm import METHOD, schedule
+from meetingprep.dashboard.graph import describe_tasks
+
+CHAINS = 5
+
+
+def compute(ctx: DashboardContext) -> dict:
+    graph = ctx.open_graph
+    plan = schedule(graph.nodes, graph.edges, moment=ctx.moment, opening=ctx.meeting.opens_at)
+    chains = [chain for chain in plan.chains
+              if any(ctx.in_scope(graph.nodes[task_id].group_id) for task_id in chain.task_ids)][:CHAINS]
+    details = describe_tasks({task_id for chain in chains for task_id in chain.task_ids})
+    flagged = [task_id for task_id, slack in plan.slack.items()
+               if slack.total_seconds() <= 0 and ctx.in_scope(graph.nodes[task_id].group_id)]
+    return {
+        "method": METHOD,
+        "flagged": len(flagged),
+        "chains": [
+            {"slack": chain.slack, "slack_label": _slack_label(chain.slack),
+             "critical": chain.slack.total_seconds() <= 0,
+             "tasks": [{**details[task_id], "url": task_url(task_id), "slack": plan.slack[task_id],
+                        "slack_label": _slack_label(plan.slack[task_id]),
+                        "critical": plan.slack[task_id].total_seconds() <= 0,
+                        "latest_finish": plan.latest_finish[task_id]}
+                       for task_id in chain.task_ids]}
+            for chain in chains
+        ],
+    }
+
+
+def _slack_label(slack) -> str:
+    if abs(slack.total_seconds()) < 60:
+        return "无余量"
+    text = timeutil.humanize_delta(slack)
+    return f"余量 {text}" if slack.total_seconds() > 0 else f"落后 {text}"
+
+
+def sheets(figures: dict) -> list:
+    header = ["路径", "路径余量（小时）", "任务", "责任组", "责任人", "时间节点", "任务余量（小时）", "余量不足"]
+    rows = []
+    for number, chain in enumerate(figures["chains"], start=1):
+        for task in chain["tasks"]:
+            rows.append([number, _hours(chain["slack"]), task["title"], task["group"], task["owner"],
+                         timeutil.format_datetime(task["due_at"]), _hours(task["slack"]),
+                         "是" if task["critical"] else ""])
+    return [("关键路径", header, rows)]
+
+
+def _hours(slack) -> float:
+    return round(slack.total_seconds() / 3600, 1)
+
+
+SECTION = Section(key="critical_path", title="关键路径（至开幕）", template="dashboard/_critical_path.html",
+                  compute=compute, sheets=sheets, wide=True)

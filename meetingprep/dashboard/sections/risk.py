@@ -1,0 +1,76 @@
+"""风险: overdue tasks, ordered by how much work waits on them, and deadlines in the next 48 hours."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import func, select
+
+from meetingprep import timeutil
+from meetingprep.auth.models import User
+from meetingprep.dashboard.core import DashboardContext, Section, task_url
+from meetingprep.dashboard.cpm import waiting_counts
+from meetingprep.dashboard.graph import describe_tasks
+from meetingprep.extensions import db
+from meetingprep.groups.models import WorkingGroup
+from meetingprep.tasks.models import Task
+from meetingprep.tasks.states import TaskStatus
+
+LIMIT = 15
+SOON = dt.timedelta(hours=48)
+NOT_SUBMITTED = (TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS, TaskStatus.RETURNED)
+
+
+def compute(ctx: DashboardContext) -> dict:
+    return {"overdue": _overdue(ctx), "due_soon": _due_soon(ctx)}
+
+
+def _overdue(ctx: DashboardContext) -> dict:
+    """"How much waits" = unfinished tasks that depend on it directly or through others (transitive),
+    counted on the open hand-off graph; ties go to the longest overdue."""
+    graph = ctx.open_graph
+    overdue = [node for node in graph.nodes.values() if node.due_at < ctx.moment and ctx.in_scope(node.group_id)]
+    waiting = waiting_counts([node.id for node in overdue], graph.edges)
+    overdue.sort(key=lambda node: (-waiting[node.id], node.due_at, node.id))
+    shown = overdue[:LIMIT]
+    details = describe_tasks([node.id for node in shown])
+    rows = [
+        {**details[node.id], "url": task_url(node.id), "waiting": waiting[node.id],
+         "days_overdue": (ctx.moment - node.due_at).days,
+         "overdue_for": timeutil.humanize_delta(ctx.moment - node.due_at)}
+        for node in shown
+    ]
+    return {"total": len(overdue), "rows": rows, "url": ctx.ledger_url(overdue=1)}
+
+
+def _due_soon(ctx: DashboardContext) -> dict:
+    """Not yet submitted for acceptance, deadline within 48 hours; the count rides on a window."""
+    rows = db.session.execute(
+        select(Task.id, Task.title, Task.status, Task.due_at, WorkingGroup.name.label("group"),
+               User.display_name.label("owner"), func.count().over().label("total"))
+        .join(WorkingGroup, WorkingGroup.id == Task.group_id)
+        .join(User, User.id == Task.owner_id)
+        .where(*ctx.task_filters(Task), Task.status.in_(NOT_SUBMITTED),
+               Task.due_at >= ctx.moment, Task.due_at < ctx.moment + SOON)
+        .order_by(Task.due_at, Task.id)
+        .limit(LIMIT)
+    ).all()
+    return {
+        "total": rows[0].total if rows else 0,
+        "rows": [{"id": row.id, "title": row.title, "status": row.status, "status_label": row.status.label,
+                  "due_at": row.due_at, "group": row.group, "owner": row.owner, "url": task_url(row.id),
+                  "left": timeutil.humanize_delta(row.due_at - ctx.moment)} for row in rows],
+        "url": ctx.ledger_url(due_within=2),
+    }
+
+
+def sheets(figures: dict) -> list:
+    header = ["任务", "责任组", "责任人", "时间节点", "逾期天数", "等待其完成的任务数"]
+    rows = [[row["title"], row["group"], row["owner"], timeutil.format_datetime(row["due_at"]),
+             row["days_overdue"], row["waiting"]] for row in figures["overdue"]["rows"]]
+    return [("逾期任务", header, rows)]
+
+
+SECTION = Section(key="risk", title="风险", template="dashboard/_risk.html", compute=compute, sheets=sheets,
+                  wide=True,
+                  wall_columns="col-xl-5")

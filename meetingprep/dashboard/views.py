@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from io import BytesIO
+
+from flask import Blueprint, jsonify, render_template, request, send_file
+from flask_login import current_user, login_required
+
+from meetingprep import timeutil
+from meetingprep.dashboard.export import XLSX_MIMETYPE, workbook_bytes
+from meetingprep.dashboard.queries import api_payload, compute_figures, context_for
+from meetingprep.dashboard.sections import sections
+from meetingprep.errors import NotFound
+from meetingprep.permissions import require
+from meetingprep.web import current_meeting
+
+bp = Blueprint("dashboard", __name__)
+
+DEFAULT_REFRESH_SECONDS = 60
+
+
+def _context():
+    require(current_user, "dashboard.view")
+    meeting = current_meeting()
+    if meeting is None:
+        raise NotFound("还没有会议，驾驶舱暂无数据。请秘书处先创建本次会议。")
+    return context_for(current_user, meeting)
+
+
+@bp.route("/dashboard")
+@login_required
+def index():
+    ctx = _context()
+    return render_template("dashboard/index.html", ctx=ctx, sections=sections(), figures=compute_figures(ctx))
+
+
+@bp.route("/dashboard/wall")
+@login_required
+def wall():
+    ctx = _context()
+    refresh = request.args.get("refresh", DEFAULT_REFRESH_SECONDS, type=int)
+    wall_sections = tuple(section for section in sections() if section.on_wall)
+    return render_template("dashboard/wall.html", ctx=ctx, sections=wall_sections,
+                           figures=compute_figures(ctx, wall_sections), refresh=min(max(refresh, 1), 3600))
+
+
+@bp.route("/api/dashboard")
+@login_required
+def api():
+    ctx = _context()
+    return jsonify(api_payload(ctx, compute_figures(ctx)))
+
+
+@bp.route("/dashboard/export.xlsx")
+@login_required
+def export():
+    ctx = _context()
+    return send_file(BytesIO(workbook_bytes(compute_figures(ctx))), mimetype=XLSX_MIMETYPE, as_attachment=True,
+                     download_name=f"大会筹备日报-{timeutil.to_local(ctx.moment):%Y%m%d}.xlsx")

@@ -1,0 +1,51 @@
+"""``flask --app meetingprep backup`` and ``restore``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask
+
+from meetingprep.extensions import db
+from meetingprep.ops.backup import BackupError, create_backup, restore_backup
+from meetingprep.ops.sessions import purge_ended_sessions
+
+
+def init_app(app: Flask) -> None:
+    @app.cli.command("backup")
+    @click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=None,
+                  help="备份文件存放的目录（默认 instance/backups）。")
+    def backup(output: Path | None) -> None:
+        """备份数据库和全部上传文件（服务运行时也可以执行）。"""
+        try:
+            archive = create_backup(output or Path(app.instance_path) / "backups")
+        except BackupError as error:
+            raise click.ClickException(str(error)) from error
+        click.echo(f"备份完成：{archive}")
+
+    @app.cli.command("restore")
+    @click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--yes", is_flag=True, help="不再确认，直接覆盖当前数据。")
+    def restore(archive: Path, yes: bool) -> None:
+        """从备份恢复：覆盖当前数据库和全部上传文件（请先停止网站和调度进程）。"""
+        if not yes:
+            click.confirm("恢复会覆盖当前数据库和全部上传文件，确定继续吗？", abort=True)
+        try:
+            manifest = restore_backup(archive)
+        except BackupError as error:
+            raise click.ClickException(str(error)) from error
+        uploads = sum(1 for entry in manifest["files"] if entry["path"].startswith("uploads/"))
+        click.echo(f"已恢复 {manifest['created_at']} 的备份（{manifest['database']}，上传文件 {uploads} 个）。")
+
+    @app.cli.group("sessions")
+    def sessions() -> None:
+        """登录会话维护。"""
+
+    @sessions.command("purge")
+    @click.option("--days", default=30, show_default=True, help="删除结束超过这么多天的会话记录。")
+    def purge(days: int) -> None:
+        """删除早已结束的登录会话记录（可每周由 cron 执行）。"""
+        removed = purge_ended_sessions(days)
+        db.session.commit()
+        click.echo(f"已删除 {removed} 条过期的登录会话记录。")

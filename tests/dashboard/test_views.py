@@ -1,0 +1,188 @@
+"""The dashboard over HTTP: page, wall screen, JSON, export, scoping and a fixed query count."""
+
+import datetime as dt
+import io
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import insert
+
+from meetingprep.dashboard import sections as registry
+from meetingprep.extensions import db
+from meetingprep.tasks.models import Task, TaskDependency
+from meetingprep.tasks.states import TaskStatus as S
+from meetingprep.timeutil import now
+from tests import factories
+
+
+@pytest.fixture
+def meeting(role_users):
+    return role_users["meeting"]
+
+
+def seed(meeting, groups, owner, size):
+    """``size`` tasks per group in every status, a third overdue, chained in pairs; bulk-inserted."""
+    moment = now()
+    statuses = list(S)
+    rows = []
+    for group in groups:
+        for n in range(size):
+            status = statuses[n % len(statuses)]
+            rows.append({
+                "meeting_id": meeting.id, "group_id": group.id, "owner_id": owner.id, "title": f"{group.name}任务{n}",
+                "status": status, "due_at": moment + dt.timedelta(hours=(n % 3 - 1) * 40 + n),
+                "accepted_at": moment - dt.timedelta(days=n % 5) if status == S.DONE else None,
+                "created_at": moment - dt.timedelta(days=10),
+            })
+    before = db.session.scalar(db.select(db.func.max(Task.id))) or 0
+    db.session.execute(insert(Task), rows)
+    ids = db.session.scalars(db.select(Task.id).where(Task.id > before).order_by(Task.id)).all()
+    db.session.execute(insert(TaskDependency),
+                       [{"predecessor_id": a, "successor_id": b} for a, b in zip(ids[::2], ids[1::2], strict=False)])
+    db.session.commit()
+
+
+@pytest.mark.parametrize("url", ["/dashboard", "/api/dashboard", "/dashboard/wall"])
+def test_query_count_does_not_grow_with_the_data(app, client, login, role_users, meeting, count_queries, url):
+    groups = [role_users["group"], *(factories.make_group(meeting) for _ in range(3))]
+    leader = login(role_users["leader"])
+    seed(meeting, groups, leader, 10)
+    client.get(url)  # warm caches (section registry, templates)
+    db.session.commit()  # measure a cold request (new transaction, nothing loaded) like the large one
+    with count_queries() as small:
+        assert client.get(url).status_code == 200
+    seed(meeting, groups, leader, 250)
+    with count_queries() as large:
+        response = client.get(url)
+    assert response.status_code == 200
+    assert large.count == small.count, "\n\n".join(small.statements) + "\n=====\n" + "\n\n".join(large.statements)
+    assert large.count <= 15
+
+
+def test_page_shows_countdown_groups_critical_path_and_links(client, login, role_users, meeting):
+    group = role_users["group"]
+    factories.make_task(meeting, group, title="编印会议指南", due_at=now() - dt.timedelta(days=2))
+    db.session.commit()
+    login(role_users["leader"])
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert "距开幕还有" in html and "会务组" in html
+    assert f'href="/tasks/?group={group.id}&amp;overdue=1"' in html
+    assert "关键路径按时间节点倒排" in html and "编印会议指南" in html
+    assert "（材料审核模块接入后显示）" in html and "（报到考勤模块接入后显示）" in html
+    assert "<svg" in html and "http://" not in html and "https://" not in html
+    assert "<script>" not in html
+    assert "/static/css/dashboard.css" in html
+
+
+def test_print_stylesheet_sets_a4_landscape(app):
+    css = (Path(app.static_folder) / "css" / "dashboard.css").read_text(encoding="utf-8")
+    assert "@page { size: A4 landscape;" in css
+
+
+def test_nav_links_to_the_dashboard_for_those_who_may_see_it(client, login, role_users):
+    login(role_users["leader"])
+    assert "领导驾驶舱" in client.get("/").get_data(as_text=True)
+    login(role_users["staff"])
+    assert "领导驾驶舱" not in client.get("/").get_data(as_text=True)
+
+
+def test_wall_screen_has_no_chrome_and_takes_the_refresh_interval(client, login, role_users):
+    login(role_users["secretariat"])
+    html = client.get("/dashboard/wall?refresh=1").get_data(as_text=True)
+    assert 'data-refresh="1"' in html and 'data-dashboard-api="/api/dashboard"' in html
+    assert "dashboard-wall" in html and "app-navbar" not in html
+    assert 'data-refresh="60"' in client.get("/dashboard/wall").get_data(as_text=True)
+    assert 'data-refresh="1"' in client.get("/dashboard/wall?refresh=-5").get_data(as_text=True)
+    assert client.get("/dashboard/wall?refresh=abc").status_code == 200
+
+
+def test_api_returns_every_section(client, login, role_users, meeting):
+    group = role_users["group"]
+    factories.make_task(meeting, group, status=S.DONE, accepted_at=now())
+    factories.make_task(meeting, group, due_at=now() - dt.timedelta(hours=5))
+    db.session.commit()
+    login(role_users["admin"])
+    data = client.get("/api/dashboard").get_json()
+    assert data["sections"] == ["overview", "groups", "risk", "critical_path", "documents", "attendance",
+                                "burndown", "activity"]
+    assert set(data["sections"]) <= set(data)
+    assert data["meeting"]["id"] == meeting.id and data["scope"] == {"group_ids": None}
+    assert data["overview"]["completion"] == {"accepted": 1, "total": 2, "percent": 50.0, "url": "/tasks/",
+                                              "accepted_url": "/tasks/?status=done"}
+    row = data["groups"]["rows"][0]
+    assert (row["id"], row["done"], row["overdue"]) == (group.id, 1, 1)
+    assert data["risk"]["overdue"]["rows"][0]["due_at"].endswith("+00:00")
+    assert isinstance(data["critical_path"]["chains"][0]["slack"], float)
+    assert data["documents"]["available"] is False
+
+
+def test_group_lead_sees_the_same_page_scoped_to_their_group(client, login, role_users, meeting):
+    other = factories.make_group(meeting, name="宣传组")
+    factories.make_task(meeting, other, title="宣传稿逾期", due_at=now() - dt.timedelta(days=1))
+    factories.make_task(meeting, role_users["group"], title="会务逾期", due_at=now() - dt.timedelta(days=1))
+    db.session.commit()
+    login(role_users["group_lead"])
+    data = client.get("/api/dashboard").get_json()
+    assert data["scope"] == {"group_ids": [role_users["group"].id]}
+    assert [row["name"] for row in data["groups"]["rows"]] == ["会务组"]
+    assert [row["title"] for row in data["risk"]["overdue"]["rows"]] == ["会务逾期"]
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert "仅显示本人负责的工作组" in html and "宣传稿逾期" not in html and "会务逾期" in html
+    login(role_users["leader"])
+    assert "宣传稿逾期" in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_export_has_the_daily_report_sheets(client, login, role_users, meeting):
+    group = role_users["group"]
+    late = factories.make_task(meeting, group, title="布置会场", due_at=now() - dt.timedelta(days=3))
+    factories.make_task(meeting, group, title="检查音响", due_at=now() + dt.timedelta(days=2))
+    db.session.add(TaskDependency(predecessor_id=late.id,
+                                  successor_id=factories.make_task(meeting, group, title="彩排").id))
+    db.session.commit()
+    login(role_users["leader"])
+    response = client.get("/dashboard/export.xlsx")
+    assert response.status_code == 200
+    assert "attachment" in response.headers["Content-Disposition"]
+    book = load_workbook(io.BytesIO(response.data))
+    assert book.sheetnames == ["概览", "各组进度", "逾期任务", "关键路径"]
+    overview = {row[0]: row[1] for row in book["概览"].iter_rows(min_row=2, values_only=True)}
+    assert overview["任务完成（已验收/全部）"] == "0/3" and overview["当前阶段"] == "会前"
+    groups = list(book["各组进度"].iter_rows(values_only=True))
+    assert groups[0][:3] == ("工作组", "任务总数", "已完成") and groups[1][:2] == ("会务组", 3)
+    overdue = list(book["逾期任务"].iter_rows(min_row=2, values_only=True))
+    assert [(row[0], row[1], row[4], row[5]) for row in overdue] == [("布置会场", "会务组", 3, 1)]
+    path = list(book["关键路径"].iter_rows(min_row=2, values_only=True))
+    assert [row[2] for row in path[:2]] == ["布置会场", "彩排"] and path[0][7] == "是"
+
+
+def test_without_a_meeting_the_dashboard_says_so(client, login, role_users, meeting):
+    db.session.delete(meeting)
+    db.session.commit()
+    login(role_users["leader"])
+    response = client.get("/dashboard")
+    assert response.status_code == 404 and "还没有会议" in response.get_data(as_text=True)
+    assert client.get("/api/dashboard").get_json()["message"].startswith("还没有会议")
+
+
+def test_a_present_domain_without_its_section_module_fails_loudly(monkeypatch):
+    real = registry.importlib.util.find_spec
+    monkeypatch.setattr(registry.importlib.util, "find_spec",
+                        lambda name: object() if name == "meetingprep.documents" else real(name))
+    registry.sections.cache_clear()
+    try:
+        with pytest.raises(RuntimeError, match=r"sections/documents\.py"):
+            registry.sections()
+    finally:
+        registry.sections.cache_clear()
+
+
+def test_group_lead_of_no_group_sees_an_empty_dashboard(client, login, role_users, meeting):
+    factories.make_task(meeting, role_users["group"], due_at=now() - dt.timedelta(days=1))
+    lead = factories.make_user("group_lead")
+    db.session.commit()
+    login(lead)
+    data = client.get("/api/dashboard").get_json()
+    assert data["scope"] == {"group_ids": []}
+    assert data["groups"]["rows"] == [] and data["risk"]["overdue"]["total"] == 0
+    assert data["overview"]["completion"]["total"] == 0
