@@ -48,6 +48,12 @@ SQLALCHEMY_RECORD_QUERIES = False
 # Times are stored in UTC and shown (and typed) in this zone.
 TIMEZONE = "Asia/Shanghai"
 
+# ── Attendance ─────────────────────────────────────────────────────────────────────────────────
+# A check-in later than a sitting's start plus this many minutes is late (迟到); each sitting may override it.
+ATTENDANCE_LATE_GRACE_MINUTES = 10
+# QR self check-in opens this many minutes before a sitting starts (and stays open until it ends).
+ATTENDANCE_CHECKIN_OPENS_MINUTES = 60
+
 # ── Pages ──────────────────────────────────────────────────────────────────────────────────────
 # Rows per page on list pages.
 PAGE_SIZE = 50

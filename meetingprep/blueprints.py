@@ -18,7 +18,15 @@ def register_blueprints(app: Flask) -> None:
 
 def _register_domain_blueprints(app: Flask) -> None:
     """Domain packages: one import-and-register line each."""
+    from meetingprep.attendance.views import bp as attendance_bp
+    app.register_blueprint(attendance_bp)
     from meetingprep.ops.views import bp as ops_bp
     app.register_blueprint(ops_bp)
     from meetingprep.dashboard.views import bp as dashboard_bp
     app.register_blueprint(dashboard_bp)
+    from meetingprep.documents.views import bp as documents_bp
+    app.register_blueprint(documents_bp)
+    from meetingprep.tasks.views import bp as tasks_bp
+    app.register_blueprint(tasks_bp)
+    from meetingprep.plans.views import bp as plans_bp
+    app.register_blueprint(plans_bp)

@@ -93,6 +93,10 @@ class DefaultConfig:
     PAGE_SIZE = 50
     LOG_LEVEL = "INFO"
 
+    # Attendance: a check-in after start + grace is late (迟到); QR self check-in opens this long before.
+    ATTENDANCE_LATE_GRACE_MINUTES = 10
+    ATTENDANCE_CHECKIN_OPENS_MINUTES = 60
+
 
 def load_config(app: Flask, overrides: dict | None) -> None:
     """Layer the configuration and fill in what is derived from the instance folder."""

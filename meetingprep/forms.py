@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField
+from wtforms import HiddenField, PasswordField, StringField, TextAreaField
 
 #: C0 control characters and DEL, except tab and line breaks: none belongs in text, and PostgreSQL
 #: refuses NUL outright (a 500 instead of a message).
@@ -19,10 +19,13 @@ class BaseForm(FlaskForm):
         locales = ["zh"]
 
         def bind_field(self, form, unbound_field, options):
-            filters = list(unbound_field.kwargs.get("filters", []))
-            if unbound_field.field_class.__name__ not in {"PasswordField", "FileField", "MultipleFileField"}:
-                filters.append(_strip)
-            return unbound_field.bind(form=form, filters=filters, **options)
+            """Clean typed text (StringField and its kin, TextAreaField); passwords stay as typed, and
+            enclosures (FieldList, FormField) refuse filters, so they are left alone."""
+            field_class = unbound_field.field_class
+            if issubclass(field_class, StringField | TextAreaField) and not issubclass(field_class, PasswordField):
+                filters = [*unbound_field.kwargs.get("filters", []), _strip]
+                return unbound_field.bind(form=form, filters=filters, **options)
+            return unbound_field.bind(form=form, **options)
 
 
 class VersionedForm(BaseForm):

@@ -3,21 +3,14 @@
 Each domain package adds its own line here.
 """
 
-from meetingprep.audit import AuditEntry  # noqa: F401
-from meetingprep.auth.models import LoginAttempt, User  # noqa: F401
-from meetingprep.groups.models import GroupMembership, WorkingGroup  # noqa: F401
-from meetingprep.meetings.models import Meeting, Phase  # noqa: F401
-from meetingprep.notifications.models import (  # noqa: F401
-    Delivery,
-    GroupWebhook,
-    JobRun,
-    MessageTemplate,
-    Notification,
-    NotificationPreference,
-    ReminderLog,
-)
-from meetingprep.ops.models import Heartbeat, UserSession  # noqa: F401
-from meetingprep.tasks.models import Task, TaskCoworker, TaskDependency, TaskEvent  # noqa: F401
-
-# isort: split
-from meetingprep.dashboard.models import ix_tasks_meeting_id_accepted_at  # noqa: F401
+import meetingprep.attendance.models
+import meetingprep.audit
+import meetingprep.auth.models
+import meetingprep.dashboard.models  # the burn-down's index on tasks
+import meetingprep.documents.models
+import meetingprep.groups.models
+import meetingprep.meetings.models
+import meetingprep.notifications.models
+import meetingprep.ops.models
+import meetingprep.plans.models
+import meetingprep.tasks.models  # noqa: F401

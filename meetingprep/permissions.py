@@ -94,6 +94,66 @@ rule("meeting.manage")(_role_in(*MANAGERS))
 rule("group.view")(_role_in(*READERS))
 rule("group.manage")(_role_in(*MANAGERS))
 
+# ── attendance ──────────────────────────────────────────────────────────────────────────────────
+rule("attendance.view")(_role_in(*READERS))          # roster, sittings, figures: leaders read all
+rule("attendance.manage")(_role_in(*MANAGERS))       # roster, sittings, duties, corrections, codes
+rule("attendance.leave.decide")(_role_in(*MANAGERS))
+rule("attendance.own")(_role_in(Role.MEMBER))         # 我的出勤
+
+
+@rule("attendance.check_in")
+def _run_check_in(user, target) -> bool:
+    """The secretariat, and the people it names (CheckinDuty) for this sitting or the whole meeting.
+
+    ``target`` is a Sitting (its desk) or a Meeting (the registration desk: meeting-wide duty only).
+    """
+    if user.role in MANAGERS:
+        return True
+    if target is None:
+        return False
+    from meetingprep.attendance.models import Sitting
+    from meetingprep.attendance.queries import duty_scope_of
+
+    meeting_ids, sitting_ids = duty_scope_of(user)
+    if isinstance(target, Sitting):
+        return target.meeting_id in meeting_ids or target.id in sitting_ids
+    return target.id in meeting_ids
+
+
+@rule("attendance.member.view")
+def _view_member(user, member) -> bool:
+    """Readers see every member's record; a member only their own."""
+    if user.role in READERS:
+        return True
+    return member is not None and member.user_id == user.id
+
+
+@rule("attendance.member.card")
+def _member_card(user, member) -> bool:
+    """The printed 报到表 with the personal check-in code: the secretariat, and the member themself."""
+    return user.role in MANAGERS or (member is not None and member.user_id == user.id)
+
+
+@rule("attendance.leave.request")
+def _request_leave(user, member) -> bool:
+    """A member asks for themself; workers may file on a member's behalf."""
+    if user.role in WORKERS:
+        return True
+    return user.role == Role.MEMBER and (member is None or member.user_id == user.id)
+
+
+@rule("attendance.leave.view")
+def _view_leave(user, leave) -> bool:
+    if user.role in READERS:
+        return True
+    return user.role == Role.MEMBER and (leave is None or leave.member.user_id == user.id)
+
+
+@rule("attendance.leave.cancel")
+def _cancel_leave(user, leave) -> bool:
+    if leave is None or leave.status != "pending":
+        return False
+    return user.role in MANAGERS or leave.requested_by_id == user.id or leave.member.user_id == user.id
 # ── dashboard ───────────────────────────────────────────────────────────────────────────────────
 rule("dashboard.view")(_role_in(Role.ADMIN, Role.SECRETARIAT, Role.LEADER, Role.GROUP_LEAD))
 
@@ -120,3 +180,123 @@ def _list_group_webhooks(user, _obj=None) -> bool:
 def _set_group_webhook(user, group) -> bool:
     """The secretariat for every group; a group lead for the group they lead."""
     return user.role in MANAGERS or (group is not None and group.id in user.lead_group_ids)
+# ── documents (材料审核) ─────────────────────────────────────────────────────────────────────────
+# Documents take loaded ``drafters`` and ``current_stage.reviewers`` (the detail query loads them).
+rule("document.board")(_role_in(*READERS))
+rule("document.queue")(_role_in(*READERS))
+rule("document.create")(_role_in(*MANAGERS))
+rule("document.edit")(_role_in(*MANAGERS))
+rule("document.reopen")(_role_in(*MANAGERS))
+rule("document.assign")(_role_in(*MANAGERS))
+rule("document.configure")(_role_in(*MANAGERS))  # pipeline templates and document types
+rule("speech.submit")(_role_in(Role.MEMBER))
+
+
+@rule("document.view")
+def _view_document(user, document) -> bool:
+    """Whoever follows the whole preparation; otherwise only the drafters (a member: own speeches)."""
+    if user.role in READERS:
+        return True
+    return document is not None and user.id in document.drafter_ids
+
+
+@rule("document.add_version")
+def _add_document_version(user, document) -> bool:
+    return user.role in MANAGERS or (document is not None and user.id in document.drafter_ids)
+
+
+@rule("document.decide")
+def _decide_document(user, document) -> bool:
+    """Only the reviewers named in the current stage — leaders included, the secretariat too."""
+    stage = document.current_stage if document is not None else None
+    return stage is not None and any(r.user_id == user.id for r in stage.reviewers)
+
+
+@rule("document.comment")
+def _comment_document(user, document) -> bool:
+    return _view_document(user, document)
+
+
+@rule("document.see_internal")
+def _see_internal_comments(user, _document=None) -> bool:
+    return user.role in READERS
+
+# ── tasks ───────────────────────────────────────────────────────────────────────────────────────
+# Leaders read every task; members see none. The secretariat creates and assigns any task, a group
+# lead within their own groups; the owner (not co-workers: one person answers for a task) starts and
+# submits; acceptance is by the group lead or the secretariat, never by the submitter.
+def _group_id_of(obj) -> int | None:
+    return obj if isinstance(obj, int) else getattr(obj, "group_id", getattr(obj, "id", None))
+
+
+def _leads_task_group(user, task) -> bool:
+    return user.role == Role.GROUP_LEAD and _group_id_of(task) in user.lead_group_ids
+
+
+def _manages_task(user, task) -> bool:
+    return user.role in MANAGERS or (task is not None and _leads_task_group(user, task))
+
+
+def _works_on_task(user, task) -> bool:
+    """Owner or co-worker; ``task.coworkers`` must be loaded (the task page loads it)."""
+    return task is not None and user.role in WORKERS and (
+        task.owner_id == user.id or user.id in task.coworker_user_ids)
+
+
+rule("task.view")(_role_in(*READERS))
+rule("task.export")(_role_in(*READERS))
+rule("task.bulk_edit")(_role_in(*MANAGERS, Role.GROUP_LEAD))
+rule("task.override_predecessors")(_role_in(*MANAGERS))
+rule("task.cancel")(_role_in(*MANAGERS))
+rule("task.reopen")(_role_in(*MANAGERS))
+
+
+@rule("task.create")
+def _create_task(user, group=None) -> bool:
+    """Without a group: may the user create tasks at all (shows the button and the form)."""
+    if user.role in MANAGERS:
+        return True
+    return user.role == Role.GROUP_LEAD and (group is None or _group_id_of(group) in user.lead_group_ids)
+
+
+rule("task.edit")(_manages_task)
+rule("task.link")(_manages_task)  # add or remove hand-offs of this task
+
+
+@rule("task.progress")
+def _update_progress(user, task) -> bool:
+    return _manages_task(user, task) or _works_on_task(user, task)
+
+
+rule("task.comment")(_update_progress)
+
+
+@rule("task.start")
+def _start_task(user, task) -> bool:
+    return task is not None and task.owner_id == user.id and user.role in WORKERS
+
+
+rule("task.resume")(_start_task)
+
+
+@rule("task.submit")
+def _submit_task(user, task) -> bool:
+    """The owner; the secretariat may also submit on the owner's behalf (e.g. reported by phone)."""
+    return _start_task(user, task) or user.role in MANAGERS
+
+
+def _accept_or_return(user, task) -> bool:
+    return task is not None and task.submitted_by_id != user.id and _manages_task(user, task)
+
+
+rule("task.accept")(_accept_or_return)
+rule("task.return")(_accept_or_return)
+# ── plans: templates, import, calendar, timeline, iCal ─────────────────────────────────────────
+# Templates and .xlsx import create tasks across every group and name their owners, so they stay
+# with the secretariat (group leads add their own tasks one at a time on the task pages).
+rule("plan.templates")(_role_in(*MANAGERS))
+rule("plan.import")(_role_in(*MANAGERS))
+rule("plan.calendar")(_role_in(*READERS))
+rule("plan.timeline")(_role_in(*READERS))
+# The personal deadline feed: everyone who can own or co-work a task.
+rule("plan.ical")(_role_in(*WORKERS))

@@ -1,7 +1,11 @@
 """Domain seeders run in this order; each module has ``seed(ctx: DemoContext) -> None``."""
 
 SEEDERS = [
-    "meetingprep.notifications.demo",  # after the tasks seeder: it scans the seeded tasks
+    "meetingprep.tasks.demo",
+    "meetingprep.plans.demo",  # saves the tasks seeded above as a plan template
+    "meetingprep.documents.demo",
+    "meetingprep.attendance.demo",
+    "meetingprep.notifications.demo",  # last: it scans what the others seeded
 ]
 
 # Seeders that also fill the earlier, closed sessions at the xl scale (``SCALES[...]["meetings"]``).

@@ -8,8 +8,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from meetingprep.audit import Audited
 from meetingprep.db import Base, LabeledEnum, enum_column
 from meetingprep.meetings.models import Phase
-from meetingprep.tasks.states import CLOSED_STATUSES, TaskStatus
+from meetingprep.tasks.states import CLOSED_STATUSES, STATUS_COLOURS, TaskAction, TaskStatus
 from meetingprep.timeutil import now
+
+#: TaskEvent actions that are not transitions of the state machine.
+EVENT_LABELS = {"create": "创建任务"}
 
 
 class TaskPriority(LabeledEnum):
@@ -80,6 +83,31 @@ class Task(Audited, Base):
     def is_overdue(self) -> bool:
         return self.is_overdue_at(now())
 
+    @property
+    def is_relative(self) -> bool:
+        return self.due_offset_days is not None
+
+    @property
+    def relative_due_label(self) -> str:
+        """开幕前 7 天 17:00 / 开幕当天 09:00 / 开幕后 2 天 17:00 — empty for absolute deadlines."""
+        if self.due_offset_days is None:
+            return ""
+        clock = f"{self.due_offset_time:%H:%M}" if self.due_offset_time else ""
+        days = self.due_offset_days
+        when = "开幕当天" if days == 0 else f"开幕{'前' if days < 0 else '后'} {abs(days)} 天"
+        return f"{when} {clock}".strip()
+
+    @property
+    def status_colour(self) -> str:
+        return STATUS_COLOURS[self.status]
+
+    @property
+    def coworker_user_ids(self) -> frozenset[int]:
+        return frozenset(link.user_id for link in self.coworkers)
+
+    def audit_title(self) -> str:
+        return self.title[:200]
+
 
 class TaskCoworker(Audited, Base):
     __tablename__ = "task_coworkers"
@@ -116,9 +144,10 @@ class TaskEvent(Base):
     """The task's history of transitions: who took which step when, with the note they gave."""
 
     __tablename__ = "task_events"
+    __table_args__ = (Index("ix_task_events_task_id_id", "task_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     action: Mapped[str] = mapped_column(String(24))
     from_status: Mapped[TaskStatus] = mapped_column(enum_column(TaskStatus))
@@ -127,3 +156,54 @@ class TaskEvent(Base):
     at: Mapped[dt.datetime] = mapped_column(default=now)
 
     actor = relationship("User", lazy="raise")
+
+    @property
+    def action_label(self) -> str:
+        return EVENT_LABELS.get(self.action) or TaskAction(self.action).label
+
+
+class TaskComment(Audited, Base):
+    """The feedback channel (反馈): questions, answers and progress notes, with @mentions."""
+
+    __tablename__ = "task_comments"
+    __audit_label__ = "任务留言"
+    __table_args__ = (Index("ix_task_comments_task_id_id", "task_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    body: Mapped[str] = mapped_column(Text, info={"label": "内容"})
+    created_at: Mapped[dt.datetime] = mapped_column(default=now)
+
+    author = relationship("User", lazy="raise")
+    attachments: Mapped[list[TaskAttachment]] = relationship(back_populates="comment", lazy="raise",
+                                                             order_by="TaskAttachment.id")
+
+    def audit_title(self) -> str:
+        return f"任务 #{self.task_id} 的留言"
+
+
+class TaskAttachment(Audited, Base):
+    """A file on a task: attached to a comment, or completion evidence given on submission."""
+
+    __tablename__ = "task_attachments"
+    __audit_label__ = "任务附件"
+    __table_args__ = (Index("ix_task_attachments_task_id_id", "task_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"))
+    comment_id: Mapped[int | None] = mapped_column(ForeignKey("task_comments.id", ondelete="CASCADE"), index=True)
+    is_evidence: Mapped[bool] = mapped_column(default=False, info={"label": "完成佐证"})
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    stored_name: Mapped[str] = mapped_column(String(200))
+    original_name: Mapped[str] = mapped_column(String(200), info={"label": "文件名"})
+    kind: Mapped[str] = mapped_column(String(8))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=now)
+
+    comment: Mapped[TaskComment | None] = relationship(back_populates="attachments", lazy="raise")
+    uploaded_by = relationship("User", lazy="raise")
+
+    def audit_title(self) -> str:
+        return self.original_name

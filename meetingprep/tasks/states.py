@@ -1,8 +1,8 @@
 """The task state machine, in one place.
 
-未开始 → 进行中 → 待验收 → 已完成, or 待验收 → 退回 → 进行中; 已取消 by the secretariat.
+未开始 → 进行中 → 待验收 → 已完成, or 待验收 → 退回 → (重新提交 | 进行中); 已取消 by the secretariat.
 逾期 (overdue) is never stored: it is derived from the deadline and the status.
-Who may take a transition is decided by the permission module (``task.<action>`` rules).
+Who may take a transition is decided by the permission module: the rule is ``task.<action>``.
 """
 
 from __future__ import annotations
@@ -36,7 +36,17 @@ class Transition:
     action: TaskAction
     sources: frozenset[TaskStatus]
     target: TaskStatus
-    needs_note: bool = False  # a completion note, a return reason or a cancel reason is required
+    #: Label of the note field; a non-empty label with ``needs_note`` means the note is required.
+    note_label: str = "备注"
+    needs_note: bool = False
+    #: Finish-to-start: refused while a predecessor is still open (secretariat may override).
+    waits_for_predecessors: bool = False
+    #: Evidence files may be attached to this step (completion evidence on submit).
+    takes_evidence: bool = False
+
+    @property
+    def permission(self) -> str:
+        return f"task.{self.action.value}"
 
 
 S = TaskStatus
@@ -44,18 +54,26 @@ TRANSITIONS: dict[TaskAction, Transition] = {
     t.action: t
     for t in (
         Transition(TaskAction.START, frozenset({S.NOT_STARTED}), S.IN_PROGRESS),
-        Transition(TaskAction.SUBMIT, frozenset({S.NOT_STARTED, S.IN_PROGRESS}), S.SUBMITTED, needs_note=True),
-        Transition(TaskAction.ACCEPT, frozenset({S.SUBMITTED}), S.DONE),
-        Transition(TaskAction.RETURN, frozenset({S.SUBMITTED}), S.RETURNED, needs_note=True),
+        Transition(TaskAction.SUBMIT, frozenset({S.NOT_STARTED, S.IN_PROGRESS, S.RETURNED}), S.SUBMITTED,
+                   note_label="完成情况", needs_note=True, waits_for_predecessors=True, takes_evidence=True),
+        Transition(TaskAction.ACCEPT, frozenset({S.SUBMITTED}), S.DONE, note_label="验收意见"),
+        Transition(TaskAction.RETURN, frozenset({S.SUBMITTED}), S.RETURNED, note_label="退回原因",
+                   needs_note=True),
         Transition(TaskAction.RESUME, frozenset({S.RETURNED}), S.IN_PROGRESS),
         Transition(TaskAction.CANCEL, frozenset({S.NOT_STARTED, S.IN_PROGRESS, S.SUBMITTED, S.RETURNED}),
-                   S.CANCELLED, needs_note=True),
-        Transition(TaskAction.REOPEN, frozenset({S.CANCELLED}), S.NOT_STARTED, needs_note=True),
+                   S.CANCELLED, note_label="取消原因", needs_note=True),
+        Transition(TaskAction.REOPEN, frozenset({S.CANCELLED}), S.NOT_STARTED, note_label="恢复原因",
+                   needs_note=True),
     )
 }
 
 OPEN_STATUSES = frozenset({S.NOT_STARTED, S.IN_PROGRESS, S.SUBMITTED, S.RETURNED})
 CLOSED_STATUSES = frozenset({S.DONE, S.CANCELLED})
+#: Board columns, left to right.
+BOARD_COLUMNS = (S.NOT_STARTED, S.IN_PROGRESS, S.RETURNED, S.SUBMITTED, S.DONE, S.CANCELLED)
+#: Bootstrap colour of each status badge.
+STATUS_COLOURS = {S.NOT_STARTED: "secondary", S.IN_PROGRESS: "primary", S.SUBMITTED: "warning",
+                  S.DONE: "success", S.RETURNED: "danger", S.CANCELLED: "dark"}
 
 
 def available_actions(status: TaskStatus) -> list[TaskAction]:

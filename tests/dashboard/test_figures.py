@@ -181,7 +181,8 @@ def test_scoped_figures_show_only_the_leads_groups(meeting):
     assert [[t["title"] for t in chain["tasks"]] for chain in chains] == [["会务逾期", "宣传逾期"]]
 
 
-def test_placeholders_until_the_documents_and_attendance_modules_exist(meeting):
+def test_placeholder_until_the_documents_module_exists_and_attendance_figures(meeting):
     result = figures(meeting)
     assert result["documents"] == {"available": False, "message": "（材料审核模块接入后显示）"}
-    assert result["attendance"] == {"available": False, "message": "（报到考勤模块接入后显示）"}
+    assert result["attendance"]["registration"]["expected"] == 0
+    assert result["attendance"]["pending_leave"]["count"] == 0 and result["attendance"]["sittings"] == []

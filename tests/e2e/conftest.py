@@ -112,4 +112,10 @@ def log_in(page, live: LiveServer, username: str, password: str) -> None:
 
 
 def log_out(page) -> None:
-    page.get_by_role("button", name="退出登录").click(force=True)
+    """Open the account menu (it folds into the navbar toggler on a phone) and press 退出登录."""
+    toggler = page.locator(".navbar-toggler")
+    if toggler.is_visible():
+        toggler.click()
+    page.locator("#userMenu").click()
+    page.get_by_role("button", name="退出登录").click()
+    page.wait_for_url("**/login")

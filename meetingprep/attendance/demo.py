@@ -1,0 +1,199 @@
+"""Demo attendance: a roster across the usual 界别 and discussion groups, the sittings of a plenary,
+and for the sittings already held (a 常委会议 and a training session before the opening) a realistic
+spread of check-ins, lateness and leave, with their rolls frozen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import insert, select
+
+from meetingprep import timeutil
+from meetingprep.attendance import services
+from meetingprep.attendance.models import (
+    CheckIn,
+    CheckinDuty,
+    CheckInMethod,
+    DiscussionGroup,
+    Expectation,
+    LeaveRequest,
+    LeaveStatus,
+    MemberProfile,
+    Sitting,
+    SittingExpectedGroup,
+    SittingKind,
+)
+from meetingprep.demo.context import DemoContext
+from meetingprep.extensions import db
+
+# 界别 with rough weights (a municipal CPPCC of ~300 members).
+SECTORS = [
+    ("中共", 30), ("民革", 8), ("民盟", 12), ("民建", 12), ("民进", 10), ("农工党", 8), ("致公党", 5),
+    ("九三学社", 8), ("无党派人士", 8), ("共青团", 5), ("工会", 8), ("妇联", 8), ("科技界", 14), ("经济界", 30),
+    ("农业界", 12), ("教育界", 16), ("文化艺术界", 12), ("医药卫生界", 16), ("体育界", 5), ("新闻出版界", 6),
+    ("社会福利和社会保障界", 8), ("少数民族界", 10), ("宗教界", 5), ("特邀人士", 15),
+]
+COMMITTEES = ["提案委员会", "经济委员会", "农业和农村委员会", "人口资源环境委员会", "教科卫体委员会",
+              "社会和法制委员会", "民族宗教委员会", "港澳台侨和外事委员会", "文化文史和学习委员会"]
+UNITS = [("市第一人民医院", "副院长"), ("攀枝花学院", "教授"), ("市第三高级中学", "校长"), ("攀钢集团", "高级工程师"),
+         ("市律师协会", "副会长"), ("仁和区农业农村局", "局长"), ("市文联", "副主席"), ("米易县芒果合作社", "理事长"),
+         ("市工商联", "副主席"), ("西区人民法院", "庭长"), ("市中心医院", "主任医师"), ("盐边县民族中学", "副校长"),
+         ("市科技局", "副局长"), ("某钒钛新材料有限公司", "董事长"), ("市红十字会", "常务副会长")]
+CHINESE_NUMBERS = "一二三四五六七八九十"
+LEAVE_REASONS = ["因公出差，无法参会。", "身体不适，需住院治疗。", "单位有重要接待任务。", "参加省里的专题培训。",
+                 "家中老人病重，需要照料。", "赴外地参加学术会议。"]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红建国志文斌海燕晓东春梅云峰雪琳"
+
+
+def roster_size(ctx: DemoContext) -> int:
+    return 300 if ctx.scale == "small" else 3000
+
+
+def _name(ctx: DemoContext) -> str:
+    given = ctx.rng.choice(GIVEN) + (ctx.rng.choice(GIVEN) if ctx.rng.random() < 0.7 else "")
+    return ctx.rng.choice(SURNAMES) + given
+
+
+def _at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
+    return timeutil.from_local(dt.datetime.combine(day, dt.time(hour, minute)))
+
+
+def seed(ctx: DemoContext) -> None:
+    ctx.progress("出勤：委员名册")
+    groups = _groups(ctx)
+    members = _roster(ctx, groups)
+    ctx.progress("出勤：会次")
+    past, upcoming = _sittings(ctx, groups)
+    ctx.progress("出勤：签到与请假")
+    actor = ctx.secretariat[0] if ctx.secretariat else None
+    for sitting in past:
+        _attendance_of_past(ctx, sitting, members, actor)
+    _upcoming_leave(ctx, upcoming, members, actor)
+    _duties(ctx, upcoming)
+
+
+def _groups(ctx: DemoContext) -> list[DiscussionGroup]:
+    count = 8 if ctx.scale == "small" else 24
+    names = [f"第{CHINESE_NUMBERS[i] if i < 10 else str(i + 1)}组" for i in range(count)]
+    groups = [DiscussionGroup(meeting_id=ctx.meeting.id, name=name, sort_order=i) for i, name in enumerate(names)]
+    db.session.add_all(groups)
+    db.session.flush()
+    return groups
+
+
+def _roster(ctx: DemoContext, groups: list[DiscussionGroup]) -> list[dict]:
+    """Bulk-inserted roster rows; the first accounts with role member are linked in order."""
+    sectors = [name for name, _weight in SECTORS]
+    weights = [weight for _name, weight in SECTORS]
+    rows = []
+    for index in range(roster_size(ctx)):
+        user = ctx.member_users[index] if index < len(ctx.member_users) else None
+        name = user.display_name if user else _name(ctx)
+        full, initials = services.pinyin_keys(name)
+        unit, position = ctx.rng.choice(UNITS)
+        rows.append({
+            "meeting_id": ctx.meeting.id, "user_id": user.id if user else None, "member_no": f"{index + 1:04d}",
+            "name": name, "pinyin": full, "initials": initials,
+            "sector": ctx.rng.choices(sectors, weights)[0], "committee": ctx.rng.choice(COMMITTEES),
+            "discussion_group_id": groups[index % len(groups)].id, "is_standing": ctx.rng.random() < 0.15,
+            "unit": unit, "position": position, "phone": f"13{ctx.rng.randrange(10**9):09d}",
+            "qr_generation": 1, "version_id": 1,
+        })
+    for start in range(0, len(rows), 1000):
+        db.session.execute(insert(MemberProfile), rows[start:start + 1000])
+    ids = db.session.execute(select(MemberProfile.member_no, MemberProfile.id)
+                             .where(MemberProfile.meeting_id == ctx.meeting.id)).all()
+    by_no = dict(ids)
+    for row in rows:
+        row["id"] = by_no[row["member_no"]]
+    return rows
+
+
+def _sittings(ctx: DemoContext, groups: list[DiscussionGroup]) -> tuple[list[Sitting], list[Sitting]]:
+    today = timeutil.to_local(ctx.now).date()
+    opening = timeutil.to_local(ctx.meeting.opens_at).date()
+    venue = ctx.meeting.venue or "市会议中心"
+    plan = [
+        (SittingKind.STANDING, "政协常委会第十五次会议（会前）", today - dt.timedelta(days=9), 9, 12,
+         Expectation.STANDING, "市政协机关第一会议室"),
+        (SittingKind.REGISTRATION, "新任委员履职培训会", today - dt.timedelta(days=2), 14, 17, Expectation.ALL,
+         "市委党校报告厅"),
+        (SittingKind.PREPARATORY, "预备会议", opening - dt.timedelta(days=1), 16, 17, Expectation.ALL,
+         f"{venue}大礼堂"),
+        (SittingKind.OPENING, "开幕大会", opening, 9, 11, Expectation.ALL, f"{venue}大礼堂"),
+        (SittingKind.GROUP, "分组讨论（一）：审议常委会工作报告", opening, 15, 18, Expectation.GROUPS,
+         "驻地各讨论室"),
+        (SittingKind.GROUP, "分组讨论（二）：讨论政府工作报告", opening + dt.timedelta(days=1), 9, 12,
+         Expectation.GROUPS, "驻地各讨论室"),
+        (SittingKind.PLENARY, "全体会议（大会发言）", opening + dt.timedelta(days=2), 9, 12, Expectation.ALL,
+         f"{venue}大礼堂"),
+        (SittingKind.CLOSING, "闭幕大会", opening + dt.timedelta(days=4), 9, 11, Expectation.ALL, f"{venue}大礼堂"),
+    ]
+    past, upcoming = [], []
+    for kind, name, day, start, end, expectation, place in plan:
+        sitting = Sitting(meeting_id=ctx.meeting.id, kind=kind, name=name, starts_at=_at(day, start),
+                          ends_at=_at(day, end), venue=place, expectation=expectation, late_grace_minutes=10,
+                          expected_groups=[SittingExpectedGroup(group_id=g.id) for g in groups]
+                          if expectation == Expectation.GROUPS else [])
+        db.session.add(sitting)
+        (past if sitting.ends_at < ctx.now else upcoming).append(sitting)
+    db.session.flush()
+    return past, upcoming
+
+
+def _attendance_of_past(ctx: DemoContext, sitting: Sitting, members: list[dict], actor) -> None:
+    """~90% come (about one in ten late), ~5% on approved leave, the rest absent; then the roll freezes."""
+    expected = [m for m in members if sitting.expectation != Expectation.STANDING or m["is_standing"]]
+    check_ins = []
+    for member in expected:
+        roll = ctx.rng.random()
+        if roll < 0.05:
+            _leave(ctx, member, [sitting], LeaveStatus.APPROVED, actor, decided=True)
+        elif roll < 0.94:
+            late = ctx.rng.random() < 0.1
+            minutes = ctx.rng.randint(11, 40) if late else ctx.rng.randint(-30, 9)
+            check_ins.append({
+                "sitting_id": sitting.id, "member_id": member["id"], "is_late": late, "was_expected": True,
+                "checked_in_at": sitting.starts_at + dt.timedelta(minutes=minutes, seconds=ctx.rng.randint(0, 59)),
+                "method": ctx.rng.choice([CheckInMethod.DESK, CheckInMethod.DESK, CheckInMethod.QR]),
+                "by_user_id": actor.id if actor else None,
+            })
+    if check_ins:
+        db.session.execute(insert(CheckIn), check_ins)
+    if actor is not None:
+        services.close_sitting(actor, sitting)
+
+
+def _leave(ctx: DemoContext, member: dict, sittings: list[Sitting], status: LeaveStatus, actor,
+           decided: bool) -> None:
+    requested_at = min(s.starts_at for s in sittings) - dt.timedelta(days=ctx.rng.randint(1, 4))
+    db.session.add(LeaveRequest(
+        meeting_id=ctx.meeting.id, member_id=member["id"], reason=ctx.rng.choice(LEAVE_REASONS), status=status,
+        requested_by_id=member["user_id"] or (actor.id if actor else None), requested_at=requested_at,
+        decided_by_id=actor.id if decided and actor else None,
+        decided_at=requested_at + dt.timedelta(hours=5) if decided else None,
+        decision_note="" if status != LeaveStatus.REJECTED else "本次会议请尽量安排出席。", sittings=sittings))
+
+
+def _upcoming_leave(ctx: DemoContext, upcoming: list[Sitting], members: list[dict], actor) -> None:
+    """A few requests for the coming sittings: most pending, some approved, one or two rejected."""
+    if not upcoming:
+        return
+    count = max(6, len(members) // 30)
+    for member in ctx.rng.sample(members, count):
+        first = ctx.rng.randrange(len(upcoming))
+        chosen = upcoming[first:first + ctx.rng.randint(1, 2)]
+        status = ctx.rng.choices([LeaveStatus.PENDING, LeaveStatus.APPROVED, LeaveStatus.REJECTED], [6, 3, 1])[0]
+        _leave(ctx, member, chosen, status, actor, decided=status != LeaveStatus.PENDING)
+
+
+def _duties(ctx: DemoContext, upcoming: list[Sitting]) -> None:
+    """会务组 runs check-in for the whole meeting; a 材料组 colleague helps at the opening."""
+    for user in ctx.staff_by_group.get("会务组", []):
+        db.session.add(CheckinDuty(meeting_id=ctx.meeting.id, user_id=user.id, sitting_id=None))
+    helpers = ctx.staff_by_group.get("材料组", [])
+    opening = next((s for s in upcoming if s.kind == SittingKind.OPENING), None)
+    if helpers and opening is not None:
+        db.session.add(CheckinDuty(meeting_id=ctx.meeting.id, user_id=helpers[-1].id, sitting_id=opening.id))

@@ -1,0 +1,440 @@
+"""Read side of attendance: who is expected, each member's status, counts and rates — all in SQL.
+
+出席率 = 实到 ÷ (应到 − 请假). 实到 counts everyone expected who checked in, late arrivals included;
+请假 counts expected members with approved leave who did not come after all. Members who came without
+being expected (列席/非应到) are shown beside the figures but never change the rate.
+
+Every figure comes from ``status_rows``: one row per (member, sitting) — from the frozen roll for
+closed sittings, computed live for open ones — grouped in SQL, so pages run a fixed number of queries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import astuple, dataclass
+
+from flask import g
+from sqlalchemy import Integer, and_, case, exists, false, func, literal, or_, select, true, union_all
+from sqlalchemy.orm import aliased, joinedload, raiseload, selectinload
+
+from meetingprep.attendance.models import (
+    CheckIn,
+    CheckinDuty,
+    DiscussionGroup,
+    Expectation,
+    LeaveRequest,
+    LeaveRequestSitting,
+    LeaveStatus,
+    MemberProfile,
+    Registration,
+    RollStatus,
+    Sitting,
+    SittingExpectedGroup,
+    SittingExpectedMember,
+    SittingRollEntry,
+)
+from meetingprep.auth.models import User
+from meetingprep.extensions import db
+from meetingprep.permissions import WORKERS
+
+RATE_FORMULA = "出席率 = 实到 ÷ (应到 − 请假)；迟到计入实到，非应到人员（列席）不计入"
+SEARCH_LIMIT = 20
+
+
+def expected_clause(sitting=Sitting, member=MemberProfile):
+    """SQL truth of "this member is expected at this sitting", for any (sitting, member) pair of columns."""
+    return or_(
+        sitting.expectation == Expectation.ALL,
+        and_(sitting.expectation == Expectation.STANDING, member.is_standing == true()),
+        and_(sitting.expectation == Expectation.GROUPS, exists().where(
+            SittingExpectedGroup.sitting_id == sitting.id,
+            SittingExpectedGroup.group_id == member.discussion_group_id)),
+        and_(sitting.expectation == Expectation.LISTED, exists().where(
+            SittingExpectedMember.sitting_id == sitting.id,
+            SittingExpectedMember.member_id == member.id)),
+    )
+
+
+def approved_leave_clause(sitting_id_col, member_id_col):
+    return exists().where(
+        LeaveRequestSitting.sitting_id == sitting_id_col,
+        LeaveRequestSitting.leave_request_id == LeaveRequest.id,
+        LeaveRequest.member_id == member_id_col,
+        LeaveRequest.status == LeaveStatus.APPROVED,
+    )
+
+
+def live_status_expr(checkin=CheckIn, sitting=Sitting, member=MemberProfile):
+    return case(
+        (and_(checkin.id.is_not(None), checkin.is_late == true()), literal(RollStatus.LATE.value)),
+        (checkin.id.is_not(None), literal(RollStatus.PRESENT.value)),
+        (approved_leave_clause(sitting.id, member.id), literal(RollStatus.LEAVE.value)),
+        else_=literal(RollStatus.ABSENT.value),
+    )
+
+
+def live_rows(meeting_id: int, *, sitting_id: int | None = None, started_before: dt.datetime | None = None):
+    """(member, sitting, status) for open sittings, computed from the roster, check-ins and leave."""
+    expected = expected_clause()
+    query = (
+        select(
+            MemberProfile.id.label("member_id"), MemberProfile.member_no.label("member_no"),
+            MemberProfile.name.label("name"), MemberProfile.sector.label("sector"),
+            func.coalesce(DiscussionGroup.name, "").label("group_name"),
+            Sitting.id.label("sitting_id"),
+            case((expected, true()), else_=false()).label("was_expected"),
+            live_status_expr().label("status"),
+            CheckIn.checked_in_at.label("checked_in_at"),
+            CheckIn.method.label("method"),
+        )
+        .select_from(MemberProfile)
+        .join(Sitting, Sitting.meeting_id == MemberProfile.meeting_id)
+        .outerjoin(CheckIn, and_(CheckIn.sitting_id == Sitting.id, CheckIn.member_id == MemberProfile.id))
+        .outerjoin(DiscussionGroup, DiscussionGroup.id == MemberProfile.discussion_group_id)
+        .where(MemberProfile.meeting_id == meeting_id, Sitting.closed_at.is_(None),
+               or_(expected, CheckIn.id.is_not(None)))
+    )
+    if sitting_id is not None:
+        query = query.where(Sitting.id == sitting_id)
+    if started_before is not None:
+        query = query.where(Sitting.starts_at <= started_before)
+    return query
+
+
+def frozen_rows(meeting_id: int, *, sitting_id: int | None = None, started_before: dt.datetime | None = None):
+    query = (
+        select(
+            SittingRollEntry.member_id, SittingRollEntry.member_no, SittingRollEntry.name,
+            SittingRollEntry.sector, SittingRollEntry.group_name, SittingRollEntry.sitting_id,
+            SittingRollEntry.was_expected, SittingRollEntry.status, SittingRollEntry.checked_in_at,
+            literal(None).label("method"),
+        )
+        .join(Sitting, Sitting.id == SittingRollEntry.sitting_id)
+        .where(Sitting.meeting_id == meeting_id, Sitting.closed_at.is_not(None))
+    )
+    if sitting_id is not None:
+        query = query.where(Sitting.id == sitting_id)
+    if started_before is not None:
+        query = query.where(Sitting.starts_at <= started_before)
+    return query
+
+
+def status_rows(meeting_id: int, **filters):
+    """Union of frozen and live rows, as a subquery to group and count."""
+    return union_all(live_rows(meeting_id, **filters), frozen_rows(meeting_id, **filters)).subquery("status_rows")
+
+
+def _count_columns(rows):
+    expected = rows.c.was_expected == true()
+
+    def count_if(*conditions):
+        return func.coalesce(func.sum(case((and_(*conditions), 1), else_=0)), 0).cast(Integer)
+
+    return (
+        count_if(expected).label("expected"),
+        count_if(expected, rows.c.status.in_([RollStatus.PRESENT.value, RollStatus.LATE.value])).label("present"),
+        count_if(expected, rows.c.status == RollStatus.LATE.value).label("late"),
+        count_if(expected, rows.c.status == RollStatus.LEAVE.value).label("leave"),
+        count_if(expected, rows.c.status == RollStatus.ABSENT.value).label("absent"),
+        count_if(rows.c.was_expected == false(),
+                 rows.c.status.in_([RollStatus.PRESENT.value, RollStatus.LATE.value])).label("extra"),
+    )
+
+
+@dataclass(frozen=True)
+class Counts:
+    expected: int = 0
+    present: int = 0
+    late: int = 0
+    leave: int = 0
+    absent: int = 0
+    extra: int = 0
+
+    @property
+    def rate(self) -> float | None:
+        base = self.expected - self.leave
+        return None if base <= 0 else self.present / base
+
+    @property
+    def rate_text(self) -> str:
+        return "—" if self.rate is None else f"{self.rate * 100:.1f}%"
+
+    @classmethod
+    def total(cls, parts) -> Counts:
+        """Counts summed over sittings: the same as counting their rows together."""
+        sums = [0] * 6
+        for part in parts:
+            for index, value in enumerate(astuple(part)):
+                sums[index] += value
+        return cls(*sums)
+
+    def as_dict(self) -> dict:
+        return {"expected": self.expected, "present": self.present, "late": self.late, "leave": self.leave,
+                "absent": self.absent, "extra": self.extra, "rate": self.rate_text}
+
+
+def _counts_from(row) -> Counts:
+    return Counts(*(int(value or 0) for value in row[-6:]))
+
+
+def sitting_counts(sitting: Sitting) -> Counts:
+    rows = status_rows(sitting.meeting_id, sitting_id=sitting.id)
+    return _counts_from(db.session.execute(select(*_count_columns(rows))).one())
+
+
+def counts_by_sitting(meeting_id: int) -> dict[int, Counts]:
+    rows = status_rows(meeting_id)
+    result = db.session.execute(select(rows.c.sitting_id, *_count_columns(rows)).group_by(rows.c.sitting_id))
+    return {row.sitting_id: _counts_from(row) for row in result}
+
+
+def counts_by(meeting_id: int, column: str, moment: dt.datetime) -> list[tuple[str, Counts]]:
+    """Across the sittings already begun, grouped by "sector" or "group_name"."""
+    rows = status_rows(meeting_id, started_before=moment)
+    key = rows.c[column]
+    result = db.session.execute(select(key, *_count_columns(rows)).group_by(key).order_by(key))
+    return [(row[0] or "（未分组）", _counts_from(row)) for row in result]
+
+
+def meeting_counts(meeting_id: int, moment: dt.datetime) -> Counts:
+    rows = status_rows(meeting_id, started_before=moment)
+    return _counts_from(db.session.execute(select(*_count_columns(rows))).one())
+
+
+def counts_by_member(meeting_id: int, moment: dt.datetime, *, page: int = 1, per_page: int = 50,
+                     member_id: int | None = None):
+    """Per member across the sittings begun, one page, ordered by member number; (rows, total)."""
+    rows = status_rows(meeting_id, started_before=moment)
+    query = select(rows.c.member_no, func.max(rows.c.name).label("name"), func.max(rows.c.sector).label("sector"),
+                   func.max(rows.c.group_name).label("group_name"), func.max(rows.c.member_id).label("member_id"),
+                   *_count_columns(rows)).group_by(rows.c.member_no)
+    if member_id is not None:
+        query = query.where(rows.c.member_id == member_id)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    result = db.session.execute(query.order_by(rows.c.member_no).limit(per_page).offset((page - 1) * per_page))
+    return [(row, _counts_from(row)) for row in result], total or 0
+
+
+def roll_page(sitting: Sitting, *, status: str | None = None, page: int = 1, per_page: int = 100):
+    """The sitting's roll (one page), ordered by member number, with the total count."""
+    rows = status_rows(sitting.meeting_id, sitting_id=sitting.id)
+    query = select(rows)
+    if status == "extra":
+        query = query.where(rows.c.was_expected == false())
+    elif status:
+        query = query.where(rows.c.status == status, rows.c.was_expected == true())
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    result = db.session.execute(query.order_by(rows.c.member_no).limit(per_page).offset((page - 1) * per_page))
+    return list(result), total or 0
+
+
+def full_roll(sitting: Sitting):
+    """Every roll row, ordered by member number: for the printed and exported sign-in sheet."""
+    rows = status_rows(sitting.meeting_id, sitting_id=sitting.id)
+    return list(db.session.execute(select(rows).order_by(rows.c.member_no)))
+
+
+def member_status_rows(member: MemberProfile):
+    """The member's status at every sitting of the meeting (open ones live), with the sitting."""
+    rows = status_rows(member.meeting_id)
+    sitting = aliased(Sitting)
+    return list(db.session.execute(
+        select(rows, sitting.name.label("sitting_name"), sitting.starts_at.label("starts_at"))
+        .join(sitting, sitting.id == rows.c.sitting_id)
+        .where(rows.c.member_no == member.member_no)
+        .order_by(sitting.starts_at)
+    ))
+
+
+def is_expected(sitting: Sitting, member: MemberProfile) -> bool:
+    return bool(db.session.scalar(
+        select(expected_clause()).select_from(Sitting).join(MemberProfile, MemberProfile.id == member.id)
+        .where(Sitting.id == sitting.id)))
+
+
+def has_approved_leave(sitting: Sitting, member: MemberProfile) -> bool:
+    return bool(db.session.scalar(select(approved_leave_clause(sitting.id, member.id))))
+
+
+def search_members(meeting_id: int, q: str, *, sitting: Sitting | None = None, limit: int = SEARCH_LIMIT):
+    """Desk search by name, member number or pinyin ("zs" → 张三, "zhangs" → 张三), one query.
+
+    With a sitting, each match carries whether they are expected and already checked in; without,
+    whether they have registered for the meeting.
+    """
+    q = q.strip()[:40]
+    if not q:
+        return []
+    term = q.lower().replace(" ", "")
+    like = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    match = or_(MemberProfile.name.contains(q, autoescape=True),
+                MemberProfile.member_no.startswith(q, autoescape=True))
+    if term.isascii() and term.isalpha():
+        match = or_(match, MemberProfile.initials.like(f"{like}%", escape="\\"),
+                    MemberProfile.pinyin.like(f"{like}%", escape="\\"))
+    rank = case((MemberProfile.initials == term, 0), (MemberProfile.name == q, 0), else_=1)
+    columns = [MemberProfile.id, MemberProfile.name, MemberProfile.member_no, MemberProfile.sector,
+               func.coalesce(DiscussionGroup.name, "").label("group_name")]
+    query = (select(*columns).select_from(MemberProfile)
+             .outerjoin(DiscussionGroup, DiscussionGroup.id == MemberProfile.discussion_group_id)
+             .where(MemberProfile.meeting_id == meeting_id, match))
+    if sitting is not None:
+        query = (query.join(Sitting, Sitting.id == sitting.id)
+                 .outerjoin(CheckIn, and_(CheckIn.sitting_id == Sitting.id, CheckIn.member_id == MemberProfile.id))
+                 .add_columns(case((expected_clause(), true()), else_=false()).label("expected"),
+                              CheckIn.checked_in_at.label("done_at"), CheckIn.is_late.label("is_late"),
+                              approved_leave_clause(Sitting.id, MemberProfile.id).label("on_leave")))
+    else:
+        query = (query.outerjoin(Registration, Registration.member_id == MemberProfile.id)
+                 .add_columns(literal(True).label("expected"), Registration.registered_at.label("done_at"),
+                              literal(False).label("is_late"), literal(False).label("on_leave")))
+    return list(db.session.execute(query.order_by(rank, MemberProfile.member_no).limit(limit)))
+
+
+def registration_counts(meeting_id: int) -> dict[str, int]:
+    total, registered = db.session.execute(
+        select(func.count(MemberProfile.id), func.count(Registration.id))
+        .select_from(MemberProfile).outerjoin(Registration, Registration.member_id == MemberProfile.id)
+        .where(MemberProfile.meeting_id == meeting_id)).one()
+    return {"expected": total, "registered": registered, "missing": total - registered}
+
+
+def sittings_of(meeting_id: int) -> list[Sitting]:
+    return list(db.session.scalars(
+        select(Sitting).options(raiseload("*")).where(Sitting.meeting_id == meeting_id)
+        .order_by(Sitting.starts_at, Sitting.id)))
+
+
+def sitting_with_expectation(sitting_id: int) -> Sitting | None:
+    return db.session.scalar(
+        select(Sitting).options(selectinload(Sitting.expected_groups), selectinload(Sitting.expected_members))
+        .where(Sitting.id == sitting_id))
+
+
+def sitting_under_way(meeting_id: int, moment: dt.datetime, opens_before: dt.timedelta,
+                      member: MemberProfile | None = None) -> Sitting | None:
+    """The sitting whose check-in window (opening before the start, until the end) holds ``moment``;
+    with a member, one they are expected at comes first (parallel group discussions)."""
+    query = (select(Sitting).where(Sitting.meeting_id == meeting_id, Sitting.closed_at.is_(None),
+                                   Sitting.starts_at <= moment + opens_before, Sitting.ends_at >= moment))
+    order = [Sitting.starts_at, Sitting.id]
+    if member is not None:
+        query = query.join(MemberProfile, MemberProfile.id == member.id)
+        order.insert(0, case((expected_clause(), 0), else_=1))
+    return db.session.scalar(query.order_by(*order).limit(1))
+
+
+def groups_of(meeting_id: int) -> list[DiscussionGroup]:
+    return list(db.session.scalars(select(DiscussionGroup).where(DiscussionGroup.meeting_id == meeting_id)
+                                   .order_by(DiscussionGroup.sort_order, DiscussionGroup.name)))
+
+
+def roster_page(meeting_id: int, *, q: str = "", page: int = 1, per_page: int = 50):
+    query = (select(MemberProfile).options(joinedload(MemberProfile.discussion_group), raiseload("*"))
+             .where(MemberProfile.meeting_id == meeting_id))
+    if q:
+        query = query.where(or_(MemberProfile.name.contains(q, autoescape=True),
+                                MemberProfile.member_no.startswith(q, autoescape=True),
+                                MemberProfile.initials.startswith(q.lower(), autoescape=True),
+                                MemberProfile.sector.contains(q, autoescape=True)))
+    return db.paginate(query.order_by(MemberProfile.member_no), page=page, per_page=per_page, error_out=False)
+
+
+def all_members(meeting_id: int) -> list[MemberProfile]:
+    return list(db.session.scalars(
+        select(MemberProfile).options(joinedload(MemberProfile.discussion_group), joinedload(MemberProfile.user),
+                                      raiseload("*"))
+        .where(MemberProfile.meeting_id == meeting_id).order_by(MemberProfile.member_no)))
+
+
+def profile_of_user(meeting_id: int, user_id: int) -> MemberProfile | None:
+    return db.session.scalar(select(MemberProfile).options(joinedload(MemberProfile.discussion_group))
+                             .where(MemberProfile.meeting_id == meeting_id, MemberProfile.user_id == user_id))
+
+
+def leave_requests(meeting_id: int, *, member_id: int | None = None, status: str | None = None,
+                   page: int = 1, per_page: int = 50):
+    query = (select(LeaveRequest).options(joinedload(LeaveRequest.member), selectinload(LeaveRequest.sittings),
+                                          joinedload(LeaveRequest.decided_by), raiseload("*"))
+             .where(LeaveRequest.meeting_id == meeting_id))
+    if member_id is not None:
+        query = query.where(LeaveRequest.member_id == member_id)
+    if status:
+        query = query.where(LeaveRequest.status == status)
+    return db.paginate(query.order_by(LeaveRequest.requested_at.desc(), LeaveRequest.id.desc()),
+                       page=page, per_page=per_page, error_out=False)
+
+
+def leave_count(meeting_id: int, status: LeaveStatus) -> int:
+    return db.session.scalar(select(func.count(LeaveRequest.id)).where(LeaveRequest.meeting_id == meeting_id,
+                                                                       LeaveRequest.status == status)) or 0
+
+
+def leave_request(leave_id: int) -> LeaveRequest | None:
+    return db.session.scalar(
+        select(LeaveRequest).options(joinedload(LeaveRequest.member), selectinload(LeaveRequest.sittings),
+                                     joinedload(LeaveRequest.decided_by), joinedload(LeaveRequest.requested_by))
+        .where(LeaveRequest.id == leave_id))
+
+
+def duties_of(meeting_id: int) -> list[CheckinDuty]:
+    return list(db.session.scalars(
+        select(CheckinDuty).options(joinedload(CheckinDuty.user), joinedload(CheckinDuty.sitting))
+        .where(CheckinDuty.meeting_id == meeting_id).order_by(CheckinDuty.id)))
+
+
+def duty_scope_of(user) -> tuple[frozenset[int], frozenset[int]]:
+    """(meeting ids with a meeting-wide duty, sitting ids with a duty) of a user; one query per
+    request (cached on ``g``), however many links a page asks permission for."""
+    cache = g.setdefault("attendance_duty_scope", {})
+    if user.id not in cache:
+        rows = db.session.execute(select(CheckinDuty.meeting_id, CheckinDuty.sitting_id)
+                                  .where(CheckinDuty.user_id == user.id)).all()
+        cache[user.id] = (frozenset(m for m, s in rows if s is None),
+                          frozenset(s for _m, s in rows if s is not None))
+    return cache[user.id]
+
+
+def upcoming_sittings_with_expected_users(meeting_id: int, start: dt.datetime, end: dt.datetime):
+    """For reminders: [(sitting, [user ids expected there])] for sittings starting in [start, end)."""
+    sittings = list(db.session.scalars(
+        select(Sitting).where(Sitting.meeting_id == meeting_id, Sitting.closed_at.is_(None),
+                              Sitting.starts_at >= start, Sitting.starts_at < end).order_by(Sitting.starts_at)))
+    if not sittings:
+        return []
+    pairs = db.session.execute(
+        select(Sitting.id, MemberProfile.user_id).select_from(Sitting)
+        .join(MemberProfile, MemberProfile.meeting_id == Sitting.meeting_id)
+        .where(Sitting.id.in_([s.id for s in sittings]), MemberProfile.user_id.is_not(None), expected_clause()))
+    by_sitting: dict[int, list[int]] = {}
+    for sitting_id, user_id in pairs:
+        by_sitting.setdefault(sitting_id, []).append(user_id)
+    return [(s, sorted(by_sitting.get(s.id, []))) for s in sittings]
+
+
+def member_for_edit(member_id: int):
+    return (select(MemberProfile).options(joinedload(MemberProfile.discussion_group), joinedload(MemberProfile.user))
+            .where(MemberProfile.id == member_id))
+
+
+def member_by_number(meeting_id: int, member_no: str) -> MemberProfile | None:
+    return db.session.scalar(select(MemberProfile).where(MemberProfile.meeting_id == meeting_id,
+                                                         MemberProfile.member_no == (member_no or "").strip()))
+
+
+def member_numbers_of(sitting: Sitting) -> list[str]:
+    return list(db.session.scalars(
+        select(MemberProfile.member_no).join(SittingExpectedMember, SittingExpectedMember.member_id == MemberProfile.id)
+        .where(SittingExpectedMember.sitting_id == sitting.id).order_by(MemberProfile.member_no)))
+
+
+def registration_of(member_id: int) -> Registration | None:
+    return db.session.scalar(select(Registration).where(Registration.member_id == member_id))
+
+
+def staff_choices() -> list[tuple[int, str]]:
+    """Active staff accounts the secretariat can put on check-in duty."""
+    rows = db.session.execute(select(User.id, User.display_name, User.username)
+                              .where(User.role.in_(list(WORKERS)), User.is_active_account.is_(True))
+                              .order_by(User.display_name))
+    return [(user_id, f"{name}（{username}）") for user_id, name, username in rows]

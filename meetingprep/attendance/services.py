@@ -1,0 +1,555 @@
+"""Attendance rules: roster, sittings, registration, check-in, QR codes, leave, corrections, duties.
+
+Check-ins rely on UNIQUE(sitting_id, member_id): the insert runs in a savepoint and a duplicate —
+a second click, or another desk a millisecond earlier — returns the record that already exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
+from pypinyin import Style, lazy_pinyin
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from meetingprep import audit, timeutil
+from meetingprep.attendance import queries, spreadsheets
+from meetingprep.attendance.models import (
+    CheckIn,
+    CheckinDuty,
+    CheckInMethod,
+    DiscussionGroup,
+    Expectation,
+    LeaveRequest,
+    LeaveRequestSitting,
+    LeaveStatus,
+    MemberProfile,
+    Registration,
+    RollStatus,
+    Sitting,
+    SittingExpectedGroup,
+    SittingExpectedMember,
+    SittingRollEntry,
+)
+from meetingprep.auth.models import User
+from meetingprep.concurrency import expect_version
+from meetingprep.errors import InvalidTransition, NotFound, ValidationFailed
+from meetingprep.extensions import db
+from meetingprep.meetings.models import Meeting
+from meetingprep.notifications.services import notify
+from meetingprep.permissions import Role
+
+QR_SALT = "member-checkin"
+
+
+# ── roster ──────────────────────────────────────────────────────────────────────────────────────
+def pinyin_keys(name: str) -> tuple[str, str]:
+    """("zhangsan", "zs") for 张三: what the desk matches typed letters against."""
+    syllables = [part.lower() for part in lazy_pinyin(name, errors="ignore") if part.isascii()]
+    initials = [part.lower() for part in lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore")
+                if part.isascii()]
+    return "".join(syllables)[:160], "".join(initials)[:40]
+
+
+def _group_named(meeting_id: int, name: str, cache: dict[str, DiscussionGroup]) -> DiscussionGroup | None:
+    if not name:
+        return None
+    if name not in cache:
+        group = db.session.scalar(select(DiscussionGroup).where(DiscussionGroup.meeting_id == meeting_id,
+                                                                DiscussionGroup.name == name))
+        if group is None:
+            group = DiscussionGroup(meeting_id=meeting_id, name=name, sort_order=len(cache) + 1)
+            db.session.add(group)
+            db.session.flush()
+        cache[name] = group
+    return cache[name]
+
+
+def _member_user(username: str) -> User | None:
+    if not username:
+        return None
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise ValidationFailed(f"没有用户名为“{username}”的账号。")
+    if user.role != Role.MEMBER:
+        raise ValidationFailed(f"账号“{username}”不是委员角色，不能关联到名册。")
+    return user
+
+
+def _apply_member_fields(member: MemberProfile, fields: dict, group: DiscussionGroup | None,
+                         user: User | None) -> None:
+    for key in ("member_no", "name", "sector", "committee", "unit", "position", "phone", "is_standing"):
+        if key in fields:
+            setattr(member, key, fields[key])
+    member.discussion_group_id = group.id if group else None
+    member.user_id = user.id if user else None
+    member.pinyin, member.initials = pinyin_keys(member.name)
+
+
+def _ensure_unique(meeting_id: int, member: MemberProfile | None, member_no: str, user: User | None) -> None:
+    own_id = member.id if member is not None else None
+    clash = db.session.scalar(select(MemberProfile).where(
+        MemberProfile.meeting_id == meeting_id, MemberProfile.member_no == member_no, MemberProfile.id != own_id))
+    if clash is not None:
+        raise ValidationFailed(f"委员编号 {member_no} 已被“{clash.name}”使用。")
+    if user is not None:
+        linked = db.session.scalar(select(MemberProfile).where(
+            MemberProfile.meeting_id == meeting_id, MemberProfile.user_id == user.id, MemberProfile.id != own_id))
+        if linked is not None:
+            raise ValidationFailed(f"账号“{user.username}”已关联到委员“{linked.name}”。")
+
+
+def save_member(actor: User, meeting: Meeting, fields: dict, *, member: MemberProfile | None = None,
+                version_id=None) -> MemberProfile:
+    """Create (member=None) or edit one roster row; the version guards against a stale form."""
+    if member is not None:
+        expect_version(member, version_id, "该委员信息")
+    user = _member_user(fields.get("username", ""))
+    _ensure_unique(meeting.id, member, fields["member_no"], user)
+    group = _group_named(meeting.id, fields.get("group", ""), {})
+    if member is None:
+        member = MemberProfile(meeting_id=meeting.id)
+    _apply_member_fields(member, fields, group, user)
+    db.session.add(member)
+    db.session.flush()
+    return member
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    errors: list[spreadsheets.RowError] = field(default_factory=list)
+
+
+class RosterImportFailed(ValidationFailed):
+    def __init__(self, errors: list[spreadsheets.RowError]):
+        super().__init__(f"文件中有 {len(errors)} 处问题，未导入任何委员。请修改后重新上传。")
+        self.errors = errors
+
+
+def import_roster(actor: User, meeting: Meeting, data: bytes) -> ImportResult:
+    """All rows are validated first; a file with any bad row imports nothing.
+
+    Rows are matched to the roster by member number: existing members are updated, new ones added.
+    """
+    rows, errors = spreadsheets.parse_roster(data)
+    usernames = {row["username"] for row in rows if row.get("username")}
+    users = {u.username: u for u in db.session.scalars(select(User).where(User.username.in_(usernames)))}
+    existing = {m.member_no: m for m in db.session.scalars(
+        select(MemberProfile).where(MemberProfile.meeting_id == meeting.id))}
+    linked = {m.user_id: m.member_no for m in existing.values() if m.user_id}
+    claimed: dict[int, int] = {}
+    for row in rows:
+        username = row.get("username")
+        if not username:
+            continue
+        user = users.get(username)
+        if user is None:
+            errors.append(spreadsheets.RowError(row["row"], f"没有用户名为“{username}”的账号。"))
+        elif user.role != Role.MEMBER:
+            errors.append(spreadsheets.RowError(row["row"], f"账号“{username}”不是委员角色。"))
+        elif user.id in claimed:
+            errors.append(spreadsheets.RowError(row["row"], f"账号“{username}”与第 {claimed[user.id]} 行重复。"))
+        elif linked.get(user.id, row["member_no"]) != row["member_no"]:
+            errors.append(spreadsheets.RowError(
+                row["row"], f"账号“{username}”已关联到委员编号 {linked[user.id]}。"))
+        else:
+            claimed[user.id] = row["row"]
+    if errors:
+        raise RosterImportFailed(sorted(errors, key=lambda e: e.row))
+
+    result = ImportResult()
+    groups: dict[str, DiscussionGroup] = {}
+    for row in rows:
+        group = _group_named(meeting.id, row.get("group", ""), groups)
+        member = existing.get(row["member_no"])
+        if member is None:
+            member = MemberProfile(meeting_id=meeting.id)
+            result.created += 1
+        else:
+            result.updated += 1
+        _apply_member_fields(member, row, group, users.get(row.get("username", "")))
+        db.session.add(member)
+    db.session.flush()
+    audit.record(db.session, "import", meeting, actor=actor,
+                 message=f"导入委员名册：新增 {result.created} 人，更新 {result.updated} 人")
+    return result
+
+
+def remove_member(actor: User, member: MemberProfile) -> None:
+    """Take someone off the roster: their open check-ins and leave go with them; frozen rolls keep
+    their snapshot (the roll entry loses only the link)."""
+    db.session.delete(member)
+    db.session.flush()
+
+
+# ── sittings ────────────────────────────────────────────────────────────────────────────────────
+def _check_times(starts_at: dt.datetime, ends_at: dt.datetime) -> None:
+    if ends_at <= starts_at:
+        raise ValidationFailed("结束时间必须晚于开始时间。")
+
+
+def _members_by_numbers(meeting_id: int, numbers: Iterable[str]) -> list[MemberProfile]:
+    wanted = {n.strip() for n in numbers if n.strip()}
+    found = list(db.session.scalars(select(MemberProfile).where(MemberProfile.meeting_id == meeting_id,
+                                                               MemberProfile.member_no.in_(wanted))))
+    unknown = wanted - {m.member_no for m in found}
+    if unknown:
+        raise ValidationFailed(f"名册中没有这些委员编号：{'、'.join(sorted(unknown)[:20])}。")
+    return found
+
+
+def save_sitting(actor: User, meeting: Meeting, fields: dict, *, group_ids: Iterable[int] = (),
+                 member_numbers: Iterable[str] = (), sitting: Sitting | None = None,
+                 version_id=None) -> Sitting:
+    """Create or edit a sitting with who is expected there. A closed sitting's roll is frozen."""
+    if sitting is not None:
+        expect_version(sitting, version_id, "该会次")
+        if sitting.is_closed:
+            raise InvalidTransition("该会次已结束签到，名单已冻结，不能再修改。如确需修改，请先重新开放签到。")
+    _check_times(fields["starts_at"], fields["ends_at"])
+    expectation = Expectation(fields["expectation"])
+    groups = [g for g in queries.groups_of(meeting.id) if g.id in set(group_ids)]
+    members = _members_by_numbers(meeting.id, member_numbers) if expectation == Expectation.LISTED else []
+    if expectation == Expectation.GROUPS and not groups:
+        raise ValidationFailed("应到范围为“指定讨论组”时，请至少选择一个讨论组。")
+    if expectation == Expectation.LISTED and not members:
+        raise ValidationFailed("应到范围为“指定名单”时，请填写至少一个委员编号。")
+    if sitting is None:
+        sitting = Sitting(meeting_id=meeting.id, expected_groups=[], expected_members=[])
+        db.session.add(sitting)
+    for key in ("kind", "name", "starts_at", "ends_at", "venue", "late_grace_minutes"):
+        setattr(sitting, key, fields[key])
+    sitting.expectation = expectation
+    sitting.expected_groups = [SittingExpectedGroup(group_id=g.id) for g in groups] \
+        if expectation == Expectation.GROUPS else []
+    sitting.expected_members = [SittingExpectedMember(member_id=m.id) for m in members]
+    db.session.flush()
+    return sitting
+
+
+def delete_sitting(actor: User, sitting: Sitting) -> None:
+    """Only a sitting nobody has checked in to (and not closed) can go: records are never lost silently."""
+    if sitting.is_closed or _existing_any_check_in(sitting):
+        raise InvalidTransition("该会次已有签到记录，不能删除。如会次取消，请修改名称注明“（取消）”。")
+    db.session.delete(sitting)
+    db.session.flush()
+
+
+def _existing_any_check_in(sitting: Sitting) -> bool:
+    return db.session.scalar(select(CheckIn.id).where(CheckIn.sitting_id == sitting.id).limit(1)) is not None
+
+
+def close_sitting(actor: User, sitting: Sitting) -> int:
+    """Freeze the roll: who was expected and each person's final status, as of now. Returns rows."""
+    if sitting.is_closed:
+        raise InvalidTransition("该会次已经结束签到。")
+    db.session.flush()
+    rows = queries.live_rows(sitting.meeting_id, sitting_id=sitting.id).subquery()
+    columns = ["member_id", "member_no", "name", "sector", "group_name", "sitting_id", "was_expected", "status",
+               "checked_in_at"]
+    db.session.execute(insert(SittingRollEntry).from_select(columns, select(*(rows.c[name] for name in columns))))
+    sitting.closed_at = timeutil.now()
+    sitting.closed_by_id = actor.id
+    db.session.flush()
+    audit.record(db.session, "close", sitting, actor=actor, message="结束签到，冻结名单")
+    return db.session.scalar(select(func.count(SittingRollEntry.id)).where(SittingRollEntry.sitting_id == sitting.id))
+
+
+def reopen_sitting(actor: User, sitting: Sitting) -> None:
+    """Undo a close made by mistake: the live roll takes over again from check-ins and leave."""
+    if not sitting.is_closed:
+        raise InvalidTransition("该会次尚未结束签到。")
+    db.session.execute(delete(SittingRollEntry).where(SittingRollEntry.sitting_id == sitting.id))
+    sitting.closed_at = None
+    sitting.closed_by_id = None
+    db.session.flush()
+    audit.record(db.session, "reopen", sitting, actor=actor, message="重新开放签到（冻结名单已撤销）")
+
+
+# ── registration and check-in ───────────────────────────────────────────────────────────────────
+@dataclass
+class CheckInOutcome:
+    record: CheckIn | Registration | None
+    created: bool
+    message: str
+    needs_confirmation: bool = False   # not expected here: the desk must confirm to admit
+
+
+def _same_meeting(sitting: Sitting, member: MemberProfile) -> None:
+    if member.meeting_id != sitting.meeting_id:
+        raise NotFound("该委员不在本次会议的名册中。")
+
+
+def _existing_check_in(sitting: Sitting, member: MemberProfile) -> CheckIn | None:
+    return db.session.scalar(select(CheckIn).where(CheckIn.sitting_id == sitting.id,
+                                                   CheckIn.member_id == member.id))
+
+
+def _already(record: CheckIn, member: MemberProfile) -> CheckInOutcome:
+    late = "（迟到）" if record.is_late else ""
+    at = timeutil.format_time(record.checked_in_at)
+    return CheckInOutcome(record, False, f"{member.name} 已于 {at} 签到{late}，无需重复签到。")
+
+
+def check_in(actor: User | None, sitting: Sitting, member: MemberProfile, *, method: CheckInMethod,
+             at: dt.datetime | None = None, admit_unexpected: bool = False) -> CheckInOutcome:
+    """Check a member in. Twice is harmless (the first stands); after start + grace it is late;
+    a member not expected here needs ``admit_unexpected`` and is recorded as such."""
+    _same_meeting(sitting, member)
+    if sitting.is_closed:
+        raise InvalidTransition(f"“{sitting.name}”已结束签到，名单已冻结。如需更正请联系大会秘书处。")
+    existing = _existing_check_in(sitting, member)
+    if existing is not None:
+        return _already(existing, member)
+    expected = queries.is_expected(sitting, member)
+    if not expected and not admit_unexpected:
+        return CheckInOutcome(None, False, needs_confirmation=True,
+                              message=f"{member.name} 不在“{sitting.name}”的应到名单中。确认后仍可签到（记为列席）。")
+    moment = at or timeutil.now()
+    record = CheckIn(sitting_id=sitting.id, member_id=member.id, checked_in_at=moment, method=method,
+                     is_late=moment > sitting.late_after(), was_expected=expected,
+                     by_user_id=actor.id if actor else None)
+    try:
+        with db.session.begin_nested():
+            db.session.add(record)
+    except IntegrityError:
+        # Another desk won the race: its record stands.
+        return _already(_existing_check_in(sitting, member), member)
+    parts = [f"{member.name} 签到成功（{timeutil.format_time(moment)}）"]
+    if record.is_late:
+        parts.append("迟到")
+    if not expected:
+        parts.append("非应到人员，已记为列席")
+    return CheckInOutcome(record, True, "，".join(parts) + "。")
+
+
+def bulk_check_in(actor: User, sitting: Sitting, member_ids: Iterable[int], at: dt.datetime) -> int:
+    """Mark several members present at once (e.g. from a paper sheet), at the time entered.
+
+    Members already checked in keep their record. Returns how many were newly checked in.
+    """
+    if sitting.is_closed:
+        raise InvalidTransition("该会次已结束签到，名单已冻结。")
+    ids = set(member_ids)
+    if not ids:
+        raise ValidationFailed("请至少勾选一位委员。")
+    members = list(db.session.scalars(select(MemberProfile).where(
+        MemberProfile.id.in_(ids), MemberProfile.meeting_id == sitting.meeting_id)))
+    if len(members) != len(ids):
+        raise NotFound("所选委员中有人不在本次会议的名册中。")
+    created = 0
+    for member in members:
+        created += check_in(actor, sitting, member, method=CheckInMethod.BULK, at=at, admit_unexpected=True).created
+    audit.record(db.session, "bulk_check_in", sitting, actor=actor,
+                 message=f"批量补录签到 {created} 人（时间 {timeutil.format_datetime(at)}）")
+    return created
+
+
+CORRECTABLE = {RollStatus.PRESENT, RollStatus.LATE, RollStatus.ABSENT}
+
+
+def correct_record(actor: User, sitting: Sitting, member: MemberProfile, status: RollStatus, reason: str,
+                   at: dt.datetime | None = None) -> None:
+    """Staff correct one member's record at a sitting, with a reason that goes into the audit trail.
+
+    Open sitting: the check-in is created, changed or removed. Closed sitting: the frozen roll entry
+    changes (leave included, e.g. leave approved after the fact).
+    """
+    _same_meeting(sitting, member)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationFailed("请填写更正原因。")
+    if sitting.is_closed:
+        entry = db.session.scalar(select(SittingRollEntry).where(SittingRollEntry.sitting_id == sitting.id,
+                                                                 SittingRollEntry.member_id == member.id))
+        if entry is None:
+            raise NotFound("该委员不在本会次的冻结名单中。")
+        old = entry.status
+        entry.status = status
+        if status in (RollStatus.PRESENT, RollStatus.LATE):
+            entry.checked_in_at = entry.checked_in_at or at or sitting.starts_at
+        else:
+            entry.checked_in_at = None
+    else:
+        if status not in CORRECTABLE:
+            raise ValidationFailed("会次进行中只能更正为出席、迟到或缺席；请假须通过请假审批。")
+        record = _existing_check_in(sitting, member)
+        old = (RollStatus.LATE if record.is_late else RollStatus.PRESENT) if record else RollStatus.ABSENT
+        if status == RollStatus.ABSENT:
+            if record is not None:
+                db.session.delete(record)
+        else:
+            if record is None:
+                record = CheckIn(sitting_id=sitting.id, member_id=member.id, method=CheckInMethod.CORRECTION,
+                                 checked_in_at=at or sitting.starts_at, by_user_id=actor.id,
+                                 was_expected=queries.is_expected(sitting, member))
+                db.session.add(record)
+            elif at is not None:
+                record.checked_in_at = at
+            record.is_late = status == RollStatus.LATE
+    db.session.flush()
+    audit.record(db.session, "correct", member, actor=actor, meeting_id=sitting.meeting_id,
+                 changes={"status": [old.value, status.value]},
+                 message=f"更正“{sitting.name}”出勤：{old.label} → {status.label}。原因：{reason}")
+
+
+def register(actor: User | None, member: MemberProfile, *, method: CheckInMethod,
+             at: dt.datetime | None = None) -> CheckInOutcome:
+    """报到 for the meeting: once per member; repeating is harmless."""
+    existing = db.session.scalar(select(Registration).where(Registration.member_id == member.id))
+    if existing is None:
+        record = Registration(meeting_id=member.meeting_id, member_id=member.id,
+                              registered_at=at or timeutil.now(), method=method,
+                              by_user_id=actor.id if actor else None)
+        try:
+            with db.session.begin_nested():
+                db.session.add(record)
+        except IntegrityError:
+            existing = db.session.scalar(select(Registration).where(Registration.member_id == member.id))
+        else:
+            at = timeutil.format_time(record.registered_at)
+            return CheckInOutcome(record, True, f"{member.name} 报到成功（{at}）。")
+    return CheckInOutcome(existing, False,
+                          f"{member.name} 已于 {timeutil.format_short(existing.registered_at)} 报到，无需重复报到。")
+
+
+# ── personal QR codes ───────────────────────────────────────────────────────────────────────────
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=QR_SALT)
+
+
+def qr_token(member: MemberProfile) -> str:
+    """Signed (member id, generation): unguessable, bound to one member, void once reissued."""
+    return _serializer().dumps([member.id, member.qr_generation])
+
+
+def member_for_token(token: str) -> MemberProfile:
+    try:
+        member_id, generation = _serializer().loads(token)
+        member_id, generation = int(member_id), int(generation)
+    except (BadSignature, ValueError, TypeError) as error:
+        raise ValidationFailed("签到码无效：无法识别或已被篡改。请使用报到表上的二维码，或到签到台签到。") from error
+    member = db.session.get(MemberProfile, member_id)
+    if member is None:
+        raise NotFound("签到码对应的委员已不在名册中，请到签到台签到。")
+    if generation != member.qr_generation:
+        raise ValidationFailed("该签到码已作废（已重新发放新码）。请使用最新的报到表二维码，或到签到台签到。")
+    return member
+
+
+def reissue_qr(actor: User, member: MemberProfile) -> None:
+    """Revoke the member's current code; the next printed card carries a new one."""
+    member.qr_generation += 1
+    db.session.flush()
+    audit.record(db.session, "reissue_qr", member, actor=actor, message="签到码已作废并重新发放")
+
+
+def checkin_opens_before() -> dt.timedelta:
+    return dt.timedelta(minutes=current_app.config.get("ATTENDANCE_CHECKIN_OPENS_MINUTES", 60))
+
+
+def self_check_in(member: MemberProfile, moment: dt.datetime | None = None) -> list[CheckInOutcome]:
+    """A scanned personal code: register if not yet, and check in to the sitting under way."""
+    moment = moment or timeutil.now()
+    outcomes = []
+    registration = register(None, member, method=CheckInMethod.QR, at=moment)
+    if registration.created:
+        outcomes.append(registration)
+    sitting = queries.sitting_under_way(member.meeting_id, moment, checkin_opens_before(), member)
+    if sitting is None:
+        if not registration.created:
+            outcomes.append(registration)
+        outcomes.append(CheckInOutcome(None, False, "现在没有正在签到的会次。"))
+        return outcomes
+    outcome = check_in(None, sitting, member, method=CheckInMethod.QR, at=moment)
+    if outcome.needs_confirmation:
+        outcome.message = f"您不在“{sitting.name}”的应到名单中，请到签到台由工作人员办理。"
+    outcomes.append(outcome)
+    return outcomes
+
+
+# ── leave ───────────────────────────────────────────────────────────────────────────────────────
+def request_leave(actor: User, member: MemberProfile, sitting_ids: Iterable[int], reason: str) -> LeaveRequest:
+    """A member asks (or staff ask on their behalf) for leave from one or more sittings."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationFailed("请填写请假事由。")
+    ids = set(sitting_ids)
+    sittings = list(db.session.scalars(select(Sitting).where(Sitting.id.in_(ids),
+                                                             Sitting.meeting_id == member.meeting_id)))
+    if not sittings or len(sittings) != len(ids):
+        raise ValidationFailed("请选择要请假的会次。")
+    closed = [s.name for s in sittings if s.is_closed]
+    if closed:
+        raise ValidationFailed(f"这些会次已结束签到，不能再请假：{'、'.join(closed)}。")
+    leave = LeaveRequest(meeting_id=member.meeting_id, member_id=member.id, reason=reason[:2000],
+                         requested_by_id=actor.id, requested_at=timeutil.now(), sittings=sittings)
+    db.session.add(leave)
+    db.session.flush()
+    secretariat = db.session.scalars(select(User.id).where(User.role == Role.SECRETARIAT,
+                                                           User.is_active_account.is_(True))).all()
+    notify(secretariat, kind="attendance.leave_requested", meeting_id=leave.meeting_id,
+           subject=f"{member.name} 请假待审批", dedup_key=f"attendance.leave_requested:{leave.id}",
+           body=f"请假会次：{'、'.join(s.name for s in sittings)}。事由：{leave.reason[:200]}",
+           link=f"/attendance/leave/{leave.id}")
+    return leave
+
+
+def decide_leave(actor: User, leave: LeaveRequest, *, approve: bool, note: str = "", version_id=None) -> None:
+    """Approve or reject a pending request; the member is told the decision."""
+    expect_version(leave, version_id, "该请假申请")
+    if leave.status != LeaveStatus.PENDING:
+        raise InvalidTransition(f"该请假申请已审批（{leave.status.label}），不能重复审批。")
+    if not approve and not note.strip():
+        raise ValidationFailed("不批准时请填写审批意见，告诉委员原因。")
+    leave.status = LeaveStatus.APPROVED if approve else LeaveStatus.REJECTED
+    leave.decided_by_id = actor.id
+    leave.decided_at = timeutil.now()
+    leave.decision_note = note.strip()[:500]
+    db.session.flush()
+    member = db.session.get(MemberProfile, leave.member_id)
+    if member.user_id:
+        names = "、".join(db.session.scalars(
+            select(Sitting.name).join(LeaveRequestSitting, LeaveRequestSitting.sitting_id == Sitting.id)
+            .where(LeaveRequestSitting.leave_request_id == leave.id).order_by(Sitting.starts_at)))
+        notify([member.user_id], kind="attendance.leave_decided", meeting_id=leave.meeting_id,
+               subject=f"您的请假申请{leave.status.label}", dedup_key=f"attendance.leave:{leave.id}",
+               body=f"请假会次：{names}。" + (f"审批意见：{leave.decision_note}" if leave.decision_note else ""),
+               link=f"/attendance/leave/{leave.id}")
+
+
+def cancel_leave(actor: User, leave: LeaveRequest) -> None:
+    if leave.status != LeaveStatus.PENDING:
+        raise InvalidTransition("只能撤回待审批的请假申请。")
+    db.session.delete(leave)
+    db.session.flush()
+
+
+# ── duties ──────────────────────────────────────────────────────────────────────────────────────
+def assign_duty(actor: User, meeting: Meeting, user: User, sitting: Sitting | None) -> CheckinDuty:
+    """Name a user to run check-in for one sitting, or for the whole meeting (sitting=None)."""
+    if user.role == Role.MEMBER or not user.is_active:
+        raise ValidationFailed("只能指派在岗的工作人员负责签到。")
+    if sitting is not None and sitting.meeting_id != meeting.id:
+        raise NotFound()
+    existing = db.session.scalar(select(CheckinDuty).where(
+        CheckinDuty.meeting_id == meeting.id, CheckinDuty.user_id == user.id,
+        CheckinDuty.sitting_id.is_(None) if sitting is None else CheckinDuty.sitting_id == sitting.id))
+    if existing is not None:
+        raise ValidationFailed(f"{user.display_name} 已负责该签到。")
+    duty = CheckinDuty(meeting_id=meeting.id, user_id=user.id, sitting_id=sitting.id if sitting else None)
+    db.session.add(duty)
+    db.session.flush()
+    return duty
+
+
+def remove_duty(actor: User, duty: CheckinDuty) -> None:
+    db.session.delete(duty)
+    db.session.flush()
+

@@ -1,0 +1,230 @@
+"""Read side of the review pipeline: every page here runs a fixed number of queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy.orm import aliased, joinedload, raiseload, selectinload, undefer
+
+from meetingprep.auth.models import User
+from meetingprep.documents.models import (
+    Document,
+    DocumentComment,
+    DocumentDrafter,
+    DocumentStage,
+    DocumentStageReviewer,
+    DocumentType,
+    DocumentVersion,
+    PipelineTemplate,
+    PipelineTemplateReviewer,
+    PipelineTemplateStage,
+    ReviewDecision,
+)
+from meetingprep.documents.states import DocumentStatus
+from meetingprep.extensions import db
+from meetingprep.groups.models import WorkingGroup
+from meetingprep.permissions import Role
+
+
+def _stage_options(path):
+    """The current stage with whom it waits on: reviewers (with users) and this stage's decisions."""
+    return (path.selectinload(DocumentStage.reviewers).joinedload(DocumentStageReviewer.user),
+            path.selectinload(DocumentStage.decisions))
+
+
+def _list_options():
+    current = joinedload(Document.current_stage)
+    return (joinedload(Document.type), joinedload(Document.group), joinedload(Document.submitter),
+            *_stage_options(current), raiseload("*"))
+
+
+@dataclass
+class BoardFilters:
+    type_id: int | None = None
+    status: DocumentStatus | None = None
+    stage: str | None = None
+    group_id: int | None = None
+    page: int = 1
+
+
+def board(meeting_id: int, filters: BoardFilters, per_page: int):
+    """All documents of the meeting, longest-waiting open ones first."""
+    stmt = select(Document).where(Document.meeting_id == meeting_id).options(*_list_options())
+    if filters.type_id:
+        stmt = stmt.where(Document.type_id == filters.type_id)
+    if filters.status:
+        stmt = stmt.where(Document.status == filters.status)
+    if filters.group_id:
+        stmt = stmt.where(Document.group_id == filters.group_id)
+    if filters.stage:
+        stmt = stmt.where(Document.current_stage_id.in_(
+            select(DocumentStage.id).where(DocumentStage.name == filters.stage)),
+            Document.status.in_([DocumentStatus.IN_REVIEW, DocumentStatus.RETURNED]))
+    stmt = stmt.order_by((Document.status == DocumentStatus.FINALIZED), Document.waiting_since, Document.id)
+    return db.paginate(stmt, page=filters.page, per_page=per_page, error_out=False)
+
+
+def board_choices(meeting_id: int) -> dict:
+    """Filter choices: types, groups and the stage names in use (three small queries)."""
+    return {
+        "types": db.session.execute(select(DocumentType.id, DocumentType.name)
+                                    .order_by(DocumentType.sort_order, DocumentType.id)).all(),
+        "groups": db.session.execute(select(WorkingGroup.id, WorkingGroup.name)
+                                     .where(WorkingGroup.meeting_id == meeting_id)
+                                     .order_by(WorkingGroup.sort_order, WorkingGroup.id)).all(),
+        "stages": db.session.scalars(select(DocumentStage.name).join(Document, Document.id == DocumentStage.document_id)
+                                     .where(Document.meeting_id == meeting_id).distinct()
+                                     .order_by(DocumentStage.name)).all(),
+    }
+
+
+def status_counts(meeting_id: int) -> dict[DocumentStatus, int]:
+    rows = db.session.execute(select(Document.status, func.count()).where(Document.meeting_id == meeting_id)
+                              .group_by(Document.status))
+    return dict(rows.all())
+
+
+def _waiting_on(user_id: int):
+    """SQL for "the current stage waits on this user": mirrors DocumentStage.pending_reviewers()."""
+    mine = aliased(DocumentStageReviewer)
+    earlier = aliased(DocumentStageReviewer)
+
+    def decided(reviewer):
+        return exists().where(ReviewDecision.stage_id == DocumentStage.id,
+                              ReviewDecision.reviewer_id == reviewer.user_id,
+                              ReviewDecision.round == DocumentStage.round)
+
+    someone_before = exists().where(earlier.stage_id == DocumentStage.id, earlier.position < mine.position,
+                                    ~decided(earlier))
+    return (
+        select(Document.id)
+        .join(DocumentStage, DocumentStage.id == Document.current_stage_id)
+        .join(mine, and_(mine.stage_id == DocumentStage.id, mine.user_id == user_id))
+        .where(Document.status == DocumentStatus.IN_REVIEW, ~decided(mine),
+               or_(~DocumentStage.is_sequential, ~someone_before))
+    )
+
+
+def review_queue(user_id: int, page: int, per_page: int):
+    """待我审核: what waits on this reviewer now, oldest first."""
+    stmt = (select(Document).where(Document.id.in_(_waiting_on(user_id))).options(*_list_options())
+            .order_by(Document.waiting_since, Document.id))
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+
+
+def review_queue_count(user_id: int) -> int:
+    return db.session.scalar(select(func.count()).select_from(_waiting_on(user_id).subquery())) or 0
+
+
+def my_speeches(user_id: int, page: int, per_page: int):
+    stmt = (select(Document).where(Document.submitter_id == user_id).options(*_list_options())
+            .order_by(Document.created_at.desc(), Document.id.desc()))
+    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+
+
+def document_for_action(document_id: int) -> Document | None:
+    """Everything the rules and the document page read: drafters, every stage with its reviewers and
+    decisions, the current version (text deferred). Five queries whatever the document's size."""
+    return db.session.scalar(
+        select(Document).where(Document.id == document_id).options(
+            joinedload(Document.meeting), joinedload(Document.type), joinedload(Document.group),
+            joinedload(Document.submitter), joinedload(Document.current_version), joinedload(Document.current_stage),
+            selectinload(Document.drafters).joinedload(DocumentDrafter.user),
+            selectinload(Document.stages).selectinload(DocumentStage.reviewers)
+            .joinedload(DocumentStageReviewer.user),
+            selectinload(Document.stages).selectinload(DocumentStage.decisions)
+            .joinedload(ReviewDecision.reviewer),
+            selectinload(Document.stages).selectinload(DocumentStage.decisions)
+            .joinedload(ReviewDecision.doc_version),
+            raiseload("*"),
+        ))
+
+
+def versions_of(document_id: int) -> list[DocumentVersion]:
+    """Newest first, text not loaded (it can be long)."""
+    return list(db.session.scalars(
+        select(DocumentVersion).where(DocumentVersion.document_id == document_id)
+        .options(joinedload(DocumentVersion.author), raiseload("*"))
+        .order_by(DocumentVersion.number.desc())))
+
+
+def version_with_text(document_id: int, number: int) -> DocumentVersion | None:
+    return db.session.scalar(
+        select(DocumentVersion).where(DocumentVersion.document_id == document_id, DocumentVersion.number == number)
+        .options(undefer(DocumentVersion.text_content), joinedload(DocumentVersion.author), raiseload("*")))
+
+
+def comments_of(document_id: int, *, include_internal: bool) -> list[DocumentComment]:
+    stmt = (select(DocumentComment).where(DocumentComment.document_id == document_id)
+            .options(joinedload(DocumentComment.author), joinedload(DocumentComment.doc_version), raiseload("*"))
+            .order_by(DocumentComment.id))
+    if not include_internal:
+        stmt = stmt.where(DocumentComment.is_internal.is_(False))
+    return list(db.session.scalars(stmt))
+
+
+def _template_options():
+    return (selectinload(PipelineTemplate.stages).selectinload(PipelineTemplateStage.reviewers)
+            .joinedload(PipelineTemplateReviewer.user),)
+
+
+def templates() -> list[PipelineTemplate]:
+    return list(db.session.scalars(select(PipelineTemplate).options(*_template_options())
+                                   .order_by(PipelineTemplate.name)))
+
+
+def template_with_stages(template_id: int) -> PipelineTemplate | None:
+    return db.session.scalar(select(PipelineTemplate).where(PipelineTemplate.id == template_id)
+                             .options(*_template_options()))
+
+
+def template_choices() -> list[tuple[int, str]]:
+    return db.session.execute(select(PipelineTemplate.id, PipelineTemplate.name)
+                              .order_by(PipelineTemplate.name)).all()
+
+
+def reviewer_choices() -> list[tuple[int, str]]:
+    """People who may review or draft: every active account except committee members."""
+    return [(uid, f"{name}（{role.label}）") for uid, name, role in db.session.execute(
+        select(User.id, User.display_name, User.role)
+        .where(User.is_active_account, User.role != Role.MEMBER).order_by(User.role, User.display_name))]
+
+
+def drafter_choices() -> list[tuple[int, str]]:
+    return [(uid, f"{name}（{role.label}）") for uid, name, role in db.session.execute(
+        select(User.id, User.display_name, User.role)
+        .where(User.is_active_account).order_by(User.role, User.display_name))]
+
+
+def document_types() -> list[DocumentType]:
+    return list(db.session.scalars(select(DocumentType).order_by(DocumentType.sort_order, DocumentType.id)))
+
+
+@dataclass(frozen=True)
+class OverdueStage:
+    document_id: int
+    meeting_id: int
+    title: str
+    stage_id: int
+    stage_name: str
+    round: int
+    due_at: dt.datetime
+    pending_user_ids: tuple[int, ...]
+
+
+def overdue_stages(moment: dt.datetime) -> list[OverdueStage]:
+    """Current review stages whose time allowance ran out, with the reviewers still to decide
+    (for the reminder scanner: dedup by stage_id and round)."""
+    stages = db.session.scalars(
+        select(DocumentStage)
+        .join(Document, Document.current_stage_id == DocumentStage.id)
+        .where(Document.status == DocumentStatus.IN_REVIEW, DocumentStage.due_at < moment)
+        .options(joinedload(DocumentStage.document), selectinload(DocumentStage.reviewers),
+                 selectinload(DocumentStage.decisions), raiseload("*"))
+        .order_by(DocumentStage.due_at)).all()
+    return [OverdueStage(document_id=s.document_id, meeting_id=s.document.meeting_id, title=s.document.title,
+                         stage_id=s.id, stage_name=s.name, round=s.round, due_at=s.due_at,
+                         pending_user_ids=tuple(r.user_id for r in s.pending_reviewers()))
+            for s in stages]

@@ -1,0 +1,108 @@
+"""Geometry of the server-rendered timeline (SVG): bars from start to deadline, hand-off arrows,
+month ticks, the today and opening lines. Pure computation, no queries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from meetingprep.tasks.states import TaskStatus
+from meetingprep.timeutil import to_local
+
+LABEL_WIDTH = 260
+ROW_HEIGHT = 26
+HEADER_HEIGHT = 34
+MIN_CHART_WIDTH = 900
+MIN_DAY_WIDTH = 6
+PAGE_SIZE = 100
+
+STATUS_COLOURS = {
+    TaskStatus.NOT_STARTED: "#8fb8f7",
+    TaskStatus.IN_PROGRESS: "#0d6efd",
+    TaskStatus.SUBMITTED: "#fd7e14",
+    TaskStatus.RETURNED: "#ffc107",
+    TaskStatus.DONE: "#adb5bd",
+    TaskStatus.CANCELLED: "#dee2e6",
+}
+OVERDUE_COLOUR = "#dc3545"
+
+
+@dataclass
+class Bar:
+    task: object
+    x: float
+    width: float
+    y: float
+    colour: str
+    overdue: bool
+
+
+@dataclass
+class Chart:
+    width: float
+    height: float
+    bars: list[Bar]
+    arrows: list[str]  # SVG path data
+    ticks: list[tuple[float, str]]
+    today_x: float | None
+    opening_x: float | None
+    label_width: int = LABEL_WIDTH
+    row_height: int = ROW_HEIGHT
+    header_height: int = HEADER_HEIGHT
+    outside: dict[int, list] = field(default_factory=dict)  # task id → hand-offs not drawn
+
+
+def _start_day(task) -> dt.date:
+    start = task.starts_on or to_local(task.created_at).date()
+    return min(start, to_local(task.due_at).date())
+
+
+def layout(tasks: list, hand_offs: list, moment: dt.datetime, opens_at: dt.datetime) -> Chart:
+    today, opening = to_local(moment), to_local(opens_at)
+    first = min([_start_day(t) for t in tasks] + [today.date(), opening.date()]) - dt.timedelta(days=1)
+    last = max([to_local(t.due_at).date() for t in tasks] + [today.date(), opening.date()]) + dt.timedelta(days=2)
+    span = (last - first).days
+    day_width = max(MIN_CHART_WIDTH / span, MIN_DAY_WIDTH)
+    origin = dt.datetime.combine(first, dt.time(), tzinfo=today.tzinfo)
+
+    def x_of(moment_local: dt.datetime) -> float:
+        return LABEL_WIDTH + (moment_local - origin).total_seconds() / 86400 * day_width
+
+    bars, rows = [], {}
+    for index, task in enumerate(tasks):
+        start = x_of(dt.datetime.combine(_start_day(task), dt.time(), tzinfo=today.tzinfo))
+        end = max(x_of(to_local(task.due_at)), start + 4)
+        overdue = task.is_overdue_at(moment)
+        y = HEADER_HEIGHT + index * ROW_HEIGHT
+        bars.append(Bar(task, start, end - start, y, OVERDUE_COLOUR if overdue else STATUS_COLOURS[task.status],
+                        overdue))
+        rows[task.id] = bars[-1]
+
+    arrows, outside = [], {}
+    for link in hand_offs:
+        pred, succ = rows.get(link.predecessor_id), rows.get(link.successor_id)
+        if pred and succ:
+            x1, y1 = pred.x + pred.width, pred.y + ROW_HEIGHT / 2
+            x2, y2 = succ.x, succ.y + ROW_HEIGHT / 2
+            bend = max(x1, x2 - 8) + 6 if x2 - x1 < 12 else x1 + 6
+            arrows.append(f"M{x1:.1f},{y1:.1f} H{bend:.1f} V{y2:.1f} H{x2:.1f}")
+        else:
+            for end in (pred, succ):
+                if end is not None:
+                    outside.setdefault(end.task.id, []).append(link)
+
+    ticks = []
+    day = first.replace(day=1)
+    while day <= last:
+        if day >= first:
+            ticks.append((x_of(dt.datetime.combine(day, dt.time(), tzinfo=today.tzinfo)), f"{day.month}月"))
+        day = (day + dt.timedelta(days=32)).replace(day=1)
+    if span <= 120:
+        monday = first + dt.timedelta(days=(7 - first.weekday()) % 7)
+        while monday <= last:
+            if monday.day != 1:
+                ticks.append((x_of(dt.datetime.combine(monday, dt.time(), tzinfo=today.tzinfo)), f"{monday.day}"))
+            monday += dt.timedelta(days=7)
+    return Chart(width=LABEL_WIDTH + span * day_width + 10, height=HEADER_HEIGHT + len(tasks) * ROW_HEIGHT + 10,
+                 bars=bars, arrows=arrows, ticks=ticks, today_x=x_of(today), opening_x=x_of(opening),
+                 outside=outside)

@@ -1,0 +1,198 @@
+"""Read side of the plan views: one statement per block whatever the number of tasks."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.orm import aliased, joinedload, raiseload
+
+from meetingprep.auth.models import User
+from meetingprep.extensions import db
+from meetingprep.groups.models import GroupMembership, WorkingGroup
+from meetingprep.meetings.models import Meeting
+from meetingprep.plans.models import PendingImport, PlanTemplate, PlanTemplateItem
+from meetingprep.tasks.models import Task, TaskCoworker, TaskDependency
+from meetingprep.tasks.states import OPEN_STATUSES, TaskStatus
+from meetingprep.timeutil import local_midnight
+
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def is_token(text: str) -> bool:
+    """Our tokens come from secrets.token_urlsafe; anything else (NUL bytes, 5 MB) never reaches SQL."""
+    return bool(_TOKEN.fullmatch(text))
+
+
+def meetings() -> list[Meeting]:
+    return list(db.session.scalars(select(Meeting).order_by(Meeting.opens_at.desc())))
+
+
+def meeting_groups(meeting: Meeting) -> list[WorkingGroup]:
+    return list(db.session.scalars(select(WorkingGroup).where(WorkingGroup.meeting_id == meeting.id)
+                                   .order_by(WorkingGroup.sort_order, WorkingGroup.id)))
+
+
+def group_leads(group_ids: Iterable[int]) -> dict[int, int]:
+    """The (first, active) lead of each group: who owns a task nobody else was named for."""
+    leads: dict[int, int] = {}
+    for group_id, user_id in db.session.execute(
+            select(GroupMembership.group_id, GroupMembership.user_id)
+            .join(User, User.id == GroupMembership.user_id)
+            .where(GroupMembership.group_id.in_(list(group_ids)), GroupMembership.is_lead.is_(True),
+                   User.is_active_account.is_(True))
+            .order_by(GroupMembership.id)):
+        leads.setdefault(group_id, user_id)
+    return leads
+
+
+# ── templates and imports ─────────────────────────────────────────────────────────────────────
+def templates_page() -> list[PlanTemplate]:
+    return list(db.session.scalars(select(PlanTemplate).options(
+        joinedload(PlanTemplate.source_meeting), joinedload(PlanTemplate.created_by), raiseload("*"))
+        .order_by(PlanTemplate.created_at.desc(), PlanTemplate.id.desc())))
+
+
+def template_group_names(template: PlanTemplate) -> list[tuple[str, int]]:
+    """(group name, item count) in the template, in first-appearance order."""
+    return [tuple(row) for row in db.session.execute(
+        select(PlanTemplateItem.group_name, func.count()).where(PlanTemplateItem.template_id == template.id)
+        .group_by(PlanTemplateItem.group_name).order_by(func.min(PlanTemplateItem.key)))]
+
+
+def template_items(template: PlanTemplate, offset: int, limit: int) -> list[PlanTemplateItem]:
+    return list(db.session.scalars(select(PlanTemplateItem).where(PlanTemplateItem.template_id == template.id)
+                                   .order_by(PlanTemplateItem.key).offset(offset).limit(limit)))
+
+
+def task_count(meeting: Meeting) -> int:
+    return db.session.scalar(select(func.count(Task.id)).where(Task.meeting_id == meeting.id))
+
+
+def pending_import(token: str) -> PendingImport | None:
+    """By its unguessable token. Any secretariat member holding the link may finish a colleague's import
+    (they could upload the same file themselves); the import is recorded under whoever confirms it."""
+    if not is_token(token):
+        return None
+    return db.session.scalar(select(PendingImport).options(joinedload(PendingImport.meeting))
+                             .where(PendingImport.token == token))
+
+
+# ── calendar ──────────────────────────────────────────────────────────────────────────────────
+@dataclass
+class CalendarDay:
+    day: dt.date
+    in_month: bool
+    tasks: list = field(default_factory=list)
+    total: int = 0
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.tasks)
+
+
+def month_weeks(month: dt.date) -> list[list[dt.date]]:
+    """The month's grid, weeks starting on Monday as Chinese calendars do."""
+    return calendar.Calendar(firstweekday=0).monthdatescalendar(month.year, month.month)
+
+
+def calendar_month(meeting: Meeting, month: dt.date, group_id: int | None, per_day: int) -> list[list[CalendarDay]]:
+    """Up to ``per_day`` deadlines per local day plus each day's total, in ONE query.
+
+    Days are cut at local midnights computed here (so any zone and daylight saving are right), and
+    the database numbers each day's tasks with a window function: a month with 3,000 deadlines costs
+    the same single statement as an empty one.
+    """
+    weeks = month_weeks(month)
+    days = [day for week in weeks for day in week]
+    bounds = [local_midnight(day) for day in days] + [local_midnight(days[-1] + dt.timedelta(days=1))]
+    bucket = case(*[(Task.due_at < bounds[i + 1], i) for i in range(len(days))], else_=len(days))
+    conditions = [Task.meeting_id == meeting.id, Task.status != TaskStatus.CANCELLED,
+                  Task.due_at >= bounds[0], Task.due_at < bounds[-1]]
+    if group_id:
+        conditions.append(Task.group_id == group_id)
+    numbered = (
+        select(Task.id, Task.title, Task.status, Task.due_at, WorkingGroup.name.label("group_name"),
+               bucket.label("day_index"),
+               func.row_number().over(partition_by=bucket, order_by=(Task.due_at, Task.id)).label("rank"),
+               func.count().over(partition_by=bucket).label("total"))
+        .join(WorkingGroup, WorkingGroup.id == Task.group_id).where(*conditions)
+    ).subquery()
+    cells = [CalendarDay(day, day.month == month.month) for day in days]
+    for row in db.session.execute(select(numbered).where(numbered.c.rank <= per_day)
+                                  .order_by(numbered.c.day_index, numbered.c.rank)):
+        cell = cells[row.day_index]
+        cell.tasks.append(row)
+        cell.total = row.total
+    return [cells[i:i + 7] for i in range(0, len(cells), 7)]
+
+
+def _due_on(meeting: Meeting, day: dt.date, group_id: int | None) -> list:
+    conditions = [Task.meeting_id == meeting.id, Task.status != TaskStatus.CANCELLED,
+                  Task.due_at >= local_midnight(day), Task.due_at < local_midnight(day + dt.timedelta(days=1))]
+    return [*conditions, Task.group_id == group_id] if group_id else conditions
+
+
+def day_count(meeting: Meeting, day: dt.date, group_id: int | None) -> int:
+    return db.session.scalar(select(func.count(Task.id)).where(*_due_on(meeting, day, group_id)))
+
+
+def day_tasks(meeting: Meeting, day: dt.date, group_id: int | None, offset: int, limit: int) -> list[Task]:
+    """Everything due on one local day (the calendar shows a few; this lists them all, paged)."""
+    return list(db.session.scalars(
+        select(Task).options(joinedload(Task.group), joinedload(Task.owner), raiseload("*"))
+        .where(*_due_on(meeting, day, group_id)).order_by(Task.due_at, Task.id).offset(offset).limit(limit)))
+
+
+# ── timeline ──────────────────────────────────────────────────────────────────────────────────
+def group_task_counts(meeting: Meeting) -> list[tuple[WorkingGroup, int]]:
+    """Every group with its number of (not cancelled) tasks: the timeline's navigation."""
+    count = func.count(Task.id)
+    rows = db.session.execute(
+        select(WorkingGroup, count)
+        .outerjoin(Task, and_(Task.group_id == WorkingGroup.id, Task.status != TaskStatus.CANCELLED))
+        .where(WorkingGroup.meeting_id == meeting.id)
+        .group_by(WorkingGroup.id).order_by(WorkingGroup.sort_order, WorkingGroup.id))
+    return [(group, total) for group, total in rows]
+
+
+def timeline_tasks(group_id: int, offset: int, limit: int) -> list[Task]:
+    return list(db.session.scalars(
+        select(Task).options(joinedload(Task.owner), raiseload("*"))
+        .where(Task.group_id == group_id, Task.status != TaskStatus.CANCELLED)
+        .order_by(func.coalesce(Task.starts_on, Task.due_at), Task.due_at, Task.id)
+        .offset(offset).limit(limit)))
+
+
+def hand_offs(task_ids: list[int]):
+    """Every dependency touching the given tasks, with both ends' titles and groups (one query)."""
+    pred, succ = aliased(Task), aliased(Task)
+    pred_group, succ_group = aliased(WorkingGroup), aliased(WorkingGroup)
+    return db.session.execute(
+        select(TaskDependency.predecessor_id, TaskDependency.successor_id,
+               pred.title.label("pred_title"), pred.status.label("pred_status"),
+               pred.group_id.label("pred_group_id"), pred_group.name.label("pred_group"),
+               succ.title.label("succ_title"), succ.group_id.label("succ_group_id"),
+               succ_group.name.label("succ_group"))
+        .join(pred, pred.id == TaskDependency.predecessor_id).join(pred_group, pred_group.id == pred.group_id)
+        .join(succ, succ.id == TaskDependency.successor_id).join(succ_group, succ_group.id == succ.group_id)
+        .where(or_(TaskDependency.predecessor_id.in_(task_ids), TaskDependency.successor_id.in_(task_ids)))
+        .order_by(TaskDependency.id)).all() if task_ids else []
+
+
+# ── personal feed ─────────────────────────────────────────────────────────────────────────────
+def feed_owner(token: str) -> User | None:
+    return db.session.scalar(select(User).where(User.ical_token == token)) if is_token(token) else None
+
+
+def open_tasks_of(user_id: int) -> list[Task]:
+    """Open tasks the user owns or co-works, with meeting and group for the event text."""
+    coworked = select(TaskCoworker.task_id).where(TaskCoworker.user_id == user_id)
+    return list(db.session.scalars(
+        select(Task).options(joinedload(Task.group), joinedload(Task.meeting), raiseload("*"))
+        .where(or_(Task.owner_id == user_id, Task.id.in_(coworked)), Task.status.in_(OPEN_STATUSES))
+        .order_by(Task.due_at, Task.id)))

@@ -1,0 +1,342 @@
+"""Read side of tasks: the ledger filter, 我的任务, the group board, the task page.
+
+The ledger (``/tasks/``) understands these query-string parameters, so other pages (the dashboard,
+the board) can link straight to a filtered view:
+
+``group``       working-group id                         ``/tasks/?group=3``
+``owner``       user id of the responsible person         ``/tasks/?owner=17``
+``phase``       before | during | after (会前/会中/会后)
+``status``      not_started | in_progress | submitted | done | returned | cancelled
+``overdue=1``   only open tasks past their deadline (derived, never stored)
+``due_within``  N: open tasks due within the next N days (not yet overdue)
+``waiting=1``   only tasks whose predecessors are not accepted yet (等待前置任务)
+``q``           free text in the title and description
+``sort``        due | title | status | group | owner | progress | priority | updated; prefix ``-`` to reverse
+``page``        1-based page number (``PAGE_SIZE`` rows per page)
+
+Unknown or malformed values are ignored rather than refused, so a hand-edited link still works.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+
+from flask_sqlalchemy.pagination import SelectPagination
+from sqlalchemy import Select, and_, case, exists, func, or_, select
+from sqlalchemy.orm import aliased, joinedload, raiseload, selectinload
+
+from meetingprep.audit import AuditEntry
+from meetingprep.auth.models import User
+from meetingprep.extensions import db
+from meetingprep.groups.models import GroupMembership, WorkingGroup
+from meetingprep.meetings.models import Phase
+from meetingprep.permissions import Role
+from meetingprep.tasks.models import (
+    Task,
+    TaskAttachment,
+    TaskComment,
+    TaskCoworker,
+    TaskDependency,
+    TaskEvent,
+)
+from meetingprep.tasks.states import BOARD_COLUMNS, CLOSED_STATUSES, OPEN_STATUSES, TaskStatus
+from meetingprep.timeutil import now
+
+BOARD_CARDS_PER_COLUMN = 30
+DUE_SOON_DAYS = 7
+MINE_LIMIT = 200
+RECENTLY_CLOSED = 10
+
+_Predecessor = aliased(Task, name="predecessor")
+
+#: A task waits while some predecessor is still open (cancelled predecessors no longer hold it up).
+waiting_expr = exists(
+    select(TaskDependency.id).join(_Predecessor, _Predecessor.id == TaskDependency.predecessor_id)
+    .where(TaskDependency.successor_id == Task.id, _Predecessor.status.in_(OPEN_STATUSES))
+).label("waiting")
+
+SORTS = {
+    "due": (Task.due_at,),
+    "title": (Task.title,),
+    "status": (Task.status,),
+    "group": (WorkingGroup.sort_order, WorkingGroup.id),
+    "owner": (User.display_name,),
+    "progress": (Task.progress,),
+    "priority": (Task.priority,),
+    "updated": (Task.updated_at,),
+}
+
+
+def parse_int(value: str | None, minimum: int = 1, maximum: int = 10**9) -> int | None:
+    try:
+        number = int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+    return number if number is not None and minimum <= number <= maximum else None
+
+
+def _enum(enum_cls, value):
+    try:
+        return enum_cls(value) if value else None
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class LedgerFilter:
+    group: int | None = None
+    owner: int | None = None
+    phase: Phase | None = None
+    status: TaskStatus | None = None
+    overdue: bool = False
+    due_within: int | None = None
+    waiting: bool = False
+    q: str = ""
+    sort: str = "due"
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args: Mapping[str, str]) -> LedgerFilter:
+        sort = args.get("sort", "due")
+        return cls(
+            group=parse_int(args.get("group")), owner=parse_int(args.get("owner")),
+            phase=_enum(Phase, args.get("phase")), status=_enum(TaskStatus, args.get("status")),
+            overdue=args.get("overdue") == "1", due_within=parse_int(args.get("due_within"), 0, 3650),
+            waiting=args.get("waiting") == "1", q=(args.get("q") or "").strip()[:100],
+            sort=sort if sort.lstrip("-") in SORTS else "due", page=parse_int(args.get("page"), 1) or 1,
+        )
+
+    def args(self, **changes) -> dict[str, str]:
+        """Query-string for links (sort headers, pagination, status counts); defaults left out."""
+        values = replace(self, **changes)
+        out = {}
+        for f in fields(values):
+            value = getattr(values, f.name)
+            if value in (None, "", False) or (f.name, value) in (("sort", "due"), ("page", 1)):
+                continue
+            out[f.name] = "1" if value is True else str(value)
+        return out
+
+    @property
+    def is_filtered(self) -> bool:
+        return bool(self.args(sort="due", page=1))
+
+
+def _filtered(meeting_id: int, filt: LedgerFilter, *, with_status: bool = True) -> Select:
+    moment = now()
+    stmt = select(Task).where(Task.meeting_id == meeting_id)
+    if filt.group:
+        stmt = stmt.where(Task.group_id == filt.group)
+    if filt.owner:
+        stmt = stmt.where(Task.owner_id == filt.owner)
+    if filt.phase:
+        stmt = stmt.where(Task.phase == filt.phase)
+    if with_status and filt.status:
+        stmt = stmt.where(Task.status == filt.status)
+    if filt.overdue:
+        stmt = stmt.where(Task.status.in_(OPEN_STATUSES), Task.due_at < moment)
+    if filt.due_within is not None:
+        stmt = stmt.where(Task.status.in_(OPEN_STATUSES), Task.due_at >= moment,
+                          Task.due_at <= moment + dt.timedelta(days=filt.due_within))
+    if filt.waiting:
+        stmt = stmt.where(waiting_expr)
+    if filt.q:
+        pattern = f"%{filt.q.replace('%', '').replace('_', '')}%"
+        stmt = stmt.where(or_(Task.title.ilike(pattern), Task.description.ilike(pattern)))
+    return stmt
+
+
+def ledger_statement(meeting_id: int, filt: LedgerFilter) -> Select:
+    """Rows as (Task, waiting) with group and owner joined in the same query; nothing else lazy."""
+    column, descending = filt.sort.lstrip("-"), filt.sort.startswith("-")
+    order = [c.desc() if descending else c.asc() for c in SORTS[column]]
+    return (_filtered(meeting_id, filt).add_columns(waiting_expr)
+            .join(WorkingGroup, WorkingGroup.id == Task.group_id).join(User, User.id == Task.owner_id)
+            .options(joinedload(Task.group), joinedload(Task.owner), raiseload("*"))
+            .order_by(*order, Task.id))
+
+
+class RowPagination(SelectPagination):
+    """db.paginate keeps only the first column; the ledger needs (Task, waiting) rows."""
+
+    def _query_items(self) -> list:
+        stmt = self._query_args["select"].limit(self.per_page).offset(self._query_offset)
+        return list(self._query_args["session"].execute(stmt).all())
+
+
+def ledger_page(meeting_id: int, filt: LedgerFilter, per_page: int) -> RowPagination:
+    return RowPagination(select=ledger_statement(meeting_id, filt), session=db.session(), page=filt.page,
+                         per_page=per_page, max_per_page=per_page, error_out=False)
+
+
+def status_counts(meeting_id: int, filt: LedgerFilter) -> dict[TaskStatus, int]:
+    """Counts per status for the filter minus its status, in one GROUP BY."""
+    base = _filtered(meeting_id, filt, with_status=False).subquery()
+    rows = db.session.execute(select(base.c.status, func.count()).group_by(base.c.status))
+    counts = dict.fromkeys(TaskStatus, 0)
+    counts.update({TaskStatus(status): n for status, n in rows})
+    return counts
+
+
+def export_rows(meeting_id: int, filt: LedgerFilter):
+    """Every row of the filtered ledger (no pagination), streamed."""
+    return db.session.execute(ledger_statement(meeting_id, filt).execution_options(yield_per=500))
+
+
+# ── 我的任务 ─────────────────────────────────────────────────────────────────────────────────────
+@dataclass
+class MyTasks:
+    """Open tasks as (Task, waiting) rows by bucket; ``closed`` holds the last few closed tasks."""
+
+    overdue: list = field(default_factory=list)
+    due_soon: list = field(default_factory=list)
+    waiting: list = field(default_factory=list)
+    other: list = field(default_factory=list)
+    closed: list = field(default_factory=list)
+    truncated: bool = False
+
+
+def _involving(user_id: int) -> Select:
+    cowork = exists(select(TaskCoworker.id).where(TaskCoworker.task_id == Task.id, TaskCoworker.user_id == user_id))
+    return select(Task).where(or_(Task.owner_id == user_id, cowork))
+
+
+def my_tasks(user: User, meeting_id: int) -> MyTasks:
+    """Open tasks the user owns or co-works, bucketed; plus the last few closed. Three queries."""
+    moment = now()
+    options = (joinedload(Task.group), joinedload(Task.owner), raiseload("*"))
+    open_rows = db.session.execute(
+        _involving(user.id).add_columns(waiting_expr)
+        .where(Task.meeting_id == meeting_id, Task.status.in_(OPEN_STATUSES))
+        .options(*options).order_by(Task.due_at, Task.id).limit(MINE_LIMIT + 1)).all()
+    mine = MyTasks(truncated=len(open_rows) > MINE_LIMIT)
+    soon = moment + dt.timedelta(days=DUE_SOON_DAYS)
+    for task, waiting in open_rows[:MINE_LIMIT]:
+        if task.due_at < moment:
+            mine.overdue.append((task, waiting))
+        elif waiting:
+            mine.waiting.append((task, waiting))
+        elif task.due_at <= soon:
+            mine.due_soon.append((task, waiting))
+        else:
+            mine.other.append((task, waiting))
+    mine.closed = db.session.scalars(
+        _involving(user.id).where(Task.meeting_id == meeting_id, Task.status.in_(CLOSED_STATUSES))
+        .options(*options).order_by(Task.updated_at.desc()).limit(RECENTLY_CLOSED)).all()
+    return mine
+
+
+# ── the group board ─────────────────────────────────────────────────────────────────────────────
+def board(meeting_id: int, group_id: int) -> tuple[dict[TaskStatus, list[Task]], dict[TaskStatus, int]]:
+    """At most BOARD_CARDS_PER_COLUMN cards per status (open: most urgent first; closed: latest first),
+    with each column's true total. Two queries whatever the group's size."""
+    in_group = and_(Task.meeting_id == meeting_id, Task.group_id == group_id)
+    ranked = select(
+        Task.id,
+        func.row_number().over(partition_by=Task.status, order_by=(Task.due_at, Task.id)).label("urgent"),
+        func.row_number().over(partition_by=Task.status, order_by=(Task.updated_at.desc(), Task.id)).label("latest"),
+    ).where(in_group).subquery()
+    cards = db.session.scalars(
+        select(Task).join(ranked, ranked.c.id == Task.id)
+        .where(or_(and_(Task.status.in_(OPEN_STATUSES), ranked.c.urgent <= BOARD_CARDS_PER_COLUMN),
+                   and_(Task.status.in_(CLOSED_STATUSES), ranked.c.latest <= BOARD_CARDS_PER_COLUMN)))
+        .options(joinedload(Task.owner), raiseload("*"))
+        .order_by(Task.due_at, Task.id)).all()
+    columns: dict[TaskStatus, list[Task]] = {status: [] for status in BOARD_COLUMNS}
+    for task in cards:
+        columns[task.status].append(task)
+    for status in CLOSED_STATUSES:
+        columns[status].sort(key=lambda t: t.updated_at, reverse=True)
+    totals = dict.fromkeys(BOARD_COLUMNS, 0)
+    totals.update({TaskStatus(s): n for s, n in db.session.execute(
+        select(Task.status, func.count()).where(in_group).group_by(Task.status))})
+    return columns, totals
+
+
+def group_summary(group_id: int) -> tuple[dict[TaskStatus, int], int]:
+    """Counts per status and the number overdue, for the group page, in one GROUP BY."""
+    overdue = func.sum(case((and_(Task.status.in_(OPEN_STATUSES), Task.due_at < now()), 1), else_=0))
+    totals = dict.fromkeys(BOARD_COLUMNS, 0)
+    late = 0
+    for status, count, overdue_count in db.session.execute(
+            select(Task.status, func.count(), overdue).where(Task.group_id == group_id).group_by(Task.status)):
+        totals[TaskStatus(status)] = count
+        late += overdue_count or 0
+    return totals, late
+
+
+# ── the task page ───────────────────────────────────────────────────────────────────────────────
+def task_for_page(task_id: int) -> Task | None:
+    return db.session.scalar(select(Task).where(Task.id == task_id).options(
+        joinedload(Task.group), joinedload(Task.owner), joinedload(Task.meeting),
+        joinedload(Task.submitted_by), joinedload(Task.accepted_by),
+        selectinload(Task.coworkers).joinedload(TaskCoworker.user)))
+
+
+def task_for_update(task_id: int) -> Task | None:
+    return db.session.scalar(select(Task).where(Task.id == task_id).options(selectinload(Task.coworkers)))
+
+
+@dataclass
+class TaskPage:
+    predecessors: list  # (TaskDependency, Task)
+    successors: list
+    events: list[TaskEvent]
+    comments: list[TaskComment]
+    evidence: list[TaskAttachment]
+    audit: list[AuditEntry]
+
+
+def task_page(task: Task) -> TaskPage:
+    other = aliased(Task)
+    links = db.session.execute(
+        select(TaskDependency, other).join(other, or_(
+            and_(TaskDependency.successor_id == task.id, other.id == TaskDependency.predecessor_id),
+            and_(TaskDependency.predecessor_id == task.id, other.id == TaskDependency.successor_id)))
+        .options(joinedload(other.group), joinedload(other.owner), raiseload("*")).order_by(other.due_at)).all()
+    events = db.session.scalars(select(TaskEvent).where(TaskEvent.task_id == task.id)
+                                .options(joinedload(TaskEvent.actor)).order_by(TaskEvent.id)).all()
+    comments = db.session.scalars(select(TaskComment).where(TaskComment.task_id == task.id)
+                                  .options(joinedload(TaskComment.author), selectinload(TaskComment.attachments))
+                                  .order_by(TaskComment.id).limit(500)).all()
+    evidence = db.session.scalars(select(TaskAttachment).where(TaskAttachment.task_id == task.id,
+                                                               TaskAttachment.is_evidence.is_(True))
+                                  .options(joinedload(TaskAttachment.uploaded_by)).order_by(TaskAttachment.id)).all()
+    from meetingprep.audit import trail_for
+
+    return TaskPage(predecessors=[(link, t) for link, t in links if link.successor_id == task.id],
+                    successors=[(link, t) for link, t in links if link.predecessor_id == task.id],
+                    events=events, comments=comments, evidence=evidence, audit=trail_for(db.session, task))
+
+
+def link_candidates(task: Task, limit: int = 300) -> list[tuple[int, str]]:
+    """Tasks of the same meeting that could be a predecessor, for the hand-off picker."""
+    rows = db.session.execute(
+        select(Task.id, Task.title, WorkingGroup.name).join(WorkingGroup, WorkingGroup.id == Task.group_id)
+        .where(Task.meeting_id == task.meeting_id, Task.id != task.id, Task.status != TaskStatus.CANCELLED)
+        .order_by(WorkingGroup.sort_order, Task.due_at).limit(limit))
+    return [(tid, f"{group}｜{title}") for tid, title, group in rows]
+
+
+# ── pick lists for forms ────────────────────────────────────────────────────────────────────────
+def groups_of(meeting_id: int) -> list[WorkingGroup]:
+    return db.session.scalars(select(WorkingGroup).where(WorkingGroup.meeting_id == meeting_id)
+                              .order_by(WorkingGroup.sort_order, WorkingGroup.id)).all()
+
+
+def group_members(meeting_id: int) -> list[tuple[int, int, str]]:
+    """(group_id, user_id, label) for every membership of the meeting's groups."""
+    rows = db.session.execute(
+        select(GroupMembership.group_id, User.id, User.display_name, WorkingGroup.name)
+        .join(User, User.id == GroupMembership.user_id).join(WorkingGroup, WorkingGroup.id == GroupMembership.group_id)
+        .where(WorkingGroup.meeting_id == meeting_id, User.is_active_account.is_(True))
+        .order_by(WorkingGroup.sort_order, WorkingGroup.id, GroupMembership.is_lead.desc(), User.display_name))
+    return [(gid, uid, f"{name}（{group}）") for gid, uid, name, group in rows]
+
+
+def active_workers() -> list[tuple[int, str]]:
+    rows = db.session.execute(select(User.id, User.display_name, User.username).where(
+        User.is_active_account.is_(True), User.role.not_in([Role.MEMBER, Role.LEADER])).order_by(User.display_name))
+    return [(uid, f"{name}（{username}）") for uid, name, username in rows]

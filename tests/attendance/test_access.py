@@ -1,0 +1,91 @@
+from meetingprep.attendance import services
+from meetingprep.extensions import db
+from tests import factories
+from tests.access import EVERYONE, MANAGERS, READERS, Case, check_cases
+
+ENDPOINTS = {
+    "attendance.index", "attendance.roster", "attendance.roster_template", "attendance.roster_export",
+    "attendance.roster_import", "attendance.member_edit", "attendance.member_detail", "attendance.member_card",
+    "attendance.member_reissue_qr", "attendance.me", "attendance.sitting_edit", "attendance.sitting_detail",
+    "attendance.sitting_counts", "attendance.sitting_close", "attendance.sitting_reopen", "attendance.sitting_sheet",
+    "attendance.sitting_sheet_xlsx", "attendance.desk", "attendance.desk_search", "attendance.desk_check_in",
+    "attendance.bulk", "attendance.correct", "attendance.registration_desk", "attendance.registration_search",
+    "attendance.registration_counts", "attendance.registration_register", "attendance.qr", "attendance.leave_list",
+    "attendance.leave_new", "attendance.leave_detail", "attendance.leave_decide", "attendance.leave_cancel",
+    "attendance.figures", "attendance.summary_xlsx", "attendance.duties", "attendance.duty_remove",
+    "attendance.roster_cards", "attendance.member_delete", "attendance.sitting_delete",
+}
+
+
+def test_route_role_table(app, client, login, role_users, monkeypatch):
+    meeting = role_users["meeting"]
+    own = factories.make_member(meeting, name="张三", member_no="0001", user=role_users["member"])
+    other = factories.make_member(meeting, name="李四", member_no="0002")
+    sitting = factories.make_sitting(meeting, name="开幕大会", starts_in_minutes=-5)
+    closing = factories.make_sitting(meeting, name="闭幕大会", starts_in_minutes=60)
+    later = factories.make_sitting(meeting, name="全体会议", starts_in_minutes=600)
+    # The group lead is named to run this sitting's desk; the staff user is not.
+    duty = services.assign_duty(role_users["secretariat"], meeting, role_users["group_lead"], sitting)
+    leave = factories.make_leave(own, [later], requested_by=role_users["member"])
+    db.session.commit()
+    token = services.qr_token(own)
+    # Deleting endpoints: the walk checks who gets through, so the first allowed role must not delete
+    # the object from under the next one (their effect is tested in test_views).
+    monkeypatch.setattr(services, "remove_duty", lambda *_args: None)
+    monkeypatch.setattr(services, "cancel_leave", lambda *_args: None)
+    monkeypatch.setattr(services, "remove_member", lambda *_args: None)
+    monkeypatch.setattr(services, "delete_sitting", lambda *_args: None)
+
+    s, m = sitting.id, own.id
+    desk_roles = MANAGERS | {"group_lead"}
+    cases = [
+        Case("attendance.index", "/attendance/", READERS),
+        Case("attendance.roster", "/attendance/roster?q=zs", READERS),
+        Case("attendance.roster_template", "/attendance/roster/template.xlsx", MANAGERS),
+        Case("attendance.roster_export", "/attendance/roster/export.xlsx", READERS),
+        Case("attendance.roster_import", "/attendance/roster/import", MANAGERS),
+        Case("attendance.roster_cards", "/attendance/roster/cards", MANAGERS),
+        Case("attendance.member_edit", "/attendance/members/new", MANAGERS),
+        Case("attendance.member_edit", f"/attendance/members/{other.id}/edit", MANAGERS),
+        Case("attendance.member_detail", f"/attendance/members/{m}", READERS | {"member"}),
+        Case("attendance.member_detail", f"/attendance/members/{other.id}", READERS),
+        Case("attendance.member_card", f"/attendance/members/{m}/card", MANAGERS | {"member"}),
+        Case("attendance.member_card", f"/attendance/members/{other.id}/card", MANAGERS),
+        Case("attendance.member_reissue_qr", f"/attendance/members/{other.id}/qr/reissue", MANAGERS, method="POST"),
+        Case("attendance.me", "/attendance/me", {"member"}),
+        Case("attendance.sitting_edit", "/attendance/sittings/new", MANAGERS),
+        Case("attendance.sitting_edit", f"/attendance/sittings/{s}/edit", MANAGERS),
+        Case("attendance.sitting_detail", f"/attendance/sittings/{s}", READERS),
+        Case("attendance.sitting_counts", f"/attendance/sittings/{s}/counts.json", READERS),
+        Case("attendance.sitting_sheet", f"/attendance/sittings/{s}/sheet", READERS),
+        Case("attendance.sitting_sheet_xlsx", f"/attendance/sittings/{s}/sheet.xlsx", READERS),
+        Case("attendance.desk", f"/attendance/sittings/{s}/desk?q=zs", desk_roles),
+        Case("attendance.desk_search", f"/attendance/sittings/{s}/desk/search?q=zs", desk_roles),
+        Case("attendance.desk_check_in", f"/attendance/sittings/{s}/desk/check-in", desk_roles, method="POST",
+             data={"member_id": str(other.id)}),
+        Case("attendance.bulk", f"/attendance/sittings/{s}/bulk", desk_roles),
+        Case("attendance.correct", f"/attendance/sittings/{s}/members/{m}/correct", MANAGERS),
+        Case("attendance.registration_desk", "/attendance/registration/desk?q=li", MANAGERS),
+        Case("attendance.registration_search", "/attendance/registration/search?q=li", MANAGERS),
+        Case("attendance.registration_counts", "/attendance/registration/counts.json", READERS),
+        Case("attendance.registration_register", "/attendance/registration/register", MANAGERS, method="POST",
+             data={"member_id": str(other.id)}),
+        Case("attendance.qr", f"/attendance/qr/{token}", EVERYONE, public=True),
+        Case("attendance.qr", f"/attendance/qr/{token}", EVERYONE, method="POST", public=True),
+        Case("attendance.leave_list", "/attendance/leave", EVERYONE),
+        Case("attendance.leave_new", "/attendance/leave/new", EVERYONE - {"leader"}),
+        Case("attendance.leave_detail", f"/attendance/leave/{leave.id}", READERS | {"member"}),
+        Case("attendance.leave_cancel", f"/attendance/leave/{leave.id}/cancel", MANAGERS | {"member"},
+             method="POST"),
+        Case("attendance.leave_decide", f"/attendance/leave/{leave.id}/decide", MANAGERS, method="POST",
+             data={"decision": "approve", "note": "同意", "version_id": "1"}),
+        Case("attendance.figures", "/attendance/figures", READERS),
+        Case("attendance.summary_xlsx", "/attendance/figures/summary.xlsx", READERS),
+        Case("attendance.duties", "/attendance/duties", MANAGERS),
+        Case("attendance.duty_remove", f"/attendance/duties/{duty.id}/remove", MANAGERS, method="POST"),
+        Case("attendance.member_delete", f"/attendance/members/{other.id}/delete", MANAGERS, method="POST"),
+        Case("attendance.sitting_delete", f"/attendance/sittings/{later.id}/delete", MANAGERS, method="POST"),
+        Case("attendance.sitting_close", f"/attendance/sittings/{closing.id}/close", MANAGERS, method="POST"),
+        Case("attendance.sitting_reopen", f"/attendance/sittings/{closing.id}/reopen", MANAGERS, method="POST"),
+    ]
+    check_cases(app, client, login, role_users, cases, ENDPOINTS)

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import random
+
+from sqlalchemy import func, select
+
+from meetingprep.demo.context import DemoContext
+from meetingprep.extensions import db
+from meetingprep.tasks import demo
+from meetingprep.tasks.models import Task, TaskDependency, TaskEvent
+from meetingprep.tasks.states import TaskStatus
+from meetingprep.timeutil import now
+from tests import factories
+
+GROUPS = ["秘书组", "会务组", "材料组", "提案组", "宣传组", "安全保卫组", "后勤保障组", "医疗卫生组"]
+
+
+def context(scale="small") -> DemoContext:
+    meeting = factories.make_meeting(name="政协第十届攀枝花市委员会第四次会议", opens_in_days=6)
+    ctx = DemoContext(meeting=meeting, scale=scale, rng=random.Random(7), now=now())
+    for name in GROUPS:
+        group = ctx.groups[name] = factories.make_group(meeting, name=name)
+        ctx.staff_by_group[name] = [factories.make_user("group_lead", group=group, is_lead=True),
+                                    *(factories.make_user("staff", group=group) for _ in range(2))]
+    ctx.secretariat = [factories.make_user("secretariat")]
+    return ctx
+
+
+def test_small_demo_is_consistent(app):
+    ctx = context()
+    demo.seed(ctx)
+    db.session.commit()
+    tasks = db.session.scalars(select(Task)).all()
+    assert 70 <= len(tasks) <= 90
+    assert {t.group_id for t in tasks} == {g.id for g in ctx.groups.values()}
+    statuses = {t.status for t in tasks}
+    assert {TaskStatus.DONE, TaskStatus.SUBMITTED, TaskStatus.IN_PROGRESS} <= statuses
+    assert any(t.is_overdue for t in tasks)
+    assert any(t.due_offset_days is not None for t in tasks)
+    assert db.session.scalar(select(func.count()).select_from(TaskEvent).where(TaskEvent.action == "return")) > 0
+    by_id = {t.id: t for t in tasks}
+    for task in tasks:  # the last event leads to the stored status; every event lies in the past
+        events = db.session.scalars(select(TaskEvent).where(TaskEvent.task_id == task.id).order_by(TaskEvent.at)).all()
+        assert events[0].action == "create" and events[-1].to_status == task.status, task.title
+        assert all(e.at <= ctx.now for e in events)
+    for link in db.session.scalars(select(TaskDependency)):
+        if by_id[link.successor_id].status == TaskStatus.DONE:
+            assert by_id[link.predecessor_id].status == TaskStatus.DONE
+    cross = [link for link in db.session.scalars(select(TaskDependency))
+             if by_id[link.predecessor_id].group_id != by_id[link.successor_id].group_id]
+    assert len(cross) >= 10

@@ -1,0 +1,65 @@
+"""List pages run the same number of SQL statements at 10 and at 500 tasks."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import insert
+
+from meetingprep.extensions import db
+from meetingprep.tasks.models import Task, TaskCoworker, TaskDependency
+from meetingprep.tasks.states import TaskStatus
+from meetingprep.timeutil import now
+
+STATUSES = list(TaskStatus)
+
+
+def seed(world, n: int) -> None:
+    """n tasks over both groups, every status, some overdue, with co-workers and hand-offs."""
+    base = now()
+    rows = [{"meeting_id": world.meeting.id, "group_id": world.materials.id if i % 3 else world.affairs.id,
+             "owner_id": world.staff.id if i % 3 else world.affairs_staff.id, "title": f"任务{i}",
+             "status": STATUSES[i % len(STATUSES)], "due_at": base + dt.timedelta(hours=i * 7 - 300),
+             "due_offset_days": -(i % 20) if i % 2 else None, "version_id": 1, "progress": i % 100,
+             "created_at": base, "updated_at": base} for i in range(n)]
+    db.session.execute(insert(Task), rows)
+    ids = sorted(db.session.scalars(db.select(Task.id)))
+    db.session.execute(insert(TaskCoworker), [{"task_id": tid, "user_id": world.staff2.id} for tid in ids[::2]])
+    db.session.execute(insert(TaskDependency), [{"predecessor_id": a, "successor_id": b}
+                                                for a, b in zip(ids[::2], ids[1::2], strict=False)])
+    db.session.commit()
+
+
+def count_for(client, count_queries, url: str) -> int:
+    client.get(url)  # warm-up: the first request loads the user and the meeting
+    with count_queries() as counter:
+        response = client.get(url)
+    assert response.status_code == 200
+    return counter.count
+
+
+def measure(app, client, login, world, count_queries, n: int) -> dict[str, int]:
+    seed(world, n)
+    login(world.staff)
+    urls = {"ledger": "/tasks/", "filtered": f"/tasks/?group={world.materials.id}&overdue=1&sort=-owner",
+            "board": f"/tasks/board/{world.materials.id}", "mine": "/tasks/mine"}
+    return {name: count_for(client, count_queries, url) for name, url in urls.items()}
+
+
+def test_counts_do_not_grow_with_rows(app, client, login, world, count_queries):
+    small = measure(app, client, login, world, count_queries, 10)
+    db.session.execute(db.delete(TaskDependency))
+    db.session.execute(db.delete(TaskCoworker))
+    db.session.execute(db.delete(Task))
+    db.session.commit()
+    large = measure(app, client, login, world, count_queries, 500)
+    assert small == large, (small, large)
+    assert max(large.values()) <= 12, large
+
+
+def test_board_sends_at_most_thirty_cards_per_column(client, login, world):
+    seed(world, 500)
+    login(world.lead)
+    page = client.get(f"/tasks/board/{world.materials.id}").text
+    assert page.count('class="card card-body p-2 mb-2') <= 30 * len(STATUSES)
+    assert len(page) < 200_000

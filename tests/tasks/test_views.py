@@ -1,0 +1,280 @@
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from flask import g, render_template_string
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+
+from meetingprep.extensions import db
+from meetingprep.tasks.models import Task, TaskAttachment, TaskComment
+from meetingprep.tasks.states import TaskStatus
+from meetingprep.timeutil import to_local
+from tests import factories
+
+S = TaskStatus
+
+
+def task_form(world, **changes) -> dict:
+    values = {"title": "布置主会场", "description": "主席台、代表席", "group_id": world.affairs.id,
+              "owner_id": world.affairs_staff.id, "phase": "before", "priority": "high", "due_mode": "relative",
+              "offset_direction": "before", "offset_days": "2", "offset_time": "17:00"}
+    values.update(changes)
+    return values
+
+
+def test_pages_render_for_a_worker(client, login, world):
+    task = factories.make_group_task(world.materials, world.staff, title="起草工作报告")
+    db.session.commit()
+    login(world.staff)
+    for url in ("/tasks/", "/tasks/mine", f"/tasks/board/{world.materials.id}", f"/tasks/{task.id}"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "起草工作报告" in response.text, url
+
+
+def test_create_task_relative_deadline_shown_in_both_forms(client, login, world):
+    login(world.secretariat)
+    response = client.post("/tasks/new", data=task_form(world))
+    assert response.status_code == 302
+    task = db.session.scalar(select(Task).where(Task.title == "布置主会场"))
+    assert task.due_offset_days == -2 and task.owner_id == world.affairs_staff.id
+    page = client.get(f"/tasks/{task.id}").text
+    opening_day = to_local(world.meeting.opens_at).date() - dt.timedelta(days=2)
+    assert f"{opening_day.year}年{opening_day.month}月{opening_day.day}日" in page
+    assert "开幕前 2 天 17:00" in page
+
+
+def test_bad_input_kept_with_chinese_messages(client, login, world):
+    login(world.secretariat)
+    response = client.post("/tasks/new", data=task_form(world, title="", offset_days="abc",
+                                                         description="保留我的说明"))
+    assert response.status_code == 400
+    assert "请填写任务名称" in response.text
+    assert "保留我的说明" in response.text
+    response = client.post("/tasks/new", data=task_form(world, due_mode="absolute", due_at=""))
+    assert response.status_code == 400 and "请填写固定的时间节点" in response.text
+    response = client.post("/tasks/new", data=task_form(world, owner_id=world.staff.id, title="错组"))
+    assert response.status_code == 400 and "责任人必须是「会务组」的成员" in response.text
+    assert 'value="错组"' in response.text
+    response = client.post("/tasks/new", data=task_form(world, group_id="99999", title="x" * 300))
+    assert response.status_code == 400
+    assert db.session.scalar(select(func.count(Task.id))) == 0
+
+
+def test_group_lead_form_offers_only_own_group(client, login, world):
+    login(world.lead)
+    page = client.get("/tasks/new").text
+    assert "材料组" in page and ">会务组<" not in page
+    response = client.post("/tasks/new", data=task_form(world))
+    assert response.status_code == 400  # 会务组 is not a valid choice for the 材料组 lead
+    assert db.session.scalar(select(func.count(Task.id))) == 0
+
+
+def test_stale_edit_is_refused_with_input_kept(client, login, world):
+    task = factories.make_group_task(world.affairs, world.affairs_staff, title="原标题")
+    db.session.commit()
+    login(world.secretariat)
+    stale = task.version_id
+    first = client.post(f"/tasks/{task.id}/edit", data=task_form(world, title="甲的修改", version_id=stale))
+    assert first.status_code == 302
+    response = client.post(f"/tasks/{task.id}/edit", data=task_form(world, title="乙的修改", version_id=stale))
+    assert response.status_code == 409
+    assert "已被他人修改" in response.text and 'value="乙的修改"' in response.text
+    db.session.expire_all()
+    assert db.session.get(Task, task.id).title == "甲的修改"
+
+
+def test_transition_flow_over_http(client, login, world):
+    task = factories.make_group_task(world.materials, world.staff)
+    db.session.commit()
+    login(world.staff)
+    assert client.post(f"/tasks/{task.id}/transition/start").status_code == 302
+    response = client.post(f"/tasks/{task.id}/transition/submit", data={"note": ""})
+    assert response.status_code == 400 and "请填写完成情况" in response.text
+    response = client.post(f"/tasks/{task.id}/transition/accept")
+    assert response.status_code == 403
+    client.post(f"/tasks/{task.id}/transition/submit", data={"note": "已完成初稿"})
+    login(world.lead)
+    page = client.get(f"/tasks/{task.id}").text
+    assert "验收通过" in page and "退回" in page
+    response = client.post(f"/tasks/{task.id}/transition/return", data={"note": ""})
+    assert response.status_code == 400 and "请填写退回原因" in response.text
+    client.post(f"/tasks/{task.id}/transition/return", data={"note": "数据要更新"})
+    db.session.expire_all()
+    assert db.session.get(Task, task.id).status == S.RETURNED
+    response = client.post(f"/tasks/{task.id}/transition/start")
+    assert response.status_code == 403  # the lead is not the owner (and start is not a step from 退回)
+    response = client.post(f"/tasks/{task.id}/transition/nonsense")
+    assert response.status_code == 404
+
+
+def test_illegal_transition_shows_clear_message(client, login, world):
+    task = factories.make_group_task(world.materials, world.staff, status=S.DONE)
+    db.session.commit()
+    login(world.staff)
+    response = client.post(f"/tasks/{task.id}/transition/start")
+    assert response.status_code == 409 and "任务当前状态为「已完成」，不能开始办理" in response.text
+
+
+def test_ledger_filters_sort_counts_and_pagination(app, client, login, world, time_machine):
+    app.config["PAGE_SIZE"] = 5
+    for n in range(7):
+        factories.make_group_task(world.materials, world.staff, title=f"材料任务{n}", due_in_days=n + 1)
+    factories.make_group_task(world.affairs, world.affairs_staff, title="会务任务", status=S.SUBMITTED)
+    factories.make_group_task(world.affairs, world.affairs_staff, title="已逾期会务", due_in_days=-2)
+    db.session.commit()
+    login(world.leader)
+    page = client.get(f"/tasks/?group={world.materials.id}").text
+    assert "材料任务0" in page and "材料任务5" not in page and "会务任务" not in page
+    assert "第 1 / 2 页" in page
+    page2 = client.get(f"/tasks/?group={world.materials.id}&page=2").text
+    assert "材料任务5" in page2 and "材料任务6" in page2
+    page = client.get("/tasks/?overdue=1").text
+    assert "已逾期会务" in page and "材料任务0" not in page
+    page = client.get("/tasks/?q=会务&sort=title").text
+    assert page.index("会务任务") < page.index("已逾期会务") and "材料任务" not in page
+    page = client.get("/tasks/?q=会务&sort=-title").text
+    assert page.index("会务任务") > page.index("已逾期会务")
+    page = client.get("/tasks/?status=submitted").text
+    assert "会务任务" in page and "材料任务0" not in page
+    assert "待验收 <span class=\"badge text-bg-warning\">1</span>" in page
+    page = client.get("/tasks/?due_within=3").text
+    assert "材料任务1" in page and "材料任务4" not in page
+    # malformed parameters are ignored, never a 500
+    assert client.get("/tasks/?group=abc&status=zzz&page=-3&due_within=x&sort=drop").status_code == 200
+
+
+def test_export_csv_and_xlsx_follow_the_filter(client, login, world):
+    factories.make_group_task(world.materials, world.staff, title="材料任务")
+    factories.make_group_task(world.affairs, world.affairs_staff, title="会务任务")
+    db.session.commit()
+    login(world.secretariat)
+    response = client.get(f"/tasks/export.csv?group={world.materials.id}")
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    rows = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+    assert rows[0][:3] == ["序号", "责任组", "任务"] and len(rows) == 2 and rows[1][2] == "材料任务"
+    response = client.get("/tasks/export.xlsx")
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    assert "任务台账" in sheet["A1"].value
+    assert sheet["C2"].value == "任务"
+    assert {sheet["C3"].value, sheet["C4"].value} == {"材料任务", "会务任务"}
+    assert sheet.column_dimensions["C"].width == 40
+    assert "A1:L1" in {str(cell_range) for cell_range in sheet.merged_cells.ranges}
+    assert sheet.freeze_panes == "A3"
+
+
+def test_bulk_edit_reports_refused_rows(client, login, world):
+    mine = factories.make_group_task(world.materials, world.staff, title="本组任务")
+    other = factories.make_group_task(world.affairs, world.affairs_staff, title="他组任务")
+    db.session.commit()
+    login(world.lead)
+    response = client.post("/tasks/bulk", data={"task_ids": [mine.id, other.id], "op": "reassign",
+                                                "owner_id": world.staff2.id, "back": "/tasks/"},
+                           follow_redirects=True)
+    assert "已修改 1 项任务" in response.text
+    assert "未修改「他组任务」" in response.text
+    db.session.expire_all()
+    assert db.session.get(Task, mine.id).owner_id == world.staff2.id
+    assert db.session.get(Task, other.id).owner_id == world.affairs_staff.id
+    response = client.post("/tasks/bulk", data={"task_ids": [mine.id], "op": "cancel", "reason": ""},
+                           follow_redirects=True)
+    assert "请填写取消原因" in response.text
+
+
+def test_board_caps_cards_and_links_to_ledger(client, login, world):
+    for n in range(35):
+        factories.make_group_task(world.materials, world.staff, title=f"卡片{n:02d}", due_in_days=n - 3)
+    db.session.commit()
+    login(world.lead)
+    page = client.get(f"/tasks/board/{world.materials.id}").text
+    assert page.count('class="card card-body p-2 mb-2') == 30
+    assert "卡片00" in page and "卡片34" not in page  # most urgent (overdue first) shown
+    assert "查看全部 35 项" in page
+    assert f"/tasks/?group={world.materials.id}&amp;status=not_started" in page
+
+
+def test_comment_with_attachment_and_download_permission(client, login, world):
+    task = factories.make_group_task(world.materials, world.staff)
+    db.session.commit()
+    login(world.staff)
+    response = client.post(f"/tasks/{task.id}/comments", data={
+        "body": "附上提纲 @cailiao_lead", "files": [(io.BytesIO("一、总体情况".encode()), "提纲.txt")]},
+        content_type="multipart/form-data")
+    assert response.status_code == 302
+    attachment = db.session.scalar(select(TaskAttachment))
+    assert attachment.original_name == "提纲.txt" and attachment.comment_id is not None
+    download = client.get(f"/tasks/{task.id}/attachments/{attachment.id}")
+    assert download.status_code == 200 and download.data == "一、总体情况".encode()
+    assert download.headers["Content-Disposition"].startswith("attachment")
+    login(world.member)
+    assert client.get(f"/tasks/{task.id}/attachments/{attachment.id}").status_code == 403
+    login(world.staff)
+    other = factories.make_group_task(world.affairs, world.affairs_staff)
+    db.session.commit()
+    assert client.get(f"/tasks/{other.id}/attachments/{attachment.id}").status_code == 404
+    response = client.post(f"/tasks/{task.id}/comments", data={
+        "body": "危险文件", "files": [(io.BytesIO(b"MZ\x90\x00"), "virus.exe")]}, content_type="multipart/form-data")
+    assert response.status_code == 400 and "不支持这种文件类型" in response.text and "危险文件" in response.text
+    assert db.session.scalar(select(func.count(TaskComment.id))) == 1
+
+
+def test_submit_with_evidence(client, login, world):
+    task = factories.make_group_task(world.materials, world.staff, status=S.IN_PROGRESS)
+    db.session.commit()
+    login(world.staff)
+    response = client.post(f"/tasks/{task.id}/transition/submit", data={
+        "note": "已完成", "evidence": [(io.BytesIO(b"%PDF-1.4 test"), "签收单.pdf")]},
+        content_type="multipart/form-data")
+    assert response.status_code == 302
+    evidence = db.session.scalar(select(TaskAttachment).where(TaskAttachment.is_evidence.is_(True)))
+    assert evidence.original_name == "签收单.pdf"
+    assert "签收单.pdf" in client.get(f"/tasks/{task.id}").text
+
+
+def test_dependency_cycle_message_on_page(client, login, world):
+    a = factories.make_group_task(world.materials, world.staff, title="甲")
+    b = factories.make_group_task(world.affairs, world.affairs_staff, title="乙")
+    factories.make_dependency(a, b)
+    db.session.commit()
+    login(world.secretariat)
+    response = client.post(f"/tasks/{a.id}/dependencies", data={"predecessor_id": b.id})
+    assert response.status_code == 400 and "形成循环：甲 → 乙 → 甲" in response.text
+    page = client.get(f"/tasks/{b.id}").text
+    assert "等待前置任务" in page
+
+
+def test_my_tasks_buckets(client, login, world):
+    factories.make_group_task(world.materials, world.staff, title="逾期的", due_in_days=-1)
+    factories.make_group_task(world.materials, world.staff, title="快到期", due_in_days=3)
+    pre = factories.make_group_task(world.affairs, world.affairs_staff, title="别组前置", due_in_days=20)
+    waiting = factories.make_group_task(world.materials, world.staff, title="等别人", due_in_days=20)
+    factories.make_dependency(pre, waiting)
+    factories.make_group_task(world.materials, world.staff, title="远期的", due_in_days=30)
+    factories.make_group_task(world.materials, world.staff, title="办完的", status=S.DONE)
+    factories.make_group_task(world.materials, world.staff2, title="别人的")
+    db.session.commit()
+    login(world.staff)
+    page = client.get("/tasks/mine").text
+    order = [page.index(t) for t in ("逾期的", "快到期", "等别人", "远期的", "办完的")]
+    assert order == sorted(order) and "别人的" not in page
+
+
+@pytest.mark.parametrize("url", ["/tasks/999999", "/tasks/999999/edit", "/tasks/board/999999"])
+def test_unknown_ids_are_404(client, login, world, url):
+    login(world.secretariat)
+    assert client.get(url).status_code == 404
+
+
+def test_group_page_partial_counts_and_links(app, login, world):
+    factories.make_group_task(world.materials, world.staff, due_in_days=-1)
+    factories.make_group_task(world.materials, world.staff, status=S.DONE)
+    db.session.commit()
+    with app.test_request_context():
+        g._login_user = world.lead  # Flask-Login's per-request user, without starting a login session
+        html = render_template_string('{% include "tasks/_group_board.html" %}', group=world.materials)
+    assert "未开始 1" in html and "已完成 1" in html and "逾期 1" in html
+    assert f"/tasks/board/{world.materials.id}" in html and "新建任务" in html
