@@ -4,7 +4,7 @@ Deadlines are mostly relative to the opening (开幕前 N 天), so the story fit
 demo meeting opens. Status follows the deadline: long past → accepted (a few returned once on the
 way, a few still overdue), near → in progress, submitted or returned, far → not started. Every task
 gets the TaskEvents its status implies. At the large scales the set is repeated up to ``ctx.target("tasks")``
-(≈28,000 tasks) through bulk inserts.
+(≈20,000 tasks at large) through bulk inserts.
 """
 
 from __future__ import annotations
