@@ -70,12 +70,16 @@ class DashboardContext:
         return ledger_url(**filters)
 
     @cached_property
-    def open_graph(self):
-        """The hand-off graph of the meeting's unfinished tasks, shared by the risk and critical-path
-        sections (two set-based queries per request)."""
-        from meetingprep.dashboard.graph import load_open_graph
+    def analysis(self):
+        """The hand-off graph of the meeting's unfinished tasks and its critical-path schedule, shared
+        by the risk and critical-path sections (and, while fresh, by this process's requests)."""
+        from meetingprep.dashboard.graph import analysis
 
-        return load_open_graph(self.meeting.id)
+        return analysis(self.meeting, self.moment)
+
+    @property
+    def open_graph(self):
+        return self.analysis.graph
 
 
 def ledger_url(**filters: Any) -> str:

@@ -135,6 +135,29 @@ def test_critical_path_flags_chains_without_slack(meeting):
     assert chains[1]["tasks"][0]["url"] == f"/tasks/{relaxed.id}"
 
 
+def test_critical_path_is_reused_until_a_task_or_hand_off_changes(meeting, count_queries, time_machine):
+    group = factories.make_group(meeting, name="秘书组")
+    late = factories.make_task(meeting, group, title="确定议程", due_at=NOW + D, starts_on=(NOW - 2 * D).date())
+    after = factories.make_task(meeting, group, title="印发议程", due_at=NOW + 2 * D)
+    assert figures(meeting)["critical_path"]["flagged"] == 1
+    with count_queries() as reused:
+        assert figures(meeting)["critical_path"]["flagged"] == 1
+    assert not any("task_dependencies.predecessor_id" in s for s in reused.statements)  # the graph was not reloaded
+
+    late.due_at, late.progress = NOW + 5 * D, 50  # the clock stands still (tick=False): version_id tells
+    db.session.flush()
+    assert figures(meeting)["critical_path"]["flagged"] == 0
+    link(late, after)  # a new hand-off is noticed too
+    first = figures(meeting)["critical_path"]["chains"][0]
+    assert [t["title"] for t in first["tasks"]] == ["确定议程", "印发议程"]
+    db.session.execute(db.delete(TaskDependency))
+    assert len(figures(meeting)["critical_path"]["chains"]) == 2  # and a removed one
+
+    assert figures(meeting)["critical_path"]["flagged"] == 0
+    time_machine.move_to(NOW + 3 * D, tick=False)  # slack moves with the clock: at most a minute old
+    assert figures(meeting)["critical_path"]["flagged"] == 2
+
+
 def test_burndown_planned_against_accepted_per_day(meeting):
     group = factories.make_group(meeting)
     start = NOW - 3 * D
