@@ -151,7 +151,7 @@ def _locust_stats(prefix: str) -> list[dict]:
 
 
 def run_target(label: str, database_url: str | None, args, work: Path) -> tuple[str, bool]:
-    env = instance_env(f"load-{args.scale}", database_url)
+    env = instance_env(f"load_{args.scale}", database_url)
     flask(env, "db", "upgrade")
     started = time.perf_counter()
     flask(env, "demo", "--scale", args.scale, "--reset")

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 
 from meetingprep.dashboard.core import DashboardContext
+from meetingprep.dashboard.graph import REUSE_SECONDS
 from meetingprep.dashboard.queries import compute_figures
 from meetingprep.extensions import db
 from meetingprep.meetings.models import Phase
@@ -140,21 +141,35 @@ def test_critical_path_is_reused_until_a_task_or_hand_off_changes(meeting, count
     late = factories.make_task(meeting, group, title="确定议程", due_at=NOW + D, starts_on=(NOW - 2 * D).date())
     after = factories.make_task(meeting, group, title="印发议程", due_at=NOW + 2 * D)
     assert figures(meeting)["critical_path"]["flagged"] == 1
-    with count_queries() as reused:
-        assert figures(meeting)["critical_path"]["flagged"] == 1
-    assert not any("task_dependencies.predecessor_id" in s for s in reused.statements)  # the graph was not reloaded
+    moment = NOW
 
-    late.due_at, late.progress = NOW + 5 * D, 50  # the clock stands still (tick=False): version_id tells
+    def later(seconds: int) -> None:
+        nonlocal moment
+        moment += dt.timedelta(seconds=seconds)
+        time_machine.move_to(moment, tick=False)
+
+    late.due_at, late.progress = NOW + 5 * D, 50
     db.session.flush()
-    assert figures(meeting)["critical_path"]["flagged"] == 0
+    with count_queries() as reused:
+        assert figures(meeting)["critical_path"]["flagged"] == 1  # within REUSE_SECONDS: as computed
+    assert not any("task_dependencies" in s for s in reused.statements)  # not even the fingerprint
+    later(REUSE_SECONDS)
+    assert figures(meeting)["critical_path"]["flagged"] == 0  # then the change is noticed
+    later(REUSE_SECONDS)
+    with count_queries() as checked:
+        assert figures(meeting)["critical_path"]["flagged"] == 0  # unchanged: only the fingerprint ran
+    assert sum("task_dependencies.predecessor_id" in s for s in checked.statements) == 0
+
+    late.title = "确定议程（修改）"  # the clock stands still here: the version_id tells the change
     link(late, after)  # a new hand-off is noticed too
+    later(REUSE_SECONDS)
     first = figures(meeting)["critical_path"]["chains"][0]
-    assert [t["title"] for t in first["tasks"]] == ["确定议程", "印发议程"]
+    assert [t["title"] for t in first["tasks"]] == ["确定议程（修改）", "印发议程"]
     db.session.execute(db.delete(TaskDependency))
+    later(REUSE_SECONDS)
     assert len(figures(meeting)["critical_path"]["chains"]) == 2  # and a removed one
 
-    assert figures(meeting)["critical_path"]["flagged"] == 0
-    time_machine.move_to(NOW + 3 * D, tick=False)  # slack moves with the clock: at most a minute old
+    later(3 * 86400)  # slack moves with the clock: never more than a minute old
     assert figures(meeting)["critical_path"]["flagged"] == 2
 
 
