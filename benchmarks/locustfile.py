@@ -91,12 +91,12 @@ class Owner(Person):
 
     def on_start(self) -> None:
         super().on_start()
-        self.tasks = list(self.account["tasks"])
+        self.my_tasks = list(self.account["tasks"])
         self.started = set()
 
     @task(4)
     def progress(self) -> None:
-        task_id, status = random.choice(self.tasks)
+        task_id, status = random.choice(self.my_tasks)
         page = self.client.get(f"/tasks/{task_id}", name="/tasks/<id>")
         if status == "not_started" and task_id not in self.started:
             response = self.post(f"/tasks/{task_id}/transition/start", "/tasks/<id>/transition/start",
@@ -116,7 +116,7 @@ class Owner(Person):
 
     @task(2)
     def comment(self) -> None:
-        task_id, _status = random.choice(self.tasks)
+        task_id, _status = random.choice(self.my_tasks)
         token = uuid.uuid4().hex
         response = self.post(f"/tasks/{task_id}/comments", "/tasks/<id>/comments", {"body": f"压测留言 {token}"})
         if response.status_code == 302:
