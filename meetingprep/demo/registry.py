@@ -9,4 +9,4 @@ SEEDERS = [
 ]
 
 # Seeders that also fill the earlier, closed sessions at the xl scale (``SCALES[...]["meetings"]``).
-PAST_MEETING_SEEDERS: list[str] = []
+PAST_MEETING_SEEDERS: list[str] = ["meetingprep.tasks.demo"]
