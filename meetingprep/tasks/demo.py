@@ -209,7 +209,8 @@ def _seed_copy(ctx: DemoContext, copy: int, templates: dict, handoffs: list[tupl
     extras: dict[str, tuple[bool, int, dt.datetime]] = {}
     for key, reviewer, row in prepared:  # sorted by deadline: predecessors are decided first
         status, returned = _status_for(ctx, row["due_at"])
-        if status in (S.SUBMITTED, S.DONE) and any(statuses.get(p) != S.DONE for p in predecessors.get(key, ())):
+        if status in (S.SUBMITTED, S.DONE) and ctx.meeting.closes_at > ctx.now \
+                and any(statuses.get(p) != S.DONE for p in predecessors.get(key, ())):
             status, returned = S.IN_PROGRESS, False  # a successor never finishes before its predecessors
         statuses[key] = status
         created_at = min(row["due_at"] - dt.timedelta(days=20), ctx.now - dt.timedelta(days=3))
