@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.run import PYTHON, RESULTS_DIR, ROOT, flask, instance_env, machine, serve
+from benchmarks.run import PYTHON, RESULTS_DIR, ROOT, empty_database, flask, instance_env, machine, serve
 
 OWNER_TASKS = 12  # tasks per simulated owner
 DRAFTER_DOCUMENTS = 40
@@ -152,7 +152,7 @@ def _locust_stats(prefix: str) -> list[dict]:
 
 def run_target(label: str, database_url: str | None, args, work: Path) -> tuple[str, bool]:
     env = instance_env(f"load_{args.scale}", database_url)
-    flask(env, "db", "upgrade")
+    empty_database(env)
     started = time.perf_counter()
     flask(env, "demo", "--scale", args.scale, "--reset")
     print(f"[load] {label}: {args.scale} data in {time.perf_counter() - started:.0f} s")

@@ -92,14 +92,25 @@ def scale_database_url(database_url: str, scale: str) -> str:
     return f"{base}/{name}_{scale}"
 
 
-def ensure_postgres_database(url: str) -> None:
+def ensure_postgres_database(url: str, *, recreate: bool = False) -> None:
     import psycopg
 
     base, _, name = url.rpartition("/")
     conninfo = base.replace("postgresql+psycopg://", "postgresql://") + "/postgres"
     with psycopg.connect(conninfo, autocommit=True) as conn:
+        if recreate:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
             conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def empty_database(env: dict) -> None:
+    """A clean slate before generating: the schema is created from the current models (``demo --reset``)."""
+    if "MEETINGPREP_DATABASE_URL" in env:
+        ensure_postgres_database(env["MEETINGPREP_DATABASE_URL"], recreate=True)
+    else:
+        for path in Path(env["MEETINGPREP_INSTANCE_PATH"]).glob("meetingprep.sqlite*"):
+            path.unlink()
 
 
 def instance_env(scale: str, database_url: str | None) -> dict:
@@ -129,7 +140,7 @@ def prepare(scale: str, env: dict, fresh: bool) -> float | None:
     if marker.exists() and not fresh:
         print(f"[bench] reusing {scale} data ({marker.parent.name})")
         return float(marker.read_text() or 0) or None
-    flask(env, "db", "upgrade")
+    empty_database(env)
     started = time.perf_counter()
     flask(env, "demo", "--scale", scale, "--reset")
     took = time.perf_counter() - started
