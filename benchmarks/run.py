@@ -260,6 +260,7 @@ def run_scale(scale: str, database_url: str | None, args) -> ScaleRun:
     floor_page = {"key": "floor", "name": "floor (/healthz)", "url": "/healthz"}
     try:
         sessions: dict = {}
+        measure(base, floor_page, info["password"], args.requests, args.concurrency, sessions)  # warm every worker
         floors, pages = [], []
         for page in info["pages"]:
             if args.only and page["key"] not in args.only.split(","):
