@@ -82,6 +82,9 @@ REMINDER_MORNING_TIME = "08:00"
 REMINDER_OVERDUE_LEAD_DAYS = 1
 # … and on this day an escalation to the secretariat (escalations ignore quiet hours).
 REMINDER_OVERDUE_SECRETARIAT_DAYS = 3
+# Sitting reminders: the members expected at a sitting (not those on approved leave) and the staff on
+# check-in duty are reminded this many hours before it starts (0 turns them off).
+SITTING_REMINDER_HOURS = 2
 # The daily digest to the secretariat and leaders.
 DIGEST_TIME = "08:30"
 # Outbox: e-mail and group-robot deliveries are attempted this often; a failure is retried after

@@ -59,6 +59,10 @@ def create_app(config: dict | None = None) -> Flask:
     register_blueprints(app)
     web.init_app(app)
 
+    from meetingprep.notifications.rules import load_extensions
+
+    load_extensions()  # the reminder rules and wording kinds of documents, attendance …
+
     from meetingprep.errors import register_error_handlers
 
     register_error_handlers(app)

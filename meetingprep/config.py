@@ -77,6 +77,7 @@ class DefaultConfig:
     REMINDER_MORNING_TIME = "08:00"  # … and on the deadline's morning
     REMINDER_OVERDUE_LEAD_DAYS = 1  # overdue: daily to the owner; from this day on also to the group leads
     REMINDER_OVERDUE_SECRETARIAT_DAYS = 3  # escalation to the secretariat (ignores quiet hours)
+    SITTING_REMINDER_HOURS = 2  # expected members and check-in duty staff, this long before a sitting (0: off)
     DIGEST_TIME = "08:30"
     OUTBOX_INTERVAL_SECONDS = 60
     DELIVERY_MAX_ATTEMPTS = 8  # then "dead" (resend from the admin page)

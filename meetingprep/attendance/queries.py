@@ -438,3 +438,42 @@ def staff_choices() -> list[tuple[int, str]]:
                               .where(User.role.in_(list(WORKERS)), User.is_active_account.is_(True))
                               .order_by(User.display_name))
     return [(user_id, f"{name}（{username}）") for user_id, name, username in rows]
+
+
+# ── for the dashboard: a fixed two queries ─────────────────────────────────────────────────────────
+def summary_counts(meeting_id: int) -> dict[str, int]:
+    """报到 (registered of the roster) and leave requests waiting, in one query of scalar subqueries."""
+    members = select(func.count(MemberProfile.id)).where(MemberProfile.meeting_id == meeting_id)
+    registered = (select(func.count(Registration.id)).join(MemberProfile, MemberProfile.id == Registration.member_id)
+                  .where(MemberProfile.meeting_id == meeting_id))
+    pending = select(func.count(LeaveRequest.id)).where(LeaveRequest.meeting_id == meeting_id,
+                                                        LeaveRequest.status == LeaveStatus.PENDING)
+    row = db.session.execute(select(members.scalar_subquery().label("expected"),
+                                    registered.scalar_subquery().label("registered"),
+                                    pending.scalar_subquery().label("pending_leave"))).one()
+    return {"expected": row.expected, "registered": row.registered, "missing": row.expected - row.registered,
+            "pending_leave": row.pending_leave}
+
+
+COUNT_FIELDS = ("expected", "present", "late", "leave", "absent", "extra")
+
+
+def latest_sittings(meeting_id: int, moment: dt.datetime,
+                    limit: int) -> tuple[list[tuple[Sitting, Counts]], Counts, int]:
+    """The last ``limit`` sittings begun by ``moment`` with their counts, plus the counts summed over
+    every sitting begun and how many there are — one query (window sums over the grouped rows)."""
+    rows = status_rows(meeting_id, started_before=moment)
+    grouped = select(rows.c.sitting_id, *_count_columns(rows)).group_by(rows.c.sitting_id).subquery("per_sitting")
+    own = [func.coalesce(grouped.c[name], 0).label(name) for name in COUNT_FIELDS]
+    totals = [func.sum(func.coalesce(grouped.c[name], 0)).over().label(f"total_{name}") for name in COUNT_FIELDS]
+    result = db.session.execute(
+        select(Sitting, *own, *totals, func.count().over().label("begun"))
+        .outerjoin(grouped, grouped.c.sitting_id == Sitting.id)
+        .where(Sitting.meeting_id == meeting_id, Sitting.starts_at <= moment)
+        .options(raiseload("*"))
+        .order_by(Sitting.starts_at.desc(), Sitting.id.desc()).limit(limit)).all()
+    if not result:
+        return [], Counts(), 0
+    latest = [(row.Sitting, Counts(*(int(getattr(row, name)) for name in COUNT_FIELDS))) for row in result]
+    overall = Counts(*(int(getattr(result[0], f"total_{name}") or 0) for name in COUNT_FIELDS))
+    return latest, overall, result[0].begun

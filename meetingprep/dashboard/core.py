@@ -25,6 +25,8 @@ from meetingprep.meetings.models import Meeting
 #: The tasks ledger and its filters (group, owner, phase, status, overdue, due_within, q, sort, page):
 #: the contract with the tasks domain, so every figure links to the records behind it.
 LEDGER_PATH = "/tasks/"
+#: The documents board and its filters (type, status, stage, group, overdue, page).
+DOCUMENTS_PATH = "/documents/"
 
 Sheet = tuple[str, list[str], list[list[Any]]]  # (sheet name, header, rows) for the .xlsx export
 
@@ -65,9 +67,16 @@ class DashboardContext:
 
     def ledger_url(self, **filters: Any) -> str:
         """The ledger filtered like the figure; a viewer scoped to one group keeps that filter."""
+        return ledger_url(**self._scoped(filters))
+
+    def documents_url(self, **filters: Any) -> str:
+        """The documents board filtered like the figure, scoped like the ledger."""
+        return _url(DOCUMENTS_PATH, self._scoped(filters))
+
+    def _scoped(self, filters: dict[str, Any]) -> dict[str, Any]:
         if self.group_ids is not None and len(self.group_ids) == 1 and "group" not in filters:
-            filters = {"group": next(iter(self.group_ids)), **filters}
-        return ledger_url(**filters)
+            return {"group": next(iter(self.group_ids)), **filters}
+        return filters
 
     @cached_property
     def analysis(self):
@@ -82,13 +91,21 @@ class DashboardContext:
         return self.analysis.graph
 
 
-def ledger_url(**filters: Any) -> str:
+def _url(path: str, filters: dict[str, Any]) -> str:
     query = urlencode({key: value for key, value in filters.items() if value is not None})
-    return f"{LEDGER_PATH}?{query}" if query else LEDGER_PATH
+    return f"{path}?{query}" if query else path
+
+
+def ledger_url(**filters: Any) -> str:
+    return _url(LEDGER_PATH, filters)
 
 
 def task_url(task_id: int) -> str:
     return f"{LEDGER_PATH}{task_id}"
+
+
+def document_url(document_id: int) -> str:
+    return f"{DOCUMENTS_PATH}{document_id}"
 
 
 def local_day(column) -> ColumnElement:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, raiseload, selectinload, undefer
 
+from meetingprep import timeutil
 from meetingprep.auth.models import User
 from meetingprep.documents.models import (
     Document,
@@ -46,6 +47,7 @@ class BoardFilters:
     status: DocumentStatus | None = None
     stage: str | None = None
     group_id: int | None = None
+    overdue: bool = False  # in review, the current stage past its time allowance (the dashboard links here)
     page: int = 1
 
 
@@ -62,6 +64,9 @@ def board(meeting_id: int, filters: BoardFilters, per_page: int):
         stmt = stmt.where(Document.current_stage_id.in_(
             select(DocumentStage.id).where(DocumentStage.name == filters.stage)),
             Document.status.in_([DocumentStatus.IN_REVIEW, DocumentStatus.RETURNED]))
+    if filters.overdue:
+        stmt = stmt.where(Document.status == DocumentStatus.IN_REVIEW, Document.current_stage_id.in_(
+            select(DocumentStage.id).where(DocumentStage.due_at < timeutil.now())))
     stmt = stmt.order_by((Document.status == DocumentStatus.FINALIZED), Document.waiting_since, Document.id)
     return db.paginate(stmt, page=filters.page, per_page=per_page, error_out=False)
 
@@ -212,6 +217,8 @@ class OverdueStage:
     round: int
     due_at: dt.datetime
     pending_user_ids: tuple[int, ...]
+    allowance_days: int = 0
+    version_number: int = 0
 
 
 def overdue_stages(moment: dt.datetime) -> list[OverdueStage]:
@@ -226,5 +233,6 @@ def overdue_stages(moment: dt.datetime) -> list[OverdueStage]:
         .order_by(DocumentStage.due_at)).all()
     return [OverdueStage(document_id=s.document_id, meeting_id=s.document.meeting_id, title=s.document.title,
                          stage_id=s.id, stage_name=s.name, round=s.round, due_at=s.due_at,
-                         pending_user_ids=tuple(r.user_id for r in s.pending_reviewers()))
+                         pending_user_ids=tuple(r.user_id for r in s.pending_reviewers()),
+                         allowance_days=s.allowance_days, version_number=s.document.version_count)
             for s in stages]

@@ -27,6 +27,7 @@ from werkzeug.datastructures import FileStorage
 from meetingprep import audit, timeutil
 from meetingprep.auth.models import User
 from meetingprep.concurrency import expect_version
+from meetingprep.documents import messages
 from meetingprep.documents.models import (
     Document,
     DocumentComment,
@@ -56,7 +57,7 @@ from meetingprep.errors import Conflict, InvalidTransition, NotAllowed, NotFound
 from meetingprep.extensions import db
 from meetingprep.groups.models import GroupMembership
 from meetingprep.meetings.models import Meeting
-from meetingprep.notifications.services import notify
+from meetingprep.notifications.services import notify_kind
 from meetingprep.permissions import Role, require
 from meetingprep.uploads import read_upload, store_bytes
 
@@ -240,12 +241,13 @@ def _start_stage(document: Document, stage: DocumentStage, at: dt.datetime) -> N
 
 
 def _notify_pending(document: Document, stage: DocumentStage) -> None:
+    """Whom the stage waits on now is told at once (editable wording ``document.review``); the reminder
+    when its time allowance runs out is a rule in ``reminders.py``."""
     pending = [r.user_id for r in stage.pending_reviewers()]
-    notify(pending, kind="document.review", subject=f"待您审核：{document.title}（{stage.name}）",
-           body=f"《{document.title}》第{document.version_count}稿已到“{stage.name}”阶段，请在"
-                f"{stage.allowance_days}天内审核。",
-           link=document_link(document), meeting_id=document.meeting_id,
-           dedup_key=f"document.review:{document.id}:{stage.id}:{stage.round}:{len(stage.round_decisions())}")
+    notify_kind(pending, kind=messages.REVIEW.kind, link=document_link(document), meeting_id=document.meeting_id,
+                values=messages.values(document.title, stage_name=stage.name, version_number=document.version_count,
+                                       allowance_days=stage.allowance_days, due_at=stage.due_at),
+                dedup_key=f"document.review:{document.id}:{stage.id}:{stage.round}:{len(stage.round_decisions())}")
 
 
 def _drafter_ids(document: Document) -> set[int]:
@@ -294,9 +296,8 @@ def create_document(actor: User, meeting: Meeting, data: DocumentData) -> Docume
     _copy_pipeline(document, template)
     db.session.add(document)
     db.session.flush()
-    notify(document.drafter_ids, kind="document.draft", subject=f"请起草：{document.title}",
-           body=f"您被指定为《{document.title}》的起草人，请上传初稿。", link=document_link(document),
-           meeting_id=meeting.id, dedup_key=f"document.draft:{document.id}")
+    notify_kind(document.drafter_ids, kind=messages.DRAFT.kind, values=messages.values(document.title),
+                link=document_link(document), meeting_id=meeting.id, dedup_key=f"document.draft:{document.id}")
     return document
 
 
@@ -395,10 +396,10 @@ def decide(actor: User, document: Document, decision: Decision, *, comment: str 
     _transition(actor, document, action, note=f"{stage.name}：{comment}".strip("："))
     if decision == Decision.RETURN:
         document.waiting_since = at
-        notify(_drafter_ids(document), kind="document.returned",
-               subject=f"退回修改：{document.title}（{stage.name}）", body=comment,
-               link=document_link(document), meeting_id=document.meeting_id,
-               dedup_key=f"document.returned:{record_key(stage)}")
+        notify_kind(_drafter_ids(document), kind=messages.RETURNED.kind,
+                    values=messages.values(document.title, stage_name=stage.name, note=comment),
+                    link=document_link(document), meeting_id=document.meeting_id,
+                    dedup_key=f"document.returned:{record_key(stage)}")
     elif stage.is_satisfied():
         _complete_stage(actor, document, stage, at)
     elif stage.is_sequential:
@@ -434,10 +435,10 @@ def _complete_stage(actor: User, document: Document, stage: DocumentStage, at: d
     members = set(db.session.scalars(select(GroupMembership.user_id)
                                      .where(GroupMembership.group_id == document.group_id))) \
         if document.group_id else set()
-    notify(members | _drafter_ids(document), kind="document.finalized", subject=f"已定稿：{document.title}",
-           body=f"《{document.title}》第{document.current_version.number}稿已审定定稿。",
-           link=document_link(document), meeting_id=document.meeting_id,
-           dedup_key=f"document.finalized:{document.id}:{at.isoformat()}")
+    notify_kind(members | _drafter_ids(document), kind=messages.FINALIZED.kind,
+                values=messages.values(document.title, version_number=document.current_version.number),
+                link=document_link(document), meeting_id=document.meeting_id,
+                dedup_key=f"document.finalized:{document.id}:{at.isoformat()}")
 
 
 def reopen(actor: User, document: Document, reason: str) -> None:
@@ -449,9 +450,10 @@ def reopen(actor: User, document: Document, reason: str) -> None:
     last = document.stages[-1]
     last.completed_at = None
     document.current_stage = last
-    notify(_drafter_ids(document), kind="document.reopened", subject=f"定稿已重新打开：{document.title}",
-           body=reason, link=document_link(document), meeting_id=document.meeting_id,
-           dedup_key=f"document.reopened:{document.id}:{document.version_id}")
+    notify_kind(_drafter_ids(document), kind=messages.REOPENED.kind,
+                values=messages.values(document.title, note=reason), link=document_link(document),
+                meeting_id=document.meeting_id,
+                dedup_key=f"document.reopened:{document.id}:{document.version_id}")
     _flush("该材料已被他人修改，请刷新后重试。")
 
 
@@ -472,9 +474,9 @@ def submit_speech(actor: User, meeting: Meeting, *, title: str, file: FileStorag
     add_version(actor, document, file=file, text=text, note=note or "初稿")
     secretariat = db.session.scalars(select(User.id).where(User.role == Role.SECRETARIAT,
                                                            User.is_active_account)).all()
-    notify(secretariat, kind="speech.submitted", subject=f"新的大会发言稿：{title}",
-           body=f"{actor.display_name}委员提交了发言稿，请排入审核流程。", link=document_link(document),
-           meeting_id=meeting.id, dedup_key=f"speech.submitted:{document.id}")
+    notify_kind(secretariat, kind=messages.SPEECH_SUBMITTED.kind,
+                values=messages.values(document.title, member=actor.display_name), link=document_link(document),
+                meeting_id=meeting.id, dedup_key=f"speech.submitted:{document.id}")
     return document
 
 

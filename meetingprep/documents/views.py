@@ -90,7 +90,7 @@ def board():
     except ValueError:
         status = None
     filters = BoardFilters(type_id=_int_arg("type"), status=status, stage=request.args.get("stage") or None,
-                           group_id=_int_arg("group"), page=_page())
+                           group_id=_int_arg("group"), overdue=request.args.get("overdue") == "1", page=_page())
     pagination = queries.board(meeting.id, filters, _per_page())
     return render_template("documents/board.html", meeting=meeting, pagination=pagination, filters=filters,
                            choices=queries.board_choices(meeting.id), counts=queries.status_counts(meeting.id))

@@ -9,7 +9,6 @@ section to say anything is not sent.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -22,6 +21,7 @@ from meetingprep.meetings.models import Meeting
 from meetingprep.meetings.queries import get_current_meeting
 from meetingprep.notifications import wording
 from meetingprep.notifications.channels import absolute_link
+from meetingprep.notifications.rules import optional_module
 from meetingprep.notifications.services import Message, create_messages
 from meetingprep.permissions import Role
 from meetingprep.tasks.models import Task
@@ -48,13 +48,8 @@ RECIPIENT_ROLES = (Role.SECRETARIAT, Role.LEADER)
 
 def _section_function(path: str):
     module_name, _, name = path.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as error:
-        if error.name and module_name.startswith(error.name):
-            return None  # that domain is not part of this installation
-        raise
-    return getattr(module, name)
+    module = optional_module(module_name)  # None: that domain is not part of this installation
+    return getattr(module, name) if module is not None else None
 
 
 def overdue_by_group(meeting: Meeting, moment: dt.datetime) -> DigestSection | None:

@@ -13,6 +13,7 @@ allowance, sittings N hours before — and their wording with ``wording.register
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -63,6 +64,25 @@ class ReminderRule:
 
 
 RULES: dict[str, ReminderRule] = {}
+
+#: Modules of other domains that register their rules and wording kinds when imported; one whose
+#: domain is not part of this installation is skipped. ``load_extensions()`` runs in ``create_app``.
+EXTENSIONS = ("meetingprep.documents.reminders", "meetingprep.attendance.reminders")
+
+
+def optional_module(name: str):
+    """The module, or None when its domain package is not installed (a real import error still raises)."""
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as error:
+        if error.name and name.startswith(error.name):
+            return None
+        raise
+
+
+def load_extensions() -> None:
+    for name in EXTENSIONS:
+        optional_module(name)
 
 
 def register_rule(rule: ReminderRule) -> ReminderRule:

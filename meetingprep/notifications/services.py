@@ -24,7 +24,7 @@ from meetingprep.errors import Conflict, InvalidTransition, NotFound, Validation
 from meetingprep.extensions import db
 from meetingprep.groups.models import GroupMembership, WorkingGroup
 from meetingprep.notifications import wording
-from meetingprep.notifications.channels import email_configured
+from meetingprep.notifications.channels import absolute_link, email_configured
 from meetingprep.notifications.models import (
     Channel,
     Delivery,
@@ -167,6 +167,18 @@ def notify(recipient_ids: Iterable[int], *, kind: str, subject: str, body: str =
     if not ids:
         return []
     return list(db.session.scalars(select(Notification).where(Notification.id.in_(ids)).order_by(Notification.id)))
+
+
+def notify_kind(recipient_ids: Iterable[int], *, kind: str, values: dict[str, str], link: str, dedup_key: str,
+                meeting_id: int | None = None, is_escalation: bool = False) -> list[Notification]:
+    """``notify()`` in the wording in force for ``kind`` (registered with ``wording.register_kind``,
+    editable by the secretariat); ``{链接}`` is filled with the absolute link."""
+    recipient_ids = sorted(set(recipient_ids))
+    if not recipient_ids:
+        return []
+    subject, body = wording.render_kind(wording.wordings([kind])[kind], {**values, "链接": absolute_link(link)})
+    return notify(recipient_ids, kind=kind, subject=subject, body=body, link=link, dedup_key=dedup_key,
+                  meeting_id=meeting_id, is_escalation=is_escalation)
 
 
 # ── the inbox ──────────────────────────────────────────────────────────────────────────────────

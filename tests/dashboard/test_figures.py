@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 
 from meetingprep.dashboard.core import DashboardContext
-from meetingprep.dashboard.graph import REUSE_SECONDS
+from meetingprep.dashboard.graph import CACHE_SECONDS
 from meetingprep.dashboard.queries import compute_figures
 from meetingprep.extensions import db
 from meetingprep.meetings.models import Phase
@@ -103,7 +103,7 @@ def test_overdue_ordered_by_the_work_waiting_on_each(meeting):
     assert overdue["url"] == "/tasks/?overdue=1"
 
 
-def test_due_within_48_hours_not_yet_submitted(meeting):
+def test_due_within_48_hours_not_yet_submitted_first(meeting):
     group = factories.make_group(meeting)
     factories.make_task(meeting, group, title="待验收", status=S.SUBMITTED, due_at=NOW + 10 * H)
     factories.make_task(meeting, group, title="进行中", status=S.IN_PROGRESS, due_at=NOW + 10 * H)
@@ -113,9 +113,14 @@ def test_due_within_48_hours_not_yet_submitted(meeting):
     factories.make_task(meeting, group, title="已逾期", status=S.NOT_STARTED, due_at=NOW - H)
     factories.make_task(meeting, group, title="已完成", status=S.DONE, due_at=NOW + H)
     soon = figures(meeting)["risk"]["due_soon"]
-    assert soon["total"] == 3
-    assert [row["title"] for row in soon["rows"]] == ["进行中", "未开始", "退回"]
+    assert soon["total"] == 4 and soon["url"] == "/tasks/?due_within=2"  # exactly what the ledger shows
+    assert [row["title"] for row in soon["rows"]] == ["进行中", "未开始", "退回", "待验收"]
     assert soon["rows"][0]["left"] == "10小时"
+    assert [(s["id"], s["count"], s["url"]) for s in soon["statuses"]] == [
+        ("not_started", 1, "/tasks/?due_within=2&status=not_started"),
+        ("in_progress", 1, "/tasks/?due_within=2&status=in_progress"),
+        ("returned", 1, "/tasks/?due_within=2&status=returned"),
+        ("submitted", 1, "/tasks/?due_within=2&status=submitted")]
 
 
 def test_critical_path_flags_chains_without_slack(meeting):
@@ -136,41 +141,29 @@ def test_critical_path_flags_chains_without_slack(meeting):
     assert chains[1]["tasks"][0]["url"] == f"/tasks/{relaxed.id}"
 
 
-def test_critical_path_is_reused_until_a_task_or_hand_off_changes(meeting, count_queries, time_machine):
+def test_critical_path_is_kept_for_a_quarter_minute_then_recomputed(meeting, count_queries, time_machine):
     group = factories.make_group(meeting, name="秘书组")
     late = factories.make_task(meeting, group, title="确定议程", due_at=NOW + D, starts_on=(NOW - 2 * D).date())
     after = factories.make_task(meeting, group, title="印发议程", due_at=NOW + 2 * D)
     assert figures(meeting)["critical_path"]["flagged"] == 1
-    moment = NOW
-
-    def later(seconds: int) -> None:
-        nonlocal moment
-        moment += dt.timedelta(seconds=seconds)
-        time_machine.move_to(moment, tick=False)
 
     late.due_at, late.progress = NOW + 5 * D, 50
-    db.session.flush()
+    link(late, after)
     with count_queries() as reused:
-        assert figures(meeting)["critical_path"]["flagged"] == 1  # within REUSE_SECONDS: as computed
-    assert not any("task_dependencies" in s for s in reused.statements)  # not even the fingerprint
-    later(REUSE_SECONDS)
-    assert figures(meeting)["critical_path"]["flagged"] == 0  # then the change is noticed
-    later(REUSE_SECONDS)
-    with count_queries() as checked:
-        assert figures(meeting)["critical_path"]["flagged"] == 0  # unchanged: only the fingerprint ran
-    assert sum("task_dependencies.predecessor_id" in s for s in checked.statements) == 0
+        critical = figures(meeting)["critical_path"]
+    assert critical["flagged"] == 1 and len(critical["chains"]) == 2  # as computed: the graph was not reloaded
+    assert not any("task_dependencies" in s for s in reused.statements)
+    assert "15 秒" in critical["freshness"]
 
-    late.title = "确定议程（修改）"  # the clock stands still here: the version_id tells the change
-    link(late, after)  # a new hand-off is noticed too
-    later(REUSE_SECONDS)
-    first = figures(meeting)["critical_path"]["chains"][0]
-    assert [t["title"] for t in first["tasks"]] == ["确定议程（修改）", "印发议程"]
-    db.session.execute(db.delete(TaskDependency))
-    later(REUSE_SECONDS)
-    assert len(figures(meeting)["critical_path"]["chains"]) == 2  # and a removed one
+    time_machine.move_to(NOW + dt.timedelta(seconds=CACHE_SECONDS), tick=False)
+    critical = figures(meeting)["critical_path"]
+    assert critical["flagged"] == 2  # the new hand-off shows once the quarter-minute is over
+    assert [t["title"] for t in critical["chains"][0]["tasks"]] == ["确定议程", "印发议程"]
 
-    later(3 * 86400)  # slack moves with the clock: never more than a minute old
-    assert figures(meeting)["critical_path"]["flagged"] == 2
+    slack = critical["chains"][0]["slack"]
+    time_machine.move_to(NOW - D, tick=False)  # a clock set back never serves a schedule from the future
+    later = dt.timedelta(seconds=CACHE_SECONDS)
+    assert figures(meeting)["critical_path"]["chains"][0]["slack"] == slack + D + later
 
 
 def test_burndown_planned_against_accepted_per_day(meeting):
@@ -219,8 +212,6 @@ def test_scoped_figures_show_only_the_leads_groups(meeting):
     assert [[t["title"] for t in chain["tasks"]] for chain in chains] == [["会务逾期", "宣传逾期"]]
 
 
-def test_placeholder_until_the_documents_module_exists_and_attendance_figures(meeting):
+def test_no_placeholders_once_the_documents_and_attendance_domains_exist(meeting):
     result = figures(meeting)
-    assert result["documents"] == {"available": False, "message": "（材料审核模块接入后显示）"}
-    assert result["attendance"]["registration"]["expected"] == 0
-    assert result["attendance"]["pending_leave"]["count"] == 0 and result["attendance"]["sittings"] == []
+    assert "available" not in result["documents"] and "available" not in result["attendance"]

@@ -6,9 +6,13 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert, update
 
+from meetingprep.attendance.models import CheckIn, CheckInMethod, LeaveRequest, MemberProfile, Registration
 from meetingprep.dashboard import sections as registry
+from meetingprep.documents.models import Document, DocumentStage, DocumentStageReviewer
+from meetingprep.documents.services import ensure_default_types
+from meetingprep.documents.states import DocumentStatus
 from meetingprep.extensions import db
 from meetingprep.tasks.models import Task, TaskDependency
 from meetingprep.tasks.states import TaskStatus as S
@@ -43,23 +47,80 @@ def seed(meeting, groups, owner, size):
     db.session.commit()
 
 
+def seed_documents(meeting, groups, reviewer, size):
+    """``size`` documents per group, in review at the first of two stages, waiting for ``reviewer``."""
+    moment = now()
+    types = list(ensure_default_types().values())
+    before = db.session.scalar(db.select(db.func.max(Document.id))) or 0
+    db.session.execute(insert(Document), [
+        {"meeting_id": meeting.id, "type_id": types[n % len(types)].id, "title": f"{group.name}材料{n}",
+         "group_id": group.id, "status": DocumentStatus.IN_REVIEW, "waiting_since": moment - dt.timedelta(hours=n),
+         "created_at": moment} for group in groups for n in range(size)])
+    ids = db.session.scalars(db.select(Document.id).where(Document.id > before).order_by(Document.id)).all()
+    db.session.execute(insert(DocumentStage), [
+        {"document_id": doc_id, "name": name, "position": position, "round": 1,
+         "started_at": moment - dt.timedelta(hours=n) if position == 0 else None,
+         "due_at": moment + dt.timedelta(hours=24 - n) if position == 0 else None}
+        for n, doc_id in enumerate(ids) for position, name in enumerate(("初审", "审定"))])
+    first = dict(db.session.execute(db.select(DocumentStage.document_id, DocumentStage.id)
+                                    .where(DocumentStage.document_id.in_(ids), DocumentStage.position == 0)).all())
+    table = Document.__table__
+    db.session.execute(update(table).where(table.c.id == bindparam("doc_id"))
+                       .values(current_stage_id=bindparam("stage_id")),
+                       [{"doc_id": doc_id, "stage_id": stage_id} for doc_id, stage_id in first.items()])
+    db.session.execute(insert(DocumentStageReviewer),
+                       [{"stage_id": stage_id, "user_id": reviewer.id} for stage_id in first.values()])
+    db.session.commit()
+
+
+def seed_attendance(meeting, size):
+    """``size`` members (half registered), two begun sittings and one to come, check-ins, pending leave."""
+    moment = now()
+    first = (db.session.scalar(db.select(db.func.max(MemberProfile.id))) or 0) + 1
+    db.session.execute(insert(MemberProfile), [
+        {"meeting_id": meeting.id, "member_no": f"{first + n:06d}", "name": f"委员{first + n}"} for n in range(size)])
+    ids = db.session.scalars(db.select(MemberProfile.id).where(MemberProfile.id >= first)).all()
+    db.session.execute(insert(Registration), [
+        {"meeting_id": meeting.id, "member_id": member_id, "registered_at": moment, "method": CheckInMethod.DESK}
+        for member_id in ids[::2]])
+    sittings = [factories.make_sitting(meeting, starts_in_minutes=minutes) for minutes in (-600, -60, 600)]
+    db.session.execute(insert(CheckIn), [
+        {"sitting_id": sitting.id, "member_id": member_id, "checked_in_at": sitting.starts_at,
+         "method": CheckInMethod.DESK} for sitting in sittings[:2] for member_id in ids[::3]])
+    for member_id in ids[:3]:
+        db.session.add(LeaveRequest(meeting_id=meeting.id, member_id=member_id, reason="出差",
+                                    sittings=[sittings[2]]))
+    db.session.commit()
+
+
 @pytest.mark.parametrize("url", ["/dashboard", "/api/dashboard", "/dashboard/wall"])
 def test_query_count_does_not_grow_with_the_data(app, client, login, role_users, meeting, count_queries, url):
     groups = [role_users["group"], *(factories.make_group(meeting) for _ in range(3))]
     leader = login(role_users["leader"])
     seed(meeting, groups, leader, 10)
+    seed_documents(meeting, groups, leader, 10)
+    seed_attendance(meeting, 10)
     client.get(url)  # warm caches (section registry, templates)
     db.session.commit()  # measure a cold request (new transaction, nothing loaded) like the large one
     app.extensions.pop("dashboard_analyses")  # and the critical path recomputed, as after any change
     with count_queries() as small:
         assert client.get(url).status_code == 200
     seed(meeting, groups, leader, 250)
+    seed_documents(meeting, groups, leader, 250)
+    seed_attendance(meeting, 250)
     app.extensions.pop("dashboard_analyses")
     with count_queries() as large:
         response = client.get(url)
     assert response.status_code == 200
+    if url == "/api/dashboard":  # the documents and attendance sections counted the seeded rows
+        data = response.get_json()
+        assert data["documents"]["in_review"] == len(groups) * 260
+        assert data["attendance"]["registration"]["expected"] == 260
+        assert data["attendance"]["pending_leave"]["count"] == 6 and len(data["attendance"]["sittings"]) == 4
+    else:
+        assert "doc-track-stage is-current" in response.get_data(as_text=True)
     assert large.count == small.count, "\n\n".join(small.statements) + "\n=====\n" + "\n\n".join(large.statements)
-    assert large.count <= 19  # 15 + the attendance section's 4
+    assert large.count <= 15
 
 
 def test_page_shows_countdown_groups_critical_path_and_links(client, login, role_users, meeting):
@@ -71,7 +132,8 @@ def test_page_shows_countdown_groups_critical_path_and_links(client, login, role
     assert "距开幕还有" in html and "会务组" in html
     assert f'href="/tasks/?group={group.id}&amp;overdue=1"' in html
     assert "关键路径按时间节点倒排" in html and "编印会议指南" in html
-    assert "（材料审核模块接入后显示）" in html and "报到与出席" in html and "出席率 = 实到" in html
+    assert "（材料审核模块接入后显示）" not in html and 'id="section-documents"' in html
+    assert "（报到考勤模块接入后显示）" not in html and "报到与出席" in html and "出席率 = 实到" in html
     assert "<svg" in html and "http://" not in html and "https://" not in html
     assert "<script>" not in html
     assert "/static/css/dashboard.css" in html
@@ -116,7 +178,7 @@ def test_api_returns_every_section(client, login, role_users, meeting):
     assert (row["id"], row["done"], row["overdue"]) == (group.id, 1, 1)
     assert data["risk"]["overdue"]["rows"][0]["due_at"].endswith("+00:00")
     assert isinstance(data["critical_path"]["chains"][0]["slack"], float)
-    assert data["documents"]["available"] is False
+    assert data["documents"]["total"] == 0 and data["documents"]["url"] == "/documents/"
 
 
 def test_group_lead_sees_the_same_page_scoped_to_their_group(client, login, role_users, meeting):
@@ -147,7 +209,8 @@ def test_export_has_the_daily_report_sheets(client, login, role_users, meeting):
     assert response.status_code == 200
     assert "attachment" in response.headers["Content-Disposition"]
     book = load_workbook(io.BytesIO(response.data))
-    assert book.sheetnames == ["概览", "各组进度", "逾期任务", "关键路径", "出席"]
+    assert book.sheetnames == ["概览", "各组进度", "逾期任务", "关键路径", "材料审核", "主要材料进度", "待审材料",
+                               "出席"]
     overview = {row[0]: row[1] for row in book["概览"].iter_rows(min_row=2, values_only=True)}
     assert overview["任务完成（已验收/全部）"] == "0/3" and overview["当前阶段"] == "会前"
     groups = list(book["各组进度"].iter_rows(values_only=True))
@@ -168,12 +231,12 @@ def test_without_a_meeting_the_dashboard_says_so(client, login, role_users, meet
 
 
 def test_a_present_domain_without_its_section_module_fails_loudly(monkeypatch):
-    real = registry.importlib.util.find_spec
-    monkeypatch.setattr(registry.importlib.util, "find_spec",
-                        lambda name: object() if name == "meetingprep.documents" else real(name))
+    """A domain package that is installed but whose section module is missing must not pass silently."""
+    monkeypatch.setattr(registry, "ORDER", (*registry.ORDER, "minutes"))
+    monkeypatch.setitem(registry.OPTIONAL, "minutes", ("meetingprep.documents", "会议纪要", "（纪要模块接入后显示）"))
     registry.sections.cache_clear()
     try:
-        with pytest.raises(RuntimeError, match=r"sections/documents\.py"):
+        with pytest.raises(RuntimeError, match=r"sections/minutes\.py"):
             registry.sections()
     finally:
         registry.sections.cache_clear()

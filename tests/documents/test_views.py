@@ -285,7 +285,10 @@ def test_board_filters_and_overdue_highlight(client, login, role_users, review, 
     body = client.get(f"/documents/?group={role_users['group'].id}").get_data(as_text=True)
     assert "政协常委会工作报告" in body and "其他会务材料" not in body
     assert "超时" not in client.get("/documents/").get_data(as_text=True)
+    assert "政协常委会工作报告" not in client.get("/documents/?overdue=1").get_data(as_text=True)
     time_machine.move_to(review.created_at + dt.timedelta(days=3), tick=False)
     login(role_users["leader"])  # three days later the idle session has ended
     body = client.get("/documents/").get_data(as_text=True)
     assert 'class="table-danger"' in body and "超时" in body
+    body = client.get("/documents/?overdue=1").get_data(as_text=True)  # the dashboard's overdue figures link here
+    assert "政协常委会工作报告" in body and "其他会务材料" not in body and 'id="filter-overdue" checked' in body

@@ -3,7 +3,9 @@ import re
 
 from playwright.sync_api import expect
 
+from meetingprep.documents.models import DocumentStage
 from meetingprep.extensions import db
+from meetingprep.meetings.models import Meeting
 from meetingprep.tasks.models import Task, TaskDependency
 from meetingprep.tasks.states import TaskStatus
 from meetingprep.timeutil import now
@@ -45,8 +47,51 @@ def test_leader_reads_the_dashboard_and_drills_into_an_overdue_count(live_server
     expect(overdue).to_have_text("1")
     assert overdue.get_attribute("href") == f"/tasks/?group={group_id}&overdue=1"
     overdue.click()
-    # The tasks ledger lives on the tasks branch; once integrated this URL is its filtered page.
     page.wait_for_url(re.compile(rf"/tasks/\?group={group_id}&overdue=1$"))
+    # the real ledger, filtered like the figure: only the overdue task, the filters shown as set
+    expect(page.get_by_role("heading", name="任务台账")).to_be_visible()
+    ledger = page.locator("#ledger tbody tr")
+    expect(ledger).to_have_count(1)
+    expect(ledger.first).to_contain_text("落实会场座次")
+    expect(page.locator("#f-overdue")).to_be_checked()
+    expect(page.locator("#f-group")).to_have_value(str(group_id))
+
+    page.go_back()
+    page.wait_for_url("**/dashboard")
+    page.locator('[data-figure="risk.due_soon.total"]').click()  # 48小时内到期
+    page.wait_for_url(re.compile(r"/tasks/\?due_within=2$"))
+    expect(ledger).to_have_count(1)
+    expect(ledger.first).to_contain_text("印制座次图")
+    expect(page.locator("#f-due")).to_have_value("2")
+
+
+def test_documents_figures_drill_into_the_board(live_server, page):
+    with live_server.data():
+        seed_meeting()
+        secretariat = factories.make_user("secretariat", display_name="秘书处赵六")
+        reviewer = factories.make_user("staff", display_name="审核人钱七")
+        drafter = factories.make_user("staff", display_name="起草人孙八")
+        template = factories.make_pipeline_template([[reviewer]], actor=secretariat, name="一审")
+        meeting = db.session.scalar(db.select(Meeting))
+        for title in ("常委会工作报告", "提案工作情况报告"):
+            document = factories.make_document(meeting, template=template, drafters=[drafter], title=title,
+                                               actor=secretariat)
+            if title == "常委会工作报告":
+                factories.add_text_version(document, drafter, "报告正文")
+        db.session.commit()
+        stage = db.session.scalar(db.select(DocumentStage).where(DocumentStage.started_at.is_not(None)))
+        stage.due_at = now() - dt.timedelta(hours=3)  # its time allowance ran out
+        db.session.commit()
+
+    log_in(page, live_server, "lingdao", factories.PASSWORD)
+    page.goto(f"{live_server.url}/dashboard")
+    section = page.locator("#section-documents")
+    expect(section.locator(".doc-track-stage.is-current")).to_have_text("第1审")
+    expect(section.locator('[data-list="documents.waiting.rows"]')).to_contain_text("审核人钱七")
+    section.locator('[data-figure="documents.overdue"]').click()
+    page.wait_for_url(re.compile(r"/documents/\?overdue=1$"))
+    expect(page.locator("[data-document-id]")).to_have_count(1)
+    expect(page.locator("[data-document-id]").first).to_contain_text("常委会工作报告")
 
 
 def test_wall_screen_updates_a_figure_without_reloading(live_server, page):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from itertools import accumulate
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, union_all
 
 from meetingprep import timeutil
 from meetingprep.dashboard.core import DashboardContext, Section, as_date, local_day
@@ -17,22 +17,25 @@ MAX_DAYS = 90  # a longer plan starts its chart this many days before the openin
 
 
 def compute(ctx: DashboardContext) -> dict:
-    """The plan = tasks due by the opening, not cancelled, in scope. Two GROUP BY day queries.
+    """The plan = tasks due by the opening, not cancelled, in scope. One query: two GROUP BY day
+    (by deadline, by acceptance) in a UNION ALL.
 
     Planned remaining at the end of a day = tasks whose deadline is later; actual remaining = tasks
     not accepted by then. The chart runs from the day the first of these tasks was created.
     """
     in_plan = [*ctx.task_filters(Task), Task.status != TaskStatus.CANCELLED, Task.due_at <= ctx.meeting.opens_at]
-    due_day = local_day(Task.due_at)
-    planned_rows = db.session.execute(
-        select(due_day.label("day"), func.count(Task.id).label("n"), func.min(Task.created_at).label("first"))
-        .where(*in_plan).group_by(due_day)
-    ).all()
-    accepted_day = local_day(Task.accepted_at)
-    accepted_rows = db.session.execute(
-        select(accepted_day.label("day"), func.count(Task.id).label("n"))
-        .where(*in_plan, Task.status == TaskStatus.DONE, Task.accepted_at.is_not(None)).group_by(accepted_day)
-    ).all()
+    due_day, accepted_day = local_day(Task.due_at), local_day(Task.accepted_at)
+    per_day = union_all(
+        select(literal("due").label("kind"), due_day.label("day"), func.count(Task.id).label("n"),
+               func.min(Task.created_at).label("first"))
+        .where(*in_plan).group_by(due_day),
+        select(literal("accepted").label("kind"), accepted_day.label("day"), func.count(Task.id).label("n"),
+               func.min(Task.created_at).label("first"))
+        .where(*in_plan, Task.status == TaskStatus.DONE, Task.accepted_at.is_not(None)).group_by(accepted_day),
+    )
+    rows = db.session.execute(per_day).all()
+    planned_rows = [row for row in rows if row.kind == "due"]
+    accepted_rows = [row for row in rows if row.kind == "accepted"]
     total = sum(row.n for row in planned_rows)
     opening_day = timeutil.to_local(ctx.meeting.opens_at).date()
     today = timeutil.to_local(ctx.moment).date()

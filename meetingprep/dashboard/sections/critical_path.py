@@ -7,7 +7,7 @@ from itertools import islice
 from meetingprep import timeutil
 from meetingprep.dashboard.core import DashboardContext, Section, task_url
 from meetingprep.dashboard.cpm import METHOD
-from meetingprep.dashboard.graph import CACHE_NOTE, describe_tasks
+from meetingprep.dashboard.graph import CACHE_NOTE
 
 CHAINS = 5
 
@@ -16,7 +16,7 @@ def compute(ctx: DashboardContext) -> dict:
     graph, plan = ctx.open_graph, ctx.analysis.plan
     chains = list(islice((chain for chain in plan.chains
                           if any(ctx.in_scope(graph.nodes[task_id].group_id) for task_id in chain.task_ids)), CHAINS))
-    details = describe_tasks({task_id for chain in chains for task_id in chain.task_ids})
+    details = graph.details
     flagged = sum(count for group_id, count in ctx.analysis.flagged_by_group.items() if ctx.in_scope(group_id))
     return {
         "method": METHOD,

@@ -21,7 +21,7 @@ SEGMENTS = (("done", "已完成", "#198754"), ("submitted", "待验收", "#0d6ef
 
 def compute(ctx: DashboardContext) -> dict:
     """One GROUP BY over the (meeting_id, group_id, status) index; "due within 48 hours" counts open
-    tasks not yet overdue whose deadline falls in the next 48 hours."""
+    tasks not yet overdue whose deadline falls in the next 48 hours (the ledger's ``due_within=2``)."""
     moment = ctx.moment
     is_open = Task.status.in_(sorted(OPEN_STATUSES))
 
@@ -32,7 +32,7 @@ def compute(ctx: DashboardContext) -> dict:
     stmt = (
         select(WorkingGroup.id, WorkingGroup.name, *columns,
                count_where(and_(is_open, Task.due_at < moment)).label("overdue"),
-               count_where(and_(is_open, Task.due_at >= moment, Task.due_at < moment + SOON)).label("due_soon"))
+               count_where(and_(is_open, Task.due_at >= moment, Task.due_at <= moment + SOON)).label("due_soon"))
         .outerjoin(Task, and_(Task.group_id == WorkingGroup.id, Task.meeting_id == ctx.meeting.id))
         .where(WorkingGroup.meeting_id == ctx.meeting.id)
         .group_by(WorkingGroup.id, WorkingGroup.name, WorkingGroup.sort_order)

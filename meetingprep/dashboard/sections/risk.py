@@ -10,7 +10,6 @@ from meetingprep import timeutil
 from meetingprep.auth.models import User
 from meetingprep.dashboard.core import DashboardContext, Section, task_url
 from meetingprep.dashboard.cpm import waiting_counts
-from meetingprep.dashboard.graph import describe_tasks
 from meetingprep.extensions import db
 from meetingprep.groups.models import WorkingGroup
 from meetingprep.tasks.models import Task
@@ -18,7 +17,8 @@ from meetingprep.tasks.states import TaskStatus
 
 LIMIT = 15
 SOON = dt.timedelta(hours=48)
-NOT_SUBMITTED = (TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS, TaskStatus.RETURNED)
+#: The open statuses in the order the due-soon figures show them: not yet submitted first.
+DUE_SOON_ORDER = (TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS, TaskStatus.RETURNED, TaskStatus.SUBMITTED)
 
 
 def compute(ctx: DashboardContext) -> dict:
@@ -33,7 +33,7 @@ def _overdue(ctx: DashboardContext) -> dict:
     waiting = waiting_counts([node.id for node in overdue], graph.edges)
     overdue.sort(key=lambda node: (-waiting[node.id], node.due_at, node.id))
     shown = overdue[:LIMIT]
-    details = describe_tasks([node.id for node in shown])
+    details = graph.details
     rows = [
         {**details[node.id], "url": task_url(node.id), "waiting": waiting[node.id],
          "days_overdue": (ctx.moment - node.due_at).days,
@@ -44,19 +44,25 @@ def _overdue(ctx: DashboardContext) -> dict:
 
 
 def _due_soon(ctx: DashboardContext) -> dict:
-    """Not yet submitted for acceptance, deadline within 48 hours; the count rides on a window."""
+    """Open tasks due within 48 hours — exactly the ledger's ``due_within=2`` — those not yet submitted
+    listed first (they need their owner; 待验收 ones need the acceptor). Counts per status ride on
+    windows, so each links to ``due_within=2&status=…``."""
+    per_status = [func.count().filter(Task.status == status).over().label(status.value) for status in DUE_SOON_ORDER]
     rows = db.session.execute(
         select(Task.id, Task.title, Task.status, Task.due_at, WorkingGroup.name.label("group"),
-               User.display_name.label("owner"), func.count().over().label("total"))
+               User.display_name.label("owner"), func.count().over().label("total"), *per_status)
         .join(WorkingGroup, WorkingGroup.id == Task.group_id)
         .join(User, User.id == Task.owner_id)
-        .where(*ctx.task_filters(Task), Task.status.in_(NOT_SUBMITTED),
-               Task.due_at >= ctx.moment, Task.due_at < ctx.moment + SOON)
-        .order_by(Task.due_at, Task.id)
+        .where(*ctx.task_filters(Task), Task.status.in_(DUE_SOON_ORDER),
+               Task.due_at >= ctx.moment, Task.due_at <= ctx.moment + SOON)
+        .order_by(Task.status == TaskStatus.SUBMITTED, Task.due_at, Task.id)
         .limit(LIMIT)
     ).all()
+    first = rows[0] if rows else None
     return {
-        "total": rows[0].total if rows else 0,
+        "total": first.total if first else 0,
+        "statuses": [{"id": status.value, "label": status.label, "count": getattr(first, status.value) if first else 0,
+                      "url": ctx.ledger_url(due_within=2, status=status.value)} for status in DUE_SOON_ORDER],
         "rows": [{"id": row.id, "title": row.title, "status": row.status, "status_label": row.status.label,
                   "due_at": row.due_at, "group": row.group, "owner": row.owner, "url": task_url(row.id),
                   "left": timeutil.humanize_delta(row.due_at - ctx.moment)} for row in rows],

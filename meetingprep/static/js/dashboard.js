@@ -4,7 +4,8 @@
 //                            with data-figure-attr="width" it sets that attribute instead.
 //   data-list="a.b"          a container re-drawn from that JSON list with its first <template>;
 //                            inside a row: data-field (text), data-field-href (link), data-flag +
-//                            data-flag-class (classes toggled by a true/false field), data-list-field
+//                            data-flag-class (classes toggled by a true/false field), data-flags="field:class …"
+//                            (several fields, one class each), data-list-field
 //                            (a nested list of the item); data-list-empty="a.b" shows when it is empty.
 (() => {
   document.addEventListener("click", (event) => {
@@ -33,6 +34,12 @@
     scope.querySelectorAll("[data-flag]").forEach((element) => {
       element.dataset.flagClass.split(" ").forEach((name) => {
         element.classList.toggle(name, Boolean(item[element.dataset.flag]));
+      });
+    });
+    scope.querySelectorAll("[data-flags]").forEach((element) => {
+      element.dataset.flags.split(" ").forEach((pair) => {
+        const [field, name] = pair.split(":");
+        element.classList.toggle(name, Boolean(item[field]));
       });
     });
   };
