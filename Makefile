@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 FLASK := $(BIN)/flask --app meetingprep
 
-.PHONY: run test lint bench clean-venv
+.PHONY: run test lint bench load clean-venv
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,17 @@ test: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 
-bench: $(VENV)/.installed-test
+$(VENV)/.installed-bench: pyproject.toml | $(BIN)/activate
+	$(BIN)/pip install --quiet -e ".[server,postgres,test,bench]"
+	touch $@
+
+# BENCH_ARGS="--scales small,large,xl --database-url postgresql+psycopg://postgres@127.0.0.1:5432/meetingprep_bench"
+bench: $(VENV)/.installed-bench
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
+# LOAD_ARGS="--database-url postgresql+psycopg://postgres@127.0.0.1:5432/meetingprep_bench --run-time 60"
+load: $(VENV)/.installed-bench
+	$(BIN)/python -m benchmarks.load $(LOAD_ARGS)
 
 clean-venv:
 	rm -rf $(VENV)

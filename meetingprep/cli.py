@@ -93,8 +93,8 @@ def print_demo_logins() -> None:
 
 
 @click.command("demo")
-@click.option("--scale", type=click.Choice(["small", "large"]), default="small", show_default=True,
-              help="small：约 300 名委员；large：用于性能测试的大数据量")
+@click.option("--scale", type=click.Choice(["small", "large", "xl"]), default="small", show_default=True,
+              help="small：约 300 名委员；large：性能测试（3000 名委员、2 万项任务）；xl：十届会议共 20 万项任务")
 @click.option("--reset", is_flag=True, help="删除所有数据后重建（不可恢复）")
 @click.option("--if-empty", is_flag=True, help="已有会议时什么也不做（make run 使用）")
 def demo_command(scale: str, reset: bool, if_empty: bool) -> None:

@@ -48,7 +48,7 @@ GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英�
 
 
 def roster_size(ctx: DemoContext) -> int:
-    return 300 if ctx.scale == "small" else 3000
+    return ctx.target("members", 300)
 
 
 def _name(ctx: DemoContext) -> str:
@@ -131,6 +131,10 @@ def _sittings(ctx: DemoContext, groups: list[DiscussionGroup]) -> tuple[list[Sit
          f"{venue}大礼堂"),
         (SittingKind.CLOSING, "闭幕大会", opening + dt.timedelta(days=4), 9, 11, Expectation.ALL, f"{venue}大礼堂"),
     ]
+    for n in range(ctx.target("sittings", len(plan)) - len(plan)):  # large: the year's earlier meetings
+        day = today - dt.timedelta(days=12 + 7 * n)
+        plan.insert(0, (SittingKind.OTHER, f"专题协商座谈会（第{n + 1}场）", day, 14, 17, Expectation.ALL,
+                        "市政协机关报告厅"))
     past, upcoming = [], []
     for kind, name, day, start, end, expectation, place in plan:
         sitting = Sitting(meeting_id=ctx.meeting.id, kind=kind, name=name, starts_at=_at(day, start),

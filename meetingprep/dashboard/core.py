@@ -79,12 +79,16 @@ class DashboardContext:
         return filters
 
     @cached_property
-    def open_graph(self):
-        """The hand-off graph of the meeting's unfinished tasks, shared by the risk and critical-path
-        sections (two set-based queries per request)."""
-        from meetingprep.dashboard.graph import load_open_graph
+    def analysis(self):
+        """The hand-off graph of the meeting's unfinished tasks and its critical-path schedule, shared
+        by the risk and critical-path sections (and, while fresh, by this process's requests)."""
+        from meetingprep.dashboard.graph import analysis
 
-        return load_open_graph(self.meeting.id)
+        return analysis(self.meeting, self.moment)
+
+    @property
+    def open_graph(self):
+        return self.analysis.graph
 
 
 def _url(path: str, filters: dict[str, Any]) -> str:

@@ -6,18 +6,19 @@ seeder in ``registry.SEEDERS`` order, so every domain fills in its own part of t
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import importlib
 import random
 from collections.abc import Callable
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from werkzeug.security import generate_password_hash
 
 from meetingprep import audit, timeutil
 from meetingprep.auth.models import User
 from meetingprep.demo.context import SCALE_FACTORS, SCALES, DemoContext
-from meetingprep.demo.registry import SEEDERS
+from meetingprep.demo.registry import PAST_MEETING_SEEDERS, SEEDERS
 from meetingprep.extensions import db
 from meetingprep.groups.models import GroupMembership, WorkingGroup
 from meetingprep.meetings.models import Meeting
@@ -52,6 +53,11 @@ GROUPS: list[tuple[str, str, str]] = [
     ("医疗卫生组", "yiliao", "负责大会期间的医疗保障和食品安全监督；驻地和会场设医疗点，做好卫生防疫。"),
 ]
 STAFF_PER_GROUP = {"会务组": 3, "后勤保障组": 3, "安全保卫组": 3, "宣传组": 3}  # others: 2 besides the lead
+# At the large scales the secretariat also runs one liaison group per sector (界别) of the committee.
+SECTORS = ["中共", "民革", "民盟", "民建", "民进", "农工党", "致公党", "九三学社", "无党派人士", "共青团", "工会",
+           "妇联", "青联", "工商联", "科协", "台联", "侨联", "文化艺术界", "科学技术界", "社会科学界", "经济界",
+           "农业界", "教育界", "体育界", "新闻出版界", "医药卫生界", "对外友好界", "社会福利和社会保障界",
+           "少数民族界", "宗教界", "特邀人士"]
 LEADERS = [("zhuxi", "主席"), ("fuzhuxi1", "副主席"), ("fuzhuxi2", "副主席"), ("mishuzhang", "秘书长")]
 MEMBERS_SMALL = 300
 
@@ -88,8 +94,36 @@ def build_demo(scale: str = "small", reset: bool = False,
             progress(path)
             importlib.import_module(path).seed(ctx)
             db.session.flush()
+        for earlier in range(1, ctx.target("meetings", 1)):
+            _earlier_session(ctx, earlier, progress)
+    db.session.commit()
+    # Planner statistics for the bulk-inserted rows, as autovacuum / a DBA would gather them: without
+    # them PostgreSQL estimated 20 tasks in a 20,000-task meeting and skipped the deadline index.
+    db.session.execute(text("ANALYZE"))
     db.session.commit()
     return ctx
+
+
+def _earlier_session(ctx: DemoContext, years_back: int, progress: Callable[[str], None]) -> None:
+    """One earlier, closed session with its own groups and the PAST_MEETING_SEEDERS' data (the xl scale:
+    the current meeting's pages must not slow down as the archive of earlier sessions grows)."""
+    progress(f"往届会议 {years_back}")
+    shift = dt.timedelta(days=364 * years_back)
+    meeting = Meeting(name=f"往届会议（{ctx.meeting.opens_at.year - years_back}年）",
+                      short_name=f"{ctx.meeting.opens_at.year - years_back}年会议",
+                      opens_at=ctx.meeting.opens_at - shift, closes_at=ctx.meeting.closes_at - shift,
+                      venue=ctx.meeting.venue, is_current=False, description="")
+    db.session.add(meeting)
+    db.session.flush()
+    groups = {name: WorkingGroup(meeting_id=meeting.id, name=name, duties=duties, sort_order=order * 10)
+              for order, (name, _prefix, duties) in enumerate(GROUPS, start=1)}
+    db.session.add_all(groups.values())
+    db.session.flush()
+    past = dataclasses.replace(ctx, meeting=meeting, groups=groups, staff_by_group={
+        name: people for name, people in ctx.staff_by_group.items() if name in groups})
+    for path in PAST_MEETING_SEEDERS:
+        importlib.import_module(path).seed(past)
+        db.session.flush()
 
 
 def _core(scale: str, rng: random.Random, progress: Callable[[str], None]) -> DemoContext:
@@ -129,6 +163,15 @@ def _core(scale: str, rng: random.Random, progress: Callable[[str], None]) -> De
             people = [lead]
         people += [person(f"{prefix}_{n:02d}", Role.STAFF) for n in range(1, STAFF_PER_GROUP.get(name, 2) + 1)]
         ctx.staff_by_group[name] = people
+    for index in range(max(0, ctx.target("groups", len(GROUPS)) - len(GROUPS))):
+        sector = SECTORS[index % len(SECTORS)]
+        name = f"{sector}界别联络组" if index < len(SECTORS) else f"{sector}界别联络二组"
+        group = WorkingGroup(meeting_id=meeting.id, name=name, sort_order=1000 + index,
+                             duties=f"联系{sector}界别委员：报到、请假、分组讨论和提案的联络服务。")
+        db.session.add(group)
+        ctx.groups[name] = group
+        ctx.staff_by_group[name] = [person(f"lianluo{index + 1:02d}_zz", Role.GROUP_LEAD)] + [
+            person(f"lianluo{index + 1:02d}_{n:02d}", Role.STAFF) for n in (1, 2)]
     for username, title in LEADERS:
         ctx.leaders.append(person(username, Role.LEADER, f"{_name(rng)}（{title}）"))
     db.session.flush()
@@ -137,7 +180,7 @@ def _core(scale: str, rng: random.Random, progress: Callable[[str], None]) -> De
             db.session.add(GroupMembership(group_id=ctx.groups[name].id, user_id=user.id, is_lead=index == 0))
     db.session.flush()
 
-    total = MEMBERS_SMALL * ctx.factor
+    total = ctx.target("members", MEMBERS_SMALL)
     chunk = 1000
     for start in range(0, total, chunk):
         progress("委员")
@@ -153,4 +196,5 @@ def _core(scale: str, rng: random.Random, progress: Callable[[str], None]) -> De
 
 def progress_steps(scale: str) -> int:
     """How many times build_demo calls ``progress``: sizes the CLI's progress bar."""
-    return 1 + -(-MEMBERS_SMALL * SCALE_FACTORS[scale] // 1000) + len(SEEDERS)
+    members = SCALES[scale].get("members", MEMBERS_SMALL * SCALE_FACTORS[scale])
+    return 1 + -(-members // 1000) + len(SEEDERS) + SCALES[scale].get("meetings", 1) - 1

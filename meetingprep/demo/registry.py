@@ -7,3 +7,6 @@ SEEDERS = [
     "meetingprep.attendance.demo",
     "meetingprep.notifications.demo",  # last: it scans what the others seeded
 ]
+
+# Seeders that also fill the earlier, closed sessions at the xl scale (``SCALES[...]["meetings"]``).
+PAST_MEETING_SEEDERS: list[str] = ["meetingprep.tasks.demo"]

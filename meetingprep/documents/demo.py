@@ -172,7 +172,8 @@ def seed(ctx: DemoContext) -> None:
     _speeches(ctx, speeches)
     db.session.flush()
     if ctx.scale != "small":
-        bulk_documents(ctx, reports.id, 33 * ctx.factor)
+        documents = ctx.target("documents", 33)
+        bulk_documents(ctx, reports.id, documents, ctx.target("versions", 5 * 33) // documents)
 
 
 # ── large scale: bulk rows ──────────────────────────────────────────────────────────────────────

@@ -154,7 +154,10 @@ def group_task_counts(meeting: Meeting) -> list[tuple[WorkingGroup, int]]:
     count = func.count(Task.id)
     rows = db.session.execute(
         select(WorkingGroup, count)
-        .outerjoin(Task, and_(Task.group_id == WorkingGroup.id, Task.status != TaskStatus.CANCELLED))
+        # meeting_id in the join lets the (meeting_id, group_id, status) index be searched per group;
+        # without it SQLite scanned every task once per group (40 ms at 60 groups × 20,000 tasks)
+        .outerjoin(Task, and_(Task.meeting_id == meeting.id, Task.group_id == WorkingGroup.id,
+                              Task.status != TaskStatus.CANCELLED))
         .where(WorkingGroup.meeting_id == meeting.id)
         .group_by(WorkingGroup.id).order_by(WorkingGroup.sort_order, WorkingGroup.id))
     return [(group, total) for group, total in rows]

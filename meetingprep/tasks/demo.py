@@ -3,8 +3,8 @@
 Deadlines are mostly relative to the opening (开幕前 N 天), so the story fits whatever date the
 demo meeting opens. Status follows the deadline: long past → accepted (a few returned once on the
 way, a few still overdue), near → in progress, submitted or returned, far → not started. Every task
-gets the TaskEvents its status implies. At the large scale the set is repeated ``factor × 6`` times
-(≈28,000 tasks) through bulk inserts.
+gets the TaskEvents its status implies. At the large scales the set is repeated up to ``ctx.target("tasks")``
+(≈20,000 tasks at large) through bulk inserts.
 """
 
 from __future__ import annotations
@@ -108,6 +108,11 @@ HANDOFFS = [("m1", "m2"), ("m2", "m3"), ("m3", "h2"), ("h2", "s4"), ("m4", "m5")
             ("s5", "h5"), ("h5", "h7"), ("h6", "h7"), ("h7", "x5"), ("h5", "a2"), ("h4", "a7"), ("h2", "l5"),
             ("p1", "p2"), ("p2", "p3"), ("s1", "m6"), ("l8", "l2"), ("x1", "x2"), ("a1", "a4"), ("y1", "y2"),
             ("m12", "m7"), ("p8", "m4"), ("h12", "l5")]
+# The sector liaison groups of the large scales (groups not named in TEMPLATES): a few tasks each.
+LIAISON: list[tuple[str, Phase, int, int]] = [
+    ("收集本界别委员提案线索", B, -20, 17), ("汇总本界别委员请假情况", B, -3, 17), ("联系本界别委员报到", B, -1, 17),
+    ("组织本界别分组讨论", D, 1, 15), ("报送本界别讨论发言摘要", D, 2, 20)]
+LIAISON_TASKS_PER_GROUP = 20
 RELATIVE_SHARE = 0.85
 COMPLETION_NOTES = ["已按要求完成，材料已报秘书处。", "已完成，经组内复核无误。", "已办结，相关清单见附件说明。"]
 RETURN_REASONS = ["数据需与统计部门核对后再报。", "格式不符合公文要求，请按模板调整。", "请补充分会场的安排。"]
@@ -124,6 +129,8 @@ def _status_for(ctx: DemoContext, due: dt.datetime) -> tuple[TaskStatus, bool]:
     """(status, returned once on the way) — plausible for a deadline this far from now."""
     days_left = (due - ctx.now).total_seconds() / 86400
     roll = ctx.rng.random()
+    if ctx.meeting.closes_at < ctx.now:  # an earlier session (xl scale): everything was accepted
+        return S.DONE, roll < 0.15
     if days_left < -2:
         if roll < 0.82:
             return S.DONE, roll < 0.15
@@ -160,9 +167,9 @@ def _events(ctx: DemoContext, task: dict, returned: bool, reviewer_id: int, crea
             in zip(steps, [created_at, *moments], strict=True)]
 
 
-def _task_rows(ctx: DemoContext, copy: int):
+def _task_rows(ctx: DemoContext, copy: int, templates: dict[str, tuple[str, str, Phase, int, int]]):
     meeting = ctx.meeting
-    for key, (group, title, phase, days, hour) in sorted(TEMPLATES.items(), key=lambda kv: (kv[1][3], kv[1][4])):
+    for key, (group, title, phase, days, hour) in sorted(templates.items(), key=lambda kv: (kv[1][3], kv[1][4])):
         relative = ctx.rng.random() < RELATIVE_SHARE
         due = relative_due_at(meeting.opens_at, days, dt.time(hour, 0))
         owner, reviewer = _owner_and_reviewer(ctx, group)
@@ -177,24 +184,33 @@ def _task_rows(ctx: DemoContext, copy: int):
 
 
 def seed(ctx: DemoContext) -> None:
-    copies = 1 if ctx.scale == "small" else ctx.factor * 6
+    """The TEMPLATES set repeated until ``ctx.target("tasks")`` is reached (≈20,000 at large: 材料组 then
+    holds ≈3,000), plus LIAISON_TASKS_PER_GROUP for each sector liaison group."""
+    named = {group for group, *_rest in TEMPLATES.values()}
+    liaison = {f"{group}:{n}": (group, *template) for group in ctx.groups if group not in named
+               for n, template in enumerate(LIAISON)}
+    liaison_copies = LIAISON_TASKS_PER_GROUP // len(LIAISON) if liaison else 0
+    copies = max(1, round((ctx.target("tasks", len(TEMPLATES)) - liaison_copies * len(liaison)) / len(TEMPLATES)))
     for copy in range(copies):
-        _seed_copy(ctx, copy)
+        _seed_copy(ctx, copy, TEMPLATES, HANDOFFS)
         if copy % 20 == 19:
             ctx.progress(f"任务 {copy + 1}/{copies} 批")
+    for copy in range(liaison_copies):
+        _seed_copy(ctx, copy, liaison, [])
     db.session.flush()
 
 
-def _seed_copy(ctx: DemoContext, copy: int) -> None:
-    prepared = list(_task_rows(ctx, copy))
+def _seed_copy(ctx: DemoContext, copy: int, templates: dict, handoffs: list[tuple[str, str]]) -> None:
+    prepared = list(_task_rows(ctx, copy, templates))
     predecessors: dict[str, list[str]] = {}
-    for before, after in HANDOFFS:
+    for before, after in handoffs:
         predecessors.setdefault(after, []).append(before)
     statuses: dict[str, TaskStatus] = {}
     extras: dict[str, tuple[bool, int, dt.datetime]] = {}
     for key, reviewer, row in prepared:  # sorted by deadline: predecessors are decided first
         status, returned = _status_for(ctx, row["due_at"])
-        if status in (S.SUBMITTED, S.DONE) and any(statuses.get(p) != S.DONE for p in predecessors.get(key, ())):
+        if status in (S.SUBMITTED, S.DONE) and ctx.meeting.closes_at > ctx.now \
+                and any(statuses.get(p) != S.DONE for p in predecessors.get(key, ())):
             status, returned = S.IN_PROGRESS, False  # a successor never finishes before its predecessors
         statuses[key] = status
         created_at = min(row["due_at"] - dt.timedelta(days=20), ctx.now - dt.timedelta(days=3))
@@ -217,8 +233,9 @@ def _seed_copy(ctx: DemoContext, copy: int) -> None:
     by_key = {key: task_id for (key, _r, _row), task_id in zip(prepared, ids, strict=True)}
     events = [{**event, "task_id": by_key[key]} for key, history in histories.items() for event in history]
     db.session.execute(insert(TaskEvent), events)
-    db.session.execute(insert(TaskDependency), [{"predecessor_id": by_key[a], "successor_id": by_key[b]}
-                                                for a, b in HANDOFFS])
+    if handoffs:
+        db.session.execute(insert(TaskDependency), [{"predecessor_id": by_key[a], "successor_id": by_key[b]}
+                                                    for a, b in handoffs])
     coworkers = []
     for key, _reviewer, row in prepared:
         if ctx.rng.random() < 0.2:

@@ -34,6 +34,7 @@ class Task(Audited, Base):
     __audit_label__ = "任务"
     __table_args__ = (
         Index("ix_tasks_meeting_id_status_due_at", "meeting_id", "status", "due_at"),
+        Index("ix_tasks_meeting_id_due_at", "meeting_id", "due_at"),  # the ledger's default order, unfiltered
         Index("ix_tasks_meeting_id_group_id_status", "meeting_id", "group_id", "status"),
         Index("ix_tasks_owner_id_status", "owner_id", "status"),
         CheckConstraint("progress >= 0 AND progress <= 100", name="progress_range"),

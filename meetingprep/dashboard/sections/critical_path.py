@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
+from itertools import islice
+
 from meetingprep import timeutil
 from meetingprep.dashboard.core import DashboardContext, Section, task_url
-from meetingprep.dashboard.cpm import METHOD, schedule
+from meetingprep.dashboard.cpm import METHOD
+from meetingprep.dashboard.graph import CACHE_NOTE
 
 CHAINS = 5
 
 
 def compute(ctx: DashboardContext) -> dict:
-    graph = ctx.open_graph
-    plan = schedule(graph.nodes, graph.edges, moment=ctx.moment, opening=ctx.meeting.opens_at)
-    chains = [chain for chain in plan.chains
-              if any(ctx.in_scope(graph.nodes[task_id].group_id) for task_id in chain.task_ids)][:CHAINS]
+    graph, plan = ctx.open_graph, ctx.analysis.plan
+    chains = list(islice((chain for chain in plan.chains
+                          if any(ctx.in_scope(graph.nodes[task_id].group_id) for task_id in chain.task_ids)), CHAINS))
     details = graph.details
-    flagged = [task_id for task_id, slack in plan.slack.items()
-               if slack.total_seconds() <= 0 and ctx.in_scope(graph.nodes[task_id].group_id)]
+    flagged = sum(count for group_id, count in ctx.analysis.flagged_by_group.items() if ctx.in_scope(group_id))
     return {
         "method": METHOD,
-        "flagged": len(flagged),
+        "freshness": CACHE_NOTE,
+        "flagged": flagged,
         "chains": [
             {"slack": chain.slack, "slack_label": _slack_label(chain.slack),
              "critical": chain.slack.total_seconds() <= 0,

@@ -1,0 +1,215 @@
+"""In-process half of the benchmark: which URLs to measure, as whom, and how many SQL queries each runs.
+
+Run as ``python -m benchmarks.probe`` with the benchmark instance's environment (MEETINGPREP_INSTANCE_PATH,
+MEETINGPREP_DATABASE_URL). Prints one JSON line:
+``{"password": …, "pages": [{name, url, user, method, data, cycle, expect, queries}], "timings": {…}}``.
+
+URLs come from ``url_for`` over the generated data (the largest group, a task with hand-offs, the busiest
+reviewer …), so the runner never hard-codes ids. Query counts use the Flask test client against the same
+database; ``timings`` are the in-process jobs (reminder scan, 3,000-member roster import), each run inside
+a transaction that is rolled back, so the data stays as generated.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+import time
+
+from flask import Flask, url_for
+from sqlalchemy import delete, event, func, select
+
+from meetingprep import create_app
+from meetingprep.extensions import db
+
+CHECKINS_PER_RUN = 600  # members offered to the check-in POST (more than warm-up + measured requests)
+
+
+@contextlib.contextmanager
+def counting(app: Flask):
+    statements: list[str] = []
+
+    def before(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+def _largest_group(meeting_id: int):
+    from meetingprep.groups.models import WorkingGroup
+    from meetingprep.tasks.models import Task
+
+    return db.session.execute(
+        select(WorkingGroup.id, WorkingGroup.name, func.count(Task.id).label("n"))
+        .join(Task, Task.group_id == WorkingGroup.id).where(WorkingGroup.meeting_id == meeting_id)
+        .group_by(WorkingGroup.id, WorkingGroup.name).order_by(func.count(Task.id).desc()).limit(1)).one()
+
+
+def _busiest_owner(meeting_id: int) -> str:
+    from meetingprep.auth.models import User
+    from meetingprep.tasks.models import Task
+    from meetingprep.tasks.states import TaskStatus
+
+    return db.session.scalar(
+        select(User.username).join(Task, Task.owner_id == User.id)
+        .where(Task.meeting_id == meeting_id, Task.status != TaskStatus.DONE)
+        .group_by(User.username).order_by(func.count(Task.id).desc()).limit(1))
+
+
+def _task_with_handoffs(group_id: int) -> int:
+    from meetingprep.tasks.models import Task, TaskDependency
+
+    return db.session.scalar(
+        select(Task.id).join(TaskDependency, TaskDependency.successor_id == Task.id)
+        .where(Task.group_id == group_id).order_by(Task.id.desc()).limit(1))
+
+
+def _busiest_reviewer() -> tuple[str, int]:
+    from meetingprep.auth.models import User
+    from meetingprep.documents import queries as documents
+    from meetingprep.documents.models import DocumentStageReviewer
+
+    candidates = db.session.execute(select(User.id, User.username).where(
+        User.id.in_(select(DocumentStageReviewer.user_id).distinct()))).all()
+    return max(((username, documents.review_queue_count(user_id)) for user_id, username in candidates),
+               key=lambda pair: pair[1])
+
+
+def _sittings(meeting_id: int):
+    """(the past sitting with the most check-ins, an open sitting with its members not yet checked in)."""
+    from meetingprep.attendance.models import CheckIn, MemberProfile, Sitting
+
+    past = db.session.scalar(
+        select(Sitting.id).join(CheckIn, CheckIn.sitting_id == Sitting.id).where(Sitting.meeting_id == meeting_id)
+        .group_by(Sitting.id).order_by(func.count(CheckIn.id).desc()).limit(1))
+    open_sittings = db.session.scalars(select(Sitting).where(Sitting.meeting_id == meeting_id,
+                                                             Sitting.expectation == "all",
+                                                             Sitting.closed_at.is_(None))
+                                       .order_by(Sitting.starts_at)).all()
+    best, free = None, []
+    for sitting in open_sittings:
+        members = db.session.scalars(
+            select(MemberProfile.id).where(MemberProfile.meeting_id == meeting_id, ~MemberProfile.id.in_(
+                select(CheckIn.member_id).where(CheckIn.sitting_id == sitting.id)))
+            .order_by(MemberProfile.id).limit(CHECKINS_PER_RUN)).all()
+        if len(members) > len(free):
+            best, free = sitting.id, members
+    return past, best, free
+
+
+def pages(app: Flask) -> list[dict]:
+    from meetingprep.meetings.models import Meeting
+
+    with app.test_request_context():
+        meeting = db.session.scalar(select(Meeting).where(Meeting.is_current.is_(True)))
+        group_id, group_name, group_tasks = _largest_group(meeting.id)
+        reviewer, waiting = _busiest_reviewer()
+        past_sitting, open_sitting, free_members = _sittings(meeting.id)
+        admin = "mishu"
+        largest = f"{group_name} {group_tasks} 项"
+
+        def page(key: str, name: str, url: str, user: str = admin, **extra) -> dict:
+            return {"key": key, "name": name, "url": url, "user": user, **extra}
+
+        found = [
+            page("ledger", "任务台账 第1页", url_for("tasks.ledger")),
+            page("ledger_overdue", "任务台账 逾期筛选", url_for("tasks.ledger", overdue=1)),
+            page("mine", "我的任务", url_for("tasks.mine"), _busiest_owner(meeting.id)),
+            page("board", "工作组看板", url_for("tasks.board", group_id=group_id), note=largest),
+            page("task", "任务页（有前后衔接）", url_for("tasks.detail", task_id=_task_with_handoffs(group_id))),
+            page("timeline", "时间轴", url_for("plans.timeline", group=group_id), note=largest),
+            page("documents", "材料看板", url_for("documents.board")),
+            page("review_queue", "待我审核", url_for("documents.queue"), reviewer, note=f"{waiting} 件"),
+            page("sitting", "会次出勤页", url_for("attendance.sitting_detail", sitting_id=past_sitting)),
+            page("check_in", "签到 POST", url_for("attendance.desk_check_in", sitting_id=open_sitting), method="POST",
+                 cycle=[{"member_id": str(m)} for m in free_members], expect=[302]),
+            page("dashboard", "驾驶舱", url_for("dashboard.index")),
+            page("api_dashboard", "/api/dashboard", url_for("dashboard.api")),
+        ]
+    return found
+
+
+def count_queries(app: Flask, found: list[dict], password: str) -> None:
+    """Query count of each page's second request (the first warms per-process caches)."""
+    clients: dict[str, object] = {}
+    for page in found:
+        client = clients.get(page["user"])
+        if client is None:
+            client = clients[page["user"]] = app.test_client()
+            response = client.post("/login", data={"username": page["user"], "password": password})
+            assert response.status_code == 302, f"login as {page['user']} failed"
+        if page.get("method") == "POST":
+            cycle = page["cycle"]
+            client.post(page["url"], data=cycle.pop())  # the last members: the runner uses the first ones
+            with counting(app) as statements:
+                response = client.post(page["url"], data=cycle.pop())
+        else:
+            client.get(page["url"])
+            with counting(app) as statements:
+                response = client.get(page["url"])
+        assert response.status_code in page.get("expect", [200]), (page["name"], response.status_code)
+        page["queries"] = len(statements)
+
+
+def timings(app: Flask) -> dict[str, float]:
+    """The in-process jobs, each in a transaction that is rolled back."""
+    from meetingprep.attendance import queries as attendance_queries
+    from meetingprep.attendance import services as attendance
+    from meetingprep.attendance.spreadsheets import roster_workbook
+    from meetingprep.auth.models import User
+    from meetingprep.meetings.models import Meeting
+    from meetingprep.notifications.models import Notification, ReminderLog
+    from meetingprep.notifications.scan import scan_reminders
+
+    result = {}
+    with app.app_context():
+        db.session.execute(delete(Notification))  # as if no scan had ever run: every due item is new
+        db.session.execute(delete(ReminderLog))
+        started = time.perf_counter()
+        outcome = scan_reminders()
+        db.session.flush()
+        result["reminder scan (every due item new)"] = time.perf_counter() - started
+        result["reminder scan items"] = outcome.items
+        started = time.perf_counter()
+        scan_reminders()
+        db.session.flush()
+        result["reminder scan (nothing new)"] = time.perf_counter() - started
+        db.session.rollback()
+
+        meeting = db.session.scalar(select(Meeting).where(Meeting.is_current.is_(True)))
+        data = roster_workbook(attendance_queries.all_members(meeting.id))
+        actor = db.session.scalar(select(User).where(User.username == "mishu"))
+        fresh = Meeting(name="导入测试会议", short_name="导入测试", opens_at=meeting.opens_at,
+                        closes_at=meeting.closes_at, venue="", is_current=False, description="")
+        db.session.add(fresh)
+        db.session.flush()
+        started = time.perf_counter()
+        created = attendance.import_roster(actor, fresh, data)
+        db.session.flush()
+        result[f"roster import, {created.created} new members"] = time.perf_counter() - started
+        started = time.perf_counter()
+        updated = attendance.import_roster(actor, meeting, data)
+        db.session.flush()
+        result[f"roster import, {updated.updated} existing members"] = time.perf_counter() - started
+        db.session.rollback()
+    return result
+
+
+def main() -> None:
+    app = create_app({"WTF_CSRF_ENABLED": False})
+    password = app.config["DEMO_PASSWORD"]
+    found = pages(app)
+    count_queries(app, found, password)
+    measured = timings(app) if "--no-timings" not in sys.argv else {}
+    print(json.dumps({"password": password, "pages": found, "timings": measured}, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
