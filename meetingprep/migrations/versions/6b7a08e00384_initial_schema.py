@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 2a6cf8ea5389
+Revision ID: 6b7a08e00384
 Revises: 
-Create Date: 2026-11-26 06:23:53.993310
+Create Date: 2026-11-26 07:10:40.410412
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import meetingprep.db
 
 
 # revision identifiers, used by Alembic.
-revision = '2a6cf8ea5389'
+revision = '6b7a08e00384'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -504,6 +504,7 @@ def upgrade():
     with op.batch_alter_table('tasks', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_tasks_meeting_id'), ['meeting_id'], unique=False)
         batch_op.create_index('ix_tasks_meeting_id_accepted_at', ['meeting_id', 'accepted_at'], unique=False)
+        batch_op.create_index('ix_tasks_meeting_id_due_at', ['meeting_id', 'due_at'], unique=False)
         batch_op.create_index('ix_tasks_meeting_id_group_id_status', ['meeting_id', 'group_id', 'status'], unique=False)
         batch_op.create_index('ix_tasks_meeting_id_status_due_at', ['meeting_id', 'status', 'due_at'], unique=False)
         batch_op.create_index('ix_tasks_owner_id_status', ['owner_id', 'status'], unique=False)
@@ -892,6 +893,7 @@ def downgrade():
         batch_op.drop_index('ix_tasks_owner_id_status')
         batch_op.drop_index('ix_tasks_meeting_id_status_due_at')
         batch_op.drop_index('ix_tasks_meeting_id_group_id_status')
+        batch_op.drop_index('ix_tasks_meeting_id_due_at')
         batch_op.drop_index('ix_tasks_meeting_id_accepted_at')
         batch_op.drop_index(batch_op.f('ix_tasks_meeting_id'))
 
