@@ -8,7 +8,9 @@ At 20,000 tasks loading the graph and scheduling it costs ≈0.4 s, so ``analysi
 app process and meeting for CACHE_SECONDS: a wall screen refreshing every few seconds and a dozen
 leaders cost one recomputation per worker per quarter-minute, not one per request, and a change shows
 within CACHE_SECONDS. (A fingerprint query deciding when to recompute was tried: it cost a query on every
-request, which the dashboard's budget of 15 cannot spare.) The page says so (CACHE_NOTE).
+request, which the dashboard's budget of 15 cannot spare.) The page says so (CACHE_NOTE). A commit that
+changes tasks or hand-offs in this process drops the cache at once (``_forget_on_task_commit``), so the
+worker that took the change shows it on its next request; other workers within CACHE_SECONDS.
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ import threading
 from collections import Counter
 from dataclasses import dataclass
 
-from flask import current_app
-from sqlalchemy import select
-from sqlalchemy.orm import aliased
+from flask import current_app, has_app_context
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session, aliased
 
 from meetingprep.auth.models import User
 from meetingprep.dashboard.cpm import Node, Schedule, remaining_work, schedule
@@ -98,6 +100,25 @@ def analysis(meeting, moment: dt.datetime) -> Analysis:
     with _lock:
         cache[meeting.id] = fresh
     return fresh
+
+
+@event.listens_for(Session, "after_flush")
+def _note_task_changes(session: Session, _context) -> None:
+    if any(isinstance(obj, Task | TaskDependency)
+           for objects in (session.new, session.dirty, session.deleted) for obj in objects):
+        session.info["dashboard_stale"] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_on_task_commit(session: Session) -> None:
+    if session.info.pop("dashboard_stale", False) and has_app_context():
+        with _lock:
+            current_app.extensions.get("dashboard_analyses", {}).clear()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _keep_on_rollback(session: Session, _previous) -> None:
+    session.info.pop("dashboard_stale", None)
 
 
 def _planned_start(starts_on: dt.date | None) -> dt.datetime | None:
