@@ -29,12 +29,6 @@ def opening_date(opens_at: dt.datetime) -> dt.date:
     return to_local(opens_at).date()
 
 
-def deadline_at(opens_at: dt.datetime, days: int, at: dt.time) -> dt.datetime:
-    """Opening date + days, at the local wall-clock time → aware UTC."""
-    local_day = opening_date(opens_at) + dt.timedelta(days=days)
-    return from_local(dt.datetime.combine(local_day, at))
-
-
 def offset_of(opens_at: dt.datetime, due_at: dt.datetime) -> Relative:
     local = to_local(due_at)
     return Relative((local.date() - opening_date(opens_at)).days, local.time().replace(second=0, microsecond=0))

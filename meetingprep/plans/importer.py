@@ -28,6 +28,7 @@ from meetingprep.plans import deadlines
 from meetingprep.plans.queries import group_leads
 from meetingprep.plans.specs import NewTask
 from meetingprep.tasks.models import Task, TaskPriority
+from meetingprep.tasks.services import relative_due_at
 from meetingprep.tasks.states import TaskStatus
 from meetingprep.timeutil import from_local, now, to_local
 
@@ -324,7 +325,7 @@ def _parse_due(row: Row, value: Any, meeting: Meeting, moment: dt.datetime, spec
         due_at = from_local(dt.datetime.combine(day, DEFAULT_TIME))
         row.problem("due", "只填了日期，按当天 17:00 计。", "warning")
     elif relative := deadlines.parse_relative(text):
-        due_at = deadlines.deadline_at(meeting.opens_at, relative.days, relative.time)
+        due_at = relative_due_at(meeting.opens_at, relative.days, relative.time)
         spec["due_offset_days"], spec["due_offset_time"] = relative.days, relative.time
     elif (due_at := deadlines.parse_local_datetime(text)) is None:
         if (day := deadlines.parse_date(text)) is not None:

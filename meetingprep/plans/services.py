@@ -24,6 +24,7 @@ from meetingprep.plans import deadlines, importer, queries
 from meetingprep.plans.models import PendingImport, PlanTemplate, PlanTemplateItem
 from meetingprep.plans.specs import NewTask
 from meetingprep.tasks.models import Task, TaskCoworker, TaskDependency
+from meetingprep.tasks.services import relative_due_at
 from meetingprep.tasks.states import TaskStatus
 from meetingprep.timeutil import format_datetime, now
 
@@ -163,7 +164,7 @@ def apply_template(actor: User, template: PlanTemplate, meeting: Meeting, group_
         specs.append(NewTask(
             title=item.title, description=item.description, group_id=group_id, owner_id=leads[group_id],
             phase=item.phase, priority=item.priority,
-            due_at=deadlines.deadline_at(meeting.opens_at, item.due_offset_days, item.due_time),
+            due_at=relative_due_at(meeting.opens_at, item.due_offset_days, item.due_time),
             due_offset_days=item.due_offset_days, due_offset_time=item.due_time,
             starts_on=opening + dt.timedelta(days=item.start_offset_days)
             if item.start_offset_days is not None else None,
