@@ -7,6 +7,7 @@ from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
 from meetingprep import timeutil
+from meetingprep.db import MAX_ID
 from meetingprep.extensions import db, login_manager
 from meetingprep.permissions import Role, can
 
@@ -28,7 +29,7 @@ class IdConverter(IntegerConverter):
     """``<int:…>`` for ids: beyond a 32-bit integer no row can exist, so 404 rather than a database overflow."""
 
     def __init__(self, url_map, *args, **kwargs):
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(url_map, *args, **kwargs)
 
 

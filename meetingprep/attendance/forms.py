@@ -14,10 +14,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from meetingprep.attendance.models import Expectation, RollStatus, SittingKind
+from meetingprep.db import MAX_ID
 from meetingprep.forms import BaseForm, VersionedForm
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
-MAX_ID = 2**31 - 1
 
 
 def to_id(value) -> int:

@@ -8,6 +8,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 
 from meetingprep import audit, uploads
+from meetingprep.db import MAX_ID
 from meetingprep.errors import DomainError, NotFound
 from meetingprep.extensions import db
 from meetingprep.meetings.models import Meeting
@@ -17,7 +18,7 @@ from meetingprep.plans.forms import ConfirmForm, ImportUploadForm, TemplateSaveF
 from meetingprep.plans.links import absolute, task_url
 from meetingprep.plans.models import PlanTemplate
 from meetingprep.timeutil import local_now, now, to_local
-from meetingprep.web import current_meeting
+from meetingprep.web import current_meeting, page_number
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
 
@@ -25,7 +26,6 @@ CALENDAR_TASKS_PER_DAY = 4
 TEMPLATE_ITEMS_PER_PAGE = 100
 PREVIEW_ROWS_PER_PAGE = 200
 DAY_TASKS_PER_PAGE = 100
-MAX_ID = 2**31 - 1
 
 
 @bp.app_context_processor
@@ -34,12 +34,11 @@ def _plan_links():
 
 
 def _page_arg(pages: int) -> int:
-    return min(max(1, request.args.get("page", 1, type=int) or 1), pages)
+    return min(page_number(), pages)
 
 
 def _template_or_404(template_id: int) -> PlanTemplate:
-    """Ids beyond a database integer are simply not found (SQLite would overflow, PostgreSQL refuse)."""
-    template = db.session.get(PlanTemplate, template_id) if template_id <= MAX_ID else None
+    template = db.session.get(PlanTemplate, template_id)  # the <int:> converter already caps ids at MAX_ID
     if template is None:
         raise NotFound("模板不存在或已被删除。")
     return template
