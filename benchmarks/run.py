@@ -138,7 +138,8 @@ def prepare(scale: str, env: dict, fresh: bool) -> float | None:
     time recorded when it was generated)."""
     marker = Path(env["MEETINGPREP_INSTANCE_PATH"]) / f".generated-{scale}"
     if marker.exists() and not fresh:
-        print(f"[bench] reusing {scale} data ({marker.parent.name})")
+        print(f"[bench] reusing {scale} data ({marker.parent.name}), upgraded to the current schema")
+        flask(env, "db", "upgrade")
         return float(marker.read_text() or 0) or None
     empty_database(env)
     started = time.perf_counter()

@@ -92,6 +92,13 @@ DIGEST_TIME = "08:30"
 # times (then "dead", resendable from 提醒任务管理). A "sending" row older than DELIVERY_LEASE_SECONDS
 # is retried (its sender crashed).
 OUTBOX_INTERVAL_SECONDS = 60
+
+# Leaders' dashboard. Its figures are stored and served to every viewer while fresh; the scheduler's
+# job "dashboard.refresh" recomputes them every DASHBOARD_REFRESH_SECONDS when anything changed (and
+# before they reach DASHBOARD_MAX_AGE_SECONDS), so a change shows within DASHBOARD_REFRESH_SECONDS
+# and a page costs the same at any data size. 0 makes every change show on the next view.
+DASHBOARD_REFRESH_SECONDS = 15
+DASHBOARD_MAX_AGE_SECONDS = 60
 DELIVERY_MAX_ATTEMPTS = 8
 DELIVERY_BACKOFF_SECONDS = 60
 DELIVERY_BACKOFF_MAX_SECONDS = 6 * 3600

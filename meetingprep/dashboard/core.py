@@ -80,8 +80,8 @@ class DashboardContext:
 
     @cached_property
     def analysis(self):
-        """The hand-off graph of the meeting's unfinished tasks and its critical-path schedule, shared
-        by the risk and critical-path sections (and, while fresh, by this process's requests)."""
+        """The hand-off graph of the meeting's unfinished tasks and its critical-path schedule, computed
+        once per context and shared by the risk and critical-path sections."""
         from meetingprep.dashboard.graph import analysis
 
         return analysis(self.meeting, self.moment)

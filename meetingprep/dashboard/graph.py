@@ -2,27 +2,18 @@
 
 Bounded by the meeting's open tasks (not done, not cancelled), never by all its data: finished
 work neither waits nor blocks. The critical-path method itself lives in ``cpm`` as plain Python so
-it can be tested on hand-built graphs.
-
-At 20,000 tasks loading the graph and scheduling it costs ≈0.4 s, so ``analysis`` keeps the result per
-app process and meeting for CACHE_SECONDS: a wall screen refreshing every few seconds and a dozen
-leaders cost one recomputation per worker per quarter-minute, not one per request, and a change shows
-within CACHE_SECONDS. (A fingerprint query deciding when to recompute was tried: it cost a query on every
-request, which the dashboard's budget of 15 cannot spare.) The page says so (CACHE_NOTE). A commit that
-changes tasks or hand-offs in this process drops the cache at once (``_forget_on_task_commit``), so the
-worker that took the change shows it on its next request; other workers within CACHE_SECONDS.
+it can be tested on hand-built graphs. At 20,000 tasks loading and scheduling take ≈0.6 s, which is
+why viewers are served stored figures (``snapshots``) rather than this, computed per request.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections import Counter
 from dataclasses import dataclass
 
-from flask import current_app, has_app_context
-from sqlalchemy import event, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
 from meetingprep.auth.models import User
 from meetingprep.dashboard.cpm import Node, Schedule, remaining_work, schedule
@@ -70,55 +61,21 @@ def load_open_graph(meeting_id: int) -> OpenGraph:
     return OpenGraph(nodes=nodes, edges=[(p, s) for p, s in edges], details=details)
 
 
-CACHE_SECONDS = 15
-CACHE_NOTE = "关键路径和逾期排序每 15 秒重算一次。"
-_lock = threading.Lock()
-
-
 @dataclass(frozen=True)
 class Analysis:
     graph: OpenGraph
     plan: Schedule  # the critical-path schedule of the whole meeting, at computed_at
     computed_at: dt.datetime
-    opens_at: dt.datetime  # the opening it was scheduled against
     flagged_by_group: dict[int, int]  # tasks with slack ≤ 0, so a scoped view sums a few numbers
 
 
 def analysis(meeting, moment: dt.datetime) -> Analysis:
-    """The meeting's open graph and its schedule, shared by the requests of this process while fresh."""
-    cache = current_app.extensions.setdefault("dashboard_analyses", {})
-    with _lock:
-        cached = cache.get(meeting.id)
-    if cached is not None and cached.opens_at == meeting.opens_at \
-            and dt.timedelta(0) <= moment - cached.computed_at < dt.timedelta(seconds=CACHE_SECONDS):
-        return cached
+    """The meeting's open graph and its critical-path schedule against the opening, at ``moment``."""
     graph = load_open_graph(meeting.id)
     plan = schedule(graph.nodes, graph.edges, moment=moment, opening=meeting.opens_at)
     flagged = Counter(graph.nodes[task_id].group_id for task_id, slack in plan.slack.items()
                       if slack <= dt.timedelta(0))
-    fresh = Analysis(graph, plan, moment, meeting.opens_at, dict(flagged))
-    with _lock:
-        cache[meeting.id] = fresh
-    return fresh
-
-
-@event.listens_for(Session, "after_flush")
-def _note_task_changes(session: Session, _context) -> None:
-    if any(isinstance(obj, Task | TaskDependency)
-           for objects in (session.new, session.dirty, session.deleted) for obj in objects):
-        session.info["dashboard_stale"] = True
-
-
-@event.listens_for(Session, "after_commit")
-def _forget_on_task_commit(session: Session) -> None:
-    if session.info.pop("dashboard_stale", False) and has_app_context():
-        with _lock:
-            current_app.extensions.get("dashboard_analyses", {}).clear()
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _keep_on_rollback(session: Session, _previous) -> None:
-    session.info.pop("dashboard_stale", None)
+    return Analysis(graph, plan, moment, dict(flagged))
 
 
 def _planned_start(starts_on: dt.date | None) -> dt.datetime | None:

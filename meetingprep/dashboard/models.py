@@ -1,11 +1,36 @@
-"""The dashboard has no tables of its own; this declares the index its burn-down needs on tasks.
+"""The dashboard's stored snapshots, and the index its burn-down needs on tasks.
 
 Accepted-per-day groups the meeting's tasks by ``accepted_at``; the other aggregates use the
 (meeting_id, status, due_at) and (meeting_id, group_id, status) indexes of the tasks domain.
 """
 
-from sqlalchemy import Index
+from __future__ import annotations
 
+import datetime as dt
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from meetingprep.db import Base
 from meetingprep.tasks.models import Task
 
 ix_tasks_meeting_id_accepted_at = Index("ix_tasks_meeting_id_accepted_at", Task.meeting_id, Task.accepted_at)
+
+
+class DashboardSnapshot(Base):
+    """Every section's figures for one meeting and one viewer scope, as computed at ``computed_at``.
+
+    Derived data (recomputed, never edited), so not audited. ``audit_high_water`` is the newest audit
+    entry at computation: every change writes one, so a larger id means the figures may be out of date.
+    """
+
+    __tablename__ = "dashboard_snapshots"
+    __table_args__ = (UniqueConstraint("meeting_id", "scope"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    scope: Mapped[str] = mapped_column(String(200))  # "all", or "groups:3,7" for a scoped viewer
+    computed_at: Mapped[dt.datetime]
+    opens_at: Mapped[dt.datetime]  # the opening the figures were computed against
+    audit_high_water: Mapped[int] = mapped_column(default=0)
+    payload: Mapped[str] = mapped_column(Text)  # tagged JSON (``snapshots.SERIALIZER``)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from meetingprep import timeutil
+from meetingprep.dashboard import snapshots
 from meetingprep.dashboard.core import DashboardContext, Section, jsonable
 from meetingprep.dashboard.sections import sections
 from meetingprep.meetings.models import Meeting
@@ -14,15 +15,35 @@ def context_for(user, meeting: Meeting) -> DashboardContext:
 
 
 def compute_figures(ctx: DashboardContext, only: tuple[Section, ...] | None = None) -> dict[str, dict]:
+    """Every section computed now from the data (what a snapshot stores)."""
     return {section.key: section.compute(ctx) for section in (only or sections())}
 
 
-def api_payload(ctx: DashboardContext, figures: dict[str, dict]) -> dict:
+def current_figures(ctx: DashboardContext) -> snapshots.Figures:
+    """What the pages, the API and the export show: the stored snapshot while fresh (``snapshots``)."""
+    return snapshots.figures_for(ctx, compute_figures)
+
+
+def refresh_snapshots() -> str:
+    """The scheduler's tick: keep the current meeting's snapshot computed ahead of its viewers."""
+    from meetingprep.meetings.queries import get_current_meeting
+
+    meeting = get_current_meeting()
+    computed = snapshots.refresh([meeting] if meeting is not None else [], compute_figures)
+    return f"重算 {computed} 份" if computed else "无需重算"
+
+
+def freshness_label(figures: snapshots.Figures) -> str:
+    """When the shown figures were computed, to the second (they may be a few seconds old)."""
+    return f"{timeutil.to_local(figures.computed_at):%H:%M:%S}"
+
+
+def api_payload(ctx: DashboardContext, figures: snapshots.Figures) -> dict:
     return jsonable({
         "meeting": {"id": ctx.meeting.id, "name": ctx.meeting.name},
-        "generated_at": ctx.moment,
-        "generated_label": timeutil.format_time(ctx.moment),
+        "generated_at": figures.computed_at,
+        "generated_label": freshness_label(figures),
         "scope": {"group_ids": sorted(ctx.group_ids) if ctx.group_ids is not None else None},
         "sections": [section.key for section in sections()],
-        **figures,
+        **figures.sections,
     })

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 
 from meetingprep import timeutil
 from meetingprep.dashboard.export import XLSX_MIMETYPE, workbook_bytes
-from meetingprep.dashboard.queries import api_payload, compute_figures, context_for
+from meetingprep.dashboard.queries import api_payload, context_for, current_figures, freshness_label
 from meetingprep.dashboard.sections import sections
 from meetingprep.errors import NotFound
 from meetingprep.permissions import require
@@ -30,7 +30,9 @@ def _context():
 @login_required
 def index():
     ctx = _context()
-    return render_template("dashboard/index.html", ctx=ctx, sections=sections(), figures=compute_figures(ctx))
+    figures = current_figures(ctx)
+    return render_template("dashboard/index.html", ctx=ctx, sections=sections(), figures=figures.sections,
+                           computed_label=freshness_label(figures))
 
 
 @bp.route("/dashboard/wall")
@@ -39,20 +41,21 @@ def wall():
     ctx = _context()
     refresh = request.args.get("refresh", DEFAULT_REFRESH_SECONDS, type=int)
     wall_sections = tuple(section for section in sections() if section.on_wall)
-    return render_template("dashboard/wall.html", ctx=ctx, sections=wall_sections,
-                           figures=compute_figures(ctx, wall_sections), refresh=min(max(refresh, 1), 3600))
+    figures = current_figures(ctx)
+    return render_template("dashboard/wall.html", ctx=ctx, sections=wall_sections, figures=figures.sections,
+                           computed_label=freshness_label(figures), refresh=min(max(refresh, 1), 3600))
 
 
 @bp.route("/api/dashboard")
 @login_required
 def api():
     ctx = _context()
-    return jsonify(api_payload(ctx, compute_figures(ctx)))
+    return jsonify(api_payload(ctx, current_figures(ctx)))
 
 
 @bp.route("/dashboard/export.xlsx")
 @login_required
 def export():
     ctx = _context()
-    return send_file(BytesIO(workbook_bytes(compute_figures(ctx))), mimetype=XLSX_MIMETYPE, as_attachment=True,
+    return send_file(BytesIO(workbook_bytes(current_figures(ctx).sections)), mimetype=XLSX_MIMETYPE, as_attachment=True,
                      download_name=f"大会筹备日报-{timeutil.to_local(ctx.moment):%Y%m%d}.xlsx")

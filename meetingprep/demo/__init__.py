@@ -78,15 +78,25 @@ def has_data() -> bool:
     return bool(db.session.scalar(select(func.count(Meeting.id))))
 
 
+def _rebuild_schema() -> None:
+    """Drop every table and build the schema again through the migrations, so the instance stays
+    at the head revision and a later ``flask db upgrade`` (``make run``) finds nothing to redo."""
+    from flask_migrate import upgrade
+
+    db.session.remove()
+    db.drop_all()
+    with db.engine.begin() as connection:
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    upgrade()
+
+
 def build_demo(scale: str = "small", reset: bool = False,
                progress: Callable[[str], None] = lambda _label: None) -> DemoContext:
     """Create the demo meeting and everyone in it, then let each domain seed its part. Commits."""
     if scale not in SCALES:
         raise ValueError(f"unknown scale {scale!r}")
     if reset:
-        db.session.remove()
-        db.drop_all()
-        db.create_all()
+        _rebuild_schema()
     rng = random.Random(20260126)
     with audit.acting_as(None):
         ctx = _core(scale, rng, progress)

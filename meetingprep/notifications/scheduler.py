@@ -61,6 +61,12 @@ def _digest() -> str:
     return f"发送简报 {send_daily_digest()} 份"
 
 
+def _dashboard() -> str:
+    from meetingprep.dashboard.queries import refresh_snapshots
+
+    return refresh_snapshots()
+
+
 def _heartbeat() -> str:
     return "在线"
 
@@ -90,6 +96,9 @@ JOBS: dict[str, JobSpec] = {spec.id: spec for spec in (
     JobSpec("digest.daily", "每日简报", _digest,
             lambda: CronTrigger(**_clock("DIGEST_TIME"), timezone=timeutil.zone()), 4 * 3600,
             first_run_at_once=False),
+    JobSpec("dashboard.refresh", "预先计算驾驶舱数据", _dashboard,
+            lambda: IntervalTrigger(seconds=max(current_app.config["DASHBOARD_REFRESH_SECONDS"], 5),
+                                    timezone=timeutil.zone()), 60),
     JobSpec("heartbeat", "调度器心跳", _heartbeat,
             lambda: IntervalTrigger(seconds=30, timezone=timeutil.zone()), 30),
 )}

@@ -1,4 +1,5 @@
-from sqlalchemy import func, select
+from alembic.script import ScriptDirectory
+from sqlalchemy import func, select, text
 
 from meetingprep.auth.models import User
 from meetingprep.demo import DEMO_LOGINS, GROUPS, MEETING_NAME
@@ -85,3 +86,6 @@ def test_demo_reset_rebuilds(app, tmp_path):
     result = runner.invoke(args=["demo", "--reset"], input="y\n")
     assert result.exit_code == 0, result.output
     assert list(db.session.scalars(select(Meeting.name))) == [MEETING_NAME]
+    # built through the migrations: the instance is at the head revision, so `flask db upgrade` has nothing to redo
+    head = ScriptDirectory.from_config(app.extensions["migrate"].migrate.get_config()).get_current_head()
+    assert db.session.scalar(text("SELECT version_num FROM alembic_version")) == head

@@ -69,6 +69,7 @@ def live_server(tmp_path):
         "DATABASE_URL": f"sqlite:///{tmp_path / 'e2e.sqlite'}",
         "SECRET_KEY": "e2e-secret",
         "WTF_CSRF_ENABLED": True,
+        "DASHBOARD_REFRESH_SECONDS": 2,  # no scheduler here: a wall screen's view recomputes stale figures
     })
     with app.app_context():
         db.create_all()

@@ -16,7 +16,7 @@ from meetingprep.notifications.scan import scan_reminders
 from meetingprep.ops.heartbeat import last_beat
 from tests.notifications.conftest import build_task, local
 
-EXPECTED_JOBS = {"reminders.scan", "outbox.deliver", "digest.daily", "heartbeat"}
+EXPECTED_JOBS = {"reminders.scan", "outbox.deliver", "digest.daily", "dashboard.refresh", "heartbeat"}
 
 
 def test_execute_job_records_the_outcome_and_beats(app, cast, clock):
@@ -72,7 +72,7 @@ def test_real_scheduler_registers_fixed_jobs_that_survive_a_restart(tmp_path):
             # reflected into its own MetaData: in db.metadata it would follow every later create_all
             # (with SQLite's BLOB type, which PostgreSQL does not know)
             assert db.session.scalar(select(func.count()).select_from(Table(
-                scheduler.JOBSTORE_TABLE, MetaData(), autoload_with=db.engine))) == 4
+                scheduler.JOBSTORE_TABLE, MetaData(), autoload_with=db.engine))) == len(EXPECTED_JOBS)
             states = {state.spec.id: state for state in scheduler.job_states(app2)}
             assert states["digest.daily"].is_paused and not states["reminders.scan"].is_paused
     finally:

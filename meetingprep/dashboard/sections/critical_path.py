@@ -7,7 +7,6 @@ from itertools import islice
 from meetingprep import timeutil
 from meetingprep.dashboard.core import DashboardContext, Section, task_url
 from meetingprep.dashboard.cpm import METHOD
-from meetingprep.dashboard.graph import CACHE_NOTE
 
 CHAINS = 5
 
@@ -20,7 +19,6 @@ def compute(ctx: DashboardContext) -> dict:
     flagged = sum(count for group_id, count in ctx.analysis.flagged_by_group.items() if ctx.in_scope(group_id))
     return {
         "method": METHOD,
-        "freshness": CACHE_NOTE,
         "flagged": flagged,
         "chains": [
             {"slack": chain.slack, "slack_label": _slack_label(chain.slack),

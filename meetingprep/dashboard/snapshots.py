@@ -1,0 +1,222 @@
+"""Stored dashboard figures: a page costs the same at 80 tasks and at 20,000.
+
+Computing every section at national scale takes about a second (the critical path schedules every
+open task), so the figures are kept in ``dashboard_snapshots``, one row per meeting and viewer scope,
+shared by every worker process and computed ahead by the scheduler (job ``dashboard.refresh``).
+
+A snapshot is served while it is fresh:
+
+* younger than ``DASHBOARD_MAX_AGE_SECONDS`` (deadlines pass and the countdown runs without any
+  change being made), and
+* either nothing changed since it was computed — no audit entry is newer than the one it saw; every
+  change writes one — or it is younger than ``DASHBOARD_REFRESH_SECONDS``: a busy afternoon of
+  changes costs one computation per that interval, not one per change or per viewer.
+
+Otherwise the request computes the figures itself and stores them for the next one. The scheduler
+refreshes the meeting-wide snapshot before it goes stale, so viewers rarely wait; group leads'
+scoped snapshots are refreshed by their own views. Workers that find the same stale snapshot at the
+same moment may each compute it; the newest computation is kept (bounded waste, no lock to leak).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from flask.json.tag import JSONTag, TaggedJSONSerializer
+from sqlalchemy import and_, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from meetingprep import timeutil
+from meetingprep.audit import AuditEntry
+from meetingprep.dashboard.core import DashboardContext
+from meetingprep.dashboard.models import DashboardSnapshot
+from meetingprep.db import LabeledEnum
+from meetingprep.extensions import db
+from meetingprep.meetings.models import Meeting
+
+WHOLE_MEETING = "all"
+
+
+# ── serialising figures: JSON that gives back datetimes, dates, durations and enums ────────────
+class _TagDateTime(JSONTag):
+    """Exact to the microsecond with its offset (Flask's own tag keeps HTTP-date seconds)."""
+
+    key = " dt"
+
+    def check(self, value: Any) -> bool:
+        return isinstance(value, dt.datetime)
+
+    def to_json(self, value: dt.datetime) -> str:
+        return value.isoformat()
+
+    def to_python(self, value: str) -> dt.datetime:
+        return dt.datetime.fromisoformat(value)
+
+
+class _TagDate(JSONTag):
+    key = " da"
+
+    def check(self, value: Any) -> bool:
+        return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+
+    def to_json(self, value: dt.date) -> str:
+        return value.isoformat()
+
+    def to_python(self, value: str) -> dt.date:
+        return dt.date.fromisoformat(value)
+
+
+class _TagDuration(JSONTag):
+    key = " td"
+
+    def check(self, value: Any) -> bool:
+        return isinstance(value, dt.timedelta)
+
+    def to_json(self, value: dt.timedelta) -> list[int]:
+        return [value.days, value.seconds, value.microseconds]
+
+    def to_python(self, value: list[int]) -> dt.timedelta:
+        return dt.timedelta(*value)
+
+
+def _labeled_enums() -> dict[str, type[LabeledEnum]]:
+    found, pending = {}, list(LabeledEnum.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        found[f"{cls.__module__}.{cls.__qualname__}"] = cls
+        pending.extend(cls.__subclasses__())
+    return found
+
+
+class _TagLabeledEnum(JSONTag):
+    """Statuses and phases come back as themselves (templates read ``.label``); only our own enum
+    classes are ever rebuilt, whatever a stored row says."""
+
+    key = " en"
+
+    def check(self, value: Any) -> bool:
+        return isinstance(value, LabeledEnum)
+
+    def to_json(self, value: LabeledEnum) -> list[str]:
+        cls = type(value)
+        return [f"{cls.__module__}.{cls.__qualname__}", value.value]
+
+    def to_python(self, value: list[str]) -> enum.Enum:
+        class_name, member = value
+        return _labeled_enums()[class_name](member)
+
+
+SERIALIZER = TaggedJSONSerializer()
+for _tag in (_TagDuration, _TagDate, _TagDateTime, _TagLabeledEnum):
+    SERIALIZER.register(_tag, index=0)  # before Flask's own datetime tag
+
+
+def dumps(figures: dict) -> str:
+    return SERIALIZER.dumps(figures)
+
+
+def loads(payload: str) -> dict:
+    return SERIALIZER.loads(payload)
+
+
+# ── freshness ──────────────────────────────────────────────────────────────────────────────────
+@dataclass(frozen=True)
+class Policy:
+    refresh: dt.timedelta  # a change shows within this
+    max_age: dt.timedelta  # figures are never older than this
+
+    @classmethod
+    def from_config(cls) -> Policy:
+        config = current_app.config
+        return cls(refresh=dt.timedelta(seconds=config["DASHBOARD_REFRESH_SECONDS"]),
+                   max_age=dt.timedelta(seconds=config["DASHBOARD_MAX_AGE_SECONDS"]))
+
+
+def is_fresh(snapshot: DashboardSnapshot, *, meeting: Meeting, high_water: int, moment: dt.datetime,
+             policy: Policy) -> bool:
+    age = moment - snapshot.computed_at
+    if age < dt.timedelta(0) or age >= policy.max_age or snapshot.opens_at != meeting.opens_at:
+        return False  # a clock set back, too old, or computed against another opening
+    return snapshot.audit_high_water >= high_water or age < policy.refresh
+
+
+def scope_key(group_ids: frozenset[int] | None) -> str:
+    return WHOLE_MEETING if group_ids is None else "groups:" + ",".join(map(str, sorted(group_ids)))
+
+
+def _stored(meeting_id: int, scope: str):
+    """One row whatever is stored: the newest audit id, beside the snapshot or None."""
+    newest = select(func.coalesce(func.max(AuditEntry.id), 0).label("high_water")).subquery()
+    return db.session.execute(
+        select(newest.c.high_water, DashboardSnapshot).select_from(newest).outerjoin(
+            DashboardSnapshot, and_(DashboardSnapshot.meeting_id == meeting_id, DashboardSnapshot.scope == scope))
+    ).one()
+
+
+# ── reading and computing ──────────────────────────────────────────────────────────────────────
+@dataclass(frozen=True)
+class Figures:
+    sections: dict[str, dict]
+    computed_at: dt.datetime
+
+
+def figures_for(ctx: DashboardContext, compute) -> Figures:
+    """The viewer's figures: the stored snapshot while fresh (one query), else computed and stored.
+
+    ``compute(ctx)`` returns every section's figures; it runs at most once per call.
+    """
+    scope = scope_key(ctx.group_ids)
+    high_water, snapshot = _stored(ctx.meeting.id, scope)
+    if snapshot is not None and is_fresh(snapshot, meeting=ctx.meeting, high_water=high_water, moment=ctx.moment,
+                                         policy=Policy.from_config()):
+        return Figures(loads(snapshot.payload), snapshot.computed_at)
+    return _compute_and_store(ctx, scope, high_water, compute)
+
+
+def _compute_and_store(ctx: DashboardContext, scope: str, high_water: int, compute) -> Figures:
+    """Computed after reading the high-water mark, so a change committed meanwhile marks it stale.
+
+    Committed at once: a cache fill, in a request (or tick) that has changed nothing else; what the
+    request loaded stays loaded for rendering (no expiry, so no reloading queries).
+    """
+    figures = compute(ctx)
+    values = {"meeting_id": ctx.meeting.id, "scope": scope, "computed_at": ctx.moment,
+              "opens_at": ctx.meeting.opens_at, "audit_high_water": high_water, "payload": dumps(figures)}
+    dialect_insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[db.session.get_bind().dialect.name]
+    statement = dialect_insert(DashboardSnapshot).values(**values)
+    db.session.execute(statement.on_conflict_do_update(
+        index_elements=["meeting_id", "scope"],
+        set_={key: statement.excluded[key] for key in values if key not in ("meeting_id", "scope")},
+        where=DashboardSnapshot.computed_at <= statement.excluded.computed_at,  # keep a newer one
+    ))
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+    return Figures(figures, ctx.moment)
+
+
+def refresh(meetings: Iterable[Meeting], compute) -> int:
+    """The scheduler's tick: recompute each meeting-wide snapshot that is stale or would go stale
+    before the next tick (so viewers are served, not made to wait). Returns how many were computed."""
+    policy = Policy.from_config()
+    moment = timeutil.now()
+    # any change counts, and so does the age the snapshot will have reached by the next tick
+    ahead = Policy(refresh=dt.timedelta(0), max_age=max(policy.max_age - policy.refresh, dt.timedelta(0)))
+    computed = 0
+    for meeting in meetings:
+        ctx = DashboardContext(meeting=meeting, moment=moment)
+        high_water, snapshot = _stored(meeting.id, WHOLE_MEETING)
+        if snapshot is not None and is_fresh(snapshot, meeting=meeting, high_water=high_water, moment=moment,
+                                             policy=ahead):
+            continue
+        _compute_and_store(ctx, WHOLE_MEETING, high_water, compute)
+        computed += 1
+    return computed

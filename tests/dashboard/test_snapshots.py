@@ -1,0 +1,176 @@
+"""Stored dashboard figures: served while fresh, recomputed after a change, never shared across scopes."""
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import func, select
+
+from meetingprep.dashboard import snapshots
+from meetingprep.dashboard.core import DashboardContext
+from meetingprep.dashboard.models import DashboardSnapshot
+from meetingprep.dashboard.queries import compute_figures, refresh_snapshots
+from meetingprep.extensions import db
+from meetingprep.notifications.scheduler import JOBS, execute_job
+from meetingprep.tasks.models import TaskDependency
+from meetingprep.tasks.states import TaskStatus
+from meetingprep.timeutil import now
+from tests import factories
+
+
+@pytest.fixture
+def meeting(role_users):
+    return role_users["meeting"]
+
+
+@pytest.fixture
+def frozen(time_machine):
+    """The clock stands still at the real present (the meeting and the logins were made in it)."""
+    time_machine.move_to(now(), tick=False)
+    return time_machine
+
+
+def done_count(client) -> int:
+    return client.get("/api/dashboard").get_json()["overview"]["completion"]["accepted"]
+
+
+def task_queries(counter) -> list[str]:
+    return [statement for statement in counter.statements if "FROM tasks" in statement]
+
+
+def test_figures_round_trip_through_the_stored_form(app, role_users, meeting):
+    group = role_users["group"]
+    late = factories.make_task(meeting, group, title="编印会议指南", due_at=now() - dt.timedelta(days=2))
+    factories.make_task(meeting, group, status=TaskStatus.DONE, accepted_at=now())
+    after = factories.make_task(meeting, group, title="分发会议指南")
+    db.session.add(TaskDependency(predecessor_id=late.id, successor_id=after.id))
+    db.session.commit()
+    figures = compute_figures(DashboardContext(meeting=meeting, moment=now()))
+    restored = snapshots.loads(snapshots.dumps(figures))
+    assert restored == figures
+    row = restored["risk"]["overdue"]["rows"][0]
+    assert row["status"] is TaskStatus.NOT_STARTED and row["status"].label  # templates read .label
+    assert isinstance(row["due_at"], dt.datetime) and row["due_at"].tzinfo is not None
+    assert isinstance(restored["critical_path"]["chains"][0]["slack"], dt.timedelta)
+    assert isinstance(restored["burndown"]["today"], dt.date)
+
+
+def test_a_stored_enum_name_outside_our_enums_is_refused():
+    with pytest.raises(KeyError):
+        snapshots.loads('{" en": ["os.environ", "x"]}')
+
+
+def test_served_from_the_snapshot_until_a_change_then_within_the_refresh_interval(
+        app, client, login, role_users, meeting, count_queries, frozen):
+    app.config.update(DASHBOARD_REFRESH_SECONDS=10, DASHBOARD_MAX_AGE_SECONDS=60)
+    task = factories.make_task(meeting, role_users["group"])
+    db.session.commit()
+    login(role_users["leader"])
+    assert done_count(client) == 0  # computed and stored
+    with count_queries() as served:
+        assert done_count(client) == 0
+    assert task_queries(served) == []  # nothing recomputed: one read of the snapshot
+
+    frozen.shift(3)
+    task.status, task.accepted_at = TaskStatus.DONE, now()  # audited, so the snapshot is now out of date
+    db.session.commit()
+    with count_queries() as within:
+        assert done_count(client) == 0  # three seconds old: still served
+    assert task_queries(within) == []
+
+    frozen.shift(8)  # eleven seconds old, and something changed: recomputed
+    assert done_count(client) == 1
+    assert db.session.scalar(select(func.count()).select_from(DashboardSnapshot)) == 1
+
+
+def test_every_change_shows_at_once_with_a_refresh_interval_of_zero(app, client, login, role_users, meeting, frozen):
+    app.config.update(DASHBOARD_REFRESH_SECONDS=0)
+    task = factories.make_task(meeting, role_users["group"])
+    db.session.commit()
+    login(role_users["leader"])
+    assert done_count(client) == 0
+    task.status, task.accepted_at = TaskStatus.DONE, now()
+    db.session.commit()
+    assert done_count(client) == 1
+
+
+def test_without_changes_the_figures_still_age_out(app, client, login, role_users, meeting, count_queries, frozen):
+    """Deadlines pass without anyone changing anything: a task becomes overdue."""
+    app.config.update(DASHBOARD_REFRESH_SECONDS=10, DASHBOARD_MAX_AGE_SECONDS=60)
+    factories.make_task(meeting, role_users["group"], due_at=now() + dt.timedelta(seconds=30))
+    db.session.commit()
+    login(role_users["leader"])
+    assert client.get("/api/dashboard").get_json()["risk"]["overdue"]["total"] == 0
+    frozen.shift(59)
+    with count_queries() as served:
+        assert client.get("/api/dashboard").get_json()["risk"]["overdue"]["total"] == 0
+    assert task_queries(served) == []
+    frozen.shift(1)
+    assert client.get("/api/dashboard").get_json()["risk"]["overdue"]["total"] == 1
+
+
+def test_a_clock_set_back_or_a_moved_opening_recomputes(app, meeting):
+    computed = []
+
+    def compute(ctx):
+        computed.append(ctx.moment)
+        return {"at": ctx.moment}
+
+    moment = now()
+    snapshots.figures_for(DashboardContext(meeting=meeting, moment=moment), compute)
+    snapshots.figures_for(DashboardContext(meeting=meeting, moment=moment + dt.timedelta(seconds=5)), compute)
+    assert computed == [moment]
+    earlier = moment - dt.timedelta(seconds=30)
+    assert snapshots.figures_for(DashboardContext(meeting=meeting, moment=earlier), compute).computed_at == earlier
+
+    meeting.opens_at += dt.timedelta(days=1)  # rescheduled (audited, but the opening is checked on its own)
+    later = moment + dt.timedelta(seconds=1)
+    assert snapshots.figures_for(DashboardContext(meeting=meeting, moment=later), compute).sections == {"at": later}
+    assert computed == [moment, earlier, later]
+
+
+def test_a_group_lead_never_gets_the_meeting_wide_figures(app, client, login, role_users, meeting):
+    other = factories.make_group(meeting, name="宣传组")
+    factories.make_task(meeting, other, title="宣传稿逾期", due_at=now() - dt.timedelta(days=1))
+    factories.make_task(meeting, role_users["group"], title="会务逾期", due_at=now() - dt.timedelta(days=1))
+    db.session.commit()
+    login(role_users["leader"])
+    assert client.get("/api/dashboard").get_json()["risk"]["overdue"]["total"] == 2  # stored for "all"
+    login(role_users["group_lead"])
+    data = client.get("/api/dashboard").get_json()
+    assert [row["title"] for row in data["risk"]["overdue"]["rows"]] == ["会务逾期"]
+    scopes = set(db.session.scalars(select(DashboardSnapshot.scope)))
+    assert scopes == {"all", f"groups:{role_users['group'].id}"}
+    login(role_users["leader"])
+    assert client.get("/api/dashboard").get_json()["risk"]["overdue"]["total"] == 2
+
+
+def test_the_scheduler_computes_ahead_of_the_viewers(app, client, login, role_users, meeting, count_queries, frozen):
+    app.config.update(DASHBOARD_REFRESH_SECONDS=10, DASHBOARD_MAX_AGE_SECONDS=60)
+    task = factories.make_task(meeting, role_users["group"])
+    db.session.commit()
+    assert "dashboard.refresh" in JOBS
+    assert refresh_snapshots() == "重算 1 份"
+    assert refresh_snapshots() == "无需重算"
+
+    task.status, task.accepted_at = TaskStatus.DONE, now()
+    db.session.commit()
+    frozen.shift(1)
+    assert execute_job("dashboard.refresh") == (True, "重算 1 份")  # a change: recomputed at the next tick
+    frozen.shift(45)
+    assert refresh_snapshots() == "无需重算"  # 45 s old, 55 s by the next tick: still under the max age of 60
+    frozen.shift(5)
+    assert refresh_snapshots() == "重算 1 份"  # 50 s old, 60 s by the next tick: computed ahead of time
+
+    login(role_users["leader"])
+    with count_queries() as served:
+        assert done_count(client) == 1
+    assert task_queries(served) == []  # the viewer was served the scheduler's figures
+
+
+def test_an_older_computation_never_replaces_a_newer_one(app, meeting):
+    stale = DashboardContext(meeting=meeting, moment=now() - dt.timedelta(seconds=30))
+    fresh = DashboardContext(meeting=meeting, moment=now())
+    snapshots.figures_for(fresh, lambda ctx: {"marker": "newer"})
+    snapshots._compute_and_store(stale, "all", 0, lambda ctx: {"marker": "older"})  # finished late
+    stored = db.session.scalar(select(DashboardSnapshot))
+    assert snapshots.loads(stored.payload) == {"marker": "newer"}
