@@ -121,3 +121,51 @@ def test_wall_screen_updates_a_figure_without_reloading(live_server, page):
     expect(chains).not_to_contain_text("落实会场座次")
     expect(chains.locator(".chain-task").first).to_have_attribute("href", re.compile(r"^/tasks/\d+$"))
     assert page.evaluate("window.__notReloaded") is True
+
+
+def seed_national_scale_plan(meeting_id: int, owner_id: int, groups: int = 60, per_group: int = 40) -> None:
+    """60 working groups, each with overdue, due-soon and chained tasks: the lists are longer than any page."""
+    from sqlalchemy import insert
+
+    from meetingprep.groups.models import WorkingGroup
+
+    moment = now()
+    before = db.session.scalar(db.select(db.func.max(Task.id))) or 0
+    statuses = [TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS, TaskStatus.SUBMITTED, TaskStatus.DONE]
+    for number in range(groups):
+        group = WorkingGroup(meeting_id=meeting_id, name=f"界别联络组{number + 1:02d}", duties="")
+        db.session.add(group)
+        db.session.flush()
+        db.session.execute(insert(Task), [
+            {"meeting_id": meeting_id, "group_id": group.id, "owner_id": owner_id,
+             "title": f"界别联络组{number + 1:02d}第{n + 1}项筹备任务（联系委员、收集提案线索并汇总上报）",
+             "status": statuses[n % 4], "due_at": moment + dt.timedelta(hours=(n % 5 - 2) * 30 + n),
+             "accepted_at": moment if statuses[n % 4] == TaskStatus.DONE else None, "created_at": moment}
+            for n in range(per_group)])
+    ids = db.session.scalars(db.select(Task.id).where(Task.id > before).order_by(Task.id)).all()
+    db.session.execute(insert(TaskDependency), [{"predecessor_id": a, "successor_id": b}
+                                                for a, b in zip(ids[::2], ids[1::2], strict=False)])
+    db.session.commit()
+
+
+def test_printed_dashboard_fits_one_a4_landscape_sheet(live_server, page):
+    """The paper copy of the daily report: every section on one A4 landscape page, even at 61 groups."""
+    with live_server.data():
+        seed_meeting()
+        meeting = db.session.scalar(db.select(Meeting))
+        owner_id = db.session.scalar(db.select(Task.owner_id).limit(1))
+        seed_national_scale_plan(meeting.id, owner_id)
+
+    log_in(page, live_server, "lingdao", factories.PASSWORD)
+    page.goto(f"{live_server.url}/dashboard")
+    expect(page.locator("#section-groups tbody tr")).to_have_count(61)
+    pdf = page.pdf(prefer_css_page_size=True, print_background=True)
+    pages = re.findall(rb"/Type\s*/Page(?!s)", pdf)
+    assert len(pages) == 1, f"printed on {len(pages)} pages"
+    width, height = (float(v) for v in re.search(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)", pdf).groups())
+    assert (round(width / 72 * 25.4), round(height / 72 * 25.4)) == (297, 210)  # A4 landscape, in mm
+
+    page.emulate_media(media="print")  # what is left out says where to find it
+    expect(page.locator(".print-note")).to_be_visible()
+    expect(page.locator("#section-groups tbody tr").nth(25)).to_be_hidden()
+    expect(page.locator("#section-activity")).to_be_hidden()
