@@ -33,4 +33,5 @@ class DashboardSnapshot(Base):
     computed_at: Mapped[dt.datetime]
     opens_at: Mapped[dt.datetime]  # the opening the figures were computed against
     audit_high_water: Mapped[int] = mapped_column(default=0)
-    payload: Mapped[str] = mapped_column(Text)  # tagged JSON (``snapshots.SERIALIZER``)
+    payload: Mapped[str] = mapped_column(Text)  # the sections for templates: tagged JSON (``snapshots.SERIALIZER``)
+    api_json: Mapped[str] = mapped_column(Text)  # the same figures as /api/dashboard sends them

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+
 from meetingprep import timeutil
 from meetingprep.dashboard import snapshots
 from meetingprep.dashboard.core import DashboardContext, Section, jsonable
@@ -19,9 +22,15 @@ def compute_figures(ctx: DashboardContext, only: tuple[Section, ...] | None = No
     return {section.key: section.compute(ctx) for section in (only or sections())}
 
 
+def _computed(ctx: DashboardContext) -> tuple[dict[str, dict], str]:
+    """What a snapshot stores: the sections, and /api/dashboard's JSON text of them."""
+    figures = compute_figures(ctx)
+    return figures, json.dumps(api_payload(ctx, figures, ctx.moment), ensure_ascii=False, separators=(",", ":"))
+
+
 def current_figures(ctx: DashboardContext) -> snapshots.Figures:
     """What the pages, the API and the export show: the stored snapshot while fresh (``snapshots``)."""
-    return snapshots.figures_for(ctx, compute_figures)
+    return snapshots.figures_for(ctx, _computed)
 
 
 def refresh_snapshots() -> str:
@@ -29,21 +38,21 @@ def refresh_snapshots() -> str:
     from meetingprep.meetings.queries import get_current_meeting
 
     meeting = get_current_meeting()
-    computed = snapshots.refresh([meeting] if meeting is not None else [], compute_figures)
+    computed = snapshots.refresh([meeting] if meeting is not None else [], _computed)
     return f"重算 {computed} 份" if computed else "无需重算"
 
 
-def freshness_label(figures: snapshots.Figures) -> str:
+def freshness_label(computed_at: dt.datetime) -> str:
     """When the shown figures were computed, to the second (they may be a few seconds old)."""
-    return f"{timeutil.to_local(figures.computed_at):%H:%M:%S}"
+    return f"{timeutil.to_local(computed_at):%H:%M:%S}"
 
 
-def api_payload(ctx: DashboardContext, figures: snapshots.Figures) -> dict:
+def api_payload(ctx: DashboardContext, figures: dict[str, dict], computed_at: dt.datetime) -> dict:
     return jsonable({
         "meeting": {"id": ctx.meeting.id, "name": ctx.meeting.name},
-        "generated_at": figures.computed_at,
-        "generated_label": freshness_label(figures),
+        "generated_at": computed_at,
+        "generated_label": freshness_label(computed_at),
         "scope": {"group_ids": sorted(ctx.group_ids) if ctx.group_ids is not None else None},
         "sections": [section.key for section in sections()],
-        **figures.sections,
+        **figures,
     })

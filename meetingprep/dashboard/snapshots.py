@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from flask import current_app
@@ -159,34 +160,45 @@ def _stored(meeting_id: int, scope: str):
 
 
 # ── reading and computing ──────────────────────────────────────────────────────────────────────
-@dataclass(frozen=True)
 class Figures:
-    sections: dict[str, dict]
-    computed_at: dt.datetime
+    """One snapshot's figures in both stored forms: the sections (decoded on first use, for templates)
+    and the finished JSON text of /api/dashboard (sent as stored, nothing decoded or re-encoded)."""
+
+    def __init__(self, computed_at: dt.datetime, json_text: str, *, payload: str | None = None,
+                 sections: dict[str, dict] | None = None):
+        self.computed_at, self.json_text = computed_at, json_text
+        self._payload, self._sections = payload, sections
+
+    @cached_property
+    def sections(self) -> dict[str, dict]:
+        return self._sections if self._sections is not None else loads(self._payload)
 
 
-def figures_for(ctx: DashboardContext, compute) -> Figures:
-    """The viewer's figures: the stored snapshot while fresh (one query), else computed and stored.
+#: ``compute(ctx)`` → (every section's figures, the /api/dashboard JSON text of them)
+Compute = Callable[[DashboardContext], tuple[dict[str, dict], str]]
 
-    ``compute(ctx)`` returns every section's figures; it runs at most once per call.
-    """
+
+def figures_for(ctx: DashboardContext, compute: Compute) -> Figures:
+    """The viewer's figures: the stored snapshot while fresh (one query), else computed (at most once)
+    and stored."""
     scope = scope_key(ctx.group_ids)
     high_water, snapshot = _stored(ctx.meeting.id, scope)
     if snapshot is not None and is_fresh(snapshot, meeting=ctx.meeting, high_water=high_water, moment=ctx.moment,
                                          policy=Policy.from_config()):
-        return Figures(loads(snapshot.payload), snapshot.computed_at)
+        return Figures(snapshot.computed_at, snapshot.api_json, payload=snapshot.payload)
     return _compute_and_store(ctx, scope, high_water, compute)
 
 
-def _compute_and_store(ctx: DashboardContext, scope: str, high_water: int, compute) -> Figures:
+def _compute_and_store(ctx: DashboardContext, scope: str, high_water: int, compute: Compute) -> Figures:
     """Computed after reading the high-water mark, so a change committed meanwhile marks it stale.
 
     Committed at once: a cache fill, in a request (or tick) that has changed nothing else; what the
     request loaded stays loaded for rendering (no expiry, so no reloading queries).
     """
-    figures = compute(ctx)
+    sections, json_text = compute(ctx)
     values = {"meeting_id": ctx.meeting.id, "scope": scope, "computed_at": ctx.moment,
-              "opens_at": ctx.meeting.opens_at, "audit_high_water": high_water, "payload": dumps(figures)}
+              "opens_at": ctx.meeting.opens_at, "audit_high_water": high_water, "payload": dumps(sections),
+              "api_json": json_text}
     dialect_insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[db.session.get_bind().dialect.name]
     statement = dialect_insert(DashboardSnapshot).values(**values)
     db.session.execute(statement.on_conflict_do_update(
@@ -200,10 +212,10 @@ def _compute_and_store(ctx: DashboardContext, scope: str, high_water: int, compu
         session.commit()
     finally:
         session.expire_on_commit = True
-    return Figures(figures, ctx.moment)
+    return Figures(ctx.moment, json_text, sections=sections)
 
 
-def refresh(meetings: Iterable[Meeting], compute) -> int:
+def refresh(meetings: Iterable[Meeting], compute: Compute) -> int:
     """The scheduler's tick: recompute each meeting-wide snapshot that is stale or would go stale
     before the next tick (so viewers are served, not made to wait). Returns how many were computed."""
     policy = Policy.from_config()

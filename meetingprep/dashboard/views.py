@@ -2,12 +2,12 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import Blueprint, jsonify, render_template, request, send_file
+from flask import Blueprint, current_app, render_template, request, send_file
 from flask_login import current_user, login_required
 
 from meetingprep import timeutil
 from meetingprep.dashboard.export import XLSX_MIMETYPE, workbook_bytes
-from meetingprep.dashboard.queries import api_payload, context_for, current_figures, freshness_label
+from meetingprep.dashboard.queries import context_for, current_figures, freshness_label
 from meetingprep.dashboard.sections import sections
 from meetingprep.errors import NotFound
 from meetingprep.permissions import require
@@ -32,7 +32,7 @@ def index():
     ctx = _context()
     figures = current_figures(ctx)
     return render_template("dashboard/index.html", ctx=ctx, sections=sections(), figures=figures.sections,
-                           computed_label=freshness_label(figures))
+                           computed_label=freshness_label(figures.computed_at))
 
 
 @bp.route("/dashboard/wall")
@@ -43,14 +43,14 @@ def wall():
     wall_sections = tuple(section for section in sections() if section.on_wall)
     figures = current_figures(ctx)
     return render_template("dashboard/wall.html", ctx=ctx, sections=wall_sections, figures=figures.sections,
-                           computed_label=freshness_label(figures), refresh=min(max(refresh, 1), 3600))
+                           computed_label=freshness_label(figures.computed_at), refresh=min(max(refresh, 1), 3600))
 
 
 @bp.route("/api/dashboard")
 @login_required
 def api():
     ctx = _context()
-    return jsonify(api_payload(ctx, current_figures(ctx)))
+    return current_app.response_class(current_figures(ctx).json_text, mimetype="application/json")
 
 
 @bp.route("/dashboard/export.xlsx")

@@ -113,7 +113,7 @@ def test_a_clock_set_back_or_a_moved_opening_recomputes(app, meeting):
 
     def compute(ctx):
         computed.append(ctx.moment)
-        return {"at": ctx.moment}
+        return {"at": ctx.moment}, "{}"
 
     moment = now()
     snapshots.figures_for(DashboardContext(meeting=meeting, moment=moment), compute)
@@ -170,7 +170,7 @@ def test_the_scheduler_computes_ahead_of_the_viewers(app, client, login, role_us
 def test_an_older_computation_never_replaces_a_newer_one(app, meeting):
     stale = DashboardContext(meeting=meeting, moment=now() - dt.timedelta(seconds=30))
     fresh = DashboardContext(meeting=meeting, moment=now())
-    snapshots.figures_for(fresh, lambda ctx: {"marker": "newer"})
-    snapshots._compute_and_store(stale, "all", 0, lambda ctx: {"marker": "older"})  # finished late
+    snapshots.figures_for(fresh, lambda ctx: ({"marker": "newer"}, "{}"))
+    snapshots._compute_and_store(stale, "all", 0, lambda ctx: ({"marker": "older"}, "{}"))  # finished late
     stored = db.session.scalar(select(DashboardSnapshot))
     assert snapshots.loads(stored.payload) == {"marker": "newer"}

@@ -1,8 +1,8 @@
 """dashboard snapshots
 
-Revision ID: 1c3289c80d7e
+Revision ID: faff47463063
 Revises: 6b7a08e00384
-Create Date: 2026-11-26 08:16:13.717482
+Create Date: 2026-11-26 08:38:29.553841
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import meetingprep.db
 
 
 # revision identifiers, used by Alembic.
-revision = '1c3289c80d7e'
+revision = 'faff47463063'
 down_revision = '6b7a08e00384'
 branch_labels = None
 depends_on = None
@@ -28,6 +28,7 @@ def upgrade():
     sa.Column('opens_at', meetingprep.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('audit_high_water', sa.Integer(), nullable=False),
     sa.Column('payload', sa.Text(), nullable=False),
+    sa.Column('api_json', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['meeting_id'], ['meetings.id'], name=op.f('fk_dashboard_snapshots_meeting_id_meetings'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_dashboard_snapshots')),
     sa.UniqueConstraint('meeting_id', 'scope', name=op.f('uq_dashboard_snapshots_meeting_id_scope'))
