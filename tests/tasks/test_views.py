@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from meetingprep.extensions import db
 from meetingprep.tasks.models import Task, TaskAttachment, TaskComment
 from meetingprep.tasks.states import TaskStatus
-from meetingprep.timeutil import to_local
+from meetingprep.timeutil import now, to_local
 from tests import factories
 
 S = TaskStatus
@@ -195,6 +195,22 @@ def test_board_caps_cards_and_links_to_ledger(client, login, world):
     assert "卡片00" in page and "卡片34" not in page  # most urgent (overdue first) shown
     assert "查看全部 35 项" in page
     assert f"/tasks/?group={world.materials.id}&amp;status=not_started" in page
+
+
+def test_board_closed_columns_show_the_latest_closed_and_other_groups_stay_out(client, login, world):
+    moment = now()
+    for n in range(33):
+        factories.make_group_task(world.materials, world.staff, title=f"办结{n:02d}", status=S.DONE,
+                                  due_in_days=-n, updated_at=moment - dt.timedelta(hours=n))
+    factories.make_group_task(world.materials, world.staff, title="进行中的", status=S.IN_PROGRESS)
+    factories.make_group_task(world.affairs, world.affairs_staff, title="别组的", status=S.IN_PROGRESS)
+    db.session.commit()
+    login(world.lead)
+    page = client.get(f"/tasks/board/{world.materials.id}").text
+    assert "办结00" in page and "办结29" in page and "办结30" not in page  # latest closed first
+    assert page.index("办结00") < page.index("办结01") < page.index("办结29")
+    assert "进行中的" in page and "别组的" not in page
+    assert "查看全部 33 项" in page
 
 
 def test_comment_with_attachment_and_download_permission(client, login, world):
