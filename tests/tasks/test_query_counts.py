@@ -63,3 +63,11 @@ def test_board_sends_at_most_thirty_cards_per_column(client, login, world):
     page = client.get(f"/tasks/board/{world.materials.id}").text
     assert page.count('class="card card-body p-2 mb-2') <= 30 * len(STATUSES)
     assert len(page) < 200_000
+
+
+def test_my_tasks_page_stays_at_its_cap(client, login, world):
+    seed(world, 500)
+    login(world.staff)
+    page = client.get("/tasks/mine").text
+    assert page.count('class="list-group-item list-group-item-action"') == 50
+    assert "查看全部" in page and len(page) < 60_000

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from meetingprep.extensions import db
-from meetingprep.tasks.models import Task, TaskAttachment, TaskComment
+from meetingprep.tasks.models import Task, TaskAttachment, TaskComment, TaskCoworker
 from meetingprep.tasks.states import TaskStatus
 from meetingprep.timeutil import now, to_local
 from tests import factories
@@ -148,6 +148,25 @@ def test_ledger_filters_sort_counts_and_pagination(app, client, login, world, ti
     assert client.get("/tasks/?group=abc&status=zzz&page=-3&due_within=x&sort=drop").status_code == 200
 
 
+def test_ledger_marks_rows_waiting_for_an_open_predecessor_and_counts_match_the_total(client, login, world):
+    first = factories.make_group_task(world.affairs, world.affairs_staff, title="前置未完", due_in_days=1)
+    done = factories.make_group_task(world.affairs, world.affairs_staff, title="前置已完", status=S.DONE)
+    waiting = factories.make_group_task(world.materials, world.staff, title="在等前置", due_in_days=2)
+    free = factories.make_group_task(world.materials, world.staff, title="前置已放行", due_in_days=3)
+    factories.make_dependency(first, waiting)
+    factories.make_dependency(done, free)
+    db.session.commit()
+    login(world.secretariat)
+    page = client.get("/tasks/").text
+    rows = {title: page[page.index(title):page.index("</tr>", page.index(title))]
+            for title in ("前置未完", "在等前置", "前置已放行")}
+    assert "等待前置任务" in rows["在等前置"]
+    assert "等待前置任务" not in rows["前置已放行"] and "等待前置任务" not in rows["前置未完"]
+    assert "共 4 项" in page and "全部 4" in page
+    page = client.get("/tasks/?waiting=1&status=not_started").text
+    assert "在等前置" in page and "前置已放行" not in page and "共 1 项" in page
+
+
 def test_export_csv_and_xlsx_follow_the_filter(client, login, world):
     factories.make_group_task(world.materials, world.staff, title="材料任务")
     factories.make_group_task(world.affairs, world.affairs_staff, title="会务任务")
@@ -277,6 +296,47 @@ def test_my_tasks_buckets(client, login, world):
     page = client.get("/tasks/mine").text
     order = [page.index(t) for t in ("逾期的", "快到期", "等别人", "远期的", "办完的")]
     assert order == sorted(order) and "别人的" not in page
+    for heading in ("已逾期（1）", "7 天内到期（1）", "等待前置任务（1）", "其他进行中的任务（1）"):
+        assert heading in page
+    assert 'id="mine-cap"' not in page  # everything fits: no cap notice
+
+
+def test_my_tasks_lists_the_most_urgent_fifty_with_true_counts_and_links_to_all(client, login, world):
+    for n in range(52):
+        factories.make_group_task(world.materials, world.staff, title=f"我的{n:02d}", due_in_days=n - 1.5)
+    coworked = factories.make_group_task(world.materials, world.staff2, title="远期协办", due_in_days=100)
+    db.session.add(TaskCoworker(task_id=coworked.id, user_id=world.staff.id))
+    factories.make_group_task(world.materials, world.staff, title="办完的", status=S.DONE)
+    factories.make_group_task(world.materials, world.staff2, title="别人的")
+    db.session.commit()
+    login(world.staff)
+    page = client.get("/tasks/mine").text
+    assert page.count('class="list-group-item list-group-item-action"') == 50
+    assert "我的00" in page and "我的49" in page and "我的50" not in page and "远期协办" not in page
+    assert "已逾期（2）" in page and "7 天内到期（7）" in page and "其他进行中的任务（44）" in page
+    assert "本页列出 41 项" in page  # 44 others, 41 of them on the page
+    assert "您有 53 项未办结的任务" in page and "查看全部 53 项" in page
+    link = f"/tasks/?involving={world.staff.id}&amp;open=1"
+    assert link in page
+    ledger = client.get(link.replace("&amp;", "&")).text
+    assert "共 53 项" in ledger and "我的00" in ledger
+    assert "张三</strong> 负责或协办的任务" in ledger and "办完的" not in ledger and "别人的" not in ledger
+
+
+def test_ledger_involving_keeps_to_its_person_and_open_hides_closed(client, login, world):
+    factories.make_group_task(world.materials, world.staff, title="张三负责")
+    helped = factories.make_group_task(world.affairs, world.affairs_staff, title="张三协办")
+    db.session.add(TaskCoworker(task_id=helped.id, user_id=world.staff.id))
+    factories.make_group_task(world.materials, world.staff, title="张三办完", status=S.DONE)
+    factories.make_group_task(world.materials, world.staff2, title="李四负责")
+    db.session.commit()
+    login(world.secretariat)
+    page = client.get(f"/tasks/?involving={world.staff.id}").text
+    assert all(t in page for t in ("张三负责", "张三协办", "张三办完")) and "李四负责" not in page
+    assert f'name="involving" value="{world.staff.id}"' in page  # kept when the filter form is sent again
+    page = client.get(f"/tasks/?involving={world.staff.id}&open=1").text
+    assert "张三负责" in page and "张三办完" not in page and "共 2 项" in page
+    assert "李四负责" in client.get("/tasks/?open=1").text
 
 
 @pytest.mark.parametrize("url", ["/tasks/999999", "/tasks/999999/edit", "/tasks/board/999999"])
