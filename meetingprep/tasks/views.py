@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -138,14 +138,17 @@ def _render_detail(task, status: int = 200, *, transition_form=None, failed_acti
     page = queries.task_page(task)
     actions = [TRANSITIONS[a] for a in available_actions(task.status) if can(current_user, f"task.{a.value}", task)]
     dependency_form = dependency_form or DependencyForm()
+    link_q = (request.args.get("link_q") or "").strip()[:100]
     if can(current_user, "task.link", task):
-        dependency_form.predecessor_id.choices = queries.link_candidates(task)
+        listed = queries.link_candidates(task, link_q)
+        posted = [c for c in dependency_form.predecessor_id.choices or () if c[0] not in dict(listed)]
+        dependency_form.predecessor_id.choices = posted + listed  # a refused choice stays selected
     progress_form = progress_form or ProgressForm(data={"progress": task.progress, "version_id": task.version_id})
     return render_template(
         "tasks/detail.html", task=task, page=page, actions=actions, transition_form=transition_form or TransitionForm(),
         failed_action=failed_action, comment_form=comment_form or CommentForm(), progress_form=progress_form,
-        dependency_form=dependency_form, waiting=[t for _l, t in page.predecessors if t.status in OPEN_STATUSES],
-        moment=now()), status
+        dependency_form=dependency_form, link_q=link_q, link_limit=queries.LINK_CHOICES,
+        waiting=[t for _l, t in page.predecessors if t.status in OPEN_STATUSES], moment=now()), status
 
 
 @bp.route("/<int:task_id>")
@@ -229,7 +232,7 @@ def add_dependency(task_id: int):
     task = _task_or_404(task_id)
     require(current_user, "task.link", task)
     form = DependencyForm()
-    form.predecessor_id.choices = queries.link_candidates(task)
+    form.predecessor_id.choices = queries.link_choice(task, form.predecessor_id.data)
     if form.validate_on_submit():
         predecessor = _task_or_404(form.predecessor_id.data, for_update=True)
         try:
@@ -243,6 +246,15 @@ def add_dependency(task_id: int):
         flash(f"已设置衔接：「{predecessor.title}」完成后本任务才能提交。", "success")
         return redirect(url_for("tasks.detail", task_id=task.id))
     return _render_detail(task, 400, dependency_form=form)
+
+
+@bp.route("/<int:task_id>/link-candidates")
+def link_candidates(task_id: int):
+    """The hand-off picker's search as you type (static/js/tasks.js); the page's ?link_q= does the same."""
+    task = _task_or_404(task_id, for_update=True)
+    require(current_user, "task.link", task)
+    q = (request.args.get("q") or "").strip()[:100]
+    return jsonify({"q": q, "items": [{"id": tid, "label": label} for tid, label in queries.link_candidates(task, q)]})
 
 
 @bp.route("/<int:task_id>/dependencies/<int:dependency_id>/delete", methods=["POST"])

@@ -282,6 +282,41 @@ def test_dependency_cycle_message_on_page(client, login, world):
     assert "等待前置任务" in page
 
 
+def test_hand_off_picker_lists_own_group_first_and_search_reaches_the_whole_meeting(client, login, world):
+    task = factories.make_group_task(world.materials, world.staff, title="本任务", due_in_days=40)
+    for n in range(32):
+        factories.make_group_task(world.materials, world.staff2, title=f"本组{n:02d}", due_in_days=n)
+    factories.make_group_task(world.materials, world.staff2, title="本组已取消", status=S.CANCELLED, due_in_days=-5)
+    far = factories.make_group_task(world.affairs, world.affairs_staff, title="会务组印制证件", due_in_days=3)
+    cancelled = factories.make_group_task(world.affairs, world.affairs_staff, title="会务组已取消",
+                                          status=S.CANCELLED)
+    elsewhere = factories.make_group_task(factories.make_group(factories.make_meeting(), name="别的会议组"),
+                                          title="别的会议的任务")
+    db.session.commit()
+    login(world.lead)
+    page = client.get(f"/tasks/{task.id}").text
+    picker = page[page.index('id="link-picker"'):page.index("</section>", page.index('id="link-picker"'))]
+    assert picker.count("<option ") == 30 and "材料组｜本组00" in picker and "材料组｜本组29" in picker
+    assert "本组30" not in picker and "会务组印制证件" not in picker
+    assert "已取消" not in picker and "｜本任务" not in picker
+    assert "下拉框列出本组时间节点最早的 30 项" in picker and "请在上面输入名称或编号查找" in picker
+    page = client.get(f"/tasks/{task.id}?link_q=印制").text
+    assert "会务组｜会务组印制证件" in page and "本组00" not in page and "按时间节点列出 1 项" in page
+    assert "会务组｜会务组印制证件" in client.get(f"/tasks/{task.id}?link_q=%23{far.id}").text
+    assert "没有找到与「不存在的字词」相符的任务" in client.get(f"/tasks/{task.id}?link_q=不存在的字词").text
+    assert "没有找到与「已取消」相符的任务" in client.get(f"/tasks/{task.id}?link_q=已取消").text
+    found = client.get(f"/tasks/{task.id}/link-candidates?q=证件").get_json()
+    assert found == {"q": "证件", "items": [{"id": far.id, "label": "会务组｜会务组印制证件"}]}
+    assert len(client.get(f"/tasks/{task.id}/link-candidates").get_json()["items"]) == 30
+    # any task of the meeting may be linked, listed or not; cancelled ones and other meetings' may not
+    for refused in (cancelled, elsewhere, task):
+        response = client.post(f"/tasks/{task.id}/dependencies", data={"predecessor_id": refused.id})
+        assert response.status_code == 400 and "is-invalid" in response.text
+    response = client.post(f"/tasks/{task.id}/dependencies", data={"predecessor_id": far.id})
+    assert response.status_code == 302
+    assert "会务组印制证件" in client.get(f"/tasks/{task.id}").text.split("前置任务（先完成）")[1]
+
+
 def test_my_tasks_buckets(client, login, world):
     factories.make_group_task(world.materials, world.staff, title="逾期的", due_in_days=-1)
     factories.make_group_task(world.materials, world.staff, title="快到期", due_in_days=3)
