@@ -73,9 +73,7 @@ def ledger():
     counts = queries.status_counts(meeting.id, filt)
     page = queries.ledger_page(meeting.id, filt, current_app.config["PAGE_SIZE"], counts)
     groups = queries.groups_of(meeting.id)
-    bulk_form = BulkEditForm()
     members = queries.group_members(meeting.id)
-    bulk_form.owner_id.choices = [("", "—")] + [(uid, label) for _gid, uid, label in members]
     owners = sorted({(uid, label) for _gid, uid, label in members}, key=lambda item: item[1])
     involving_name = ""
     if filt.involving:
@@ -83,8 +81,8 @@ def ledger():
             (label for uid, label in owners if uid == filt.involving), f"用户 #{filt.involving}")
     return render_template(
         "tasks/ledger.html", meeting=meeting, filt=filt, page=page, groups=groups, owners=owners,
-        involving_name=involving_name,
-        counts=counts, bulk_form=bulk_form, moment=now(),
+        involving_name=involving_name, members=members,
+        counts=counts, bulk_form=BulkEditForm(), moment=now(),
         statuses=TaskStatus, phases=Phase, colours=STATUS_COLOURS)
 
 
