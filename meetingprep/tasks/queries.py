@@ -61,9 +61,9 @@ waiting_expr = exists(
     .where(TaskDependency.successor_id == Task.id, _Predecessor.status.in_(OPEN_STATUSES))
 ).label("waiting")
 
-#: Served per row (a LIMITed scalar subquery): PostgreSQL turns an EXISTS into a hashed subplan over
-#: every open hand-off of the database, which costs more than probing the index for a thousand rows.
 def _waits(task_id) -> ColumnElement[bool]:
+    """``waiting_expr`` for one row, as a LIMITed scalar subquery so that it is evaluated per row:
+    PostgreSQL turns an EXISTS into a hashed subplan over every open hand-off of the database."""
     return (select(TaskDependency.id).join(_Predecessor, _Predecessor.id == TaskDependency.predecessor_id)
             .where(TaskDependency.successor_id == task_id, _Predecessor.status.in_(OPEN_STATUSES))
             .limit(1).scalar_subquery().is_not(None))
@@ -290,7 +290,7 @@ def _most_urgent(user_id: int, meeting_id: int, limit: int) -> type[Task]:
     owned = (select(Task).where(Task.owner_id == user_id, Task.meeting_id == meeting_id, Task.status == status)
              .order_by(Task.due_at, Task.id).limit(limit) for status in sorted(OPEN_STATUSES))
     coworked = (select(Task).join(TaskCoworker, TaskCoworker.task_id == Task.id)
-                .where(TaskCoworker.user_id == user_id, Task.meeting_id == meeting_id,
+                .where(TaskCoworker.user_id == user_id, Task.owner_id != user_id, Task.meeting_id == meeting_id,
                        Task.status.in_(OPEN_STATUSES))
                 .order_by(Task.due_at, Task.id).limit(limit))
     return _union_of([*owned, coworked])
@@ -300,7 +300,7 @@ def _latest_closed(user_id: int, meeting_id: int, limit: int) -> type[Task]:
     owned = (select(Task).where(Task.owner_id == user_id, Task.meeting_id == meeting_id, Task.status == status)
              .order_by(Task.updated_at.desc(), Task.id).limit(limit) for status in sorted(CLOSED_STATUSES))
     coworked = (select(Task).join(TaskCoworker, TaskCoworker.task_id == Task.id)
-                .where(TaskCoworker.user_id == user_id, Task.meeting_id == meeting_id,
+                .where(TaskCoworker.user_id == user_id, Task.owner_id != user_id, Task.meeting_id == meeting_id,
                        Task.status.in_(CLOSED_STATUSES))
                 .order_by(Task.updated_at.desc(), Task.id).limit(limit))
     return _union_of([*owned, coworked])

@@ -358,6 +358,17 @@ def test_my_tasks_lists_the_most_urgent_fifty_with_true_counts_and_links_to_all(
     assert "张三</strong> 负责或协办的任务" in ledger and "办完的" not in ledger and "别人的" not in ledger
 
 
+def test_my_tasks_lists_a_task_once_when_its_owner_is_also_a_coworker(client, login, world):
+    both = factories.make_group_task(world.materials, world.staff, title="既负责又协办")
+    done = factories.make_group_task(world.materials, world.staff, title="办完也协办", status=S.DONE)
+    db.session.add_all([TaskCoworker(task_id=both.id, user_id=world.staff.id),
+                        TaskCoworker(task_id=done.id, user_id=world.staff.id)])  # e.g. after a bulk reassign
+    db.session.commit()
+    login(world.staff)
+    page = client.get("/tasks/mine").text
+    assert page.count("既负责又协办") == 1 and page.count("办完也协办") == 1 and "其他进行中的任务（1）" in page
+
+
 def test_ledger_involving_keeps_to_its_person_and_open_hides_closed(client, login, world):
     factories.make_group_task(world.materials, world.staff, title="张三负责")
     helped = factories.make_group_task(world.affairs, world.affairs_staff, title="张三协办")
