@@ -26,7 +26,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 
 from flask_sqlalchemy.pagination import SelectPagination
-from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select, union, union_all
+from sqlalchemy import ColumnElement, Select, Subquery, and_, case, exists, func, or_, select, union, union_all
 from sqlalchemy.orm import aliased, joinedload, raiseload, selectinload
 
 from meetingprep.audit import AuditEntry
@@ -69,13 +69,14 @@ def _waits(task_id) -> ColumnElement[bool]:
             .limit(1).scalar_subquery().is_not(None))
 
 
-def _union_of(parts: Iterable[Select]) -> type[Task]:
-    """Tasks read by several LIMITed ``select(Task)`` walks, as one entity to order, limit and load.
+def _union_of(parts: Iterable[Select]) -> Subquery:
+    """Several LIMITed walks (each over its own index range) as one subquery to order and cut again.
 
-    Each part reads its own rows: selecting ids and then ``Task.id IN (…)`` made PostgreSQL hash-join
-    the whole tasks table to find them again.
+    Callers read plain columns from it and load the chosen tasks by id in a second query: an ORM
+    entity aliased to the union cost 10–20 ms of SQLAlchemy time a request, and ``Task.id IN (the
+    union)`` made PostgreSQL hash-join the whole tasks table.
     """
-    return aliased(Task, union_all(*(part.subquery().select() for part in parts)).subquery())
+    return union_all(*(part.subquery().select() for part in parts)).subquery()
 
 
 SORTS = {
@@ -284,26 +285,26 @@ def _tasks_of(user_id: int, meeting_id: int, statuses: Collection[TaskStatus], *
                  .where(TaskCoworker.user_id == user_id, *wanted))
 
 
-def _most_urgent(user_id: int, meeting_id: int, limit: int) -> type[Task]:
-    """The user's ``limit`` open tasks due first come from these: one LIMITed walk of the owner index
-    per open status, and the co-worked ones; so a thousand open tasks are not sorted to show fifty."""
-    owned = (select(Task).where(Task.owner_id == user_id, Task.meeting_id == meeting_id, Task.status == status)
-             .order_by(Task.due_at, Task.id).limit(limit) for status in sorted(OPEN_STATUSES))
-    coworked = (select(Task).join(TaskCoworker, TaskCoworker.task_id == Task.id)
-                .where(TaskCoworker.user_id == user_id, Task.owner_id != user_id, Task.meeting_id == meeting_id,
-                       Task.status.in_(OPEN_STATUSES))
-                .order_by(Task.due_at, Task.id).limit(limit))
-    return _union_of([*owned, coworked])
+def _mine_ids(user_id: int, meeting_id: int) -> tuple[list[int], list[int]]:
+    """Ids of the user's MINE_LIMIT open tasks due first and RECENTLY_CLOSED latest closed ones, in one
+    query: a LIMITed walk of the owner index per status, plus the co-worked tasks; so a thousand open
+    tasks are not sorted to show fifty."""
+    columns = (Task.id, Task.status, Task.due_at, Task.updated_at)
 
+    def walks(statuses, order, limit):
+        owned = (select(*columns).where(Task.owner_id == user_id, Task.meeting_id == meeting_id, Task.status == status)
+                 .order_by(*order).limit(limit) for status in sorted(statuses))
+        coworked = (select(*columns).join(TaskCoworker, TaskCoworker.task_id == Task.id)
+                    .where(TaskCoworker.user_id == user_id, Task.owner_id != user_id, Task.meeting_id == meeting_id,
+                           Task.status.in_(statuses)).order_by(*order).limit(limit))
+        return [*owned, coworked]
 
-def _latest_closed(user_id: int, meeting_id: int, limit: int) -> type[Task]:
-    owned = (select(Task).where(Task.owner_id == user_id, Task.meeting_id == meeting_id, Task.status == status)
-             .order_by(Task.updated_at.desc(), Task.id).limit(limit) for status in sorted(CLOSED_STATUSES))
-    coworked = (select(Task).join(TaskCoworker, TaskCoworker.task_id == Task.id)
-                .where(TaskCoworker.user_id == user_id, Task.owner_id != user_id, Task.meeting_id == meeting_id,
-                       Task.status.in_(CLOSED_STATUSES))
-                .order_by(Task.updated_at.desc(), Task.id).limit(limit))
-    return _union_of([*owned, coworked])
+    found = _union_of([*walks(OPEN_STATUSES, (Task.due_at, Task.id), MINE_LIMIT),
+                       *walks(CLOSED_STATUSES, (Task.updated_at.desc(), Task.id), RECENTLY_CLOSED)])
+    rows = db.session.execute(select(found)).all()
+    urgent = sorted((r for r in rows if r.status in OPEN_STATUSES), key=lambda r: (r.due_at, r.id))
+    latest = sorted((r for r in rows if r.status in CLOSED_STATUSES), key=lambda r: (-r.updated_at.timestamp(), r.id))
+    return [r.id for r in urgent[:MINE_LIMIT]], [r.id for r in latest[:RECENTLY_CLOSED]]
 
 
 def _bucket_counts(user_id: int, meeting_id: int, moment: dt.datetime, soon: dt.datetime) -> dict[str, int]:
@@ -321,15 +322,15 @@ def _bucket_counts(user_id: int, meeting_id: int, moment: dt.datetime, soon: dt.
 
 def my_tasks(user: User, meeting_id: int) -> MyTasks:
     """The MINE_LIMIT most urgent open tasks the user owns or co-works, bucketed, with the true count
-    of each bucket; plus the last few closed. Three queries, whatever the number of tasks."""
+    of each bucket; plus the last few closed. Three queries (ids, rows, counts), whatever the number of tasks."""
     moment = now()
     soon = moment + dt.timedelta(days=DUE_SOON_DAYS)
-    urgent = _most_urgent(user.id, meeting_id, MINE_LIMIT)
-    rows = db.session.execute(
-        select(urgent, _waits(urgent.id)).options(joinedload(urgent.group), joinedload(urgent.owner), raiseload("*"))
-        .order_by(urgent.due_at, urgent.id).limit(MINE_LIMIT)).all()
+    urgent_ids, closed_ids = _mine_ids(user.id, meeting_id)
+    loaded = {task.id: (task, waiting) for task, waiting in db.session.execute(
+        select(Task, _waits(Task.id)).where(Task.id.in_(urgent_ids + closed_ids))
+        .options(joinedload(Task.group), joinedload(Task.owner), raiseload("*")))}
     mine = MyTasks(counts=_bucket_counts(user.id, meeting_id, moment, soon))
-    for task, waiting in rows:
+    for task, waiting in (loaded[i] for i in urgent_ids if i in loaded):
         if task.due_at < moment:
             mine.overdue.append((task, waiting))
         elif waiting:
@@ -338,10 +339,7 @@ def my_tasks(user: User, meeting_id: int) -> MyTasks:
             mine.due_soon.append((task, waiting))
         else:
             mine.other.append((task, waiting))
-    closed = _latest_closed(user.id, meeting_id, RECENTLY_CLOSED)
-    mine.closed = db.session.scalars(
-        select(closed).options(joinedload(closed.group), joinedload(closed.owner), raiseload("*"))
-        .order_by(closed.updated_at.desc(), closed.id).limit(RECENTLY_CLOSED)).all()
+    mine.closed = [loaded[i][0] for i in closed_ids if i in loaded]
     return mine
 
 
@@ -357,10 +355,12 @@ def board(meeting_id: int, group_id: int) -> tuple[dict[TaskStatus, list[Task]],
     one LIMITed walk per column over the (meeting, group, status, due_at | updated_at) indexes (ranking
     the whole group with a window function cost 29 ms at 3,000 tasks), the totals a GROUP BY."""
     in_group = and_(Task.meeting_id == meeting_id, Task.group_id == group_id)
-    card = _union_of(select(Task).where(in_group, Task.status == status).order_by(*_column_order(status))
-                     .limit(BOARD_CARDS_PER_COLUMN) for status in BOARD_COLUMNS)
+    shown = db.session.scalars(select(_union_of(
+        select(Task.id).where(in_group, Task.status == status).order_by(*_column_order(status))
+        .limit(BOARD_CARDS_PER_COLUMN) for status in BOARD_COLUMNS))).all()
     cards = db.session.scalars(
-        select(card).options(joinedload(card.owner), raiseload("*")).order_by(card.due_at, card.id)).all()
+        select(Task).where(Task.id.in_(shown))
+        .options(joinedload(Task.owner), raiseload("*")).order_by(Task.due_at, Task.id)).all()
     columns: dict[TaskStatus, list[Task]] = {status: [] for status in BOARD_COLUMNS}
     for task in cards:
         columns[task.status].append(task)
@@ -428,11 +428,11 @@ def task_page(task: Task) -> TaskPage:
                     events=events, comments=comments, evidence=evidence, audit=trail_for(db.session, task))
 
 
-def _link_rows(found: type[Task], limit: int, first_id: int | None = None) -> list[tuple[int, str]]:
-    order = [case((found.id == first_id, 0), else_=1)] if first_id else []
+def _link_rows(found: Subquery, limit: int, first_id: int | None = None) -> list[tuple[int, str]]:
+    order = [case((found.c.id == first_id, 0), else_=1)] if first_id else []
     rows = db.session.execute(
-        select(found.id, found.title, WorkingGroup.name).join(WorkingGroup, WorkingGroup.id == found.group_id)
-        .order_by(*order, found.due_at, found.id).limit(limit))
+        select(found.c.id, found.c.title, WorkingGroup.name).join(WorkingGroup, WorkingGroup.id == found.c.group_id)
+        .order_by(*order, found.c.due_at, found.c.id).limit(limit))
     return [(tid, f"{group}｜{title}") for tid, title, group in rows]
 
 
@@ -441,19 +441,20 @@ def link_candidates(task: Task, q: str = "", limit: int = LINK_CHOICES) -> list[
     walk per status of the group index), with ``q`` any task of the meeting whose title contains it, or
     whose number it is ("#123"). Sorting the whole meeting by group and deadline to keep 300 cost
     24–31 ms per task page at 20,000 tasks, and still hid most of them."""
+    columns = (Task.id, Task.title, Task.group_id, Task.due_at)
     eligible = (Task.meeting_id == task.meeting_id, Task.id != task.id)
     linkable = [status for status in BOARD_COLUMNS if status != TaskStatus.CANCELLED]
     q = q.strip()[:100]
     if not q:
         return _link_rows(_union_of(
-            select(Task).where(*eligible, Task.group_id == task.group_id, Task.status == status)
+            select(*columns).where(*eligible, Task.group_id == task.group_id, Task.status == status)
             .order_by(Task.due_at, Task.id).limit(limit) for status in linkable), limit)
     pattern = f"%{q.replace('%', '').replace('_', '')}%"
-    parts = [select(Task).where(*eligible, Task.status.in_(linkable), Task.title.ilike(pattern))
+    parts = [select(*columns).where(*eligible, Task.status.in_(linkable), Task.title.ilike(pattern))
              .order_by(Task.due_at, Task.id).limit(limit)]
     number = parse_int(q.removeprefix("#").strip(), maximum=MAX_ID)
     if number:
-        parts.append(select(Task).where(*eligible, Task.status.in_(linkable), Task.id == number))
+        parts.append(select(*columns).where(*eligible, Task.status.in_(linkable), Task.id == number))
     return _link_rows(_union_of(parts), limit, number)
 
 
@@ -462,14 +463,23 @@ def link_choice(task: Task, candidate_id: int | None) -> list[tuple[int, str]]:
     (the picker lists only some; the rest are found by search)."""
     if not candidate_id:
         return []
-    found = aliased(Task, select(Task).where(
-        Task.id == candidate_id, Task.meeting_id == task.meeting_id, Task.id != task.id,
-        Task.status != TaskStatus.CANCELLED).subquery())
-    return _link_rows(found, 1)
+    rows = db.session.execute(
+        select(Task.id, Task.title, WorkingGroup.name).join(WorkingGroup, WorkingGroup.id == Task.group_id)
+        .where(Task.id == candidate_id, Task.meeting_id == task.meeting_id, Task.id != task.id,
+               Task.status != TaskStatus.CANCELLED))
+    return [(tid, f"{group}｜{title}") for tid, title, group in rows]
 
 
 # ── pick lists for forms ────────────────────────────────────────────────────────────────────────
 def groups_of(meeting_id: int) -> list[WorkingGroup]:
+    return db.session.scalars(select(WorkingGroup).where(WorkingGroup.meeting_id == meeting_id)
+                              .order_by(WorkingGroup.sort_order, WorkingGroup.id)).all()
+
+
+def groups_beside(group_id: int) -> list[WorkingGroup]:
+    """Every group of the meeting the group belongs to (none if there is no such group), in one query:
+    the board shows its group and tabs for the others."""
+    meeting_id = select(WorkingGroup.meeting_id).where(WorkingGroup.id == group_id).scalar_subquery()
     return db.session.scalars(select(WorkingGroup).where(WorkingGroup.meeting_id == meeting_id)
                               .order_by(WorkingGroup.sort_order, WorkingGroup.id)).all()
 

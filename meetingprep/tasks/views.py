@@ -9,7 +9,6 @@ from sqlalchemy.orm.exc import StaleDataError
 from meetingprep.auth.views import safe_next
 from meetingprep.errors import Conflict, DomainError, NotFound
 from meetingprep.extensions import db
-from meetingprep.groups.models import WorkingGroup
 from meetingprep.meetings.models import Meeting, Phase
 from meetingprep.permissions import can, require
 from meetingprep.tasks import export, queries, services
@@ -121,12 +120,12 @@ def bulk():
 
 @bp.route("/board/<int:group_id>")
 def board(group_id: int):
-    group = db.session.get(WorkingGroup, group_id)
+    groups = queries.groups_beside(group_id)
+    group = next((g for g in groups if g.id == group_id), None)
     if group is None:
         raise NotFound("该工作组不存在。")
     columns, totals = queries.board(group.meeting_id, group.id)
-    return render_template("tasks/board.html", group=group, columns=columns, totals=totals,
-                           groups=queries.groups_of(group.meeting_id),
+    return render_template("tasks/board.html", group=group, columns=columns, totals=totals, groups=groups,
                            order=BOARD_COLUMNS, limit=queries.BOARD_CARDS_PER_COLUMN, moment=now())
 
 
