@@ -24,9 +24,23 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
+from functools import cache
 
 from flask_sqlalchemy.pagination import SelectPagination
-from sqlalchemy import ColumnElement, Select, Subquery, and_, case, exists, func, or_, select, union, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Subquery,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    or_,
+    select,
+    union,
+    union_all,
+)
 from sqlalchemy.orm import aliased, joinedload, raiseload, selectinload
 
 from meetingprep.audit import AuditEntry
@@ -276,7 +290,7 @@ def _involving_ids(user_id: int) -> Select:
                  select(TaskCoworker.task_id).where(TaskCoworker.user_id == user_id))
 
 
-def _tasks_of(user_id: int, meeting_id: int, statuses: Collection[TaskStatus], *columns) -> Select:
+def _tasks_of(user_id, meeting_id, statuses: Collection[TaskStatus], *columns) -> Select:
     """The user's tasks of the meeting in these statuses: a UNION of what they own (found through
     ``ix_tasks_owner_id_meeting_id_status_due_at``) and what they co-work (their few co-worker rows)."""
     wanted = (Task.meeting_id == meeting_id, Task.status.in_(statuses))
@@ -285,10 +299,14 @@ def _tasks_of(user_id: int, meeting_id: int, statuses: Collection[TaskStatus], *
                  .where(TaskCoworker.user_id == user_id, *wanted))
 
 
-def _mine_ids(user_id: int, meeting_id: int) -> tuple[list[int], list[int]]:
-    """Ids of the user's MINE_LIMIT open tasks due first and RECENTLY_CLOSED latest closed ones, in one
-    query: a LIMITed walk of the owner index per status, plus the co-worked tasks; so a thousand open
-    tasks are not sorted to show fifty."""
+# The walks below are UNIONs of up to eight SELECTs. Built once per process with bound parameters:
+# building them (and their cache key) for every request cost 1–3 ms each, more than running them.
+@cache
+def _mine_ids_statement() -> Select:
+    """The user's MINE_LIMIT open tasks due first and RECENTLY_CLOSED latest closed ones, as (id, status,
+    due_at, updated_at): a LIMITed walk of the owner index per status plus the co-worked tasks, so a
+    thousand open tasks are not sorted to show fifty."""
+    user_id, meeting_id = bindparam("user_id"), bindparam("meeting_id")
     columns = (Task.id, Task.status, Task.due_at, Task.updated_at)
 
     def walks(statuses, order, limit):
@@ -296,26 +314,36 @@ def _mine_ids(user_id: int, meeting_id: int) -> tuple[list[int], list[int]]:
                  .order_by(*order).limit(limit) for status in sorted(statuses))
         coworked = (select(*columns).join(TaskCoworker, TaskCoworker.task_id == Task.id)
                     .where(TaskCoworker.user_id == user_id, Task.owner_id != user_id, Task.meeting_id == meeting_id,
-                           Task.status.in_(statuses)).order_by(*order).limit(limit))
+                           Task.status.in_(sorted(statuses))).order_by(*order).limit(limit))
         return [*owned, coworked]
 
-    found = _union_of([*walks(OPEN_STATUSES, (Task.due_at, Task.id), MINE_LIMIT),
-                       *walks(CLOSED_STATUSES, (Task.updated_at.desc(), Task.id), RECENTLY_CLOSED)])
-    rows = db.session.execute(select(found)).all()
+    return select(_union_of([*walks(OPEN_STATUSES, (Task.due_at, Task.id), MINE_LIMIT),
+                             *walks(CLOSED_STATUSES, (Task.updated_at.desc(), Task.id), RECENTLY_CLOSED)]))
+
+
+def _mine_ids(user_id: int, meeting_id: int) -> tuple[list[int], list[int]]:
+    rows = db.session.execute(_mine_ids_statement(), {"user_id": user_id, "meeting_id": meeting_id}).all()
     urgent = sorted((r for r in rows if r.status in OPEN_STATUSES), key=lambda r: (r.due_at, r.id))
     latest = sorted((r for r in rows if r.status in CLOSED_STATUSES), key=lambda r: (-r.updated_at.timestamp(), r.id))
     return [r.id for r in urgent[:MINE_LIMIT]], [r.id for r in latest[:RECENTLY_CLOSED]]
 
 
-def _bucket_counts(user_id: int, meeting_id: int, moment: dt.datetime, soon: dt.datetime) -> dict[str, int]:
+@cache
+def _bucket_counts_statement() -> Select:
     """How many open tasks fall in each bucket of 我的任务 (overdue first, then waiting, then due soon),
     in one GROUP BY over the user's open tasks; the hand-off test runs only for tasks not overdue.
     Counting them all is the one part of the page that grows with the user's tasks."""
-    mine = _tasks_of(user_id, meeting_id, OPEN_STATUSES, Task.id, Task.due_at).subquery()
-    bucket = case((mine.c.due_at < moment, "overdue"), (_waits(mine.c.id), "waiting"),
-                  (mine.c.due_at <= soon, "due_soon"), else_="other").label("bucket")
+    mine = _tasks_of(bindparam("user_id"), bindparam("meeting_id"), sorted(OPEN_STATUSES),
+                     Task.id, Task.due_at).subquery()
+    bucket = case((mine.c.due_at < bindparam("moment"), "overdue"), (_waits(mine.c.id), "waiting"),
+                  (mine.c.due_at <= bindparam("soon"), "due_soon"), else_="other").label("bucket")
+    return select(bucket, func.count()).group_by(bucket)
+
+
+def _bucket_counts(user_id: int, meeting_id: int, moment: dt.datetime, soon: dt.datetime) -> dict[str, int]:
     counts = dict.fromkeys(("overdue", "waiting", "due_soon", "other"), 0)
-    counts.update(db.session.execute(select(bucket, func.count()).group_by(bucket)).all())
+    counts.update(db.session.execute(_bucket_counts_statement(), {
+        "user_id": user_id, "meeting_id": meeting_id, "moment": moment, "soon": soon}).all())
     counts["total"] = sum(counts.values())
     return counts
 
@@ -349,6 +377,14 @@ def _column_order(status: TaskStatus) -> tuple:
     return (Task.updated_at.desc(), Task.id) if status in CLOSED_STATUSES else (Task.due_at, Task.id)
 
 
+@cache
+def _board_ids_statement() -> Select:
+    in_group = and_(Task.meeting_id == bindparam("meeting_id"), Task.group_id == bindparam("group_id"))
+    return select(_union_of(
+        select(Task.id).where(in_group, Task.status == status).order_by(*_column_order(status))
+        .limit(BOARD_CARDS_PER_COLUMN) for status in BOARD_COLUMNS))
+
+
 def board(meeting_id: int, group_id: int) -> tuple[dict[TaskStatus, list[Task]], dict[TaskStatus, int]]:
     """At most BOARD_CARDS_PER_COLUMN cards per status (open: most urgent first; closed: latest first),
     with each column's true total. Three queries whatever the group's size: the cards' ids are a UNION
@@ -356,9 +392,7 @@ def board(meeting_id: int, group_id: int) -> tuple[dict[TaskStatus, list[Task]],
     (ranking the whole group with a window function cost 29 ms at 3,000 tasks), then the cards by id,
     then the totals in a GROUP BY."""
     in_group = and_(Task.meeting_id == meeting_id, Task.group_id == group_id)
-    shown = db.session.scalars(select(_union_of(
-        select(Task.id).where(in_group, Task.status == status).order_by(*_column_order(status))
-        .limit(BOARD_CARDS_PER_COLUMN) for status in BOARD_COLUMNS))).all()
+    shown = db.session.scalars(_board_ids_statement(), {"meeting_id": meeting_id, "group_id": group_id}).all()
     cards = db.session.scalars(
         select(Task).where(Task.id.in_(shown))
         .options(joinedload(Task.owner), raiseload("*")).order_by(Task.due_at, Task.id)).all()
@@ -429,12 +463,32 @@ def task_page(task: Task) -> TaskPage:
                     events=events, comments=comments, evidence=evidence, audit=trail_for(db.session, task))
 
 
-def _link_rows(found: Subquery, limit: int, first_id: int | None = None) -> list[tuple[int, str]]:
-    order = [case((found.c.id == first_id, 0), else_=1)] if first_id else []
-    rows = db.session.execute(
-        select(found.c.id, found.c.title, WorkingGroup.name).join(WorkingGroup, WorkingGroup.id == found.c.group_id)
-        .order_by(*order, found.c.due_at, found.c.id).limit(limit))
+_LINKABLE = [status for status in BOARD_COLUMNS if status != TaskStatus.CANCELLED]
+
+
+def _labels(rows) -> list[tuple[int, str]]:
     return [(tid, f"{group}｜{title}") for tid, title, group in rows]
+
+
+def _link_statement(found: Subquery, limit: int, first_id=None) -> Select:
+    order = [case((found.c.id == first_id, 0), else_=1)] if first_id is not None else []
+    return (select(found.c.id, found.c.title, WorkingGroup.name).join(WorkingGroup, WorkingGroup.id == found.c.group_id)
+            .order_by(*order, found.c.due_at, found.c.id).limit(limit))
+
+
+def _link_rows(found: Subquery, limit: int, first_id: int | None = None) -> list[tuple[int, str]]:
+    return _labels(db.session.execute(_link_statement(found, limit, first_id)))
+
+
+@cache
+def _own_group_links_statement() -> Select:
+    """The picker without a search: the task's own group by deadline, one LIMITed walk per status."""
+    columns = (Task.id, Task.title, Task.group_id, Task.due_at)
+    eligible = (Task.meeting_id == bindparam("meeting_id"), Task.id != bindparam("task_id"),
+                Task.group_id == bindparam("group_id"))
+    return _link_statement(_union_of(
+        select(*columns).where(*eligible, Task.status == status).order_by(Task.due_at, Task.id).limit(LINK_CHOICES)
+        for status in _LINKABLE), LINK_CHOICES)
 
 
 def link_candidates(task: Task, q: str = "", limit: int = LINK_CHOICES) -> list[tuple[int, str]]:
@@ -442,10 +496,13 @@ def link_candidates(task: Task, q: str = "", limit: int = LINK_CHOICES) -> list[
     walk per status of the group index), with ``q`` any task of the meeting whose title contains it, or
     whose number it is ("#123"). Sorting the whole meeting by group and deadline to keep 300 cost
     24–31 ms per task page at 20,000 tasks, and still hid most of them."""
+    q = q.strip()[:100]
+    if not q and limit == LINK_CHOICES:
+        return _labels(db.session.execute(_own_group_links_statement(), {
+            "meeting_id": task.meeting_id, "task_id": task.id, "group_id": task.group_id}))
     columns = (Task.id, Task.title, Task.group_id, Task.due_at)
     eligible = (Task.meeting_id == task.meeting_id, Task.id != task.id)
-    linkable = [status for status in BOARD_COLUMNS if status != TaskStatus.CANCELLED]
-    q = q.strip()[:100]
+    linkable = _LINKABLE
     if not q:
         return _link_rows(_union_of(
             select(*columns).where(*eligible, Task.group_id == task.group_id, Task.status == status)
@@ -468,7 +525,7 @@ def link_choice(task: Task, candidate_id: int | None) -> list[tuple[int, str]]:
         select(Task.id, Task.title, WorkingGroup.name).join(WorkingGroup, WorkingGroup.id == Task.group_id)
         .where(Task.id == candidate_id, Task.meeting_id == task.meeting_id, Task.id != task.id,
                Task.status != TaskStatus.CANCELLED))
-    return [(tid, f"{group}｜{title}") for tid, title, group in rows]
+    return _labels(rows)
 
 
 # ── pick lists for forms ────────────────────────────────────────────────────────────────────────
