@@ -138,7 +138,8 @@ def _render_detail(task, status: int = 200, *, transition_form=None, failed_acti
     link_q = (request.args.get("link_q") or "").strip()[:100]
     if can(current_user, "task.link", task):
         listed = queries.link_candidates(task, link_q)
-        posted = [c for c in dependency_form.predecessor_id.choices or () if c[0] not in dict(listed)]
+        shown = {task_id for task_id, _label in listed}
+        posted = [c for c in dependency_form.predecessor_id.choices or () if c[0] not in shown]
         dependency_form.predecessor_id.choices = posted + listed  # a refused choice stays selected
     progress_form = progress_form or ProgressForm(data={"progress": task.progress, "version_id": task.version_id})
     return render_template(
