@@ -35,8 +35,12 @@ class Task(Audited, Base):
     __table_args__ = (
         Index("ix_tasks_meeting_id_status_due_at", "meeting_id", "status", "due_at"),
         Index("ix_tasks_meeting_id_due_at", "meeting_id", "due_at"),  # the ledger's default order, unfiltered
-        Index("ix_tasks_meeting_id_group_id_status", "meeting_id", "group_id", "status"),
-        Index("ix_tasks_owner_id_status", "owner_id", "status"),
+        # The group board walks each column in its own order and stops at 30 cards: open columns by
+        # deadline, closed ones latest first. The first also serves counts per group and status.
+        Index("ix_tasks_meeting_id_group_id_status_due_at", "meeting_id", "group_id", "status", "due_at"),
+        Index("ix_tasks_meeting_id_group_id_status_updated_at", "meeting_id", "group_id", "status", "updated_at"),
+        # 我的任务: the owner's open tasks of a meeting by deadline, and their counts, from the index alone
+        Index("ix_tasks_owner_id_meeting_id_status_due_at", "owner_id", "meeting_id", "status", "due_at"),
         CheckConstraint("progress >= 0 AND progress <= 100", name="progress_range"),
     )
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
 from meetingprep.auth.views import safe_next
 from meetingprep.errors import Conflict, DomainError, NotFound
 from meetingprep.extensions import db
-from meetingprep.groups.models import WorkingGroup
 from meetingprep.meetings.models import Meeting, Phase
 from meetingprep.permissions import can, require
 from meetingprep.tasks import export, queries, services
@@ -70,15 +69,19 @@ def mine():
 def ledger():
     meeting = _meeting()
     filt = queries.LedgerFilter.from_args(request.args)
-    page = queries.ledger_page(meeting.id, filt, current_app.config["PAGE_SIZE"])
+    counts = queries.status_counts(meeting.id, filt)
+    page = queries.ledger_page(meeting.id, filt, current_app.config["PAGE_SIZE"], counts)
     groups = queries.groups_of(meeting.id)
-    bulk_form = BulkEditForm()
     members = queries.group_members(meeting.id)
-    bulk_form.owner_id.choices = [("", "—")] + [(uid, label) for _gid, uid, label in members]
+    owners = sorted({(uid, label) for _gid, uid, label in members}, key=lambda item: item[1])
+    involving_name = ""
+    if filt.involving:
+        involving_name = current_user.display_name if filt.involving == current_user.id else next(
+            (label for uid, label in owners if uid == filt.involving), f"用户 #{filt.involving}")
     return render_template(
-        "tasks/ledger.html", meeting=meeting, filt=filt, page=page, groups=groups,
-        owners=sorted({(uid, label) for _gid, uid, label in members}, key=lambda item: item[1]),
-        counts=queries.status_counts(meeting.id, filt), bulk_form=bulk_form, moment=now(),
+        "tasks/ledger.html", meeting=meeting, filt=filt, page=page, groups=groups, owners=owners,
+        involving_name=involving_name, members=members,
+        counts=counts, bulk_form=BulkEditForm(), moment=now(),
         statuses=TaskStatus, phases=Phase, colours=STATUS_COLOURS)
 
 
@@ -117,12 +120,12 @@ def bulk():
 
 @bp.route("/board/<int:group_id>")
 def board(group_id: int):
-    group = db.session.get(WorkingGroup, group_id)
+    groups = queries.groups_beside(group_id)
+    group = next((g for g in groups if g.id == group_id), None)
     if group is None:
         raise NotFound("该工作组不存在。")
     columns, totals = queries.board(group.meeting_id, group.id)
-    return render_template("tasks/board.html", group=group, columns=columns, totals=totals,
-                           groups=queries.groups_of(group.meeting_id),
+    return render_template("tasks/board.html", group=group, columns=columns, totals=totals, groups=groups,
                            order=BOARD_COLUMNS, limit=queries.BOARD_CARDS_PER_COLUMN, moment=now())
 
 
@@ -132,14 +135,18 @@ def _render_detail(task, status: int = 200, *, transition_form=None, failed_acti
     page = queries.task_page(task)
     actions = [TRANSITIONS[a] for a in available_actions(task.status) if can(current_user, f"task.{a.value}", task)]
     dependency_form = dependency_form or DependencyForm()
+    link_q = (request.args.get("link_q") or "").strip()[:100]
     if can(current_user, "task.link", task):
-        dependency_form.predecessor_id.choices = queries.link_candidates(task)
+        listed = queries.link_candidates(task, link_q)
+        shown = {task_id for task_id, _label in listed}
+        posted = [c for c in dependency_form.predecessor_id.choices or () if c[0] not in shown]
+        dependency_form.predecessor_id.choices = posted + listed  # a refused choice stays selected
     progress_form = progress_form or ProgressForm(data={"progress": task.progress, "version_id": task.version_id})
     return render_template(
         "tasks/detail.html", task=task, page=page, actions=actions, transition_form=transition_form or TransitionForm(),
         failed_action=failed_action, comment_form=comment_form or CommentForm(), progress_form=progress_form,
-        dependency_form=dependency_form, waiting=[t for _l, t in page.predecessors if t.status in OPEN_STATUSES],
-        moment=now()), status
+        dependency_form=dependency_form, link_q=link_q, link_limit=queries.LINK_CHOICES,
+        waiting=[t for _l, t in page.predecessors if t.status in OPEN_STATUSES], moment=now()), status
 
 
 @bp.route("/<int:task_id>")
@@ -223,7 +230,7 @@ def add_dependency(task_id: int):
     task = _task_or_404(task_id)
     require(current_user, "task.link", task)
     form = DependencyForm()
-    form.predecessor_id.choices = queries.link_candidates(task)
+    form.predecessor_id.choices = queries.link_choice(task, form.predecessor_id.data)
     if form.validate_on_submit():
         predecessor = _task_or_404(form.predecessor_id.data, for_update=True)
         try:
@@ -237,6 +244,15 @@ def add_dependency(task_id: int):
         flash(f"已设置衔接：「{predecessor.title}」完成后本任务才能提交。", "success")
         return redirect(url_for("tasks.detail", task_id=task.id))
     return _render_detail(task, 400, dependency_form=form)
+
+
+@bp.route("/<int:task_id>/link-candidates")
+def link_candidates(task_id: int):
+    """The hand-off picker's search as you type (static/js/tasks.js); the page's ?link_q= does the same."""
+    task = _task_or_404(task_id, for_update=True)
+    require(current_user, "task.link", task)
+    q = (request.args.get("q") or "").strip()[:100]
+    return jsonify({"q": q, "items": [{"id": tid, "label": label} for tid, label in queries.link_candidates(task, q)]})
 
 
 @bp.route("/<int:task_id>/dependencies/<int:dependency_id>/delete", methods=["POST"])

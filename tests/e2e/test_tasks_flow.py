@@ -98,3 +98,32 @@ def test_owner_works_from_a_phone(live_server, phone_page):
     phone_page.get_by_role("button", name="开始办理").click()
     expect(phone_page.locator("#task-status").get_by_text("进行中")).to_be_visible()
     assert phone_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def test_lead_links_a_task_of_another_group_found_by_typing(live_server, page):
+    with live_server.data():
+        meeting = factories.make_meeting()
+        materials = factories.make_group(meeting, name="材料组")
+        affairs = factories.make_group(meeting, name="会务组")
+        factories.make_user("group_lead", username="cailiao", display_name="材料组长", group=materials, is_lead=True)
+        staff = factories.make_user("staff", username="zhangsan", display_name="张三", group=materials)
+        task = factories.make_group_task(materials, staff, title="装订会议材料", due_in_days=20)
+        for n in range(35):
+            factories.make_group_task(materials, staff, title=f"本组事项{n:02d}", due_in_days=n)
+        factories.make_group_task(affairs, title="印制代表证件", due_in_days=5)
+        db.session.commit()
+        task_id = task.id
+
+    log_in(page, live_server, "cailiao", factories.PASSWORD)
+    page.goto(f"{live_server.url}/tasks/{task_id}")
+    picker = page.get_by_label("前置任务（完成后本任务才能提交）")
+    expect(picker.locator("option")).to_have_count(30)
+    expect(page.locator("#link-hint")).to_contain_text("请在上面输入名称或编号查找")
+    page.get_by_label("查找前置任务").fill("证件")  # no Enter: the list follows the typing
+    expect(picker.locator("option")).to_have_count(1)
+    expect(page.locator("#link-hint")).to_contain_text("与「证件」相符的任务")
+    picker.select_option(label="会务组｜印制代表证件")
+    page.get_by_role("button", name="添加前置任务").click()
+    expect(page.get_by_text("已设置衔接：「印制代表证件」完成后本任务才能提交。")).to_be_visible()
+    expect(page.locator("#dependencies").get_by_role("link", name="印制代表证件")).to_be_visible()
+    expect(page.locator("#task-status").get_by_text("等待前置任务")).to_be_visible()

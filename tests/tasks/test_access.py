@@ -8,7 +8,7 @@ from tests.access import MANAGERS, READERS, Case, check_cases
 ENDPOINTS = {
     "tasks.ledger", "tasks.mine", "tasks.board", "tasks.detail", "tasks.export_ledger", "tasks.bulk",
     "tasks.new", "tasks.edit", "tasks.transition", "tasks.progress", "tasks.comment", "tasks.attachment",
-    "tasks.add_dependency", "tasks.remove_dependency",
+    "tasks.add_dependency", "tasks.remove_dependency", "tasks.link_candidates",
 }
 ASSIGNERS = MANAGERS | {"group_lead"}  # the lead of the task's group
 ON_TASK = ASSIGNERS | {"staff"}  # …plus the owner
@@ -44,6 +44,7 @@ def test_route_role_table(app, client, login, role_users):
         Case("tasks.comment", f"/tasks/{t}/comments", ON_TASK, method="POST", data={"body": "收到"}),
         Case("tasks.add_dependency", f"/tasks/{t}/dependencies", ASSIGNERS, method="POST",
              data={"predecessor_id": to_start.id}),
+        Case("tasks.link_candidates", f"/tasks/{t}/link-candidates?q=前置", ASSIGNERS),
         Case("tasks.remove_dependency", f"/tasks/{t}/dependencies/{link.id}/delete", ASSIGNERS, method="POST"),
     ]
     check_cases(app, client, login, role_users, cases, ENDPOINTS)

@@ -63,3 +63,29 @@ def test_board_sends_at_most_thirty_cards_per_column(client, login, world):
     page = client.get(f"/tasks/board/{world.materials.id}").text
     assert page.count('class="card card-body p-2 mb-2') <= 30 * len(STATUSES)
     assert len(page) < 200_000
+
+
+def test_my_tasks_page_stays_at_its_cap(client, login, world):
+    seed(world, 500)
+    login(world.staff)
+    page = client.get("/tasks/mine").text
+    assert page.count('class="list-group-item list-group-item-action"') == 50
+    assert "查看全部" in page and len(page) < 60_000
+
+
+def test_task_page_and_its_hand_off_search_do_not_grow(app, client, login, world, count_queries):
+    counts = []
+    for n in (10, 500):
+        db.session.execute(db.delete(TaskDependency))
+        db.session.execute(db.delete(TaskCoworker))
+        db.session.execute(db.delete(Task))
+        db.session.commit()
+        seed(world, n)
+        successor = db.session.scalar(db.select(TaskDependency.successor_id).order_by(TaskDependency.id))
+        login(world.secretariat)
+        url = f"/tasks/{successor}"
+        counts.append((count_for(client, count_queries, url), count_for(client, count_queries, url + "?link_q=任务1"),
+                       count_for(client, count_queries, f"/tasks/{successor}/link-candidates?q=任务")))
+        page = client.get(url).text
+        assert page.count("<option ") <= 30
+    assert counts[0] == counts[1], counts

@@ -10,9 +10,9 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from meetingprep.extensions import db
-from meetingprep.tasks.models import Task, TaskAttachment, TaskComment
+from meetingprep.tasks.models import Task, TaskAttachment, TaskComment, TaskCoworker
 from meetingprep.tasks.states import TaskStatus
-from meetingprep.timeutil import to_local
+from meetingprep.timeutil import now, to_local
 from tests import factories
 
 S = TaskStatus
@@ -148,6 +148,25 @@ def test_ledger_filters_sort_counts_and_pagination(app, client, login, world, ti
     assert client.get("/tasks/?group=abc&status=zzz&page=-3&due_within=x&sort=drop").status_code == 200
 
 
+def test_ledger_marks_rows_waiting_for_an_open_predecessor_and_counts_match_the_total(client, login, world):
+    first = factories.make_group_task(world.affairs, world.affairs_staff, title="前置未完", due_in_days=1)
+    done = factories.make_group_task(world.affairs, world.affairs_staff, title="前置已完", status=S.DONE)
+    waiting = factories.make_group_task(world.materials, world.staff, title="在等前置", due_in_days=2)
+    free = factories.make_group_task(world.materials, world.staff, title="前置已放行", due_in_days=3)
+    factories.make_dependency(first, waiting)
+    factories.make_dependency(done, free)
+    db.session.commit()
+    login(world.secretariat)
+    page = client.get("/tasks/").text
+    rows = {title: page[page.index(title):page.index("</tr>", page.index(title))]
+            for title in ("前置未完", "在等前置", "前置已放行")}
+    assert "等待前置任务" in rows["在等前置"]
+    assert "等待前置任务" not in rows["前置已放行"] and "等待前置任务" not in rows["前置未完"]
+    assert "共 4 项" in page and "全部 4" in page
+    page = client.get("/tasks/?waiting=1&status=not_started").text
+    assert "在等前置" in page and "前置已放行" not in page and "共 1 项" in page
+
+
 def test_export_csv_and_xlsx_follow_the_filter(client, login, world):
     factories.make_group_task(world.materials, world.staff, title="材料任务")
     factories.make_group_task(world.affairs, world.affairs_staff, title="会务任务")
@@ -195,6 +214,22 @@ def test_board_caps_cards_and_links_to_ledger(client, login, world):
     assert "卡片00" in page and "卡片34" not in page  # most urgent (overdue first) shown
     assert "查看全部 35 项" in page
     assert f"/tasks/?group={world.materials.id}&amp;status=not_started" in page
+
+
+def test_board_closed_columns_show_the_latest_closed_and_other_groups_stay_out(client, login, world):
+    moment = now()
+    for n in range(33):
+        factories.make_group_task(world.materials, world.staff, title=f"办结{n:02d}", status=S.DONE,
+                                  due_in_days=-n, updated_at=moment - dt.timedelta(hours=n))
+    factories.make_group_task(world.materials, world.staff, title="进行中的", status=S.IN_PROGRESS)
+    factories.make_group_task(world.affairs, world.affairs_staff, title="别组的", status=S.IN_PROGRESS)
+    db.session.commit()
+    login(world.lead)
+    page = client.get(f"/tasks/board/{world.materials.id}").text
+    assert "办结00" in page and "办结29" in page and "办结30" not in page  # latest closed first
+    assert page.index("办结00") < page.index("办结01") < page.index("办结29")
+    assert "进行中的" in page and "别组的" not in page
+    assert "查看全部 33 项" in page
 
 
 def test_comment_with_attachment_and_download_permission(client, login, world):
@@ -247,6 +282,41 @@ def test_dependency_cycle_message_on_page(client, login, world):
     assert "等待前置任务" in page
 
 
+def test_hand_off_picker_lists_own_group_first_and_search_reaches_the_whole_meeting(client, login, world):
+    task = factories.make_group_task(world.materials, world.staff, title="本任务", due_in_days=40)
+    for n in range(32):
+        factories.make_group_task(world.materials, world.staff2, title=f"本组{n:02d}", due_in_days=n)
+    factories.make_group_task(world.materials, world.staff2, title="本组已取消", status=S.CANCELLED, due_in_days=-5)
+    far = factories.make_group_task(world.affairs, world.affairs_staff, title="会务组印制证件", due_in_days=3)
+    cancelled = factories.make_group_task(world.affairs, world.affairs_staff, title="会务组已取消",
+                                          status=S.CANCELLED)
+    elsewhere = factories.make_group_task(factories.make_group(factories.make_meeting(), name="别的会议组"),
+                                          title="别的会议的任务")
+    db.session.commit()
+    login(world.lead)
+    page = client.get(f"/tasks/{task.id}").text
+    picker = page[page.index('id="link-picker"'):page.index("</section>", page.index('id="link-picker"'))]
+    assert picker.count("<option ") == 30 and "材料组｜本组00" in picker and "材料组｜本组29" in picker
+    assert "本组30" not in picker and "会务组印制证件" not in picker
+    assert "已取消" not in picker and "｜本任务" not in picker
+    assert "下拉框列出本组时间节点最早的 30 项" in picker and "请在上面输入名称或编号查找" in picker
+    page = client.get(f"/tasks/{task.id}?link_q=印制").text
+    assert "会务组｜会务组印制证件" in page and "本组00" not in page and "按时间节点列出 1 项" in page
+    assert "会务组｜会务组印制证件" in client.get(f"/tasks/{task.id}?link_q=%23{far.id}").text
+    assert "没有找到与「不存在的字词」相符的任务" in client.get(f"/tasks/{task.id}?link_q=不存在的字词").text
+    assert "没有找到与「已取消」相符的任务" in client.get(f"/tasks/{task.id}?link_q=已取消").text
+    found = client.get(f"/tasks/{task.id}/link-candidates?q=证件").get_json()
+    assert found == {"q": "证件", "items": [{"id": far.id, "label": "会务组｜会务组印制证件"}]}
+    assert len(client.get(f"/tasks/{task.id}/link-candidates").get_json()["items"]) == 30
+    # any task of the meeting may be linked, listed or not; cancelled ones and other meetings' may not
+    for refused in (cancelled, elsewhere, task):
+        response = client.post(f"/tasks/{task.id}/dependencies", data={"predecessor_id": refused.id})
+        assert response.status_code == 400 and "is-invalid" in response.text
+    response = client.post(f"/tasks/{task.id}/dependencies", data={"predecessor_id": far.id})
+    assert response.status_code == 302
+    assert "会务组印制证件" in client.get(f"/tasks/{task.id}").text.split("前置任务（先完成）")[1]
+
+
 def test_my_tasks_buckets(client, login, world):
     factories.make_group_task(world.materials, world.staff, title="逾期的", due_in_days=-1)
     factories.make_group_task(world.materials, world.staff, title="快到期", due_in_days=3)
@@ -261,6 +331,58 @@ def test_my_tasks_buckets(client, login, world):
     page = client.get("/tasks/mine").text
     order = [page.index(t) for t in ("逾期的", "快到期", "等别人", "远期的", "办完的")]
     assert order == sorted(order) and "别人的" not in page
+    for heading in ("已逾期（1）", "7 天内到期（1）", "等待前置任务（1）", "其他进行中的任务（1）"):
+        assert heading in page
+    assert 'id="mine-cap"' not in page  # everything fits: no cap notice
+
+
+def test_my_tasks_lists_the_most_urgent_fifty_with_true_counts_and_links_to_all(client, login, world):
+    for n in range(52):
+        factories.make_group_task(world.materials, world.staff, title=f"我的{n:02d}", due_in_days=n - 1.5)
+    coworked = factories.make_group_task(world.materials, world.staff2, title="远期协办", due_in_days=100)
+    db.session.add(TaskCoworker(task_id=coworked.id, user_id=world.staff.id))
+    factories.make_group_task(world.materials, world.staff, title="办完的", status=S.DONE)
+    factories.make_group_task(world.materials, world.staff2, title="别人的")
+    db.session.commit()
+    login(world.staff)
+    page = client.get("/tasks/mine").text
+    assert page.count('class="list-group-item list-group-item-action"') == 50
+    assert "我的00" in page and "我的49" in page and "我的50" not in page and "远期协办" not in page
+    assert "已逾期（2）" in page and "7 天内到期（7）" in page and "其他进行中的任务（44）" in page
+    assert "本页列出 41 项" in page  # 44 others, 41 of them on the page
+    assert "您有 53 项未办结的任务" in page and "查看全部 53 项" in page
+    link = f"/tasks/?involving={world.staff.id}&amp;open=1"
+    assert link in page
+    ledger = client.get(link.replace("&amp;", "&")).text
+    assert "共 53 项" in ledger and "我的00" in ledger
+    assert "张三</strong> 负责或协办的任务" in ledger and "办完的" not in ledger and "别人的" not in ledger
+
+
+def test_my_tasks_lists_a_task_once_when_its_owner_is_also_a_coworker(client, login, world):
+    both = factories.make_group_task(world.materials, world.staff, title="既负责又协办")
+    done = factories.make_group_task(world.materials, world.staff, title="办完也协办", status=S.DONE)
+    db.session.add_all([TaskCoworker(task_id=both.id, user_id=world.staff.id),
+                        TaskCoworker(task_id=done.id, user_id=world.staff.id)])  # e.g. after a bulk reassign
+    db.session.commit()
+    login(world.staff)
+    page = client.get("/tasks/mine").text
+    assert page.count("既负责又协办") == 1 and page.count("办完也协办") == 1 and "其他进行中的任务（1）" in page
+
+
+def test_ledger_involving_keeps_to_its_person_and_open_hides_closed(client, login, world):
+    factories.make_group_task(world.materials, world.staff, title="张三负责")
+    helped = factories.make_group_task(world.affairs, world.affairs_staff, title="张三协办")
+    db.session.add(TaskCoworker(task_id=helped.id, user_id=world.staff.id))
+    factories.make_group_task(world.materials, world.staff, title="张三办完", status=S.DONE)
+    factories.make_group_task(world.materials, world.staff2, title="李四负责")
+    db.session.commit()
+    login(world.secretariat)
+    page = client.get(f"/tasks/?involving={world.staff.id}").text
+    assert all(t in page for t in ("张三负责", "张三协办", "张三办完")) and "李四负责" not in page
+    assert f'name="involving" value="{world.staff.id}"' in page  # kept when the filter form is sent again
+    page = client.get(f"/tasks/?involving={world.staff.id}&open=1").text
+    assert "张三负责" in page and "张三办完" not in page and "共 2 项" in page
+    assert "李四负责" in client.get("/tasks/?open=1").text
 
 
 @pytest.mark.parametrize("url", ["/tasks/999999", "/tasks/999999/edit", "/tasks/board/999999"])

@@ -1,4 +1,5 @@
-// Task pages: select-all on the ledger, owner list follows the chosen group, due-mode fields.
+// Task pages: select-all on the ledger, owner list follows the chosen group, due-mode fields,
+// and the hand-off picker's search as you type (the page's own ?link_q= search works without it).
 document.addEventListener("change", (event) => {
   const all = event.target.closest("[data-select-all]");
   if (all) {
@@ -30,4 +31,33 @@ if (taskForm) {
   taskForm.addEventListener("change", (event) => { if (event.target.name === "due_mode") showDueMode(); });
   filterOwners();
   showDueMode();
+}
+
+const picker = document.getElementById("link-picker");
+if (picker) {
+  const input = picker.querySelector("#link-q");
+  const select = picker.querySelector("[name=predecessor_id]");
+  const hint = picker.querySelector("#link-hint");
+  let timer = null;
+  let seq = 0;
+  const show = (items, q) => {
+    const chosen = select.value;
+    select.replaceChildren(...items.map(({ id, label }) => new Option(label, id, false, String(id) === chosen)));
+    if (!q) hint.textContent = hint.dataset.defaultHint;
+    else if (items.length) hint.textContent = `与「${q}」相符的任务，按时间节点列出 ${items.length} 项。`;
+    else hint.textContent = `没有找到与「${q}」相符的任务，请换个字词或编号再试。`;
+  };
+  const search = () => {
+    const q = input.value.trim();
+    const mine = ++seq;
+    fetch(`${picker.dataset.searchUrl}?q=${encodeURIComponent(q)}`,
+          { headers: { Accept: "application/json" }, credentials: "same-origin" })
+      .then((response) => (response.ok ? response.json() : Promise.reject(response.status)))
+      .then((data) => { if (mine === seq) show(data.items, data.q); })
+      .catch(() => { if (mine === seq) hint.textContent = "查找失败，请按「查找」按钮重试。"; });
+  };
+  input.addEventListener("input", () => {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(search, 250);
+  });
 }
