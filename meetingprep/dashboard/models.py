@@ -1,7 +1,7 @@
 """The dashboard's stored snapshots, and the index its burn-down needs on tasks.
 
 Accepted-per-day groups the meeting's tasks by ``accepted_at``; the other aggregates use the
-(meeting_id, status, due_at) and (meeting_id, group_id, status) indexes of the tasks domain.
+(meeting_id, status, due_at) and (meeting_id, group_id, status, due_at) indexes of the tasks domain.
 """
 
 from __future__ import annotations

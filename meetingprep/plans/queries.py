@@ -154,7 +154,7 @@ def group_task_counts(meeting: Meeting) -> list[tuple[WorkingGroup, int]]:
     count = func.count(Task.id)
     rows = db.session.execute(
         select(WorkingGroup, count)
-        # meeting_id in the join lets the (meeting_id, group_id, status) index be searched per group;
+        # meeting_id in the join lets the (meeting_id, group_id, status, due_at) index be searched per group;
         # without it SQLite scanned every task once per group (40 ms at 60 groups × 20,000 tasks)
         .outerjoin(Task, and_(Task.meeting_id == meeting.id, Task.group_id == WorkingGroup.id,
                               Task.status != TaskStatus.CANCELLED))

@@ -20,7 +20,7 @@ SEGMENTS = (("done", "已完成", "#198754"), ("submitted", "待验收", "#0d6ef
 
 
 def compute(ctx: DashboardContext) -> dict:
-    """One GROUP BY over the (meeting_id, group_id, status) index; "due within 48 hours" counts open
+    """One GROUP BY over the (meeting_id, group_id, status, due_at) index; "due within 48 hours" counts open
     tasks not yet overdue whose deadline falls in the next 48 hours (the ledger's ``due_within=2``)."""
     moment = ctx.moment
     is_open = Task.status.in_(sorted(OPEN_STATUSES))
