@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import astuple, dataclass
 
 from flask import g
-from sqlalchemy import Integer, and_, case, exists, false, func, literal, or_, select, true, union_all
+from sqlalchemy import Integer, and_, case, distinct, exists, false, func, literal, or_, select, true, union_all
 from sqlalchemy.orm import aliased, joinedload, raiseload, selectinload
 
 from meetingprep.attendance.models import (
@@ -178,8 +178,73 @@ def _counts_from(row) -> Counts:
 
 
 def sitting_counts(sitting: Sitting) -> Counts:
-    rows = status_rows(sitting.meeting_id, sitting_id=sitting.id)
-    return _counts_from(db.session.execute(select(*_count_columns(rows))).one())
+    """One sitting's counts in one query that reads indexes, not the whole roll: the desk asks after
+    every check-in, so this must not grow with the roster (a frozen roll is counted per status)."""
+    if sitting.is_closed:
+        return _frozen_counts(sitting)
+    return _live_counts(sitting)
+
+
+def expected_members(sitting: Sitting):
+    """``expected_clause`` specialised to one loaded sitting: a condition on MemberProfile alone
+    (meeting included), so each kind is an indexed lookup rather than an OR evaluated per member."""
+    in_meeting = MemberProfile.meeting_id == sitting.meeting_id
+    if sitting.expectation == Expectation.ALL:
+        return in_meeting
+    if sitting.expectation == Expectation.STANDING:
+        return and_(in_meeting, MemberProfile.is_standing == true())
+    if sitting.expectation == Expectation.GROUPS:
+        return and_(in_meeting, MemberProfile.discussion_group_id.in_(
+            select(SittingExpectedGroup.group_id).where(SittingExpectedGroup.sitting_id == sitting.id)))
+    return and_(in_meeting, MemberProfile.id.in_(
+        select(SittingExpectedMember.member_id).where(SittingExpectedMember.sitting_id == sitting.id)))
+
+
+def _live_counts(sitting: Sitting) -> Counts:
+    """应到 from the roster index, 实到/迟到/列席 from the sitting's check-ins, 请假 from its leave rows."""
+    expected = expected_members(sitting)
+
+    def count_if(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    if sitting.expectation == Expectation.ALL:
+        # Everyone on the roster is expected, and only roster members check in: no join needed.
+        checked = select(func.count(CheckIn.id).label("total"), func.count(CheckIn.id).label("present"),
+                         count_if(CheckIn.is_late == true()).label("late"))
+    else:
+        checked = (select(func.count(CheckIn.id).label("total"), count_if(expected).label("present"),
+                          count_if(and_(expected, CheckIn.is_late == true())).label("late"))
+                   .join(MemberProfile, and_(MemberProfile.id == CheckIn.member_id,
+                                             MemberProfile.meeting_id == sitting.meeting_id)))
+    checked = checked.where(CheckIn.sitting_id == sitting.id).subquery("checked")
+    roster = select(func.count(MemberProfile.id)).where(expected).scalar_subquery()
+    on_leave = (
+        select(func.count(distinct(LeaveRequest.member_id)))
+        .select_from(LeaveRequestSitting)
+        .join(LeaveRequest, LeaveRequest.id == LeaveRequestSitting.leave_request_id)
+        .join(MemberProfile, MemberProfile.id == LeaveRequest.member_id)
+        .where(LeaveRequestSitting.sitting_id == sitting.id, LeaveRequest.status == LeaveStatus.APPROVED, expected,
+               ~exists().where(CheckIn.sitting_id == sitting.id, CheckIn.member_id == LeaveRequest.member_id))
+        .scalar_subquery())
+    row = db.session.execute(select(roster.label("expected"), checked.c.total, checked.c.present, checked.c.late,
+                                    on_leave.label("leave"))).one()
+    expected_n, total, present, late, leave = (int(value or 0) for value in row)
+    return Counts(expected=expected_n, present=present, late=late, leave=leave,
+                  absent=expected_n - present - leave, extra=total - present)
+
+
+def _frozen_counts(sitting: Sitting) -> Counts:
+    """A closed sitting's counts from its frozen roll, grouped in the (sitting, expected, status) index."""
+    entry = SittingRollEntry
+    tally = {(bool(was_expected), RollStatus(status)): n for was_expected, status, n in db.session.execute(
+        select(entry.was_expected, entry.status, func.count()).where(entry.sitting_id == sitting.id)
+        .group_by(entry.was_expected, entry.status))}
+    came = (RollStatus.PRESENT, RollStatus.LATE)
+    return Counts(expected=sum(n for (was_expected, _s), n in tally.items() if was_expected),
+                  present=sum(tally.get((True, status), 0) for status in came),
+                  late=tally.get((True, RollStatus.LATE), 0), leave=tally.get((True, RollStatus.LEAVE), 0),
+                  absent=tally.get((True, RollStatus.ABSENT), 0),
+                  extra=sum(tally.get((False, status), 0) for status in came))
 
 
 def counts_by_sitting(meeting_id: int) -> dict[int, Counts]:
@@ -247,6 +312,11 @@ def member_status_rows(member: MemberProfile):
 
 
 def is_expected(sitting: Sitting, member: MemberProfile) -> bool:
+    """Whole roster and standing committee are decided on the loaded rows; groups and lists ask SQL."""
+    if sitting.expectation == Expectation.ALL:
+        return member.meeting_id == sitting.meeting_id
+    if sitting.expectation == Expectation.STANDING:
+        return member.meeting_id == sitting.meeting_id and bool(member.is_standing)
     return bool(db.session.scalar(
         select(expected_clause()).select_from(Sitting).join(MemberProfile, MemberProfile.id == member.id)
         .where(Sitting.id == sitting.id)))
