@@ -280,22 +280,92 @@ def counts_by_member(meeting_id: int, moment: dt.datetime, *, page: int = 1, per
     return [(row, _counts_from(row)) for row in result], total or 0
 
 
-def roll_page(sitting: Sitting, *, status: str | None = None, page: int = 1, per_page: int = 100):
-    """The sitting's roll (one page), ordered by member number, with the total count."""
-    rows = status_rows(sitting.meeting_id, sitting_id=sitting.id)
-    query = select(rows)
+def _frozen_roll(sitting: Sitting, status: str | None):
+    entry = SittingRollEntry
+    query = select(entry.member_id, entry.member_no, entry.name, entry.sector, entry.group_name, entry.sitting_id,
+                   entry.was_expected, entry.status, entry.checked_in_at,
+                   literal(None).label("method")).where(entry.sitting_id == sitting.id)
     if status == "extra":
-        query = query.where(rows.c.was_expected == false())
-    elif status:
-        query = query.where(rows.c.status == status, rows.c.was_expected == true())
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    result = db.session.execute(query.order_by(rows.c.member_no).limit(per_page).offset((page - 1) * per_page))
+        return query.where(entry.was_expected == false())
+    if status:
+        return query.where(entry.was_expected == true(), entry.status == status)
+    return query
+
+
+def _live_roll(sitting: Sitting, status: str | None):
+    """Each filter is written out (not a test on the status column), so SQLite starts from the
+    sitting's check-ins or leave rows where it can instead of evaluating every member."""
+    expected = expected_members(sitting)
+    came = CheckIn.id.is_not(None)
+    on_leave = MemberProfile.id.in_(
+        select(LeaveRequest.member_id)
+        .join(LeaveRequestSitting, LeaveRequestSitting.leave_request_id == LeaveRequest.id)
+        .where(LeaveRequestSitting.sitting_id == sitting.id, LeaveRequest.status == LeaveStatus.APPROVED))
+    query = (
+        select(
+            MemberProfile.id.label("member_id"), MemberProfile.member_no.label("member_no"),
+            MemberProfile.name.label("name"), MemberProfile.sector.label("sector"),
+            func.coalesce(DiscussionGroup.name, "").label("group_name"),
+            literal(sitting.id).label("sitting_id"),
+            case((expected, true()), else_=false()).label("was_expected"),
+            case((and_(came, CheckIn.is_late == true()), literal(RollStatus.LATE.value)),
+                 (came, literal(RollStatus.PRESENT.value)),
+                 (on_leave, literal(RollStatus.LEAVE.value)),
+                 else_=literal(RollStatus.ABSENT.value)).label("status"),
+            CheckIn.checked_in_at.label("checked_in_at"),
+            CheckIn.method.label("method"),
+        )
+        .select_from(MemberProfile)
+        .outerjoin(CheckIn, and_(CheckIn.sitting_id == sitting.id, CheckIn.member_id == MemberProfile.id))
+        .outerjoin(DiscussionGroup, DiscussionGroup.id == MemberProfile.discussion_group_id)
+        .where(MemberProfile.meeting_id == sitting.meeting_id)
+    )
+    conditions = {
+        None: [or_(expected, came)],
+        "extra": [~expected, came],
+        RollStatus.PRESENT.value: [expected, came, CheckIn.is_late == false()],
+        RollStatus.LATE.value: [expected, came, CheckIn.is_late == true()],
+        RollStatus.LEAVE.value: [expected, ~came, on_leave],
+        RollStatus.ABSENT.value: [expected, ~came, ~on_leave],
+    }
+    return query.where(*conditions[status or None])
+
+
+def sitting_roll(sitting: Sitting, status: str | None = None):
+    """One sitting's roll rows (the columns of ``status_rows``), optionally one tab of it: the frozen
+    roll of a closed sitting, else computed live for this sitting alone — no union over the meeting."""
+    roll = _frozen_roll if sitting.is_closed else _live_roll
+    return roll(sitting, status).subquery("roll")
+
+
+def roll_total(counts: Counts, status: str | None) -> int:
+    """How many roll rows of an *open* sitting a filter keeps, from its counts: every row there is
+    expected or checked in, so the counts hold each total (a frozen roll may differ after corrections)."""
+    totals = {None: counts.expected + counts.extra, "extra": counts.extra,
+              RollStatus.PRESENT.value: counts.present - counts.late, RollStatus.LATE.value: counts.late,
+              RollStatus.LEAVE.value: counts.leave, RollStatus.ABSENT.value: counts.absent}
+    return totals[status or None]
+
+
+def roll_page(sitting: Sitting, *, status: str | None = None, page: int = 1, per_page: int = 100,
+              counts: Counts | None = None):
+    """The sitting's roll (one page, one tab), ordered by member number, with the total count.
+
+    An open sitting's total comes from its counts (pass them if already computed: one query fewer);
+    a frozen roll is counted in its (sitting, expected, status) index.
+    """
+    rows = sitting_roll(sitting, status)
+    if sitting.is_closed:
+        total = db.session.scalar(select(func.count()).select_from(rows))
+    else:
+        total = roll_total(counts or sitting_counts(sitting), status)
+    result = db.session.execute(select(rows).order_by(rows.c.member_no).limit(per_page).offset((page - 1) * per_page))
     return list(result), total or 0
 
 
 def full_roll(sitting: Sitting):
     """Every roll row, ordered by member number: for the printed and exported sign-in sheet."""
-    rows = status_rows(sitting.meeting_id, sitting_id=sitting.id)
+    rows = sitting_roll(sitting)
     return list(db.session.execute(select(rows).order_by(rows.c.member_no)))
 
 

@@ -312,9 +312,10 @@ def sitting_detail(sitting_id: int):
     if status not in {s.value for s in RollStatus} | {"extra"}:
         status = ""
     moment = timeutil.now()
-    rows, total = queries.roll_page(sitting, status=status or None, page=page_number())
+    counts = queries.sitting_counts(sitting)
+    rows, total = queries.roll_page(sitting, status=status or None, page=page_number(), counts=counts)
     return render_template(
-        "attendance/sitting_detail.html", sitting=sitting, counts=queries.sitting_counts(sitting), rows=rows,
+        "attendance/sitting_detail.html", sitting=sitting, counts=counts, rows=rows,
         total=total, page=page_number(), per_page=100, status=status, formula=queries.RATE_FORMULA,
         live=sitting.is_under_way(moment, services.checkin_opens_before()), moment=moment,
         trail=audit.trail_for(db.session, sitting, limit=50))
