@@ -97,9 +97,12 @@ def _waiting_on(user_id: int):
     earlier = aliased(DocumentStageReviewer)
 
     def decided(reviewer):
-        return exists().where(ReviewDecision.stage_id == DocumentStage.id,
-                              ReviewDecision.reviewer_id == reviewer.user_id,
-                              ReviewDecision.round == DocumentStage.round)
+        # Correlated by name: nested two levels down (inside someone_before), auto-correlation would
+        # leave document_stages in this EXISTS's own FROM — "decided on any stage with that round".
+        return (exists().where(ReviewDecision.stage_id == DocumentStage.id,
+                               ReviewDecision.reviewer_id == reviewer.user_id,
+                               ReviewDecision.round == DocumentStage.round)
+                .correlate(DocumentStage, reviewer))
 
     someone_before = exists().where(earlier.stage_id == DocumentStage.id, earlier.position < mine.position,
                                     ~decided(earlier))
