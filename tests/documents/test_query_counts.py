@@ -86,13 +86,22 @@ def test_board_pages_keep_the_order_open_first_then_finalized(role_users):
                 [i for n, i in reversed(list(enumerate(ids))) if not n % 3])
     pages = [queries.board(role_users["meeting"].id, queries.BoardFilters(page=page), 5) for page in (1, 2, 3)]
     assert [d.id for p in pages for d in p.items] == expected
-    assert [p.total for p in pages] == [12, 12, 12] and pages[0].pages == 3  # count(*) OVER () of the page
+    assert [p.total for p in pages] == [12, 12, 12] and pages[0].pages == 3
     assert all(d.type is not None and d.current_stage is not None for p in pages for d in p.items)  # loaded
-    beyond = queries.board(role_users["meeting"].id, queries.BoardFilters(page=9), 5)
-    assert beyond.items == [] and beyond.total == 12  # no row to carry the total: counted separately
     nothing = queries.board(role_users["meeting"].id, queries.BoardFilters(group_id=-1), 5)
     assert nothing.items == [] and nothing.total == 0
-    assert queries.review_queue(role_users["leader"].id, 1, 5).total == 0
+
+
+def test_queue_total_rides_on_the_page_and_is_counted_past_the_end(role_users):
+    template = factories.make_pipeline_template([[role_users["group_lead"]]], actor=role_users["secretariat"])
+    _documents_in_review(role_users, template, 7)
+    lead = role_users["group_lead"].id
+    pages = [queries.review_queue(lead, page, 3) for page in (1, 2, 3)]
+    assert [len(p.items) for p in pages] == [3, 3, 1] and {p.total for p in pages} == {7}
+    assert len({d.id for p in pages for d in p.items}) == 7
+    beyond = queries.review_queue(lead, 9, 3)
+    assert beyond.items == [] and beyond.total == 7  # no row to carry the total: counted separately
+    assert queries.review_queue(role_users["leader"].id, 1, 3).total == 0
 
 
 def test_stage_names_are_the_meetings_own(role_users):
