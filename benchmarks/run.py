@@ -215,7 +215,7 @@ def measure(base: str, page: dict, password: str, requests: int, concurrency: in
         if method == "POST":
             data["csrf_token"] = session.csrf
         started = time.perf_counter()
-        status, body = session.request(method, page["url"], data)
+        status, body = session.request(method, page["url"], data, page.get("headers"))
         return (time.perf_counter() - started) * 1000, status, len(body)
 
     with ThreadPoolExecutor(concurrency) as executor:  # warm up: every worker, every session

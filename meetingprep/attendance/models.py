@@ -193,7 +193,9 @@ class CheckIn(Audited, Base):
     __tablename__ = "check_ins"
     __audit_label__ = "签到"
     __table_args__ = (UniqueConstraint("sitting_id", "member_id"),
-                      Index("ix_check_ins_member_id", "member_id"))
+                      Index("ix_check_ins_member_id", "member_id"),
+                      # The desk's live counts (签到/迟到 of one sitting) read this index alone.
+                      Index("ix_check_ins_sitting_id_is_late", "sitting_id", "is_late"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sitting_id: Mapped[int] = mapped_column(ForeignKey("sittings.id", ondelete="CASCADE"))
@@ -252,7 +254,10 @@ class SittingRollEntry(Base):
     """The frozen roll of a closed sitting: a snapshot that later roster changes do not touch."""
 
     __tablename__ = "sitting_roll_entries"
-    __table_args__ = (UniqueConstraint("sitting_id", "member_no"),)
+    __table_args__ = (UniqueConstraint("sitting_id", "member_no"),
+                      # A closed sitting's counts and each status tab (in member-number order) read this index.
+                      Index("ix_sitting_roll_entries_sitting_id_status", "sitting_id", "was_expected", "status",
+                            "member_no"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sitting_id: Mapped[int] = mapped_column(ForeignKey("sittings.id", ondelete="CASCADE"), index=True)

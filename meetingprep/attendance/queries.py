@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import astuple, dataclass
 
 from flask import g
-from sqlalchemy import Integer, and_, case, exists, false, func, literal, or_, select, true, union_all
+from sqlalchemy import Integer, and_, case, distinct, exists, false, func, literal, or_, select, true, union_all
 from sqlalchemy.orm import aliased, joinedload, raiseload, selectinload
 
 from meetingprep.attendance.models import (
@@ -178,8 +178,73 @@ def _counts_from(row) -> Counts:
 
 
 def sitting_counts(sitting: Sitting) -> Counts:
-    rows = status_rows(sitting.meeting_id, sitting_id=sitting.id)
-    return _counts_from(db.session.execute(select(*_count_columns(rows))).one())
+    """One sitting's counts in one query that reads indexes, not the whole roll: the desk asks after
+    every check-in, so this must not grow with the roster (a frozen roll is counted per status)."""
+    if sitting.is_closed:
+        return _frozen_counts(sitting)
+    return _live_counts(sitting)
+
+
+def expected_members(sitting: Sitting):
+    """``expected_clause`` specialised to one loaded sitting: a condition on MemberProfile alone
+    (meeting included), so each kind is an indexed lookup rather than an OR evaluated per member."""
+    in_meeting = MemberProfile.meeting_id == sitting.meeting_id
+    if sitting.expectation == Expectation.ALL:
+        return in_meeting
+    if sitting.expectation == Expectation.STANDING:
+        return and_(in_meeting, MemberProfile.is_standing == true())
+    if sitting.expectation == Expectation.GROUPS:
+        return and_(in_meeting, MemberProfile.discussion_group_id.in_(
+            select(SittingExpectedGroup.group_id).where(SittingExpectedGroup.sitting_id == sitting.id)))
+    return and_(in_meeting, MemberProfile.id.in_(
+        select(SittingExpectedMember.member_id).where(SittingExpectedMember.sitting_id == sitting.id)))
+
+
+def _live_counts(sitting: Sitting) -> Counts:
+    """应到 from the roster index, 实到/迟到/列席 from the sitting's check-ins, 请假 from its leave rows."""
+    expected = expected_members(sitting)
+
+    def count_if(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    if sitting.expectation == Expectation.ALL:
+        # Everyone on the roster is expected, and only roster members check in: no join needed.
+        checked = select(func.count(CheckIn.id).label("total"), func.count(CheckIn.id).label("present"),
+                         count_if(CheckIn.is_late == true()).label("late"))
+    else:
+        checked = (select(func.count(CheckIn.id).label("total"), count_if(expected).label("present"),
+                          count_if(and_(expected, CheckIn.is_late == true())).label("late"))
+                   .join(MemberProfile, and_(MemberProfile.id == CheckIn.member_id,
+                                             MemberProfile.meeting_id == sitting.meeting_id)))
+    checked = checked.where(CheckIn.sitting_id == sitting.id).subquery("checked")
+    roster = select(func.count(MemberProfile.id)).where(expected).scalar_subquery()
+    on_leave = (
+        select(func.count(distinct(LeaveRequest.member_id)))
+        .select_from(LeaveRequestSitting)
+        .join(LeaveRequest, LeaveRequest.id == LeaveRequestSitting.leave_request_id)
+        .join(MemberProfile, MemberProfile.id == LeaveRequest.member_id)
+        .where(LeaveRequestSitting.sitting_id == sitting.id, LeaveRequest.status == LeaveStatus.APPROVED, expected,
+               ~exists().where(CheckIn.sitting_id == sitting.id, CheckIn.member_id == LeaveRequest.member_id))
+        .scalar_subquery())
+    row = db.session.execute(select(roster.label("expected"), checked.c.total, checked.c.present, checked.c.late,
+                                    on_leave.label("leave"))).one()
+    expected_n, total, present, late, leave = (int(value or 0) for value in row)
+    return Counts(expected=expected_n, present=present, late=late, leave=leave,
+                  absent=expected_n - present - leave, extra=total - present)
+
+
+def _frozen_counts(sitting: Sitting) -> Counts:
+    """A closed sitting's counts from its frozen roll, grouped in the (sitting, expected, status) index."""
+    entry = SittingRollEntry
+    tally = {(bool(was_expected), RollStatus(status)): n for was_expected, status, n in db.session.execute(
+        select(entry.was_expected, entry.status, func.count()).where(entry.sitting_id == sitting.id)
+        .group_by(entry.was_expected, entry.status))}
+    came = (RollStatus.PRESENT, RollStatus.LATE)
+    return Counts(expected=sum(n for (was_expected, _s), n in tally.items() if was_expected),
+                  present=sum(tally.get((True, status), 0) for status in came),
+                  late=tally.get((True, RollStatus.LATE), 0), leave=tally.get((True, RollStatus.LEAVE), 0),
+                  absent=tally.get((True, RollStatus.ABSENT), 0),
+                  extra=sum(tally.get((False, status), 0) for status in came))
 
 
 def counts_by_sitting(meeting_id: int) -> dict[int, Counts]:
@@ -215,22 +280,92 @@ def counts_by_member(meeting_id: int, moment: dt.datetime, *, page: int = 1, per
     return [(row, _counts_from(row)) for row in result], total or 0
 
 
-def roll_page(sitting: Sitting, *, status: str | None = None, page: int = 1, per_page: int = 100):
-    """The sitting's roll (one page), ordered by member number, with the total count."""
-    rows = status_rows(sitting.meeting_id, sitting_id=sitting.id)
-    query = select(rows)
+def _frozen_roll(sitting: Sitting, status: str | None):
+    entry = SittingRollEntry
+    query = select(entry.member_id, entry.member_no, entry.name, entry.sector, entry.group_name, entry.sitting_id,
+                   entry.was_expected, entry.status, entry.checked_in_at,
+                   literal(None).label("method")).where(entry.sitting_id == sitting.id)
     if status == "extra":
-        query = query.where(rows.c.was_expected == false())
-    elif status:
-        query = query.where(rows.c.status == status, rows.c.was_expected == true())
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    result = db.session.execute(query.order_by(rows.c.member_no).limit(per_page).offset((page - 1) * per_page))
+        return query.where(entry.was_expected == false())
+    if status:
+        return query.where(entry.was_expected == true(), entry.status == status)
+    return query
+
+
+def _live_roll(sitting: Sitting, status: str | None):
+    """Each filter is written out (not a test on the status column), so SQLite starts from the
+    sitting's check-ins or leave rows where it can instead of evaluating every member."""
+    expected = expected_members(sitting)
+    came = CheckIn.id.is_not(None)
+    on_leave = MemberProfile.id.in_(
+        select(LeaveRequest.member_id)
+        .join(LeaveRequestSitting, LeaveRequestSitting.leave_request_id == LeaveRequest.id)
+        .where(LeaveRequestSitting.sitting_id == sitting.id, LeaveRequest.status == LeaveStatus.APPROVED))
+    query = (
+        select(
+            MemberProfile.id.label("member_id"), MemberProfile.member_no.label("member_no"),
+            MemberProfile.name.label("name"), MemberProfile.sector.label("sector"),
+            func.coalesce(DiscussionGroup.name, "").label("group_name"),
+            literal(sitting.id).label("sitting_id"),
+            case((expected, true()), else_=false()).label("was_expected"),
+            case((and_(came, CheckIn.is_late == true()), literal(RollStatus.LATE.value)),
+                 (came, literal(RollStatus.PRESENT.value)),
+                 (on_leave, literal(RollStatus.LEAVE.value)),
+                 else_=literal(RollStatus.ABSENT.value)).label("status"),
+            CheckIn.checked_in_at.label("checked_in_at"),
+            CheckIn.method.label("method"),
+        )
+        .select_from(MemberProfile)
+        .outerjoin(CheckIn, and_(CheckIn.sitting_id == sitting.id, CheckIn.member_id == MemberProfile.id))
+        .outerjoin(DiscussionGroup, DiscussionGroup.id == MemberProfile.discussion_group_id)
+        .where(MemberProfile.meeting_id == sitting.meeting_id)
+    )
+    conditions = {
+        None: [or_(expected, came)],
+        "extra": [~expected, came],
+        RollStatus.PRESENT.value: [expected, came, CheckIn.is_late == false()],
+        RollStatus.LATE.value: [expected, came, CheckIn.is_late == true()],
+        RollStatus.LEAVE.value: [expected, ~came, on_leave],
+        RollStatus.ABSENT.value: [expected, ~came, ~on_leave],
+    }
+    return query.where(*conditions[status or None])
+
+
+def sitting_roll(sitting: Sitting, status: str | None = None):
+    """One sitting's roll rows (the columns of ``status_rows``), optionally one tab of it: the frozen
+    roll of a closed sitting, else computed live for this sitting alone — no union over the meeting."""
+    roll = _frozen_roll if sitting.is_closed else _live_roll
+    return roll(sitting, status).subquery("roll")
+
+
+def roll_total(counts: Counts, status: str | None) -> int:
+    """How many roll rows of an *open* sitting a filter keeps, from its counts: every row there is
+    expected or checked in, so the counts hold each total (a frozen roll may differ after corrections)."""
+    totals = {None: counts.expected + counts.extra, "extra": counts.extra,
+              RollStatus.PRESENT.value: counts.present - counts.late, RollStatus.LATE.value: counts.late,
+              RollStatus.LEAVE.value: counts.leave, RollStatus.ABSENT.value: counts.absent}
+    return totals[status or None]
+
+
+def roll_page(sitting: Sitting, *, status: str | None = None, page: int = 1, per_page: int = 100,
+              counts: Counts | None = None):
+    """The sitting's roll (one page, one tab), ordered by member number, with the total count.
+
+    An open sitting's total comes from its counts (pass them if already computed: one query fewer);
+    a frozen roll is counted in its (sitting, expected, status) index.
+    """
+    rows = sitting_roll(sitting, status)
+    if sitting.is_closed:
+        total = db.session.scalar(select(func.count()).select_from(rows))
+    else:
+        total = roll_total(counts or sitting_counts(sitting), status)
+    result = db.session.execute(select(rows).order_by(rows.c.member_no).limit(per_page).offset((page - 1) * per_page))
     return list(result), total or 0
 
 
 def full_roll(sitting: Sitting):
     """Every roll row, ordered by member number: for the printed and exported sign-in sheet."""
-    rows = status_rows(sitting.meeting_id, sitting_id=sitting.id)
+    rows = sitting_roll(sitting)
     return list(db.session.execute(select(rows).order_by(rows.c.member_no)))
 
 
@@ -247,6 +382,11 @@ def member_status_rows(member: MemberProfile):
 
 
 def is_expected(sitting: Sitting, member: MemberProfile) -> bool:
+    """Whole roster and standing committee are decided on the loaded rows; groups and lists ask SQL."""
+    if sitting.expectation == Expectation.ALL:
+        return member.meeting_id == sitting.meeting_id
+    if sitting.expectation == Expectation.STANDING:
+        return member.meeting_id == sitting.meeting_id and bool(member.is_standing)
     return bool(db.session.scalar(
         select(expected_clause()).select_from(Sitting).join(MemberProfile, MemberProfile.id == member.id)
         .where(Sitting.id == sitting.id)))

@@ -312,9 +312,10 @@ def sitting_detail(sitting_id: int):
     if status not in {s.value for s in RollStatus} | {"extra"}:
         status = ""
     moment = timeutil.now()
-    rows, total = queries.roll_page(sitting, status=status or None, page=page_number())
+    counts = queries.sitting_counts(sitting)
+    rows, total = queries.roll_page(sitting, status=status or None, page=page_number(), counts=counts)
     return render_template(
-        "attendance/sitting_detail.html", sitting=sitting, counts=queries.sitting_counts(sitting), rows=rows,
+        "attendance/sitting_detail.html", sitting=sitting, counts=counts, rows=rows,
         total=total, page=page_number(), per_page=100, status=status, formula=queries.RATE_FORMULA,
         live=sitting.is_under_way(moment, services.checkin_opens_before()), moment=moment,
         trail=audit.trail_for(db.session, sitting, limit=50))
@@ -412,7 +413,8 @@ def desk_search(sitting_id: int):
     return jsonify({"results": _search_json(rows)})
 
 
-def _desk_reply(outcome: services.CheckInOutcome, counts: dict, back: str):
+def _desk_reply(outcome: services.CheckInOutcome, counts: dict | None, back: str):
+    """JSON with the live counts for the desk's script; without JS, a flash and back (no counts needed)."""
     if _wants_json():
         return jsonify({"ok": outcome.record is not None, "created": outcome.created, "message": outcome.message,
                         "needs_confirmation": outcome.needs_confirmation, "counts": counts})
@@ -439,12 +441,15 @@ def desk_check_in(sitting_id: int):
     member = _desk_member(form, sitting.meeting_id)
     outcome = services.check_in(current_user, sitting, member, method=CheckInMethod.DESK,
                                 admit_unexpected=form.admit.data == "1")
+    # The desk's counts are read before the commit, in the same transaction: it already holds the
+    # check-in, and a read after it would open another transaction and reload the sitting.
+    counts = queries.sitting_counts(sitting).as_dict() if _wants_json() else None
     db.session.commit()
-    back = url_for(".desk", sitting_id=sitting.id, q=request.form.get("q", "") or None)
+    back = url_for(".desk", sitting_id=sitting_id, q=request.form.get("q", "") or None)
     if outcome.needs_confirmation and not _wants_json():
         return render_template("attendance/desk_confirm.html", sitting=sitting, member=member, form=form,
                                message=outcome.message, back=back), 409
-    return _desk_reply(outcome, queries.sitting_counts(sitting).as_dict(), back)
+    return _desk_reply(outcome, counts, back)
 
 
 @bp.route("/sittings/<int:sitting_id>/bulk", methods=["GET", "POST"])
@@ -536,8 +541,9 @@ def registration_register():
     require(current_user, "attendance.check_in", meeting)
     member = _desk_member(DeskCheckInForm(), meeting.id)
     outcome = services.register(current_user, member, method=CheckInMethod.DESK)
+    counts = queries.registration_counts(meeting.id) if _wants_json() else None
     db.session.commit()
-    return _desk_reply(outcome, queries.registration_counts(meeting.id),
+    return _desk_reply(outcome, counts,
                        url_for(".registration_desk", q=request.form.get("q", "") or None))
 
 

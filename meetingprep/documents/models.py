@@ -243,6 +243,8 @@ class DocumentStage(StageRuleMixin, Base):
         UniqueConstraint("document_id", "position"),
         CheckConstraint("required_count >= 1", name="required_count_positive"),
         Index("ix_document_stages_due_at", "due_at"),
+        # The board's stage filter lists the names in use by walking this index name by name.
+        Index("ix_document_stages_name_document_id", "name", "document_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

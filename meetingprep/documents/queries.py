@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from flask_sqlalchemy.pagination import SelectPagination
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, raiseload, selectinload, undefer
 
@@ -51,9 +52,45 @@ class BoardFilters:
     page: int = 1
 
 
+class DocumentPagination(SelectPagination):
+    """A page of documents chosen on narrow rows, then loaded with the list options for that page alone.
+
+    ``select`` names the ids and sort keys of every matching document, in order. Sorting the full rows
+    joined to type, group, submitter and stage grew with every matching document (3–4 ms of SQL at
+    2,015 on the board); here only (id, keys) are sorted (≈2 ms), and 50 documents joined and loaded.
+
+    ``total_with_page``: the total rides along as ``count(*) OVER ()`` on the rows the sort reads
+    anyway, for a filter too costly to run twice (待我审核's "waits on me" test). Not for the board:
+    its count is an index count (0.1 ms), while the window materialises every row (+1 ms at 2,000).
+    """
+
+    def _query_items(self) -> list:
+        keys, with_total = self._query_args["select"], self._query_args["total_with_page"]
+        order = [column for column in keys.selected_columns if column.name != "id"]
+        if with_total:
+            keys = keys.add_columns(func.count().over().label("total"))
+        page = keys.limit(self.per_page).offset(self._query_offset).subquery("page")
+        stmt = (select(Document, *([page.c.total] if with_total else []))
+                .join(page, page.c.id == Document.id).options(*_list_options())
+                .order_by(*(page.c[column.name] for column in order), page.c.id))
+        rows = self._query_args["session"].execute(stmt).unique().all()
+        self._counted = None
+        if with_total:
+            self._counted = rows[0].total if rows else (0 if self._query_offset == 0 else None)
+        return [row[0] for row in rows]
+
+    def _query_count(self) -> int:
+        return self._counted if self._counted is not None else super()._query_count()
+
+
+def _document_page(ids, page: int, per_page: int, *, total_with_page: bool = False) -> DocumentPagination:
+    return DocumentPagination(select=ids, session=db.session(), page=page, per_page=per_page, max_per_page=None,
+                              error_out=False, total_with_page=total_with_page)
+
+
 def board(meeting_id: int, filters: BoardFilters, per_page: int):
     """All documents of the meeting, longest-waiting open ones first."""
-    stmt = select(Document).where(Document.meeting_id == meeting_id).options(*_list_options())
+    stmt = select(Document.id).where(Document.meeting_id == meeting_id)
     if filters.type_id:
         stmt = stmt.where(Document.type_id == filters.type_id)
     if filters.status:
@@ -67,8 +104,9 @@ def board(meeting_id: int, filters: BoardFilters, per_page: int):
     if filters.overdue:
         stmt = stmt.where(Document.status == DocumentStatus.IN_REVIEW, Document.current_stage_id.in_(
             select(DocumentStage.id).where(DocumentStage.due_at < timeutil.now())))
-    stmt = stmt.order_by((Document.status == DocumentStatus.FINALIZED), Document.waiting_since, Document.id)
-    return db.paginate(stmt, page=filters.page, per_page=per_page, error_out=False)
+    finalized = (Document.status == DocumentStatus.FINALIZED).label("finalized")
+    stmt = stmt.add_columns(finalized, Document.waiting_since).order_by(finalized, Document.waiting_since, Document.id)
+    return _document_page(stmt, filters.page, per_page)
 
 
 def board_choices(meeting_id: int) -> dict:
@@ -79,10 +117,26 @@ def board_choices(meeting_id: int) -> dict:
         "groups": db.session.execute(select(WorkingGroup.id, WorkingGroup.name)
                                      .where(WorkingGroup.meeting_id == meeting_id)
                                      .order_by(WorkingGroup.sort_order, WorkingGroup.id)).all(),
-        "stages": db.session.scalars(select(DocumentStage.name).join(Document, Document.id == DocumentStage.document_id)
-                                     .where(Document.meeting_id == meeting_id).distinct()
-                                     .order_by(DocumentStage.name)).all(),
+        "stages": stage_names(meeting_id),
     }
+
+
+def stage_names(meeting_id: int) -> list[str]:
+    """The stage names used by the meeting's documents, without reading all their stages.
+
+    A handful of names repeat over thousands of stages (four over 8,000 at the large scale: DISTINCT
+    over the meeting's stages took 8 ms). A recursive walk of the name index jumps from one name to the
+    next (a "loose index scan"); each name is kept if some stage of this meeting's documents bears it.
+    That test is a LIMIT 1 subquery, not EXISTS: PostgreSQL turns EXISTS into a semi-join over every stage.
+    """
+    first = select(func.min(DocumentStage.name).label("name")).cte("stage_names", recursive=True)
+    following = select(func.min(DocumentStage.name)).where(DocumentStage.name > first.c.name).scalar_subquery()
+    names = first.union_all(select(following).where(first.c.name.is_not(None)))
+    one_here = (select(Document.id).join(DocumentStage, DocumentStage.document_id == Document.id)
+                .where(DocumentStage.name == names.c.name, Document.meeting_id == meeting_id)
+                .limit(1).scalar_subquery())
+    return list(db.session.scalars(select(names.c.name).where(names.c.name.is_not(None), one_here.is_not(None))
+                                   .order_by(names.c.name)))
 
 
 def status_counts(meeting_id: int) -> dict[DocumentStatus, int]:
@@ -97,9 +151,12 @@ def _waiting_on(user_id: int):
     earlier = aliased(DocumentStageReviewer)
 
     def decided(reviewer):
-        return exists().where(ReviewDecision.stage_id == DocumentStage.id,
-                              ReviewDecision.reviewer_id == reviewer.user_id,
-                              ReviewDecision.round == DocumentStage.round)
+        # Correlated by name: nested two levels down (inside someone_before), auto-correlation would
+        # leave document_stages in this EXISTS's own FROM — "decided on any stage with that round".
+        return (exists().where(ReviewDecision.stage_id == DocumentStage.id,
+                               ReviewDecision.reviewer_id == reviewer.user_id,
+                               ReviewDecision.round == DocumentStage.round)
+                .correlate(DocumentStage, reviewer))
 
     someone_before = exists().where(earlier.stage_id == DocumentStage.id, earlier.position < mine.position,
                                     ~decided(earlier))
@@ -114,9 +171,9 @@ def _waiting_on(user_id: int):
 
 def review_queue(user_id: int, page: int, per_page: int):
     """待我审核: what waits on this reviewer now, oldest first."""
-    stmt = (select(Document).where(Document.id.in_(_waiting_on(user_id))).options(*_list_options())
+    stmt = (_waiting_on(user_id).add_columns(Document.waiting_since)
             .order_by(Document.waiting_since, Document.id))
-    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+    return _document_page(stmt, page, per_page, total_with_page=True)
 
 
 def review_queue_count(user_id: int) -> int:

@@ -3,10 +3,10 @@
 import datetime as dt
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 
-from meetingprep.attendance import services
-from meetingprep.attendance.models import CheckIn, CheckInMethod, MemberProfile
+from meetingprep.attendance import queries, services
+from meetingprep.attendance.models import CheckIn, CheckInMethod, MemberProfile, RollStatus
 from meetingprep.extensions import db
 from tests import factories
 
@@ -54,7 +54,11 @@ PAGES = [
     "/attendance/sittings/{s}/counts.json",
     "/attendance/sittings/{s}/desk?q=zs",
     "/attendance/sittings/{s}/desk/search?q=zs",
+    "/attendance/sittings/{s}?status=leave",
+    "/attendance/sittings/{s}?status=extra",
     "/attendance/sittings/{c}",
+    "/attendance/sittings/{c}?status=absent",
+    "/attendance/sittings/{s}/sheet",
     "/attendance/figures",
     "/attendance/",
     "/attendance/roster",
@@ -100,3 +104,127 @@ def test_figures_are_correct_at_scale(sized):
     moment = sized["sitting"].starts_at + dt.timedelta(minutes=1)
     by_sector = queries.counts_by(sized["meeting"].id, "sector", moment)
     assert sum(c.expected for _n, c in by_sector) == 300 + 60  # the standing committee sitting too
+
+
+def _not_checked_in(sitting, count: int) -> list[int]:
+    return db.session.scalars(
+        select(MemberProfile.id).where(MemberProfile.meeting_id == sitting.meeting_id, ~MemberProfile.id.in_(
+            select(CheckIn.member_id).where(CheckIn.sitting_id == sitting.id)))
+        .order_by(MemberProfile.id).limit(count)).all()
+
+
+def measure_check_in(client, count_queries, sitting) -> dict[str, int]:
+    """The desk's POST, as its script sends it (JSON, with the live counts) and as a plain form."""
+    url = f"/attendance/sittings/{sitting.id}/desk/check-in"
+    first, json_member, form_member = _not_checked_in(sitting, 3)
+    client.post(url, data={"member_id": first}, headers={"Accept": "application/json"})  # warm up
+    counts = {}
+    with count_queries() as counter:
+        response = client.post(url, data={"member_id": json_member}, headers={"Accept": "application/json"})
+    assert response.status_code == 200 and response.get_json()["created"]
+    counts["json"] = counter.count
+    with count_queries() as counter:
+        response = client.post(url, data={"member_id": form_member})
+    assert response.status_code == 302
+    counts["form"] = counter.count
+    return counts
+
+
+def test_check_in_post_runs_the_same_queries_with_10_and_300_members(client, login, count_queries, sized):
+    login(sized["secretariat"])
+    sized["grow"](10, 1)
+    small = measure_check_in(client, count_queries, sized["sitting"])
+    sized["grow"](290, 1000)
+    large = measure_check_in(client, count_queries, sized["sitting"])
+    assert small == large
+    assert large["json"] <= 10 and large["form"] <= 9
+
+
+def test_check_in_answer_carries_the_counts_including_itself(client, login, sized):
+    login(sized["secretariat"])
+    sized["grow"](30, 1)
+    sitting = sized["sitting"]
+    before = queries.sitting_counts(sitting)
+    (member_id,) = _not_checked_in(sitting, 1)
+    answer = client.post(f"/attendance/sittings/{sitting.id}/desk/check-in", data={"member_id": member_id},
+                         headers={"Accept": "application/json"}).get_json()
+    assert answer["created"]
+    assert answer["counts"]["present"] == before.present + 1 == queries.sitting_counts(sitting).present
+    assert answer["counts"]["absent"] + answer["counts"]["leave"] == before.absent + before.leave - 1
+
+
+# ── the one-sitting fast path agrees with the meeting-wide roll (status_rows) ─────────────────────
+def _reference(sitting):
+    """Counts, roll and per-tab totals the slow general way: the union over the whole meeting."""
+    rows = queries.status_rows(sitting.meeting_id, sitting_id=sitting.id)
+    counts = queries._counts_from(db.session.execute(select(*queries._count_columns(rows))).one())
+    roll = [tuple(r)[:9] for r in db.session.execute(select(rows).order_by(rows.c.member_no))]
+    totals = {}
+    for tab in (None, "extra", *(status.value for status in RollStatus)):
+        query = select(rows)
+        if tab == "extra":
+            query = query.where(rows.c.was_expected.is_(False))
+        elif tab:
+            query = query.where(rows.c.status == tab, rows.c.was_expected.is_(True))
+        totals[tab] = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    return counts, roll, totals
+
+
+def _fast(sitting):
+    counts = queries.sitting_counts(sitting)
+    roll = [tuple(r)[:9] for r in queries.full_roll(sitting)]
+    totals, seen = {}, []
+    for tab in (None, "extra", *(status.value for status in RollStatus)):
+        rows, totals[tab] = queries.roll_page(sitting, status=tab, per_page=1000)
+        seen.append(len(rows) == totals[tab])
+    assert all(seen)
+    return counts, roll, totals
+
+
+@pytest.mark.parametrize("expectation", ["all", "standing", "groups", "listed"])
+def test_one_sitting_counts_and_roll_match_the_meeting_wide_roll(sized, expectation):
+    """Members in and out of the expected set; on time, late, on leave (approved and pending), absent,
+    admitted although not expected; then closed (frozen) and corrected — every figure and tab agrees."""
+    meeting, staff = sized["meeting"], sized["secretariat"]
+    sized["grow"](60, 1)  # the bulk members are checked in at the open sitting only
+    groups = queries.groups_of(meeting.id)
+    members = db.session.scalars(select(MemberProfile).where(MemberProfile.meeting_id == meeting.id)
+                                 .order_by(MemberProfile.member_no)).all()
+    sitting = factories.make_sitting(meeting, name="分组讨论", starts_in_minutes=-30, expectation=expectation,
+                                     groups=groups[:2] if expectation == "groups" else (),
+                                     members=members[::4] if expectation == "listed" else ())
+    for n, member in enumerate(members[:40]):
+        if n % 6 == 0:
+            services.check_in(staff, sitting, member, method=CheckInMethod.DESK, admit_unexpected=True)
+        elif n % 6 == 1:
+            services.check_in(staff, sitting, member, method=CheckInMethod.QR, admit_unexpected=True,
+                              at=sitting.starts_at + dt.timedelta(minutes=45))
+        elif n % 6 == 2:
+            factories.make_leave(member, [sitting], status="approved")
+        elif n % 6 == 3:
+            factories.make_leave(member, [sitting], status="pending")
+    factories.make_leave(members[0], [sitting], status="approved")  # came after all: present, not leave
+    factories.make_leave(members[14], [sitting], status="approved")  # two approved requests: one leave
+    other = factories.make_sitting(meeting, name="另一会次", starts_in_minutes=-60, expectation=expectation,
+                                   groups=groups[2:], members=members[1::4] if expectation == "listed" else ())
+    services.check_in(staff, other, members[7], method=CheckInMethod.DESK, admit_unexpected=True)
+    db.session.commit()
+
+    counts, roll, totals = _fast(sitting)
+    assert (counts, roll, totals) == _reference(sitting)
+    assert counts.present > 0 and counts.leave > 0 and counts.absent > 0
+    if expectation != "all":
+        assert counts.extra > 0
+
+    services.close_sitting(staff, sitting)
+    db.session.commit()
+    assert _fast(sitting) == _reference(sitting) and queries.sitting_counts(sitting) == counts
+    # A correction can leave a frozen roll with rows the live rules never make (an admitted guest marked absent).
+    roll = {row.member_id: row for row in queries.full_roll(sitting)}
+    guest = next((m for m in members if m.id in roll and not roll[m.id].was_expected), None)
+    absentee = next(m for m in members if m.id in roll and roll[m.id].status == RollStatus.ABSENT)
+    services.correct_record(staff, sitting, absentee, RollStatus.LATE, "补签")
+    if guest is not None:
+        services.correct_record(staff, sitting, guest, RollStatus.ABSENT, "误签")
+    db.session.commit()
+    assert _fast(sitting) == _reference(sitting)

@@ -134,6 +134,22 @@ def test_all_sequential_goes_in_order(people, app):
     assert doc.status == DocumentStatus.FINALIZED
 
 
+def test_sequential_queue_waits_on_the_earlier_reviewer_of_this_document(people, app):
+    """待我审核 of the second reviewer: the earlier reviewer's decision on *another* document (same
+    round number) does not release this one — the check must look at this document's stage."""
+    first, second = factories.make_user(Role.STAFF, display_name="甲"), factories.make_user(Role.STAFF)
+    template = factories.make_pipeline_template(
+        [StageData(name="依次", reviewer_ids=[first.id, second.id], rule=ApprovalRule.ALL, is_sequential=True)],
+        actor=people["秘书"])
+    done, waiting = (factories.add_text_version(
+        factories.make_document(template=template, drafters=[people["起草人"]], actor=people["秘书"]),
+        people["起草人"], "正文") for _ in range(2))
+    decide(reload(done), first)
+    assert queries.review_queue_count(first.id) == 1 and queries.review_queue_count(second.id) == 1
+    assert [d.id for d in queries.review_queue(second.id, 1, 50).items] == [done.id]
+    assert [d.id for d in queries.review_queue(first.id, 1, 50).items] == [waiting.id]
+
+
 def test_reopen_by_secretariat_only_with_reason(people):
     template = factories.make_pipeline_template([[people["初审"]]], actor=people["秘书"])
     doc = factories.make_document(template=template, drafters=[people["起草人"]], actor=people["秘书"])
