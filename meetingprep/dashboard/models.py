@@ -35,3 +35,5 @@ class DashboardSnapshot(Base):
     audit_high_water: Mapped[int] = mapped_column(default=0)
     payload: Mapped[str] = mapped_column(Text)  # the sections for templates: tagged JSON (``snapshots.SERIALIZER``)
     api_json: Mapped[str] = mapped_column(Text)  # the same figures as /api/dashboard sends them
+    page_html: Mapped[str] = mapped_column(Text)  # the sections drawn for /dashboard …
+    wall_html: Mapped[str] = mapped_column(Text)  # … and for the wall screen

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from flask import current_app, render_template
+
 from meetingprep import timeutil
 from meetingprep.dashboard import snapshots
 from meetingprep.dashboard.core import DashboardContext, Section, jsonable
@@ -22,10 +24,20 @@ def compute_figures(ctx: DashboardContext, only: tuple[Section, ...] | None = No
     return {section.key: section.compute(ctx) for section in (only or sections())}
 
 
-def _computed(ctx: DashboardContext) -> tuple[dict[str, dict], str]:
-    """What a snapshot stores: the sections, and /api/dashboard's JSON text of them."""
+def wall_sections() -> tuple[Section, ...]:
+    return tuple(section for section in sections() if section.on_wall)
+
+
+def _computed(ctx: DashboardContext) -> snapshots.Computed:
+    """What a snapshot stores: the figures, /api/dashboard's JSON text, and the sections drawn for the
+    page and the wall screen (they depend on the figures alone, never on the viewer)."""
     figures = compute_figures(ctx)
-    return figures, json.dumps(api_payload(ctx, figures, ctx.moment), ensure_ascii=False, separators=(",", ":"))
+    return snapshots.Computed(
+        sections=figures,
+        json_text=json.dumps(api_payload(ctx, figures, ctx.moment), ensure_ascii=False, separators=(",", ":")),
+        page_html=render_template("dashboard/_sections.html", sections=sections(), figures=figures, wall=False),
+        wall_html=render_template("dashboard/_sections.html", sections=wall_sections(), figures=figures, wall=True),
+    )
 
 
 def current_figures(ctx: DashboardContext) -> snapshots.Figures:
@@ -38,7 +50,8 @@ def refresh_snapshots() -> str:
     from meetingprep.meetings.queries import get_current_meeting
 
     meeting = get_current_meeting()
-    computed = snapshots.refresh([meeting] if meeting is not None else [], _computed)
+    with current_app.test_request_context("/dashboard"):  # links are built as in a request (no SERVER_NAME needed)
+        computed = snapshots.refresh([meeting] if meeting is not None else [], _computed)
     return f"重算 {computed} 份" if computed else "无需重算"
 
 

@@ -29,6 +29,7 @@ from typing import Any
 
 from flask import current_app
 from flask.json.tag import JSONTag, TaggedJSONSerializer
+from markupsafe import Markup
 from sqlalchemy import and_, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -160,13 +161,25 @@ def _stored(meeting_id: int, scope: str):
 
 
 # ── reading and computing ──────────────────────────────────────────────────────────────────────
-class Figures:
-    """One snapshot's figures in both stored forms: the sections (decoded on first use, for templates)
-    and the finished JSON text of /api/dashboard (sent as stored, nothing decoded or re-encoded)."""
+@dataclass(frozen=True)
+class Computed:
+    """What one computation produces, each in the form its reader needs, so serving costs no work
+    that grows with the data: the sections' figures (for the .xlsx export), /api/dashboard's JSON
+    text, and the sections drawn as HTML for the page and for the wall screen."""
 
-    def __init__(self, computed_at: dt.datetime, json_text: str, *, payload: str | None = None,
-                 sections: dict[str, dict] | None = None):
+    sections: dict[str, dict]
+    json_text: str
+    page_html: str
+    wall_html: str
+
+
+class Figures:
+    """One snapshot as served: its forms, the figures decoded only when asked for (the export)."""
+
+    def __init__(self, computed_at: dt.datetime, *, json_text: str, page_html: str, wall_html: str,
+                 payload: str | None = None, sections: dict[str, dict] | None = None):
         self.computed_at, self.json_text = computed_at, json_text
+        self.page_html, self.wall_html = Markup(page_html), Markup(wall_html)  # drawn by our own templates
         self._payload, self._sections = payload, sections
 
     @cached_property
@@ -174,8 +187,7 @@ class Figures:
         return self._sections if self._sections is not None else loads(self._payload)
 
 
-#: ``compute(ctx)`` → (every section's figures, the /api/dashboard JSON text of them)
-Compute = Callable[[DashboardContext], tuple[dict[str, dict], str]]
+Compute = Callable[[DashboardContext], Computed]
 
 
 def figures_for(ctx: DashboardContext, compute: Compute) -> Figures:
@@ -185,7 +197,8 @@ def figures_for(ctx: DashboardContext, compute: Compute) -> Figures:
     high_water, snapshot = _stored(ctx.meeting.id, scope)
     if snapshot is not None and is_fresh(snapshot, meeting=ctx.meeting, high_water=high_water, moment=ctx.moment,
                                          policy=Policy.from_config()):
-        return Figures(snapshot.computed_at, snapshot.api_json, payload=snapshot.payload)
+        return Figures(snapshot.computed_at, json_text=snapshot.api_json, page_html=snapshot.page_html,
+                       wall_html=snapshot.wall_html, payload=snapshot.payload)
     return _compute_and_store(ctx, scope, high_water, compute)
 
 
@@ -195,10 +208,10 @@ def _compute_and_store(ctx: DashboardContext, scope: str, high_water: int, compu
     Committed at once: a cache fill, in a request (or tick) that has changed nothing else; what the
     request loaded stays loaded for rendering (no expiry, so no reloading queries).
     """
-    sections, json_text = compute(ctx)
+    computed = compute(ctx)
     values = {"meeting_id": ctx.meeting.id, "scope": scope, "computed_at": ctx.moment,
-              "opens_at": ctx.meeting.opens_at, "audit_high_water": high_water, "payload": dumps(sections),
-              "api_json": json_text}
+              "opens_at": ctx.meeting.opens_at, "audit_high_water": high_water, "payload": dumps(computed.sections),
+              "api_json": computed.json_text, "page_html": computed.page_html, "wall_html": computed.wall_html}
     dialect_insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[db.session.get_bind().dialect.name]
     statement = dialect_insert(DashboardSnapshot).values(**values)
     db.session.execute(statement.on_conflict_do_update(
@@ -212,7 +225,8 @@ def _compute_and_store(ctx: DashboardContext, scope: str, high_water: int, compu
         session.commit()
     finally:
         session.expire_on_commit = True
-    return Figures(ctx.moment, json_text, sections=sections)
+    return Figures(ctx.moment, json_text=computed.json_text, page_html=computed.page_html,
+                   wall_html=computed.wall_html, sections=computed.sections)
 
 
 def refresh(meetings: Iterable[Meeting], compute: Compute) -> int:

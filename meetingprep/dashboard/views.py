@@ -8,7 +8,6 @@ from flask_login import current_user, login_required
 from meetingprep import timeutil
 from meetingprep.dashboard.export import XLSX_MIMETYPE, workbook_bytes
 from meetingprep.dashboard.queries import context_for, current_figures, freshness_label
-from meetingprep.dashboard.sections import sections
 from meetingprep.errors import NotFound
 from meetingprep.permissions import require
 from meetingprep.web import current_meeting
@@ -31,7 +30,7 @@ def _context():
 def index():
     ctx = _context()
     figures = current_figures(ctx)
-    return render_template("dashboard/index.html", ctx=ctx, sections=sections(), figures=figures.sections,
+    return render_template("dashboard/index.html", ctx=ctx, sections_html=figures.page_html,
                            computed_label=freshness_label(figures.computed_at))
 
 
@@ -40,9 +39,8 @@ def index():
 def wall():
     ctx = _context()
     refresh = request.args.get("refresh", DEFAULT_REFRESH_SECONDS, type=int)
-    wall_sections = tuple(section for section in sections() if section.on_wall)
     figures = current_figures(ctx)
-    return render_template("dashboard/wall.html", ctx=ctx, sections=wall_sections, figures=figures.sections,
+    return render_template("dashboard/wall.html", ctx=ctx, sections_html=figures.wall_html,
                            computed_label=freshness_label(figures.computed_at), refresh=min(max(refresh, 1), 3600))
 
 

@@ -29,6 +29,10 @@ def frozen(time_machine):
     return time_machine
 
 
+def computed(sections: dict) -> snapshots.Computed:
+    return snapshots.Computed(sections=sections, json_text="{}", page_html="", wall_html="")
+
+
 def done_count(client) -> int:
     return client.get("/api/dashboard").get_json()["overview"]["completion"]["accepted"]
 
@@ -109,23 +113,23 @@ def test_without_changes_the_figures_still_age_out(app, client, login, role_user
 
 
 def test_a_clock_set_back_or_a_moved_opening_recomputes(app, meeting):
-    computed = []
+    moments = []
 
     def compute(ctx):
-        computed.append(ctx.moment)
-        return {"at": ctx.moment}, "{}"
+        moments.append(ctx.moment)
+        return computed({"at": ctx.moment})
 
     moment = now()
     snapshots.figures_for(DashboardContext(meeting=meeting, moment=moment), compute)
     snapshots.figures_for(DashboardContext(meeting=meeting, moment=moment + dt.timedelta(seconds=5)), compute)
-    assert computed == [moment]
+    assert moments == [moment]
     earlier = moment - dt.timedelta(seconds=30)
     assert snapshots.figures_for(DashboardContext(meeting=meeting, moment=earlier), compute).computed_at == earlier
 
     meeting.opens_at += dt.timedelta(days=1)  # rescheduled (audited, but the opening is checked on its own)
     later = moment + dt.timedelta(seconds=1)
     assert snapshots.figures_for(DashboardContext(meeting=meeting, moment=later), compute).sections == {"at": later}
-    assert computed == [moment, earlier, later]
+    assert moments == [moment, earlier, later]
 
 
 def test_a_group_lead_never_gets_the_meeting_wide_figures(app, client, login, role_users, meeting):
@@ -170,7 +174,28 @@ def test_the_scheduler_computes_ahead_of_the_viewers(app, client, login, role_us
 def test_an_older_computation_never_replaces_a_newer_one(app, meeting):
     stale = DashboardContext(meeting=meeting, moment=now() - dt.timedelta(seconds=30))
     fresh = DashboardContext(meeting=meeting, moment=now())
-    snapshots.figures_for(fresh, lambda ctx: ({"marker": "newer"}, "{}"))
-    snapshots._compute_and_store(stale, "all", 0, lambda ctx: ({"marker": "older"}, "{}"))  # finished late
+    snapshots.figures_for(fresh, lambda ctx: computed({"marker": "newer"}))
+    snapshots._compute_and_store(stale, "all", 0, lambda ctx: computed({"marker": "older"}))  # finished late
     stored = db.session.scalar(select(DashboardSnapshot))
     assert snapshots.loads(stored.payload) == {"marker": "newer"}
+
+
+def test_the_scheduler_tick_builds_links_without_a_request_or_server_name(app, role_users, meeting):
+    """In production nothing sets SERVER_NAME; the tick runs in the scheduler process, outside any request."""
+    app.config["SERVER_NAME"] = None
+    assert execute_job("dashboard.refresh") == (True, "重算 1 份")
+    stored = db.session.scalar(select(DashboardSnapshot))
+    assert 'href="/attendance/' in stored.page_html and "http" not in stored.page_html
+
+
+def test_the_page_and_the_wall_screen_are_served_as_drawn(app, client, login, role_users, meeting, count_queries):
+    factories.make_task(meeting, role_users["group"], title="编印会议指南", due_at=now() - dt.timedelta(days=1))
+    db.session.commit()
+    login(role_users["leader"])
+    for url, marker in (("/dashboard", "page_html"), ("/dashboard/wall", "wall_html")):
+        first = client.get(url).get_data(as_text=True)
+        with count_queries() as served:
+            again = client.get(url).get_data(as_text=True)
+        assert task_queries(served) == [] and "编印会议指南" in again
+        stored = db.session.scalar(select(getattr(DashboardSnapshot, marker)))
+        assert stored in first and stored in again

@@ -29,6 +29,8 @@ def upgrade():
     sa.Column('audit_high_water', sa.Integer(), nullable=False),
     sa.Column('payload', sa.Text(), nullable=False),
     sa.Column('api_json', sa.Text(), nullable=False),
+    sa.Column('page_html', sa.Text(), nullable=False),
+    sa.Column('wall_html', sa.Text(), nullable=False),
     sa.ForeignKeyConstraint(['meeting_id'], ['meetings.id'], name=op.f('fk_dashboard_snapshots_meeting_id_meetings'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_dashboard_snapshots')),
     sa.UniqueConstraint('meeting_id', 'scope', name=op.f('uq_dashboard_snapshots_meeting_id_scope'))
