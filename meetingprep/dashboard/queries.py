@@ -40,9 +40,10 @@ def _computed(ctx: DashboardContext) -> snapshots.Computed:
     )
 
 
-def current_figures(ctx: DashboardContext) -> snapshots.Figures:
-    """What the pages, the API and the export show: the stored snapshot while fresh (``snapshots``)."""
-    return snapshots.figures_for(ctx, _computed)
+def current_figures(ctx: DashboardContext, form: str) -> snapshots.Figures:
+    """What the pages, the API and the export show, in the form each sends (``snapshots.FORMS``): the
+    stored snapshot while fresh."""
+    return snapshots.figures_for(ctx, _computed, form)
 
 
 def refresh_snapshots() -> str:

@@ -139,7 +139,7 @@ class Policy:
                    max_age=dt.timedelta(seconds=config["DASHBOARD_MAX_AGE_SECONDS"]))
 
 
-def is_fresh(snapshot: DashboardSnapshot, *, meeting: Meeting, high_water: int, moment: dt.datetime,
+def is_fresh(snapshot, *, meeting: Meeting, high_water: int, moment: dt.datetime,
              policy: Policy) -> bool:
     age = moment - snapshot.computed_at
     if age < dt.timedelta(0) or age >= policy.max_age or snapshot.opens_at != meeting.opens_at:
@@ -151,11 +151,15 @@ def scope_key(group_ids: frozenset[int] | None) -> str:
     return WHOLE_MEETING if group_ids is None else "groups:" + ",".join(map(str, sorted(group_ids)))
 
 
-def _stored(meeting_id: int, scope: str):
-    """One row whatever is stored: the newest audit id, beside the snapshot or None."""
+def _stored(meeting_id: int, scope: str, form: str | None):
+    """One row whatever is stored: the newest audit id, beside the snapshot's freshness and the one form
+    asked for (all None when nothing is stored)."""
     newest = select(func.coalesce(func.max(AuditEntry.id), 0).label("high_water")).subquery()
+    columns = [DashboardSnapshot.computed_at, DashboardSnapshot.opens_at, DashboardSnapshot.audit_high_water]
+    if form is not None:
+        columns.append(getattr(DashboardSnapshot, form).label("form"))
     return db.session.execute(
-        select(newest.c.high_water, DashboardSnapshot).select_from(newest).outerjoin(
+        select(newest.c.high_water, *columns).select_from(newest).outerjoin(
             DashboardSnapshot, and_(DashboardSnapshot.meeting_id == meeting_id, DashboardSnapshot.scope == scope))
     ).one()
 
@@ -173,33 +177,45 @@ class Computed:
     wall_html: str
 
 
-class Figures:
-    """One snapshot as served: its forms, the figures decoded only when asked for (the export)."""
+#: the stored forms of a snapshot; a view reads the one it sends (the page's HTML alone is 150 KB at large)
+FORMS = ("payload", "api_json", "page_html", "wall_html")
 
-    def __init__(self, computed_at: dt.datetime, *, json_text: str, page_html: str, wall_html: str,
-                 payload: str | None = None, sections: dict[str, dict] | None = None):
-        self.computed_at, self.json_text = computed_at, json_text
-        self.page_html, self.wall_html = Markup(page_html), Markup(wall_html)  # drawn by our own templates
-        self._payload, self._sections = payload, sections
+
+class Figures:
+    """One snapshot as served: the form(s) read for this view; the figures decoded only when asked for."""
+
+    def __init__(self, computed_at: dt.datetime, forms: dict[str, str], sections: dict[str, dict] | None = None):
+        self.computed_at, self._forms, self._sections = computed_at, forms, sections
+
+    @property
+    def json_text(self) -> str:
+        return self._forms["api_json"]
+
+    @property
+    def page_html(self) -> Markup:
+        return Markup(self._forms["page_html"])  # drawn by our own templates, escaped there
+
+    @property
+    def wall_html(self) -> Markup:
+        return Markup(self._forms["wall_html"])
 
     @cached_property
     def sections(self) -> dict[str, dict]:
-        return self._sections if self._sections is not None else loads(self._payload)
+        return self._sections if self._sections is not None else loads(self._forms["payload"])
 
 
 Compute = Callable[[DashboardContext], Computed]
 
 
-def figures_for(ctx: DashboardContext, compute: Compute) -> Figures:
-    """The viewer's figures: the stored snapshot while fresh (one query), else computed (at most once)
-    and stored."""
+def figures_for(ctx: DashboardContext, compute: Compute, form: str) -> Figures:
+    """The viewer's figures in ``form`` (one of FORMS): stored while fresh (one query), else computed (at
+    most once) and stored."""
     scope = scope_key(ctx.group_ids)
-    high_water, snapshot = _stored(ctx.meeting.id, scope)
-    if snapshot is not None and is_fresh(snapshot, meeting=ctx.meeting, high_water=high_water, moment=ctx.moment,
-                                         policy=Policy.from_config()):
-        return Figures(snapshot.computed_at, json_text=snapshot.api_json, page_html=snapshot.page_html,
-                       wall_html=snapshot.wall_html, payload=snapshot.payload)
-    return _compute_and_store(ctx, scope, high_water, compute)
+    row = _stored(ctx.meeting.id, scope, form)
+    if row.computed_at is not None and is_fresh(row, meeting=ctx.meeting, high_water=row.high_water,
+                                                moment=ctx.moment, policy=Policy.from_config()):
+        return Figures(row.computed_at, {form: row.form})
+    return _compute_and_store(ctx, scope, row.high_water, compute)
 
 
 def _compute_and_store(ctx: DashboardContext, scope: str, high_water: int, compute: Compute) -> Figures:
@@ -225,8 +241,7 @@ def _compute_and_store(ctx: DashboardContext, scope: str, high_water: int, compu
         session.commit()
     finally:
         session.expire_on_commit = True
-    return Figures(ctx.moment, json_text=computed.json_text, page_html=computed.page_html,
-                   wall_html=computed.wall_html, sections=computed.sections)
+    return Figures(ctx.moment, {key: values[key] for key in FORMS}, sections=computed.sections)
 
 
 def refresh(meetings: Iterable[Meeting], compute: Compute) -> int:
@@ -239,10 +254,10 @@ def refresh(meetings: Iterable[Meeting], compute: Compute) -> int:
     computed = 0
     for meeting in meetings:
         ctx = DashboardContext(meeting=meeting, moment=moment)
-        high_water, snapshot = _stored(meeting.id, WHOLE_MEETING)
-        if snapshot is not None and is_fresh(snapshot, meeting=meeting, high_water=high_water, moment=moment,
-                                             policy=ahead):
+        row = _stored(meeting.id, WHOLE_MEETING, None)
+        if row.computed_at is not None and is_fresh(row, meeting=meeting, high_water=row.high_water, moment=moment,
+                                                    policy=ahead):
             continue
-        _compute_and_store(ctx, WHOLE_MEETING, high_water, compute)
+        _compute_and_store(ctx, WHOLE_MEETING, row.high_water, compute)
         computed += 1
     return computed

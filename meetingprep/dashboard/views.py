@@ -29,7 +29,7 @@ def _context():
 @login_required
 def index():
     ctx = _context()
-    figures = current_figures(ctx)
+    figures = current_figures(ctx, "page_html")
     return render_template("dashboard/index.html", ctx=ctx, sections_html=figures.page_html,
                            computed_label=freshness_label(figures.computed_at))
 
@@ -39,7 +39,7 @@ def index():
 def wall():
     ctx = _context()
     refresh = request.args.get("refresh", DEFAULT_REFRESH_SECONDS, type=int)
-    figures = current_figures(ctx)
+    figures = current_figures(ctx, "wall_html")
     return render_template("dashboard/wall.html", ctx=ctx, sections_html=figures.wall_html,
                            computed_label=freshness_label(figures.computed_at), refresh=min(max(refresh, 1), 3600))
 
@@ -48,12 +48,13 @@ def wall():
 @login_required
 def api():
     ctx = _context()
-    return current_app.response_class(current_figures(ctx).json_text, mimetype="application/json")
+    return current_app.response_class(current_figures(ctx, "api_json").json_text, mimetype="application/json")
 
 
 @bp.route("/dashboard/export.xlsx")
 @login_required
 def export():
     ctx = _context()
-    return send_file(BytesIO(workbook_bytes(current_figures(ctx).sections)), mimetype=XLSX_MIMETYPE, as_attachment=True,
+    workbook = workbook_bytes(current_figures(ctx, "payload").sections)
+    return send_file(BytesIO(workbook), mimetype=XLSX_MIMETYPE, as_attachment=True,
                      download_name=f"大会筹备日报-{timeutil.to_local(ctx.moment):%Y%m%d}.xlsx")

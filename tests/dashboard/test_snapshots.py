@@ -120,15 +120,18 @@ def test_a_clock_set_back_or_a_moved_opening_recomputes(app, meeting):
         return computed({"at": ctx.moment})
 
     moment = now()
-    snapshots.figures_for(DashboardContext(meeting=meeting, moment=moment), compute)
-    snapshots.figures_for(DashboardContext(meeting=meeting, moment=moment + dt.timedelta(seconds=5)), compute)
+    snapshots.figures_for(DashboardContext(meeting=meeting, moment=moment), compute, "payload")
+    snapshots.figures_for(DashboardContext(meeting=meeting, moment=moment + dt.timedelta(seconds=5)), compute,
+                          "payload")
     assert moments == [moment]
     earlier = moment - dt.timedelta(seconds=30)
-    assert snapshots.figures_for(DashboardContext(meeting=meeting, moment=earlier), compute).computed_at == earlier
+    served = snapshots.figures_for(DashboardContext(meeting=meeting, moment=earlier), compute, "payload")
+    assert served.computed_at == earlier
 
     meeting.opens_at += dt.timedelta(days=1)  # rescheduled (audited, but the opening is checked on its own)
     later = moment + dt.timedelta(seconds=1)
-    assert snapshots.figures_for(DashboardContext(meeting=meeting, moment=later), compute).sections == {"at": later}
+    served = snapshots.figures_for(DashboardContext(meeting=meeting, moment=later), compute, "payload")
+    assert served.sections == {"at": later}
     assert moments == [moment, earlier, later]
 
 
@@ -174,7 +177,7 @@ def test_the_scheduler_computes_ahead_of_the_viewers(app, client, login, role_us
 def test_an_older_computation_never_replaces_a_newer_one(app, meeting):
     stale = DashboardContext(meeting=meeting, moment=now() - dt.timedelta(seconds=30))
     fresh = DashboardContext(meeting=meeting, moment=now())
-    snapshots.figures_for(fresh, lambda ctx: computed({"marker": "newer"}))
+    snapshots.figures_for(fresh, lambda ctx: computed({"marker": "newer"}), "payload")
     snapshots._compute_and_store(stale, "all", 0, lambda ctx: computed({"marker": "older"}))  # finished late
     stored = db.session.scalar(select(DashboardSnapshot))
     assert snapshots.loads(stored.payload) == {"marker": "newer"}
