@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from sqlalchemy import DateTime, Engine, MetaData, event
 from sqlalchemy import Enum as SAEnum
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, registry
 from sqlalchemy.types import TypeDecorator
 
@@ -115,3 +116,9 @@ FOREIGN_TABLES = frozenset({"apscheduler_jobs"})
 def include_in_migrations(obj, name, type_, reflected, compare_to) -> bool:
     """Alembic's include_object hook: leave APScheduler's job store table alone."""
     return not (type_ == "table" and name in FOREIGN_TABLES)
+
+
+def upsert_insert(model, dialect_name: str):
+    """``INSERT`` of the running database's dialect, which has ``on_conflict_do_nothing`` / ``…_update``:
+    the unique constraint decides between concurrent writers, not a prior SELECT."""
+    return {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect_name](model)

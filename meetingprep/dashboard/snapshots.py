@@ -31,13 +31,12 @@ from flask import current_app
 from flask.json.tag import JSONTag, TaggedJSONSerializer
 from markupsafe import Markup
 from sqlalchemy import and_, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from meetingprep import timeutil
 from meetingprep.audit import AuditEntry
 from meetingprep.dashboard.core import DashboardContext
 from meetingprep.dashboard.models import DashboardSnapshot
-from meetingprep.db import LabeledEnum
+from meetingprep.db import LabeledEnum, upsert_insert
 from meetingprep.extensions import db
 from meetingprep.meetings.models import Meeting
 
@@ -228,8 +227,7 @@ def _compute_and_store(ctx: DashboardContext, scope: str, high_water: int, compu
     values = {"meeting_id": ctx.meeting.id, "scope": scope, "computed_at": ctx.moment,
               "opens_at": ctx.meeting.opens_at, "audit_high_water": high_water, "payload": dumps(computed.sections),
               "api_json": computed.json_text, "page_html": computed.page_html, "wall_html": computed.wall_html}
-    dialect_insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[db.session.get_bind().dialect.name]
-    statement = dialect_insert(DashboardSnapshot).values(**values)
+    statement = upsert_insert(DashboardSnapshot, db.session.get_bind().dialect.name).values(**values)
     db.session.execute(statement.on_conflict_do_update(
         index_elements=["meeting_id", "scope"],
         set_={key: statement.excluded[key] for key in values if key not in ("meeting_id", "scope")},

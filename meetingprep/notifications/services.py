@@ -15,11 +15,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import and_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from meetingprep import audit, timeutil
 from meetingprep.auth.models import User
 from meetingprep.concurrency import expect_version
+from meetingprep.db import upsert_insert
 from meetingprep.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from meetingprep.extensions import db
 from meetingprep.groups.models import GroupMembership, WorkingGroup
@@ -49,9 +49,8 @@ def insert_ignoring_conflicts(model, rows: Sequence[dict], conflict_columns: Seq
     """
     if not rows:
         return []
-    dialect = db.session.get_bind().dialect.name
-    dialect_insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}[dialect]
-    statement = dialect_insert(model).on_conflict_do_nothing(index_elements=list(conflict_columns)) \
+    statement = upsert_insert(model, db.session.get_bind().dialect.name) \
+        .on_conflict_do_nothing(index_elements=list(conflict_columns)) \
         .execution_options(insertmanyvalues_page_size=_MAX_PARAMETERS // len(rows[0]))
     if returning:
         return db.session.execute(statement.returning(*returning), list(rows)).all()
