@@ -64,8 +64,7 @@ def load_open_graph(meeting_id: int) -> OpenGraph:
 @dataclass(frozen=True)
 class Analysis:
     graph: OpenGraph
-    plan: Schedule  # the critical-path schedule of the whole meeting, at computed_at
-    computed_at: dt.datetime
+    plan: Schedule  # the critical-path schedule of the whole meeting
     flagged_by_group: dict[int, int]  # tasks with slack ≤ 0, so a scoped view sums a few numbers
 
 
@@ -75,7 +74,7 @@ def analysis(meeting, moment: dt.datetime) -> Analysis:
     plan = schedule(graph.nodes, graph.edges, moment=moment, opening=meeting.opens_at)
     flagged = Counter(graph.nodes[task_id].group_id for task_id, slack in plan.slack.items()
                       if slack <= dt.timedelta(0))
-    return Analysis(graph, plan, moment, dict(flagged))
+    return Analysis(graph, plan, dict(flagged))
 
 
 def _planned_start(starts_on: dt.date | None) -> dt.datetime | None:
