@@ -7,7 +7,7 @@ from flask_login import current_user
 from werkzeug.routing import IntegerConverter
 
 from meetingprep import timeutil
-from meetingprep.db import MAX_ID
+from meetingprep.db import MAX_ID, forget_request_method, note_request_method
 from meetingprep.extensions import db, login_manager
 from meetingprep.permissions import Role, can
 
@@ -82,10 +82,11 @@ def init_app(app: Flask) -> None:
         input_datetime=timeutil.input_value,
     )
     from meetingprep.audit import field_label
+    from meetingprep.forms import render_field
 
     app.jinja_env.globals.update(audit_field_label=field_label, can=can, Role=Role,
                                  current_meeting=current_meeting, now=timeutil.now,
-                                 page_url=page_url)
+                                 page_url=page_url, render_field=render_field)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
@@ -95,6 +96,7 @@ def init_app(app: Flask) -> None:
         before the view writes anything, because refreshing a session's last-seen time commits."""
         if "\x00" in request.path or any("\x00" in key + value for key, value in request.args.items(multi=True)):
             abort(400)
+        note_request_method(request.method)
         if request.endpoint not in LOGIN_FREE_ENDPOINTS:
             current_user._get_current_object()
 
@@ -112,6 +114,10 @@ def init_app(app: Flask) -> None:
         if app.config["SESSION_COOKIE_SECURE"]:
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
+
+    @app.teardown_request
+    def end_reading(_exc=None):
+        forget_request_method()
 
     @app.teardown_appcontext
     def discard_uncommitted_uploads(_exc=None):
