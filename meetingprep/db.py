@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from contextlib import contextmanager
 from enum import StrEnum
 
 from sqlalchemy import DateTime, Engine, MetaData, event
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import DeclarativeBase, registry
+from sqlalchemy.orm import DeclarativeBase, registry, scoped_session
 from sqlalchemy.types import TypeDecorator
 
 #: The largest id a row can have (a 32-bit INTEGER): larger ones are "not found", never an overflow.
@@ -73,15 +74,93 @@ def _sqlite_pragmas(dbapi_connection, _record):
     cursor.close()
 
 
-@event.listens_for(Engine, "begin")
-def _sqlite_begin_immediate(conn):
-    """Take the write lock at BEGIN so two workers queue on busy_timeout instead of deadlocking.
+#: Requests of these methods only read (a GET that must write says so with ``writing``).
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 
-    A deferred transaction that reads and later writes fails with "database is locked" when
-    another writer got there first; IMMEDIATE makes the second one wait its turn.
+
+class UndeclaredWrite(RuntimeError):
+    """A reading request wrote outside ``writing`` (raised under TESTING, so the suite finds every such write)."""
+
+
+def _reading_request() -> bool:
+    from flask import g, has_app_context
+
+    return has_app_context() and g.get("_sqlite_reading", False)
+
+
+def note_request_method(method: str) -> None:
+    """Before each request: a GET (HEAD, OPTIONS) reads, so its transactions begin deferred."""
+    from flask import g
+
+    g._sqlite_reading = method in READING_METHODS
+
+
+def forget_request_method() -> None:
+    from flask import g
+
+    g.pop("_sqlite_reading", None)
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn):
+    """On SQLite, a reading request's transaction begins deferred and every other one IMMEDIATE.
+
+    IMMEDIATE takes the write lock at BEGIN, so two writers queue on busy_timeout instead of one
+    failing with "database is locked" when it upgrades a read to a write. Readers need no lock under
+    WAL: taking it for every page serialised the workers on one core and halved the throughput of
+    every page (benchmarks/RESULTS.md). A GET that writes does so in a ``with writing(db.session):`` block.
     """
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    if conn.dialect.name != "sqlite":
+        return
+    deferred = _reading_request()
+    conn.info["sqlite_deferred"] = deferred
+    conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+
+
+@event.listens_for(Engine, "before_cursor_execute")
+def _refuse_undeclared_writes(conn, _cursor, statement, *_args):
+    if conn.info.get("sqlite_deferred") and statement.lstrip()[:7].upper().startswith(_WRITES) \
+            and _reading_request():
+        from flask import current_app
+
+        message = f"a {statement.split()[0]} in a reading request outside writing()"
+        if current_app.config.get("TESTING"):
+            raise UndeclaredWrite(message)
+        current_app.logger.warning("%s: it fails if another worker wrote meanwhile", message)
+
+
+def _commit_keeping_loaded(session) -> None:
+    keep, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
+
+
+@contextmanager
+def writing(session):
+    """A write inside a reading request (GET): the block gets a transaction of its own that takes the
+    write lock, committed at its end; the request then goes on reading without the lock.
+
+    Ends the read transaction first (so start the block before changing anything). What the request has
+    loaded stays loaded, as read. Outside a request, or on PostgreSQL, it is a commit before and after.
+    """
+    from flask import g, has_app_context
+
+    if isinstance(session, scoped_session):
+        session = session()
+    _commit_keeping_loaded(session)
+    reading = has_app_context() and g.pop("_sqlite_reading", False)
+    try:
+        yield session
+        _commit_keeping_loaded(session)
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        if reading:
+            g._sqlite_reading = True
 
 
 class LabeledEnum(StrEnum):

@@ -114,14 +114,15 @@ def _record_denial() -> None:
     from flask_login import current_user
 
     from meetingprep import audit
+    from meetingprep.db import writing
     from meetingprep.extensions import db
 
     _discard_transaction()
     try:
-        actor = current_user if current_user.is_authenticated else None
-        audit.record(db.session, "denied", actor=actor, object_type="Request",
-                     message=f"拒绝访问：{request.method} {request.path}")
-        db.session.commit()
+        with writing(db.session):  # a refused GET, too, writes its trace
+            actor = current_user if current_user.is_authenticated else None
+            audit.record(db.session, "denied", actor=actor, object_type="Request",
+                         message=f"拒绝访问：{request.method} {request.path}")
     except SQLAlchemyError:
         log.warning("could not record a permission denial on %s", request.path, exc_info=True)
         _discard_transaction()

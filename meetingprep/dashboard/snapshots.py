@@ -36,7 +36,7 @@ from meetingprep import timeutil
 from meetingprep.audit import AuditEntry
 from meetingprep.dashboard.core import DashboardContext
 from meetingprep.dashboard.models import DashboardSnapshot
-from meetingprep.db import LabeledEnum, upsert_insert
+from meetingprep.db import LabeledEnum, upsert_insert, writing
 from meetingprep.extensions import db
 from meetingprep.meetings.models import Meeting
 
@@ -220,25 +220,20 @@ def figures_for(ctx: DashboardContext, compute: Compute, form: str) -> Figures:
 def _compute_and_store(ctx: DashboardContext, scope: str, high_water: int, compute: Compute) -> Figures:
     """Computed after reading the high-water mark, so a change committed meanwhile marks it stale.
 
-    Committed at once: a cache fill, in a request (or tick) that has changed nothing else; what the
-    request loaded stays loaded for rendering (no expiry, so no reloading queries).
+    Committed at once, in a transaction of its own (``writing``): a cache fill, in a request (or tick) that
+    has changed nothing else; what the request loaded stays loaded for rendering.
     """
     computed = compute(ctx)
     values = {"meeting_id": ctx.meeting.id, "scope": scope, "computed_at": ctx.moment,
               "opens_at": ctx.meeting.opens_at, "audit_high_water": high_water, "payload": dumps(computed.sections),
               "api_json": computed.json_text, "page_html": computed.page_html, "wall_html": computed.wall_html}
     statement = upsert_insert(DashboardSnapshot, db.session.get_bind().dialect.name).values(**values)
-    db.session.execute(statement.on_conflict_do_update(
-        index_elements=["meeting_id", "scope"],
-        set_={key: statement.excluded[key] for key in values if key not in ("meeting_id", "scope")},
-        where=DashboardSnapshot.computed_at <= statement.excluded.computed_at,  # keep a newer one
-    ))
-    session = db.session()
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = True
+    with writing(db.session) as session:
+        session.execute(statement.on_conflict_do_update(
+            index_elements=["meeting_id", "scope"],
+            set_={key: statement.excluded[key] for key in values if key not in ("meeting_id", "scope")},
+            where=DashboardSnapshot.computed_at <= statement.excluded.computed_at,  # keep a newer one
+        ))
     return Figures(ctx.moment, {key: values[key] for key in FORMS}, sections=computed.sections)
 
 

@@ -18,6 +18,7 @@ from flask_login import login_user, logout_user
 from sqlalchemy import delete, or_, select, update
 
 from meetingprep.auth.models import User
+from meetingprep.db import writing
 from meetingprep.extensions import db
 from meetingprep.ops.models import UserSession
 from meetingprep.timeutil import now
@@ -78,8 +79,8 @@ def resume_session(session_key: str) -> User | None:
     if not user.is_active or not _is_current(record, moment):
         return None
     if moment - record.last_seen_at >= TOUCH_INTERVAL:
-        record.last_seen_at = moment
-        db.session.commit()
+        with writing(db.session):
+            record.last_seen_at = moment
     user.session_key = session_key
     return user
 

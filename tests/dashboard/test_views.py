@@ -128,7 +128,8 @@ def test_query_count_does_not_grow_with_the_data(app, client, login, role_users,
         assert "doc-track-stage is-current" in response.get_data(as_text=True)
     assert large.count == small.count, "\n\n".join(small.statements) + "\n=====\n" + "\n\n".join(large.statements)
     # computing (once per refresh interval for everyone): 11 for the sections, and reading and storing the snapshot
-    assert large.count <= 18, "\n\n".join(s[:120] for s in large.statements)
+    # (on SQLite the store is a transaction of its own, with its own BEGIN IMMEDIATE)
+    assert large.count <= 19, "\n\n".join(s[:120] for s in large.statements)
     assert large_served.count == small_served.count <= 6, "\n\n".join(large_served.statements)  # every other view
     assert not any("FROM tasks" in statement for statement in large_served.statements)
 

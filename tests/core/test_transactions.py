@@ -1,0 +1,109 @@
+"""SQLite transactions: pages read without the write lock; a write in a GET declares itself (db.writing)."""
+
+import logging
+import sqlite3
+
+import pytest
+from sqlalchemy import event, select
+
+from meetingprep import create_app
+from meetingprep.db import writing
+from meetingprep.extensions import db
+from meetingprep.meetings.models import Meeting
+from tests import factories
+
+
+@pytest.fixture
+def file_app(tmp_path):
+    """A file database (two connections can meet) with routes that read and write on GET."""
+    path = tmp_path / "tx.sqlite"
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"), "SECRET_KEY": "k",
+                      "WTF_CSRF_ENABLED": False, "DATABASE_URL": f"sqlite:///{path}",
+                      "SQLITE_BUSY_TIMEOUT_SECONDS": 0.2})
+
+    @app.get("/test/read-write-read")
+    def read_write_read():
+        before = db.session.scalar(select(Meeting.id).limit(1))
+        with writing(db.session):
+            factories.make_meeting(name="读中写")
+        after = db.session.scalars(select(Meeting.name)).all()
+        return {"before": before, "after": after}
+
+    @app.get("/test/names")
+    def names():
+        return db.session.scalars(select(Meeting.name)).all()
+
+    @app.get("/test/undeclared-write")
+    def undeclared_write():
+        factories.make_meeting(name="未声明的写")
+        db.session.commit()
+        return "written"
+
+    with app.app_context():
+        db.create_all()
+        factories.make_meeting(name="已有会议")
+        db.session.commit()
+        db.session.remove()
+    yield app, path
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def begins(file_app):
+    """The BEGIN statements SQLite saw, in order."""
+    app, _path = file_app
+    seen: list[str] = []
+    with app.app_context():
+        engine = db.engine
+
+    def listen(_conn, _cursor, statement, *_args):
+        if statement.startswith("BEGIN"):
+            seen.append(statement)
+
+    event.listen(engine, "before_cursor_execute", listen)
+    yield seen
+    event.remove(engine, "before_cursor_execute", listen)
+
+
+def test_a_get_reads_deferred_and_writes_in_a_block_of_its_own(file_app, begins):
+    app, _path = file_app
+    response = app.test_client().get("/test/read-write-read")
+    assert response.status_code == 200
+    assert response.get_json()["after"] == ["已有会议", "读中写"]
+    # read without the lock, write with it, then read on without it
+    assert begins == ["BEGIN", "BEGIN IMMEDIATE", "BEGIN"]
+
+
+def test_a_post_takes_the_write_lock_at_once(file_app, begins):
+    app, _path = file_app
+    app.test_client().post("/login", data={"username": "nobody", "password": "Whatever-2026"})
+    assert begins and set(begins) == {"BEGIN IMMEDIATE"}
+
+
+def test_a_get_goes_on_reading_while_another_process_writes(file_app):
+    app, path = file_app
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("UPDATE meetings SET name = '未提交的改名'")
+    try:
+        client = app.test_client()
+        assert client.get("/login").status_code == 200
+        assert client.get("/test/names").get_json() == ["已有会议"]  # the committed state, not the pending one
+        # the write block waits for the lock, times out, and the user is asked to retry (never a trace)
+        response = client.get("/test/read-write-read")
+        assert response.status_code == 503 and "重试" in response.get_data(as_text=True)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert app.test_client().get("/test/read-write-read").status_code == 200
+
+
+def test_a_write_in_a_get_outside_writing_is_caught_by_the_suite(file_app, caplog):
+    app, _path = file_app
+    caplog.set_level(logging.ERROR)
+    response = app.test_client().get("/test/undeclared-write")
+    assert response.status_code == 500
+    assert "UndeclaredWrite" in caplog.text
+    with app.app_context():
+        assert db.session.scalar(select(Meeting).where(Meeting.name == "未声明的写")) is None
