@@ -52,12 +52,13 @@ def create_app(config: dict | None = None) -> Flask:
     bootstrap.init_app(app)
 
     import meetingprep.models  # noqa: F401  (every mapper known before the first request)
-    from meetingprep import web
+    from meetingprep import navigation, web
     from meetingprep.blueprints import register_blueprints
 
     web.init_url_converters(app)
     register_blueprints(app)
     web.init_app(app)
+    navigation.init_app(app)
 
     from meetingprep.notifications.rules import load_extensions
 

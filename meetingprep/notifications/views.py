@@ -25,12 +25,6 @@ from meetingprep.web import current_meeting
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 
-@bp.app_template_global()
-def unread_notifications() -> int:
-    """The navigation bar's badge: one COUNT query per page."""
-    return queries.unread_count(current_user.id) if current_user.is_authenticated else 0
-
-
 def _page() -> int:
     return request.args.get("page", 1, type=int) or 1
 
