@@ -39,6 +39,7 @@ from meetingprep.permissions import WORKERS
 
 RATE_FORMULA = "出席率 = 实到 ÷ (应到 − 请假)；迟到计入实到，非应到人员（列席）不计入"
 SEARCH_LIMIT = 20
+_Sitting = aliased(Sitting, name="at_sitting")  # module level: one alias per call rebuilds the ORM's loaders
 
 
 def expected_clause(sitting=Sitting, member=MemberProfile):
@@ -372,7 +373,7 @@ def full_roll(sitting: Sitting):
 def member_status_rows(member: MemberProfile):
     """The member's status at every sitting of the meeting (open ones live), with the sitting."""
     rows = status_rows(member.meeting_id)
-    sitting = aliased(Sitting)
+    sitting = _Sitting
     return list(db.session.execute(
         select(rows, sitting.name.label("sitting_name"), sitting.starts_at.label("starts_at"))
         .join(sitting, sitting.id == rows.c.sitting_id)

@@ -23,6 +23,9 @@ from meetingprep.tasks.models import Task, TaskDependency
 from meetingprep.tasks.states import OPEN_STATUSES
 from meetingprep.timeutil import local_midnight
 
+# Module level: an alias made per call is a new entity and defeats the ORM's caches.
+_Pred, _Succ = aliased(Task, name="pred"), aliased(Task, name="succ")
+
 
 @dataclass(frozen=True)
 class OpenGraph:
@@ -51,7 +54,7 @@ def load_open_graph(meeting_id: int) -> OpenGraph:
     }
     details = {row.id: {"id": row.id, "title": row.title, "status": row.status, "due_at": row.due_at,
                         "group_id": row.group_id, "group": row.group, "owner": row.owner} for row in rows}
-    pred, succ = aliased(Task), aliased(Task)
+    pred, succ = _Pred, _Succ
     edges = db.session.execute(
         select(TaskDependency.predecessor_id, TaskDependency.successor_id)
         .join(pred, pred.id == TaskDependency.predecessor_id)

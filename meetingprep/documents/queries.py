@@ -29,6 +29,10 @@ from meetingprep.extensions import db
 from meetingprep.groups.models import WorkingGroup
 from meetingprep.permissions import Role
 
+# Module level: an alias made per call is a new entity and defeats the ORM's caches.
+_Mine = aliased(DocumentStageReviewer, name="mine")
+_Earlier = aliased(DocumentStageReviewer, name="earlier")
+
 
 def _stage_options(path):
     """The current stage with whom it waits on: reviewers (with users) and this stage's decisions."""
@@ -147,8 +151,7 @@ def status_counts(meeting_id: int) -> dict[DocumentStatus, int]:
 
 def _waiting_on(user_id: int):
     """SQL for "the current stage waits on this user": mirrors DocumentStage.pending_reviewers()."""
-    mine = aliased(DocumentStageReviewer)
-    earlier = aliased(DocumentStageReviewer)
+    mine, earlier = _Mine, _Earlier
 
     def decided(reviewer):
         # Correlated by name: nested two levels down (inside someone_before), auto-correlation would

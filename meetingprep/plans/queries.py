@@ -20,6 +20,10 @@ from meetingprep.tasks.models import Task, TaskCoworker, TaskDependency
 from meetingprep.tasks.states import OPEN_STATUSES, TaskStatus
 from meetingprep.timeutil import local_midnight
 
+# The ends of a hand-off. Module level: an alias made per call is a new entity and defeats the ORM's caches.
+_Pred, _Succ = aliased(Task, name="pred"), aliased(Task, name="succ")
+_PredGroup, _SuccGroup = aliased(WorkingGroup, name="pred_group"), aliased(WorkingGroup, name="succ_group")
+
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
@@ -173,8 +177,7 @@ def timeline_tasks(group_id: int, offset: int, limit: int) -> list[Task]:
 
 def hand_offs(task_ids: list[int]):
     """Every dependency touching the given tasks, with both ends' titles and groups (one query)."""
-    pred, succ = aliased(Task), aliased(Task)
-    pred_group, succ_group = aliased(WorkingGroup), aliased(WorkingGroup)
+    pred, succ, pred_group, succ_group = _Pred, _Succ, _PredGroup, _SuccGroup
     return db.session.execute(
         select(TaskDependency.predecessor_id, TaskDependency.successor_id,
                pred.title.label("pred_title"), pred.status.label("pred_status"),

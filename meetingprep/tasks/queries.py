@@ -68,6 +68,9 @@ MINE_LIMIT = 50  # 我的任务 lists this many open tasks; the rest are one cli
 RECENTLY_CLOSED = 10
 
 _Predecessor = aliased(Task, name="predecessor")
+#: The task at the other end of a hand-off. Aliases live at module level: one made per call is a new
+#: entity each time, and the ORM rebuilt its loaders for it — 19 of the task page's 40 M instructions.
+_Linked = aliased(Task, name="linked")
 
 #: A task waits while some predecessor is still open (cancelled predecessors no longer hold it up).
 waiting_expr = exists(
@@ -442,7 +445,7 @@ class TaskPage:
 
 
 def task_page(task: Task) -> TaskPage:
-    other = aliased(Task)
+    other = _Linked
     links = db.session.execute(
         select(TaskDependency, other).join(other, or_(
             and_(TaskDependency.successor_id == task.id, other.id == TaskDependency.predecessor_id),
