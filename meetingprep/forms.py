@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from wtforms import HiddenField, PasswordField, StringField, TextAreaField
+from wtforms.widgets.core import clean_key
 
 #: C0 control characters and DEL, except tab and line breaks: none belongs in text, and PostgreSQL
 #: refuses NUL outright (a 500 instead of a message).
@@ -36,17 +37,46 @@ class VersionedForm(BaseForm):
 
 
 # ── rendering ───────────────────────────────────────────────────────────────────────────────────
-_GROUP = Markup('<div class="mb-3{}">{}{}{}</div>')
-_CHECK = Markup('<div class="mb-3 form-check">{}{}{}</div>')
-_RADIO_ITEM = Markup('<div class="form-check">{}{}</div>')
-_ERROR = Markup('<div class="invalid-feedback d-block">{}</div>')
-_HELP = Markup('<small class="form-text text-body-secondary">{}</small>')
+def _attributes(params: dict) -> str:
+    """WTForms' ``html_params`` (sorted, ``True`` bare, ``False`` left out), with plain string joins: it
+    formats each attribute through ``Markup.format``, which cost 5 µs apiece — 30 options, 150 µs."""
+    parts = []
+    for key, value in sorted(params.items()):
+        if value is True:
+            parts.append(clean_key(key))
+        elif value is not False:
+            parts.append(f'{clean_key(key)}="{escape(value)}"')
+    return " ".join(parts)
 
 
-def _feedback(field) -> Markup:
+def _select(field, params: dict) -> str:
+    """A select as WTForms' Select widget draws it (tested equal), for the plain case: no option groups
+    and no per-option attributes; anything else is left to the widget."""
+    choices = list(field.iter_choices()) if not field.has_groups() else None
+    if choices is None or any(choice.render_kw for choice in choices):
+        return field(**params)
+    params = {**(field.render_kw or {}), "id": field.id, **params, "name": field.name}
+    if field.widget.multiple:
+        params["multiple"] = True
+    for flag in ("required", "disabled"):
+        if flag not in params and getattr(field.flags, flag, False):
+            params[flag] = getattr(field.flags, flag)
+    options = "".join(
+        f'<option{" selected" if choice.selected else ""} value="{escape(choice.value)}">'
+        f"{escape(choice.label or choice.value)}</option>" for choice in choices)
+    return f"<select {_attributes(params)}>{options}</select>"
+
+
+def _label(field, css: str) -> str:
+    return f'<label class="{css}" for="{escape(field.id)}">{escape(field.label.text)}</label>'
+
+
+def _feedback(field) -> str:
     if field.errors:
-        return Markup("").join(_ERROR.format(error) for error in field.errors)
-    return _HELP.format(field.description) if field.description else Markup("")
+        return "".join(f'<div class="invalid-feedback d-block">{escape(error)}</div>' for error in field.errors)
+    if field.description:
+        return f'<small class="form-text text-body-secondary">{escape(field.description)}</small>'
+    return ""
 
 
 def render_field(field, form_type: str = "basic", **kwargs) -> Markup:
@@ -63,12 +93,15 @@ def render_field(field, form_type: str = "basic", **kwargs) -> Markup:
     invalid = " is-invalid" if field.errors else ""
     if getattr(field.widget, "input_type", None) == "checkbox":
         control = field(**{"class": f"form-check-input{invalid}{extra}"}, **kwargs)
-        return _CHECK.format(control, field.label(**{"class": "form-check-label"}), _feedback(field))
+        return Markup(f'<div class="mb-3 form-check">{control}{_label(field, "form-check-label")}'
+                      f"{_feedback(field)}</div>")
     required = " required" if field.flags.required else ""
     if field.type == "RadioField":
-        items = Markup("").join(_RADIO_ITEM.format(item(**{"class": "form-check-input"}),
-                                                   item.label(**{"class": "form-check-label"})) for item in field)
-        return _GROUP.format(required, field.label(**{"class": "form-label"}), items, _feedback(field))
-    base = "form-select" if field.type == "SelectField" else "form-control"
-    control = field(**{"class": f"{base}{invalid}{extra}"}, **kwargs)
-    return _GROUP.format(required, field.label(**{"class": "form-label"}), control, _feedback(field))
+        control = "".join(f'<div class="form-check">{item(**{"class": "form-check-input"})}'
+                          f'{_label(item, "form-check-label")}</div>' for item in field)
+    elif field.type in ("SelectField", "SelectMultipleField"):
+        base = "form-select" if field.type == "SelectField" else "form-control"
+        control = _select(field, {"class": f"{base}{invalid}{extra}", **kwargs})
+    else:
+        control = field(**{"class": f"form-control{invalid}{extra}"}, **kwargs)
+    return Markup(f'<div class="mb-3{required}">{_label(field, "form-label")}{control}{_feedback(field)}</div>')

@@ -1,0 +1,48 @@
+"""forms.render_field draws what WTForms and Bootstrap-Flask would, only faster."""
+
+import re
+
+import pytest
+from markupsafe import Markup
+from wtforms import SelectField, SelectMultipleField, StringField
+from wtforms.validators import DataRequired
+
+from meetingprep.forms import BaseForm, render_field
+
+
+class PickForm(BaseForm):
+    owner = SelectField("责任人", coerce=int, validators=[DataRequired("请选择责任人。")],
+                        choices=[(1, "张三"), (2, "李四 <组长>"), (3, '"王五" & 赵六')])
+    helpers = SelectMultipleField("协办人", coerce=int, choices=[(1, "甲"), (2, "乙")], render_kw={"size": 5})
+    note = StringField("备注", description="可不填。")
+
+
+def _select_tag(html: str) -> str:
+    return re.search(r"<select.*</select>", html, re.S).group(0)
+
+
+@pytest.mark.parametrize("name, kwargs", [
+    ("owner", {}), ("owner", {"data-owner-groups": '{"1": [2]}'}), ("helpers", {}), ("helpers", {"class": "x"})])
+def test_a_select_is_drawn_exactly_as_the_wtforms_widget_draws_it(app, name, kwargs):
+    with app.test_request_context(method="POST", data={"owner": "3", "helpers": ["1", "2"]}):
+        form = PickForm()
+        field = form[name]
+        css = kwargs.get("class", "") or (field.render_kw or {}).get("class", "")
+        base = "form-select" if field.type == "SelectField" else "form-control"
+        expected = field(**{**kwargs, "class": f"{base}{' ' + css if css else ''}"})
+        assert _select_tag(render_field(field, **kwargs)) == str(expected)
+
+
+def test_errors_and_help_text_are_escaped_and_placed_as_bootstrap_does(app):
+    with app.test_request_context(method="POST", data={"owner": "", "note": "<b>x</b>"}):
+        form = PickForm()
+        form.validate()
+        owner = render_field(form.owner)
+        assert isinstance(owner, Markup)
+        assert owner.startswith('<div class="mb-3 required"><label class="form-label" for="owner">责任人</label>')
+        assert 'class="form-select is-invalid"' in owner
+        assert owner.endswith('<div class="invalid-feedback d-block">请选择责任人。</div></div>')
+        assert "李四 &lt;组长&gt;" in owner and "&#34;王五&#34; &amp; 赵六" in owner
+        note = render_field(form.note)
+        assert 'value="&lt;b&gt;x&lt;/b&gt;"' in note  # the input is kept, escaped
+        assert '<small class="form-text text-body-secondary">可不填。</small>' in note
