@@ -99,6 +99,9 @@ OUTBOX_INTERVAL_SECONDS = 60
 # and a page costs the same at any data size. 0 makes every change show on the next view.
 DASHBOARD_REFRESH_SECONDS = 15
 DASHBOARD_MAX_AGE_SECONDS = 60
+# The ledger's status counts and pick lists are kept by each worker until anything changes (every change
+# writes an audit entry), and never longer than this: what turned overdue by the clock alone shows within it.
+KEPT_MAX_AGE_SECONDS = 60
 DELIVERY_MAX_ATTEMPTS = 8
 DELIVERY_BACKOFF_SECONDS = 60
 DELIVERY_BACKOFF_MAX_SECONDS = 6 * 3600

@@ -1,0 +1,61 @@
+"""Kept values (kept.py): reused while nothing changes, rebuilt after any change or when too old."""
+
+import datetime as dt
+
+from flask import g
+
+from meetingprep.extensions import db
+from meetingprep.kept import kept
+from meetingprep.timeutil import now
+from tests import factories
+
+
+def _fetch(app, builds: list) -> int:
+    """As a new request would: the test's app context (and its g) outlives one."""
+    with app.test_request_context():
+        g.pop("_data_version", None)
+        return kept("test.value", 1, lambda: builds.append(1) or len(builds))
+
+
+def test_kept_until_anything_changes(app):
+    builds: list = []
+    assert _fetch(app, builds) == 1
+    assert _fetch(app, builds) == 1  # same data version: not rebuilt
+    factories.make_meeting(name="有变化")  # every change writes an audit entry
+    db.session.commit()
+    assert _fetch(app, builds) == 2
+    assert _fetch(app, builds) == 2
+
+
+def test_kept_at_most_the_configured_age_by_the_apps_clock(app, time_machine):
+    app.config["KEPT_MAX_AGE_SECONDS"] = 60
+    start = now()
+    time_machine.move_to(start, tick=False)
+    builds: list = []
+    assert _fetch(app, builds) == 1
+    time_machine.move_to(start + dt.timedelta(seconds=59), tick=False)
+    assert _fetch(app, builds) == 1
+    time_machine.move_to(start + dt.timedelta(seconds=61), tick=False)
+    assert _fetch(app, builds) == 2
+    time_machine.move_to(start, tick=False)  # the clock set back: rebuilt, not trusted
+    assert _fetch(app, builds) == 3
+
+
+def test_the_data_version_is_read_once_per_request(app, count_queries):
+    with app.test_request_context(), count_queries() as counter:
+        kept("test.a", 1, lambda: "a")
+        kept("test.b", 1, lambda: "b")
+        assert "_data_version" in g
+    assert counter.count <= 2  # BEGIN and one MAX
+
+
+def test_the_ledger_counts_a_new_task_at_once(app, client, login_as):
+    meeting = factories.make_meeting()
+    group = factories.make_group(meeting)
+    factories.make_task(meeting, group)
+    db.session.commit()
+    login_as("secretariat")
+    assert "全部 1<" in client.get("/tasks/").get_data(as_text=True)
+    factories.make_task(meeting, group)
+    db.session.commit()
+    assert "全部 2<" in client.get("/tasks/").get_data(as_text=True)
