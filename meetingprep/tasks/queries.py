@@ -48,6 +48,7 @@ from meetingprep.auth.models import User
 from meetingprep.db import MAX_ID
 from meetingprep.extensions import db
 from meetingprep.groups.models import GroupMembership, WorkingGroup
+from meetingprep.kept import kept
 from meetingprep.meetings.models import Phase
 from meetingprep.permissions import Role
 from meetingprep.tasks.models import (
@@ -250,6 +251,13 @@ def ledger_page(meeting_id: int, filt: LedgerFilter, per_page: int,
                          per_page=per_page, max_per_page=per_page, error_out=False, total=total)
 
 
+def ledger_counts(meeting_id: int, filt: LedgerFilter) -> dict[TaskStatus, int]:
+    """``status_counts``, kept until anything changes (kept.py): they count every task of the filter.
+    They ignore the status, order and page, so those share one copy."""
+    return kept("ledger.counts", (meeting_id, replace(filt, status=None, sort="due", page=1)),
+                lambda: status_counts(meeting_id, filt))
+
+
 def status_counts(meeting_id: int, filt: LedgerFilter) -> dict[TaskStatus, int]:
     """Counts per status for the filter minus its status, in one GROUP BY."""
     base = _filtered(meeting_id, filt, with_status=False).with_only_columns(Task.status).subquery()
@@ -353,14 +361,16 @@ def _bucket_counts(user_id: int, meeting_id: int, moment: dt.datetime, soon: dt.
 
 def my_tasks(user: User, meeting_id: int) -> MyTasks:
     """The MINE_LIMIT most urgent open tasks the user owns or co-works, bucketed, with the true count
-    of each bucket; plus the last few closed. Three queries (ids, rows, counts), whatever the number of tasks."""
+    of each bucket; plus the last few closed. Three queries (ids, rows, counts — kept until anything
+    changes, kept.py), whatever the number of tasks."""
     moment = now()
     soon = moment + dt.timedelta(days=DUE_SOON_DAYS)
     urgent_ids, closed_ids = _mine_ids(user.id, meeting_id)
     loaded = {task.id: (task, waiting) for task, waiting in db.session.execute(
         select(Task, _waits(Task.id)).where(Task.id.in_(urgent_ids + closed_ids))
         .options(joinedload(Task.group), joinedload(Task.owner), raiseload("*")))}
-    mine = MyTasks(counts=_bucket_counts(user.id, meeting_id, moment, soon))
+    mine = MyTasks(counts=kept("mine.counts", (user.id, meeting_id),
+                               lambda: _bucket_counts(user.id, meeting_id, moment, soon)))
     for task, waiting in (loaded[i] for i in urgent_ids if i in loaded):
         if task.due_at < moment:
             mine.overdue.append((task, waiting))
@@ -393,7 +403,7 @@ def board(meeting_id: int, group_id: int) -> tuple[dict[TaskStatus, list[Task]],
     with each column's true total. Three queries whatever the group's size: the cards' ids are a UNION
     ALL of one LIMITed walk per column over the (meeting, group, status, due_at | updated_at) indexes
     (ranking the whole group with a window function cost 29 ms at 3,000 tasks), then the cards by id,
-    then the totals in a GROUP BY."""
+    then the totals in a GROUP BY, kept until anything changes (kept.py)."""
     in_group = and_(Task.meeting_id == meeting_id, Task.group_id == group_id)
     shown = db.session.scalars(_board_ids_statement(), {"meeting_id": meeting_id, "group_id": group_id}).all()
     cards = db.session.scalars(
@@ -404,10 +414,15 @@ def board(meeting_id: int, group_id: int) -> tuple[dict[TaskStatus, list[Task]],
         columns[task.status].append(task)
     for status in CLOSED_STATUSES:
         columns[status].sort(key=lambda t: t.updated_at, reverse=True)
+    return columns, kept("board.totals", (meeting_id, group_id), lambda: _board_totals(in_group))
+
+
+def _board_totals(in_group) -> dict[TaskStatus, int]:
+    """Each column's true total: counts every task of the group, so kept until anything changes."""
     totals = dict.fromkeys(BOARD_COLUMNS, 0)
     totals.update({TaskStatus(s): n for s, n in db.session.execute(
         select(Task.status, func.count()).where(in_group).group_by(Task.status))})
-    return columns, totals
+    return totals
 
 
 def group_summary(group_id: int) -> tuple[dict[TaskStatus, int], int]:

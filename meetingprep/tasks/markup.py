@@ -1,0 +1,62 @@
+"""Task pieces drawn once per row — badges, deadlines, links, pick lists — in Python.
+
+The ledger, the board, 我的任务 and the timeline draw them 50–150 times a page. As Jinja macros with
+``url_for`` each they were most of those pages' drawing time (ledger: 65 M instructions to draw 50 rows);
+here they are plain string joins, with every text escaped.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+
+from flask import Flask, g, url_for
+from markupsafe import Markup, escape
+
+from meetingprep.db import MAX_ID
+from meetingprep.timeutil import format_datetime, format_short
+
+_OVERDUE = ' <span class="badge text-bg-danger">逾期</span>'
+_WAITING = ' <span class="badge text-bg-light border">等待前置任务</span>'
+
+
+def task_path(task_id: int) -> str:
+    """``url_for("tasks.detail", task_id=…)``, with the rule built once per request and the id put in."""
+    parts = g.get("_task_path")
+    if parts is None:
+        parts = g._task_path = url_for("tasks.detail", task_id=MAX_ID).split(str(MAX_ID), 1)
+    return f"{parts[0]}{task_id}{parts[1]}"
+
+
+def status_badge(task, moment, waiting: bool = False) -> Markup:
+    """状态, then 逾期 and 等待前置任务 when they apply."""
+    html = f'<span class="badge text-bg-{task.status_colour}">{escape(task.status.label)}</span>'
+    if task.is_overdue_at(moment):
+        html += _OVERDUE
+    if waiting:
+        html += _WAITING
+    return Markup(html)
+
+
+def due(task, moment, short: bool = True) -> Markup:
+    """The deadline, red when overdue, with its rule when relative to the opening (开幕前 7 天 17:00)."""
+    css = "text-danger fw-semibold" if task.is_overdue_at(moment) else ""
+    when = format_short(task.due_at) if short else format_datetime(task.due_at)
+    html = f'<span class="{css}">{escape(when)}</span>'
+    if task.is_relative:
+        html += f' <span class="small text-secondary">（{escape(task.relative_due_label)}）</span>'
+    return Markup(html)
+
+
+def options(choices: Iterable[tuple[object, str]], selected: object = None) -> Markup:
+    """``<option>``s of (value, label) pairs; the one equal to ``selected`` is marked. Pick lists run to
+    hundreds of people at national scale: drawn here (``html.escape``: plain strings, no Markup per
+    value) they cost a tenth of a Jinja loop."""
+    return Markup("".join(
+        f'<option value="{html.escape(str(value))}"{" selected" if value == selected else ""}>'
+        f"{html.escape(label)}</option>" for value, label in choices))
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(task_path=task_path, task_status_badge=status_badge, task_due=due,
+                                 options=options)
