@@ -11,6 +11,7 @@ import contextvars
 import datetime as dt
 import enum
 from contextlib import contextmanager
+from functools import cache
 from typing import Any
 
 from flask import has_request_context
@@ -207,13 +208,17 @@ def _write_audit_rows(session: Session, _context) -> None:
 def trail_for(session: Session, obj: Any = None, *, object_type: str | None = None,
               object_id: int | None = None, limit: int = 200) -> list[AuditEntry]:
     """The object's history, newest first, with actors loaded in the same query."""
-    from sqlalchemy import select
-    from sqlalchemy.orm import joinedload
-
     object_type = object_type or type(obj).__name__
     object_id = object_id if object_id is not None else obj.id
-    return list(session.scalars(
-        select(AuditEntry).options(joinedload(AuditEntry.actor))
-        .where(AuditEntry.object_type == object_type, AuditEntry.object_id == object_id)
-        .order_by(AuditEntry.id.desc()).limit(limit)
-    ))
+    return list(session.scalars(_trail_statement(), {"type": object_type, "id": object_id, "limit": limit}))
+
+
+@cache
+def _trail_statement():
+    """Built once: every object page shows its trail."""
+    from sqlalchemy import bindparam, select
+    from sqlalchemy.orm import joinedload
+
+    return (select(AuditEntry).options(joinedload(AuditEntry.actor))
+            .where(AuditEntry.object_type == bindparam("type"), AuditEntry.object_id == bindparam("id"))
+            .order_by(AuditEntry.id.desc()).limit(bindparam("limit")))

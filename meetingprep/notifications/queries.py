@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload, raiseload
 
 from meetingprep.auth.models import User
@@ -10,10 +10,13 @@ from meetingprep.extensions import db
 from meetingprep.groups.models import GroupMembership, WorkingGroup
 from meetingprep.notifications.models import Delivery, DeliveryStatus, Notification
 
+#: The navigation bar's badge, on every page: built once.
+_UNREAD = select(func.count(Notification.id)).where(
+    Notification.recipient_id == bindparam("user_id"), Notification.read_at.is_(None))
+
 
 def unread_count(user_id: int) -> int:
-    return db.session.scalar(select(func.count(Notification.id)).where(
-        Notification.recipient_id == user_id, Notification.read_at.is_(None))) or 0
+    return db.session.scalar(_UNREAD, {"user_id": user_id}) or 0
 
 
 def inbox(user_id: int, *, unread_only: bool = False, kind: str = "", page: int = 1, per_page: int = 30):

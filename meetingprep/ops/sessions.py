@@ -15,7 +15,7 @@ import secrets
 
 from flask import current_app, request, session
 from flask_login import login_user, logout_user
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 
 from meetingprep.auth.models import User
 from meetingprep.db import writing
@@ -24,6 +24,10 @@ from meetingprep.ops.models import UserSession
 from meetingprep.timeutil import now
 
 TOUCH_INTERVAL = dt.timedelta(minutes=1)
+#: Asked on every request: built once.
+_SESSION_AND_USER = (select(UserSession, User).join(User, User.id == UserSession.user_id)
+                     .where(UserSession.token_hash == bindparam("token_hash"),
+                            UserSession.user_id == bindparam("user_id")))
 
 
 def _digest(token: str) -> str:
@@ -68,10 +72,7 @@ def resume_session(session_key: str) -> User | None:
     if parts is None:
         return None
     user_id, token = parts
-    row = db.session.execute(
-        select(UserSession, User).join(User, User.id == UserSession.user_id)
-        .where(UserSession.token_hash == _digest(token), UserSession.user_id == user_id)
-    ).one_or_none()
+    row = db.session.execute(_SESSION_AND_USER, {"token_hash": _digest(token), "user_id": user_id}).one_or_none()
     if row is None:
         return None
     record, user = row
