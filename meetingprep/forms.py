@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import HiddenField, PasswordField, StringField, TextAreaField
-from wtforms.widgets.core import clean_key
+from wtforms.widgets.core import Input, TextArea, clean_key
 
 #: C0 control characters and DEL, except tab and line breaks: none belongs in text, and PostgreSQL
 #: refuses NUL outright (a 500 instead of a message).
@@ -67,6 +67,27 @@ def _select(field, params: dict) -> str:
     return f"<select {_attributes(params)}>{options}</select>"
 
 
+def _control(field, params: dict) -> str:
+    """An input or textarea as WTForms' Input and TextArea widgets draw them (tested equal); widgets that
+    draw themselves differently (file, password, checkbox …) and datalists are left to WTForms."""
+    widget = field.widget
+    kind = type(widget).__call__
+    if (kind is not Input.__call__ and kind is not TextArea.__call__) or getattr(field, "_datalist", None):
+        return field(**params)
+    params = {**(field.render_kw or {}), **params}
+    params.setdefault("id", field.id)
+    flags = vars(field.flags)
+    for name in widget.validation_attrs:
+        if name not in params and name in flags:
+            value = flags[name]
+            params[name] = value() if callable(value) else value
+    if kind is TextArea.__call__:
+        return f"<textarea {_attributes({**params, 'name': field.name})}>\r\n{escape(field._value())}</textarea>"
+    params.setdefault("type", widget.input_type)
+    params.setdefault("value", field._value())
+    return f"<input {_attributes({**params, 'name': field.name})}>"
+
+
 def _label(field, css: str) -> str:
     return f'<label class="{css}" for="{escape(field.id)}">{escape(field.label.text)}</label>'
 
@@ -103,5 +124,5 @@ def render_field(field, form_type: str = "basic", **kwargs) -> Markup:
         base = "form-select" if field.type == "SelectField" else "form-control"
         control = _select(field, {"class": f"{base}{invalid}{extra}", **kwargs})
     else:
-        control = field(**{"class": f"form-control{invalid}{extra}"}, **kwargs)
+        control = _control(field, {"class": f"form-control{invalid}{extra}", **kwargs})
     return Markup(f'<div class="mb-3{required}">{_label(field, "form-label")}{control}{_feedback(field)}</div>')

@@ -4,8 +4,8 @@ import re
 
 import pytest
 from markupsafe import Markup
-from wtforms import SelectField, SelectMultipleField, StringField
-from wtforms.validators import DataRequired
+from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange
 
 from meetingprep.forms import BaseForm, render_field
 
@@ -15,6 +15,10 @@ class PickForm(BaseForm):
                         choices=[(1, "张三"), (2, "李四 <组长>"), (3, '"王五" & 赵六')])
     helpers = SelectMultipleField("协办人", coerce=int, choices=[(1, "甲"), (2, "乙")], render_kw={"size": 5})
     note = StringField("备注", description="可不填。")
+    title = StringField("任务", validators=[DataRequired(), Length(max=200)], render_kw={"placeholder": "写清事项"})
+    progress = IntegerField("进度", validators=[NumberRange(min=0, max=100)])
+    body = TextAreaField("内容", validators=[Length(min=2, max=2000)], render_kw={"rows": 3})
+    day = DateField("日期")
 
 
 def _select_tag(html: str) -> str:
@@ -31,6 +35,18 @@ def test_a_select_is_drawn_exactly_as_the_wtforms_widget_draws_it(app, name, kwa
         base = "form-select" if field.type == "SelectField" else "form-control"
         expected = field(**{**kwargs, "class": f"{base}{' ' + css if css else ''}"})
         assert _select_tag(render_field(field, **kwargs)) == str(expected)
+
+
+@pytest.mark.parametrize("name, kwargs", [
+    ("title", {}), ("title", {"placeholder": "改写"}), ("progress", {}), ("body", {}), ("body", {"rows": 8}),
+    ("day", {}), ("note", {"data-x": 'a"b'})])
+def test_an_input_or_textarea_is_drawn_exactly_as_the_wtforms_widget_draws_it(app, name, kwargs):
+    data = {"title": '<script>"x"</script>', "progress": "50", "body": "第一行\n</textarea>第二行", "day": "2026-12-01"}
+    with app.test_request_context(method="POST", data=data):
+        field = PickForm()[name]
+        expected = field(**{**kwargs, "class": "form-control"})
+        drawn = render_field(field, **kwargs)
+        assert str(expected) in drawn, (str(expected), drawn)
 
 
 def test_errors_and_help_text_are_escaped_and_placed_as_bootstrap_does(app):
