@@ -62,7 +62,7 @@ class Stats:
     note: str = ""
     queries: int | None = None
     statuses: dict = field(default_factory=dict)
-    floor_ms: float = 0.0  # /healthz measured just before this page: the machine is shared, load varies
+    floor_ms: float = 0.0  # mean of /healthz just before and just after this page: load varies
 
     @property
     def ratio(self) -> float:
@@ -266,9 +266,13 @@ def run_scale(scale: str, database_url: str | None, args) -> ScaleRun:
         for page in info["pages"]:
             if args.only and page["key"] not in args.only.split(","):
                 continue
-            floors.append(measure(base, floor_page, info["password"], args.requests, args.concurrency, sessions))
+            # the floor just before and just after the page: the machine's speed drifts within a run
+            # (a single 0.2 s floor sample moved a page's ratio by ±40%), so the page is bracketed
+            before = measure(base, floor_page, info["password"], args.requests, args.concurrency, sessions)
             pages.append(measure(base, page, info["password"], args.requests, args.concurrency, sessions))
-            pages[-1].floor_ms = floors[-1].median_ms
+            after = measure(base, floor_page, info["password"], args.requests, args.concurrency, sessions)
+            floors += [before, after]
+            pages[-1].floor_ms = (before.median_ms + after.median_ms) / 2
             print(f"[bench] {scale} {pages[-1].name}: median {pages[-1].median_ms:.1f} ms "
                   f"({pages[-1].ratio:.1f}× floor), {pages[-1].queries} queries")
     finally:
@@ -384,7 +388,8 @@ def main(argv: list[str] | None = None) -> None:
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     header = (f"machine: {machine()}; gunicorn workers={args.workers}, client concurrency={args.concurrency}, "
               f"requests/page={args.requests} (+ warm-up); ×floor = page median ÷ the median of /healthz "
-              f"(no database work) measured just before that page on the same server; large÷small compares "
+              f"(no database work) measured just before and just after that page on the same server (mean of the "
+              f"two); large÷small compares "
               f"the ×floor ratios (raw medians in brackets), so load from other processes cancels out")
     report, raw = [header, ""], {"machine": header, "runs": {}}
     targets = ([] if args.no_sqlite else [("SQLite", None)]) + (
