@@ -521,13 +521,19 @@ def _link_rows(found: Subquery, limit: int, first_id: int | None = None) -> list
 
 @cache
 def _own_group_links_statement() -> Select:
-    """The picker without a search: the task's own group by deadline, one LIMITed walk per status."""
+    """The picker without a search: the group's tasks by deadline, one LIMITed walk per status. One more
+    than shown, so that the same list serves every task of the group (each leaves itself out)."""
     columns = (Task.id, Task.title, Task.group_id, Task.due_at)
-    eligible = (Task.meeting_id == bindparam("meeting_id"), Task.id != bindparam("task_id"),
-                Task.group_id == bindparam("group_id"))
+    in_group = (Task.meeting_id == bindparam("meeting_id"), Task.group_id == bindparam("group_id"))
     return _link_statement(_union_of(
-        select(*columns).where(*eligible, Task.status == status).order_by(Task.due_at, Task.id).limit(LINK_CHOICES)
-        for status in _LINKABLE), LINK_CHOICES)
+        select(*columns).where(*in_group, Task.status == status).order_by(Task.due_at, Task.id)
+        .limit(LINK_CHOICES + 1) for status in _LINKABLE), LINK_CHOICES + 1)
+
+
+def _own_group_links(meeting_id: int, group_id: int) -> list[tuple[int, str]]:
+    """Kept until anything changes (kept.py): every task page of the group shows the same list."""
+    return kept("task.own_group_links", (meeting_id, group_id), lambda: _labels(db.session.execute(
+        _own_group_links_statement(), {"meeting_id": meeting_id, "group_id": group_id})))
 
 
 def link_candidates(task: Task, q: str = "", limit: int = LINK_CHOICES) -> list[tuple[int, str]]:
@@ -537,8 +543,8 @@ def link_candidates(task: Task, q: str = "", limit: int = LINK_CHOICES) -> list[
     24–31 ms per task page at 20,000 tasks, and still hid most of them."""
     q = q.strip()[:100]
     if not q and limit == LINK_CHOICES:
-        return _labels(db.session.execute(_own_group_links_statement(), {
-            "meeting_id": task.meeting_id, "task_id": task.id, "group_id": task.group_id}))
+        own = _own_group_links(task.meeting_id, task.group_id)
+        return [choice for choice in own if choice[0] != task.id][:LINK_CHOICES]
     columns = (Task.id, Task.title, Task.group_id, Task.due_at)
     eligible = (Task.meeting_id == task.meeting_id, Task.id != task.id)
     linkable = _LINKABLE

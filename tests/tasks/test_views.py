@@ -284,8 +284,8 @@ def test_dependency_cycle_message_on_page(client, login, world):
 
 def test_hand_off_picker_lists_own_group_first_and_search_reaches_the_whole_meeting(client, login, world):
     task = factories.make_group_task(world.materials, world.staff, title="本任务", due_in_days=40)
-    for n in range(32):
-        factories.make_group_task(world.materials, world.staff2, title=f"本组{n:02d}", due_in_days=n)
+    group_tasks = [factories.make_group_task(world.materials, world.staff2, title=f"本组{n:02d}", due_in_days=n)
+                   for n in range(32)]
     factories.make_group_task(world.materials, world.staff2, title="本组已取消", status=S.CANCELLED, due_in_days=-5)
     far = factories.make_group_task(world.affairs, world.affairs_staff, title="会务组印制证件", due_in_days=3)
     cancelled = factories.make_group_task(world.affairs, world.affairs_staff, title="会务组已取消",
@@ -300,6 +300,10 @@ def test_hand_off_picker_lists_own_group_first_and_search_reaches_the_whole_meet
     assert "本组30" not in picker and "会务组印制证件" not in picker
     assert "已取消" not in picker and "｜本任务" not in picker
     assert "下拉框列出本组时间节点最早的 30 项" in picker and "请在上面输入名称或编号查找" in picker
+    # the group's list is shared by its tasks (kept): each leaves itself out and still lists 30
+    first = client.get(f"/tasks/{group_tasks[0].id}").text
+    picker = first[first.index('id="link-picker"'):first.index("</section>", first.index('id="link-picker"'))]
+    assert picker.count("<option ") == 30 and "｜本组00" not in picker and "材料组｜本组30" in picker
     page = client.get(f"/tasks/{task.id}?link_q=印制").text
     assert "会务组｜会务组印制证件" in page and "本组00" not in page and "按时间节点列出 1 项" in page
     assert "会务组｜会务组印制证件" in client.get(f"/tasks/{task.id}?link_q=%23{far.id}").text
