@@ -48,6 +48,19 @@ def due(task, moment, short: bool = True) -> Markup:
     return Markup(html)
 
 
+_OVERDUE_LINE = '<div><span class="badge text-bg-danger">逾期</span></div>'
+
+
+def board_card(task, moment) -> Markup:
+    """One card of the group board: title, owner and deadline, red-edged when overdue (150 a page)."""
+    overdue = task.is_overdue_at(moment)
+    return Markup(
+        f'<a class="card card-body p-2 mb-2 text-decoration-none text-body{" border-danger" if overdue else ""}" '
+        f'href="{task_path(task.id)}"><div class="small fw-semibold">{escape(task.title)}</div>'
+        f'<div class="small text-secondary">{escape(task.owner.display_name)} · {due(task, moment)}</div>'
+        f'{_OVERDUE_LINE if overdue else ""}</a>')
+
+
 def options(choices: Iterable[tuple[object, str]], selected: object = None) -> Markup:
     """``<option>``s of (value, label) pairs; the one equal to ``selected`` is marked. Pick lists run to
     hundreds of people at national scale: drawn here (``html.escape``: plain strings, no Markup per
@@ -59,4 +72,4 @@ def options(choices: Iterable[tuple[object, str]], selected: object = None) -> M
 
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(task_path=task_path, task_status_badge=status_badge, task_due=due,
-                                 options=options)
+                                 task_board_card=board_card, options=options)
