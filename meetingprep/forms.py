@@ -115,6 +115,14 @@ def _feedback(field) -> str:
     return ""
 
 
+def render_control(field, **kwargs) -> Markup:
+    """Only the control (no label or feedback), for forms laid out by hand (the ledger's bulk edit);
+    the same markup as ``field(**kwargs)``, drawn as ``render_field`` draws it."""
+    if field.type in ("SelectField", "SelectMultipleField"):
+        return Markup(_select(field, kwargs))
+    return Markup(_control(field, kwargs))
+
+
 def render_field(field, form_type: str = "basic", **kwargs) -> Markup:
     """One field in Bootstrap 5's markup: label, control, then its errors (or help text).
 

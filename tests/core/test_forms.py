@@ -7,7 +7,7 @@ from markupsafe import Markup
 from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange
 
-from meetingprep.forms import BaseForm, render_field
+from meetingprep.forms import BaseForm, render_control, render_field
 
 
 class PickForm(BaseForm):
@@ -19,6 +19,12 @@ class PickForm(BaseForm):
     progress = IntegerField("进度", validators=[NumberRange(min=0, max=100)])
     body = TextAreaField("内容", validators=[Length(min=2, max=2000)], render_kw={"rows": 3})
     day = DateField("日期")
+
+
+def expected_class(field, kwargs) -> str:
+    css = kwargs.get("class", "") or (field.render_kw or {}).get("class", "")
+    base = "form-select" if field.type == "SelectField" else "form-control"
+    return f"{base}{' ' + css if css else ''}"
 
 
 def _select_tag(html: str) -> str:
@@ -35,6 +41,7 @@ def test_a_select_is_drawn_exactly_as_the_wtforms_widget_draws_it(app, name, kwa
         base = "form-select" if field.type == "SelectField" else "form-control"
         expected = field(**{**kwargs, "class": f"{base}{' ' + css if css else ''}"})
         assert _select_tag(render_field(field, **kwargs)) == str(expected)
+        assert render_control(field, **{**kwargs, "class": expected_class(field, kwargs)}) == str(expected)
 
 
 @pytest.mark.parametrize("name, kwargs", [
@@ -47,6 +54,7 @@ def test_an_input_or_textarea_is_drawn_exactly_as_the_wtforms_widget_draws_it(ap
         expected = field(**{**kwargs, "class": "form-control"})
         drawn = render_field(field, **kwargs)
         assert str(expected) in drawn, (str(expected), drawn)
+        assert render_control(field, **{**kwargs, "class": "form-control"}) == str(expected)
 
 
 def test_errors_and_help_text_are_escaped_and_placed_as_bootstrap_does(app):
