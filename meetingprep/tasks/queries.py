@@ -27,6 +27,7 @@ from dataclasses import dataclass, field, fields, replace
 from functools import cache
 
 from flask_sqlalchemy.pagination import SelectPagination
+from markupsafe import Markup
 from sqlalchemy import (
     ColumnElement,
     Select,
@@ -51,6 +52,7 @@ from meetingprep.groups.models import GroupMembership, WorkingGroup
 from meetingprep.kept import kept
 from meetingprep.meetings.models import Phase
 from meetingprep.permissions import Role
+from meetingprep.tasks.markup import options
 from meetingprep.tasks.models import (
     Task,
     TaskAttachment,
@@ -263,6 +265,17 @@ def ledger_counts(meeting_id: int, filt: LedgerFilter) -> dict[TaskStatus, int]:
     They ignore the status, order and page, so those share one copy."""
     return kept("ledger.counts", (meeting_id, replace(filt, status=None, sort="due", page=1)),
                 lambda: status_counts(meeting_id, filt))
+
+
+def ledger_pick_lists(meeting_id: int) -> tuple[list[tuple[int, str]], Markup, list[tuple[int, str]]]:
+    """The ledger's group and owner filters (pairs) and the bulk owner's options, drawn: every group
+    member, the same for every view, so kept until anything changes (kept.py)."""
+    def build():
+        groups = [(group.id, group.name) for group in groups_of(meeting_id)]
+        members = [(uid, label) for _gid, uid, label in group_members(meeting_id)]
+        return groups, options(members), sorted(set(members), key=lambda item: item[1])
+
+    return kept("ledger.pick_lists", meeting_id, build)
 
 
 def status_counts(meeting_id: int, filt: LedgerFilter) -> dict[TaskStatus, int]:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from markupsafe import Markup
 from sqlalchemy.orm.exc import StaleDataError
 
 from meetingprep.auth.views import safe_next
 from meetingprep.errors import Conflict, DomainError, NotFound
 from meetingprep.extensions import db
-from meetingprep.kept import kept
 from meetingprep.meetings.models import Meeting, Phase
 from meetingprep.permissions import can, require
 from meetingprep.tasks import export, markup, queries, services
@@ -74,7 +72,7 @@ def ledger():
     filt = queries.LedgerFilter.from_args(request.args)
     counts = queries.ledger_counts(meeting.id, filt)
     page = queries.ledger_page(meeting.id, filt, current_app.config["PAGE_SIZE"], counts)
-    groups, members, owners = kept("ledger.pick_lists", meeting.id, lambda: _pick_lists(meeting.id))
+    groups, members, owners = queries.ledger_pick_lists(meeting.id)
     involving_name = ""
     if filt.involving:
         involving_name = current_user.display_name if filt.involving == current_user.id else next(
@@ -84,14 +82,6 @@ def ledger():
         involving_name=involving_name, members=members,
         counts=counts, bulk_form=BulkEditForm(), moment=now(),
         statuses=TaskStatus, phases=Phase, colours=STATUS_COLOURS)
-
-
-def _pick_lists(meeting_id: int) -> tuple[list, Markup, list]:
-    """The ledger's group and owner filters (pairs) and the bulk owner's options (drawn: 3,000 rows at
-    national scale, the same for every view)."""
-    groups = [(group.id, group.name) for group in queries.groups_of(meeting_id)]
-    members = [(uid, label) for _gid, uid, label in queries.group_members(meeting_id)]
-    return groups, markup.options(members), sorted(set(members), key=lambda item: item[1])
 
 
 @bp.route("/export.<any(csv, xlsx):fmt>")
