@@ -100,6 +100,21 @@ def app(app_config, postgres_schema):
 
 
 @pytest.fixture
+def sqlite_file_app(tmp_path):
+    """(app, path) on a SQLite file, schema built, a 0.2 s busy timeout: a second connection (another
+    process) can hold the lock against it. Add routes and rows before the first request."""
+    path = tmp_path / "file.sqlite"
+    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"), "SECRET_KEY": "k",
+                      "WTF_CSRF_ENABLED": False, "DATABASE_URL": f"sqlite:///{path}",
+                      "SQLITE_BUSY_TIMEOUT_SECONDS": 0.2})
+    with app.app_context():
+        db.create_all()
+    yield app, path
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

@@ -6,7 +6,6 @@ import sqlite3
 import pytest
 from sqlalchemy import event, select
 
-from meetingprep import create_app
 from meetingprep.db import writing
 from meetingprep.extensions import db
 from meetingprep.meetings.models import Meeting
@@ -14,12 +13,9 @@ from tests import factories
 
 
 @pytest.fixture
-def file_app(tmp_path):
+def file_app(sqlite_file_app):
     """A file database (two connections can meet) with routes that read and write on GET."""
-    path = tmp_path / "tx.sqlite"
-    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"), "SECRET_KEY": "k",
-                      "WTF_CSRF_ENABLED": False, "DATABASE_URL": f"sqlite:///{path}",
-                      "SQLITE_BUSY_TIMEOUT_SECONDS": 0.2})
+    app, path = sqlite_file_app
 
     @app.get("/test/read-write-read")
     def read_write_read():
@@ -40,13 +36,10 @@ def file_app(tmp_path):
         return "written"
 
     with app.app_context():
-        db.create_all()
         factories.make_meeting(name="已有会议")
         db.session.commit()
         db.session.remove()
-    yield app, path
-    with app.app_context():
-        db.engine.dispose()
+    return app, path
 
 
 @pytest.fixture

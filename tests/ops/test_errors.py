@@ -64,19 +64,13 @@ def test_unreachable_postgresql_gives_503(tmp_path, caplog):
 
 
 @pytest.fixture
-def sqlite_app(tmp_path):
-    path = tmp_path / "locked.sqlite"
-    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "instance"), "SECRET_KEY": "k",
-                      "WTF_CSRF_ENABLED": False, "DATABASE_URL": f"sqlite:///{path}",
-                      "SQLITE_BUSY_TIMEOUT_SECONDS": 0.2})
+def sqlite_app(sqlite_file_app):
+    app, path = sqlite_file_app
     with app.app_context():
-        db.create_all()
         factories.make_user(username="zheng")
         db.session.commit()
         db.session.remove()
-    yield app, path
-    with app.app_context():
-        db.engine.dispose()
+    return app, path
 
 
 def test_locked_sqlite_gives_503_then_recovers(sqlite_app):
