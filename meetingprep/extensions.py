@@ -6,9 +6,9 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 
-from meetingprep.db import Base
+from meetingprep.db import Base, Session
 
-db = SQLAlchemy(model_class=Base)
+db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
 login_manager = LoginManager()
 csrf = CSRFProtect()
 migrate = Migrate()

@@ -34,7 +34,9 @@ class Task(Audited, Base):
     __audit_label__ = "任务"
     __table_args__ = (
         Index("ix_tasks_meeting_id_status_due_at", "meeting_id", "status", "due_at"),
-        Index("ix_tasks_meeting_id_due_at", "meeting_id", "due_at"),  # the ledger's default order, unfiltered
+        # The ledger's default order, unfiltered, with its tie-breaker: deadlines share a day and hour, and
+        # without ``id`` PostgreSQL read and sorted every tie of the page's last deadline (247 rows for 50).
+        Index("ix_tasks_meeting_id_due_at_id", "meeting_id", "due_at", "id"),
         # The group board walks each column in its own order and stops at 30 cards: open columns by
         # deadline, closed ones latest first. The first also serves counts per group and status.
         Index("ix_tasks_meeting_id_group_id_status_due_at", "meeting_id", "group_id", "status", "due_at"),

@@ -42,7 +42,7 @@ from sqlalchemy import (
     union,
     union_all,
 )
-from sqlalchemy.orm import aliased, joinedload, load_only, raiseload, selectinload
+from sqlalchemy.orm import aliased, contains_eager, joinedload, load_only, raiseload, selectinload
 
 from meetingprep.audit import AuditEntry
 from meetingprep.auth.models import User
@@ -206,12 +206,13 @@ _AS_A_ROW = load_only(Task.id, Task.meeting_id, Task.group_id, Task.owner_id, Ta
 
 
 def _ordered(meeting_id: int, filt: LedgerFilter) -> Select:
-    """The filter in the chosen order, with group and owner joined in the same query; nothing else lazy."""
+    """The filter in the chosen order, with group and owner loaded from the joins that sort by them
+    (joinedload would join both tables a second time); nothing else lazy."""
     column, descending = filt.sort.lstrip("-"), filt.sort.startswith("-")
     order = [c.desc() if descending else c.asc() for c in SORTS[column]]
     return (_filtered(meeting_id, filt)
-            .join(WorkingGroup, WorkingGroup.id == Task.group_id).join(User, User.id == Task.owner_id)
-            .options(joinedload(Task.group), joinedload(Task.owner), raiseload("*"))
+            .join(Task.group).join(Task.owner)
+            .options(contains_eager(Task.group), contains_eager(Task.owner), raiseload("*"))
             .order_by(*order, Task.id))
 
 
