@@ -25,6 +25,11 @@ from meetingprep.extensions import db
 
 CHECKINS_PER_RUN = 600  # members offered to the check-in POST (more than warm-up + measured requests)
 
+#: The small demo's largest group (tasks), busiest owner (open tasks) and busiest reviewer (documents
+#: waiting). The "like small" pages show about as many rows at every scale, so their large÷small ratio
+#: measures what the size of the database costs, not what drawing 150 cards instead of 12 costs.
+LIKE_SMALL = {"group_tasks": 12, "open_tasks": 7, "waiting": 4}
+
 
 @contextlib.contextmanager
 def counting(app: Flask):
@@ -42,25 +47,34 @@ def counting(app: Flask):
         event.remove(engine, "before_cursor_execute", before)
 
 
-def _largest_group(meeting_id: int):
+def _nearest(rows, count: int | None):
+    """The row with the largest count (``count`` None), or the one nearest ``count`` (the first on a tie)."""
+    if count is None:
+        return max(rows, key=lambda row: row[-1])
+    return min(rows, key=lambda row: abs(row[-1] - count))
+
+
+def _group(meeting_id: int, tasks: int | None = None):
+    """(id, name, tasks) of the largest group, or of the group nearest that many tasks."""
     from meetingprep.groups.models import WorkingGroup
     from meetingprep.tasks.models import Task
 
-    return db.session.execute(
+    return _nearest(db.session.execute(
         select(WorkingGroup.id, WorkingGroup.name, func.count(Task.id).label("n"))
         .join(Task, Task.group_id == WorkingGroup.id).where(WorkingGroup.meeting_id == meeting_id)
-        .group_by(WorkingGroup.id, WorkingGroup.name).order_by(func.count(Task.id).desc()).limit(1)).one()
+        .group_by(WorkingGroup.id, WorkingGroup.name).order_by(WorkingGroup.id)).all(), tasks)
 
 
-def _busiest_owner(meeting_id: int) -> str:
+def _owner(meeting_id: int, open_tasks: int | None = None) -> str:
+    """The user with the most open tasks, or with the number nearest ``open_tasks``."""
     from meetingprep.auth.models import User
     from meetingprep.tasks.models import Task
-    from meetingprep.tasks.states import TaskStatus
+    from meetingprep.tasks.states import OPEN_STATUSES
 
-    return db.session.scalar(
-        select(User.username).join(Task, Task.owner_id == User.id)
-        .where(Task.meeting_id == meeting_id, Task.status != TaskStatus.DONE)
-        .group_by(User.username).order_by(func.count(Task.id).desc()).limit(1))
+    return _nearest(db.session.execute(
+        select(User.username, func.count(Task.id)).join(Task, Task.owner_id == User.id)
+        .where(Task.meeting_id == meeting_id, Task.status.in_(OPEN_STATUSES))
+        .group_by(User.username).order_by(User.username)).all(), open_tasks)[0]
 
 
 def _task_with_handoffs(group_id: int) -> int:
@@ -71,15 +85,15 @@ def _task_with_handoffs(group_id: int) -> int:
         .where(Task.group_id == group_id).order_by(Task.id.desc()).limit(1))
 
 
-def _busiest_reviewer() -> tuple[str, int]:
+def _reviewer(waiting: int | None = None) -> tuple[str, int]:
+    """(username, documents waiting) of the busiest reviewer, or of the one nearest ``waiting``."""
     from meetingprep.auth.models import User
     from meetingprep.documents import queries as documents
     from meetingprep.documents.models import DocumentStageReviewer
 
     candidates = db.session.execute(select(User.id, User.username).where(
-        User.id.in_(select(DocumentStageReviewer.user_id).distinct()))).all()
-    return max(((username, documents.review_queue_count(user_id)) for user_id, username in candidates),
-               key=lambda pair: pair[1])
+        User.id.in_(select(DocumentStageReviewer.user_id).distinct())).order_by(User.username)).all()
+    return _nearest([(username, documents.review_queue_count(user_id)) for user_id, username in candidates], waiting)
 
 
 def _sittings(meeting_id: int):
@@ -109,8 +123,10 @@ def pages(app: Flask) -> list[dict]:
 
     with app.test_request_context():
         meeting = db.session.scalar(select(Meeting).where(Meeting.is_current.is_(True)))
-        group_id, group_name, group_tasks = _largest_group(meeting.id)
-        reviewer, waiting = _busiest_reviewer()
+        group_id, group_name, group_tasks = _group(meeting.id)
+        like_group, like_group_name, like_group_tasks = _group(meeting.id, LIKE_SMALL["group_tasks"])
+        reviewer, waiting = _reviewer()
+        like_reviewer, like_waiting = _reviewer(LIKE_SMALL["waiting"])
         past_sitting, open_sitting, free_members = _sittings(meeting.id)
         admin = "mishu"
         largest = f"{group_name} {group_tasks} 项"
@@ -121,12 +137,21 @@ def pages(app: Flask) -> list[dict]:
         found = [
             page("ledger", "任务台账 第1页", url_for("tasks.ledger")),
             page("ledger_overdue", "任务台账 逾期筛选", url_for("tasks.ledger", overdue=1)),
-            page("mine", "我的任务", url_for("tasks.mine"), _busiest_owner(meeting.id)),
+            page("mine", "我的任务", url_for("tasks.mine"), _owner(meeting.id)),
             page("board", "工作组看板", url_for("tasks.board", group_id=group_id), note=largest),
             page("task", "任务页（有前后衔接）", url_for("tasks.detail", task_id=_task_with_handoffs(group_id))),
             page("timeline", "时间轴", url_for("plans.timeline", group=group_id), note=largest),
             page("documents", "材料看板", url_for("documents.board")),
             page("review_queue", "待我审核", url_for("documents.queue"), reviewer, note=f"{waiting} 件"),
+            # the same pages showing about as many rows as at small (LIKE_SMALL)
+            page("mine_like_small", "我的任务 (as many rows as small)", url_for("tasks.mine"),
+                 _owner(meeting.id, LIKE_SMALL["open_tasks"])),
+            page("board_like_small", "工作组看板 (as many rows as small)",
+                 url_for("tasks.board", group_id=like_group), note=f"{like_group_name} {like_group_tasks} 项"),
+            page("timeline_like_small", "时间轴 (as many rows as small)", url_for("plans.timeline", group=like_group),
+                 note=f"{like_group_name} {like_group_tasks} 项"),
+            page("review_queue_like_small", "待我审核 (as many rows as small)", url_for("documents.queue"),
+                 like_reviewer, note=f"{like_waiting} 件"),
             page("sitting", "会次出勤页", url_for("attendance.sitting_detail", sitting_id=past_sitting)),
             page("check_in", "签到 POST", url_for("attendance.desk_check_in", sitting_id=open_sitting), method="POST",
                  cycle=[{"member_id": str(m)} for m in free_members], headers={"Accept": "application/json"},

@@ -45,6 +45,10 @@ TARGETS: dict[str, tuple[float, float | None]] = {
     "dashboard": (20, None), "timeline": (100, None),
 }
 RATIO_LIMIT = 1.5
+#: Pages whose rows grow with the data (150 board cards at large, 12 at small; a 2,952-task timeline).
+#: Their large÷small is printed, but the ≤ RATIO_LIMIT check is made on their "…_like_small" twin,
+#: the same page showing about as many rows at both sizes (benchmarks/probe.py LIKE_SMALL).
+ROWS_GROW = {"mine", "board", "timeline", "review_queue"}
 QUERY_LIMIT = 15
 JOB_TARGETS = {"reminder scan": 1.0, "roster import": 5.0}  # seconds, at the large scale
 
@@ -317,7 +321,7 @@ def check_targets(runs: dict[str, ScaleRun]) -> list[str]:
                 base = small.get(r.key)
                 if base is None:
                     continue
-                if r.ratio / base.ratio > RATIO_LIMIT:
+                if r.ratio / base.ratio > RATIO_LIMIT and r.key not in ROWS_GROW:
                     misses.append(f"{scale} {r.name}: {scale}÷small {r.ratio / base.ratio:.2f} > {RATIO_LIMIT}")
                 if r.queries != base.queries:
                     misses.append(f"{scale} {r.name}: {r.queries} queries at {scale}, {base.queries} at small")
