@@ -102,6 +102,11 @@ DASHBOARD_MAX_AGE_SECONDS = 60
 # The ledger's status counts and pick lists are kept by each worker until anything changes (every change
 # writes an audit entry), and never longer than this: what turned overdue by the clock alone shows within it.
 KEPT_MAX_AGE_SECONDS = 60
+
+# SQLite keeps no query-planner statistics by itself; job "db.statistics" runs ANALYZE this often
+# (first when the scheduler starts). PostgreSQL's autovacuum does it on its own.
+DB_STATISTICS_HOURS = 6
+
 DELIVERY_MAX_ATTEMPTS = 8
 DELIVERY_BACKOFF_SECONDS = 60
 DELIVERY_BACKOFF_MAX_SECONDS = 6 * 3600

@@ -85,6 +85,7 @@ class DefaultConfig:
     DASHBOARD_REFRESH_SECONDS = 15  # a change shows on the dashboard within this (and the job's interval)
     DASHBOARD_MAX_AGE_SECONDS = 60  # figures are never older than this, changes or not
     KEPT_MAX_AGE_SECONDS = 60  # counts and pick lists kept per worker (kept.py): at most this old, changes or not
+    DB_STATISTICS_HOURS = 6  # job db.statistics: SQLite's query-planner statistics (ANALYZE) renewed this often
     DELIVERY_MAX_ATTEMPTS = 8  # then "dead" (resend from the admin page)
     DELIVERY_BACKOFF_SECONDS = 60  # doubles after every failure …
     DELIVERY_BACKOFF_MAX_SECONDS = 6 * 3600  # … up to this

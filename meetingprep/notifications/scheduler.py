@@ -67,6 +67,12 @@ def _dashboard() -> str:
     return refresh_snapshots()
 
 
+def _statistics() -> str:
+    from meetingprep.db import refresh_statistics
+
+    return refresh_statistics(db.session)
+
+
 def _heartbeat() -> str:
     return "在线"
 
@@ -99,6 +105,9 @@ JOBS: dict[str, JobSpec] = {spec.id: spec for spec in (
     JobSpec("dashboard.refresh", "预先计算驾驶舱数据", _dashboard,
             lambda: IntervalTrigger(seconds=max(current_app.config["DASHBOARD_REFRESH_SECONDS"], 5),
                                     timezone=timeutil.zone()), 60),
+    JobSpec("db.statistics", "更新数据库查询统计", _statistics,
+            lambda: IntervalTrigger(hours=current_app.config["DB_STATISTICS_HOURS"], timezone=timeutil.zone()),
+            3600),
     JobSpec("heartbeat", "调度器心跳", _heartbeat,
             lambda: IntervalTrigger(seconds=30, timezone=timeutil.zone()), 30),
 )}

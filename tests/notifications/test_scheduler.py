@@ -16,7 +16,7 @@ from meetingprep.notifications.scan import scan_reminders
 from meetingprep.ops.heartbeat import last_beat
 from tests.notifications.conftest import build_task, local
 
-EXPECTED_JOBS = {"reminders.scan", "outbox.deliver", "digest.daily", "dashboard.refresh", "heartbeat"}
+EXPECTED_JOBS = {"reminders.scan", "outbox.deliver", "digest.daily", "dashboard.refresh", "db.statistics", "heartbeat"}
 
 
 def test_execute_job_records_the_outcome_and_beats(app, cast, clock):
@@ -137,3 +137,20 @@ def test_two_schedulers_scanning_at_once_duplicate_nothing(app, cast, clock):
     # one message per person per scan: at most one from each scheduler, never one per task
     assert set(per_person) == {cast.owner, cast.lead, cast.secretary}
     assert all(count <= 2 for count in per_person.values())
+
+
+def test_the_statistics_job_analyzes_sqlite(app):
+    from sqlalchemy import text
+
+    from tests import factories
+
+    factories.make_task()
+    db.session.commit()
+    succeeded, message = scheduler.execute_job("db.statistics")
+    assert succeeded
+    if db.engine.dialect.name == "sqlite":
+        assert message == "已更新查询统计"
+        analyzed = set(db.session.scalars(text("SELECT DISTINCT tbl FROM sqlite_stat1")))
+        assert {"tasks", "users"} <= analyzed
+    else:
+        assert "autovacuum" in message

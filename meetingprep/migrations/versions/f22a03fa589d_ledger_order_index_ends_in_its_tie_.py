@@ -25,6 +25,8 @@ def upgrade():
         batch_op.create_index('ix_tasks_meeting_id_due_at_id', ['meeting_id', 'due_at', 'id'], unique=False)
 
     # ### end Alembic commands ###
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ANALYZE")  # statistics for the new index at once (job db.statistics renews them)
 
 
 def downgrade():
