@@ -36,6 +36,9 @@ def test_task_assigned_returned_resubmitted_accepted(live_server, page):
     page.wait_for_url(re.compile(r"/tasks/\d+$"))
     expect(page.get_by_text("开幕前 7 天 17:00").first).to_be_visible()
     task_url = page.url
+    # on a wide screen 办理 stands beside the hand-offs and comments
+    actions, comments = (page.locator(f"#{name}").bounding_box() for name in ("actions", "comments"))
+    assert actions["x"] > comments["x"] + comments["width"] and actions["y"] < comments["y"]
     log_out(page)
 
     # 张三 starts it and submits it with a note.
@@ -95,6 +98,10 @@ def test_owner_works_from_a_phone(live_server, phone_page):
     phone_page.goto(f"{live_server.url}/tasks/mine")
     expect(phone_page.get_by_role("heading", name="已逾期（1）")).to_be_visible()
     phone_page.get_by_role("link", name=re.compile("布置主会场")).click()
+    # on a phone 办理 comes right after the task's facts: no scrolling past hand-offs and comments
+    actions, handoffs, comments = (phone_page.locator(f"#{name}").bounding_box()
+                                   for name in ("actions", "dependencies", "comments"))
+    assert actions["y"] < handoffs["y"] < comments["y"]
     phone_page.get_by_role("button", name="开始办理").click()
     expect(phone_page.locator("#task-status").get_by_text("进行中")).to_be_visible()
     assert phone_page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
