@@ -27,6 +27,7 @@ from meetingprep.documents.models import (
 from meetingprep.documents.states import DocumentStatus
 from meetingprep.extensions import db
 from meetingprep.groups.models import WorkingGroup
+from meetingprep.kept import kept
 from meetingprep.permissions import Role
 
 # Module level: an alias made per call is a new entity and defeats the ORM's caches.
@@ -114,15 +115,19 @@ def board(meeting_id: int, filters: BoardFilters, per_page: int):
 
 
 def board_choices(meeting_id: int) -> dict:
-    """Filter choices: types, groups and the stage names in use (three small queries)."""
-    return {
-        "types": db.session.execute(select(DocumentType.id, DocumentType.name)
-                                    .order_by(DocumentType.sort_order, DocumentType.id)).all(),
-        "groups": db.session.execute(select(WorkingGroup.id, WorkingGroup.name)
-                                     .where(WorkingGroup.meeting_id == meeting_id)
-                                     .order_by(WorkingGroup.sort_order, WorkingGroup.id)).all(),
-        "stages": stage_names(meeting_id),
-    }
+    """Filter choices: types, groups and the stage names in use (three small queries), the same for every
+    view, so kept until anything changes (kept.py)."""
+    def build() -> dict:
+        return {
+            "types": [tuple(row) for row in db.session.execute(
+                select(DocumentType.id, DocumentType.name).order_by(DocumentType.sort_order, DocumentType.id))],
+            "groups": [tuple(row) for row in db.session.execute(
+                select(WorkingGroup.id, WorkingGroup.name).where(WorkingGroup.meeting_id == meeting_id)
+                .order_by(WorkingGroup.sort_order, WorkingGroup.id))],
+            "stages": stage_names(meeting_id),
+        }
+
+    return kept("documents.board_choices", meeting_id, build)
 
 
 def stage_names(meeting_id: int) -> list[str]:
@@ -144,9 +149,10 @@ def stage_names(meeting_id: int) -> list[str]:
 
 
 def status_counts(meeting_id: int) -> dict[DocumentStatus, int]:
-    rows = db.session.execute(select(Document.status, func.count()).where(Document.meeting_id == meeting_id)
-                              .group_by(Document.status))
-    return dict(rows.all())
+    """Documents per status: they count every document of the meeting, so kept until anything changes."""
+    return kept("documents.status_counts", meeting_id, lambda: dict(db.session.execute(
+        select(Document.status, func.count()).where(Document.meeting_id == meeting_id)
+        .group_by(Document.status)).all()))
 
 
 def _waiting_on(user_id: int):
