@@ -25,10 +25,11 @@ from meetingprep.extensions import db
 
 CHECKINS_PER_RUN = 600  # members offered to the check-in POST (more than warm-up + measured requests)
 
-#: The small demo's largest group (tasks), busiest owner (open tasks) and busiest reviewer (documents
-#: waiting). The "like small" pages show about as many rows at every scale, so their large÷small ratio
-#: measures what the size of the database costs, not what drawing 150 cards instead of 12 costs.
-LIKE_SMALL = {"group_tasks": 12, "open_tasks": 7, "waiting": 4}
+#: The small demo's largest group (tasks), busiest owner (open tasks), busiest reviewer (documents
+#: waiting), overdue tasks and documents. The "like small" pages show about as many rows at every scale,
+#: so their large÷small ratio measures what the size of the database costs, not what drawing 150 cards
+#: instead of 12 costs.
+LIKE_SMALL = {"group_tasks": 12, "open_tasks": 7, "waiting": 4, "overdue": 2, "documents": 15}
 
 
 @contextlib.contextmanager
@@ -65,8 +66,8 @@ def _group(meeting_id: int, tasks: int | None = None):
         .group_by(WorkingGroup.id, WorkingGroup.name).order_by(WorkingGroup.id)).all(), tasks)
 
 
-def _owner(meeting_id: int, open_tasks: int | None = None) -> str:
-    """The user with the most open tasks, or with the number nearest ``open_tasks``."""
+def _owner(meeting_id: int, open_tasks: int | None = None) -> tuple[str, int]:
+    """(username, open tasks) of the user with the most open tasks, or with the number nearest ``open_tasks``."""
     from meetingprep.auth.models import User
     from meetingprep.tasks.models import Task
     from meetingprep.tasks.states import OPEN_STATUSES
@@ -74,7 +75,7 @@ def _owner(meeting_id: int, open_tasks: int | None = None) -> str:
     return _nearest(db.session.execute(
         select(User.username, func.count(Task.id)).join(Task, Task.owner_id == User.id)
         .where(Task.meeting_id == meeting_id, Task.status.in_(OPEN_STATUSES))
-        .group_by(User.username).order_by(User.username)).all(), open_tasks)[0]
+        .group_by(User.username).order_by(User.username)).all(), open_tasks)
 
 
 def _task_with_handoffs(group_id: int) -> int:
@@ -83,6 +84,28 @@ def _task_with_handoffs(group_id: int) -> int:
     return db.session.scalar(
         select(Task.id).join(TaskDependency, TaskDependency.successor_id == Task.id)
         .where(Task.group_id == group_id).order_by(Task.id.desc()).limit(1))
+
+
+def _overdue_owner(meeting_id: int, overdue: int) -> tuple[int, int]:
+    """(user id, overdue tasks) of the owner whose number of overdue tasks is nearest ``overdue``."""
+    from meetingprep.tasks.models import Task
+    from meetingprep.tasks.states import OPEN_STATUSES
+    from meetingprep.timeutil import now
+
+    return _nearest(db.session.execute(
+        select(Task.owner_id, func.count(Task.id))
+        .where(Task.meeting_id == meeting_id, Task.status.in_(OPEN_STATUSES), Task.due_at < now())
+        .group_by(Task.owner_id).order_by(Task.owner_id)).all(), overdue)
+
+
+def _document_group(meeting_id: int, documents: int) -> tuple[int, int]:
+    """(group id, documents) of the group whose number of documents is nearest ``documents``."""
+    from meetingprep.documents.models import Document
+
+    return _nearest(db.session.execute(
+        select(Document.group_id, func.count(Document.id)).where(Document.meeting_id == meeting_id,
+                                                                 Document.group_id.is_not(None))
+        .group_by(Document.group_id).order_by(Document.group_id)).all(), documents)
 
 
 def _reviewer(waiting: int | None = None) -> tuple[str, int]:
@@ -127,6 +150,10 @@ def pages(app: Flask) -> list[dict]:
         like_group, like_group_name, like_group_tasks = _group(meeting.id, LIKE_SMALL["group_tasks"])
         reviewer, waiting = _reviewer()
         like_reviewer, like_waiting = _reviewer(LIKE_SMALL["waiting"])
+        like_owner, like_owner_tasks = _owner(meeting.id, LIKE_SMALL["open_tasks"])
+        owner, owner_tasks = _owner(meeting.id)
+        overdue_owner, overdue_tasks = _overdue_owner(meeting.id, LIKE_SMALL["overdue"])
+        document_group, documents = _document_group(meeting.id, LIKE_SMALL["documents"])
         past_sitting, open_sitting, free_members = _sittings(meeting.id)
         admin = "mishu"
         largest = f"{group_name} {group_tasks} 项"
@@ -137,21 +164,25 @@ def pages(app: Flask) -> list[dict]:
         found = [
             page("ledger", "任务台账 第1页", url_for("tasks.ledger")),
             page("ledger_overdue", "任务台账 逾期筛选", url_for("tasks.ledger", overdue=1)),
-            page("mine", "我的任务", url_for("tasks.mine"), _owner(meeting.id)),
+            page("mine", "我的任务", url_for("tasks.mine"), owner, note=f"{owner_tasks} open 项"),
             page("board", "工作组看板", url_for("tasks.board", group_id=group_id), note=largest),
             page("task", "任务页（有前后衔接）", url_for("tasks.detail", task_id=_task_with_handoffs(group_id))),
             page("timeline", "时间轴", url_for("plans.timeline", group=group_id), note=largest),
             page("documents", "材料看板", url_for("documents.board")),
             page("review_queue", "待我审核", url_for("documents.queue"), reviewer, note=f"{waiting} 件"),
-            # the same pages showing about as many rows as at small (LIKE_SMALL)
-            page("mine_like_small", "我的任务 (as many rows as small)", url_for("tasks.mine"),
-                 _owner(meeting.id, LIKE_SMALL["open_tasks"])),
-            page("board_like_small", "工作组看板 (as many rows as small)",
+            # the same pages showing few rows, as at small (LIKE_SMALL): the note says how many
+            page("mine_like_small", "我的任务 (like small)", url_for("tasks.mine"), like_owner,
+                 note=f"{like_owner_tasks} open 项"),
+            page("board_like_small", "工作组看板 (like small)",
                  url_for("tasks.board", group_id=like_group), note=f"{like_group_name} {like_group_tasks} 项"),
-            page("timeline_like_small", "时间轴 (as many rows as small)", url_for("plans.timeline", group=like_group),
+            page("timeline_like_small", "时间轴 (like small)", url_for("plans.timeline", group=like_group),
                  note=f"{like_group_name} {like_group_tasks} 项"),
-            page("review_queue_like_small", "待我审核 (as many rows as small)", url_for("documents.queue"),
+            page("review_queue_like_small", "待我审核 (like small)", url_for("documents.queue"),
                  like_reviewer, note=f"{like_waiting} 件"),
+            page("ledger_overdue_like_small", "任务台账 逾期筛选 (like small)",
+                 url_for("tasks.ledger", overdue=1, owner=overdue_owner), note=f"one owner's {overdue_tasks} 项"),
+            page("documents_like_small", "材料看板 (like small)",
+                 url_for("documents.board", group=document_group), note=f"one group's {documents} 件"),
             page("sitting", "会次出勤页", url_for("attendance.sitting_detail", sitting_id=past_sitting)),
             page("check_in", "签到 POST", url_for("attendance.desk_check_in", sitting_id=open_sitting), method="POST",
                  cycle=[{"member_id": str(m)} for m in free_members], headers={"Accept": "application/json"},
