@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.fields.choices import Choice
-from wtforms.widgets.core import Input, TextArea, clean_key
+from wtforms.widgets.core import HiddenInput, Input, TextArea, clean_key
 
 #: C0 control characters and DEL, except tab and line breaks: none belongs in text, and PostgreSQL
 #: refuses NUL outright (a 500 instead of a message).
@@ -123,6 +123,16 @@ def render_control(field, **kwargs) -> Markup:
     return Markup(_control(field, kwargs))
 
 
+def hidden_fields(form) -> Markup:
+    """The form's hidden inputs (CSRF token, version_id …) without ids, for ``form.hidden_tag()``: a page
+    with several forms repeated id="csrf_token", which HTML forbids, and a hidden input has no label."""
+    return Markup("".join(_hidden(field) for field in form if isinstance(field.widget, HiddenInput)))
+
+
+def _hidden(field) -> str:
+    return f'<input type="hidden" name="{escape(field.name)}" value="{escape(field._value())}">'
+
+
 def render_field(field, form_type: str = "basic", **kwargs) -> Markup:
     """One field in Bootstrap 5's markup: label, control, then its errors (or help text).
 
@@ -130,8 +140,8 @@ def render_field(field, form_type: str = "basic", **kwargs) -> Markup:
     pages use, built in Python: that Jinja macro cost about 1 ms per field, a third of the task page's
     drawing time. ``class``/``class_`` replaces the field's own ``render_kw`` class, as there.
     """
-    if field.type in ("CSRFTokenField", "HiddenField"):
-        return field(**kwargs)
+    if isinstance(field.widget, HiddenInput):
+        return Markup(_hidden(field))
     extra = kwargs.pop("class", "") or kwargs.pop("class_", "") or (field.render_kw or {}).get("class", "")
     extra = f" {extra}" if extra else ""
     invalid = " is-invalid" if field.errors else ""

@@ -82,12 +82,12 @@ def init_app(app: Flask) -> None:
         input_datetime=timeutil.input_value,
     )
     from meetingprep.audit import field_label
-    from meetingprep.forms import render_control, render_field
+    from meetingprep.forms import hidden_fields, render_control, render_field
 
     app.jinja_env.globals.update(audit_field_label=field_label, can=can, Role=Role,
                                  current_meeting=current_meeting, now=timeutil.now,
                                  page_url=page_url, render_field=render_field,
-                                 render_control=render_control)
+                                 render_control=render_control, hidden_fields=hidden_fields)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -11,6 +11,13 @@ from meetingprep.extensions import db
 from tests import factories
 
 EXTERNAL = re.compile(r"""(?:src|href|action)\s*=\s*["']?\s*(?:https?:)?//""", re.I)
+ELEMENT_ID = re.compile(r'<[a-zA-Z][^>]*?\sid="([^"]+)"')
+
+
+def repeated_ids(body: str) -> set[str]:
+    """Element ids that occur more than once (HTML forbids it; labels and scripts find the wrong one)."""
+    seen: set[str] = set()
+    return {i for i in ELEMENT_ID.findall(body) if i in seen or seen.add(i)}
 
 
 def _foundation_get_urls(app, role_users) -> list[str]:
@@ -40,6 +47,7 @@ def test_every_foundation_page_renders_without_external_urls(app, client, login,
         assert response.status_code == 200, url
         assert '<html lang="zh-CN">' in body
         assert not EXTERNAL.search(body), f"{url} references an external URL: {EXTERNAL.search(body).group(0)}"
+        assert not repeated_ids(body), f"{url} repeats ids {repeated_ids(body)}"
     client.post("/logout")
     login_page = client.get("/login").get_data(as_text=True)
     assert not EXTERNAL.search(login_page)
@@ -49,6 +57,18 @@ def test_the_external_url_check_can_fail():
     assert EXTERNAL.search('<script src="https://cdn.example.org/x.js">')
     assert EXTERNAL.search("<link href='//cdn.example.org/x.css'>")
     assert not EXTERNAL.search('<a href="/users/">')
+
+
+def test_pages_with_several_forms_repeat_no_id(app, client, login, role_users):
+    """Each form carries a CSRF token; drawn by hidden_tag() they all had id="csrf_token"."""
+    assert repeated_ids('<input id="csrf_token"><input id="csrf_token">') == {"csrf_token"}
+    user = role_users["secretariat"]
+    login(user)
+    client.post("/plans/ical/regenerate")  # the page then shows its two forms: regenerate and revoke
+    app.config["WTF_CSRF_ENABLED"] = True  # forms carry their token (checked on POST only)
+    body = client.get("/plans/ical").get_data(as_text=True)
+    assert body.count('name="csrf_token"') >= 2
+    assert not repeated_ids(body)
 
 
 def test_not_found_page_is_chinese(app, client, login_as):

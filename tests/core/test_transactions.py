@@ -105,7 +105,8 @@ def test_a_write_in_a_get_outside_writing_is_caught_by_the_suite(file_app, caplo
 
 
 # ── PostgreSQL ──────────────────────────────────────────────────────────────────────────────────
-needs_postgres = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL (TEST_DATABASE_URL)")
+needs_postgres = pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"),
+                                    reason="needs PostgreSQL (TEST_DATABASE_URL)")
 
 
 @pytest.fixture
