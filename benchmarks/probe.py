@@ -120,12 +120,15 @@ def _reviewer(waiting: int | None = None) -> tuple[str, int]:
 
 
 def _sittings(meeting_id: int):
-    """(the past sitting with the most check-ins, an open sitting with its members not yet checked in)."""
+    """(the closed sitting with the most check-ins, an open sitting with its members not yet checked in)."""
     from meetingprep.attendance.models import CheckIn, MemberProfile, Sitting
 
+    # a closed sitting: the check-in POSTs of earlier runs add check-ins to open ones, which must not
+    # change which page is measured (an open sitting's page counts live, a closed one reads its roll)
     past = db.session.scalar(
-        select(Sitting.id).join(CheckIn, CheckIn.sitting_id == Sitting.id).where(Sitting.meeting_id == meeting_id)
-        .group_by(Sitting.id).order_by(func.count(CheckIn.id).desc()).limit(1))
+        select(Sitting.id).join(CheckIn, CheckIn.sitting_id == Sitting.id)
+        .where(Sitting.meeting_id == meeting_id, Sitting.closed_at.is_not(None))
+        .group_by(Sitting.id).order_by(func.count(CheckIn.id).desc(), Sitting.id).limit(1))
     open_sittings = db.session.scalars(select(Sitting).where(Sitting.meeting_id == meeting_id,
                                                              Sitting.expectation == "all",
                                                              Sitting.closed_at.is_(None))
