@@ -336,7 +336,8 @@ def table(runs: dict[str, ScaleRun], label: str) -> str:
     head += [f"{s}÷small ×floor (raw ms)" for s in scales if s != "small" and "small" in scales]
     lines = [f"### {label}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r0 in runs[scales[0]].pages:
-        cells = [r0.name + (f" ({r0.note})" if r0.note else "")]
+        notes = list(dict.fromkeys(r.note for s in scales if (r := by_key[s].get(r0.key)) and r.note))
+        cells = [r0.name + (f" ({' → '.join(notes)})" if notes else "")]
         for s in scales:
             r = by_key[s].get(r0.key)
             if r is None:
