@@ -17,7 +17,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from meetingprep import audit, timeutil
-from meetingprep.attendance import queries, spreadsheets
+from meetingprep.attendance import messages, queries, spreadsheets
 from meetingprep.attendance.models import (
     CheckIn,
     CheckinDuty,
@@ -40,7 +40,7 @@ from meetingprep.concurrency import expect_version
 from meetingprep.errors import InvalidTransition, NotFound, ValidationFailed
 from meetingprep.extensions import db
 from meetingprep.meetings.models import Meeting
-from meetingprep.notifications.services import notify
+from meetingprep.notifications.services import notify_kind
 from meetingprep.permissions import Role
 
 QR_SALT = "member-checkin"
@@ -494,10 +494,9 @@ def request_leave(actor: User, member: MemberProfile, sitting_ids: Iterable[int]
     db.session.flush()
     secretariat = db.session.scalars(select(User.id).where(User.role == Role.SECRETARIAT,
                                                            User.is_active_account.is_(True))).all()
-    notify(secretariat, kind="attendance.leave_requested", meeting_id=leave.meeting_id,
-           subject=f"{member.name} 请假待审批", dedup_key=f"attendance.leave_requested:{leave.id}",
-           body=f"请假会次：{'、'.join(s.name for s in sittings)}。事由：{leave.reason[:200]}",
-           link=f"/attendance/leave/{leave.id}")
+    notify_kind(secretariat, kind=messages.LEAVE_REQUESTED.kind, meeting_id=leave.meeting_id,
+                values=messages.values(member.name, "、".join(s.name for s in sittings), reason=leave.reason[:200]),
+                dedup_key=f"attendance.leave_requested:{leave.id}", link=f"/attendance/leave/{leave.id}")
     return leave
 
 
@@ -518,10 +517,9 @@ def decide_leave(actor: User, leave: LeaveRequest, *, approve: bool, note: str =
         names = "、".join(db.session.scalars(
             select(Sitting.name).join(LeaveRequestSitting, LeaveRequestSitting.sitting_id == Sitting.id)
             .where(LeaveRequestSitting.leave_request_id == leave.id).order_by(Sitting.starts_at)))
-        notify([member.user_id], kind="attendance.leave_decided", meeting_id=leave.meeting_id,
-               subject=f"您的请假申请{leave.status.label}", dedup_key=f"attendance.leave:{leave.id}",
-               body=f"请假会次：{names}。" + (f"审批意见：{leave.decision_note}" if leave.decision_note else ""),
-               link=f"/attendance/leave/{leave.id}")
+        notify_kind([member.user_id], kind=messages.LEAVE_DECIDED.kind, meeting_id=leave.meeting_id,
+                    values=messages.values(member.name, names, outcome=leave.status.label, note=leave.decision_note),
+                    dedup_key=f"attendance.leave:{leave.id}", link=f"/attendance/leave/{leave.id}")
 
 
 def cancel_leave(actor: User, leave: LeaveRequest) -> None:

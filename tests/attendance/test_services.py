@@ -165,6 +165,20 @@ def test_leave_approved_counts_as_leave_and_member_is_told(setup):
         services.decide_leave(staff, leave, approve=False, note="x", version_id=leave.version_id)
 
 
+def test_leave_messages_follow_the_secretariats_wording(setup):
+    from meetingprep.notifications.services import save_wording
+
+    sitting, staff, zhang = setup["sitting"], setup["staff"], setup["zhang"]
+    save_wording(staff, "attendance.leave_requested", "请假：{委员}", "{会次}｜{事由}", None)
+    save_wording(staff, "attendance.leave_decided", "{委员}：请假{结果}", "意见：{意见}", None)
+    leave = services.request_leave(setup["member_user"], zhang, [sitting.id], "赴省里参加培训")
+    asked = db.session.scalar(select(Notification).where(Notification.recipient_id == staff.id))
+    assert (asked.subject, asked.body) == ("请假：张三", f"{sitting.name}｜赴省里参加培训")
+    services.decide_leave(staff, leave, approve=True, version_id=leave.version_id)
+    told = db.session.scalar(select(Notification).where(Notification.recipient_id == setup["member_user"].id))
+    assert (told.subject, told.body) == ("张三：请假已批准", "意见：无")
+
+
 def test_leave_rejected_needs_a_note_and_counts_as_absent(setup):
     sitting, staff, zhang = setup["sitting"], setup["staff"], setup["zhang"]
     leave = services.request_leave(staff, zhang, [sitting.id], "单位有事")
