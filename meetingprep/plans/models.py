@@ -5,6 +5,7 @@ import datetime as dt
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, Time, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from meetingprep import uploads
 from meetingprep.audit import Audited
 from meetingprep.db import Base, enum_column
 from meetingprep.meetings.models import Phase
@@ -79,6 +80,12 @@ class PendingImport(Base):
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     stored_name: Mapped[str] = mapped_column(String(200))
     original_name: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int] = mapped_column(default=0, server_default="0")  # bytes: counts towards the uploader's quota
     created_at: Mapped[dt.datetime] = mapped_column(default=now, index=True)
 
     meeting = relationship("Meeting", lazy="raise")
+
+
+# A staged workbook is the uploader's until it is imported, abandoned or expires (a day): without this,
+# one person could keep any number of them beside a full quota.
+uploads.count_towards_quota(PendingImport.size, PendingImport.created_by_id)

@@ -179,12 +179,12 @@ def start_import(actor: User, meeting: Meeting, file) -> PendingImport:
     data, kind = uploads.read_upload(file, allowed={"xlsx"})
     importer.read_rows(data)  # refuse an unreadable workbook or one without our columns right away
     purge_expired_imports()
-    # Checked against what the user already keeps; the staged file itself is not counted (no size
-    # column, and it is purged within a day or replaced by the tasks it creates).
+    # Checked against what the user already keeps, staged workbooks included (models: count_towards_quota);
+    # this one counts until it is imported, abandoned or purged after a day.
     uploads.check_quota(db.session, actor.id, len(data))
     stored = uploads.store_bytes(db.session, data, file.filename, kind)
     pending = PendingImport(token=secrets.token_urlsafe(24), meeting_id=meeting.id, created_by_id=actor.id,
-                            stored_name=stored.stored_name, original_name=stored.original_name)
+                            stored_name=stored.stored_name, original_name=stored.original_name, size=len(data))
     db.session.add(pending)
     db.session.flush()
     return pending

@@ -124,3 +124,12 @@ def test_plan_import_is_refused_when_the_user_is_over_quota(app, client, login):
                                                   "file": (io.BytesIO(workbook), "任务表.xlsx")},
                            content_type="multipart/form-data")
     assert response.status_code == 302 and _count(PendingImport) == 1
+    # the staged workbook now takes its share: a second one no longer fits beside it
+    assert uploads.used_bytes(db.session, secretariat.id) == QUOTA - 10 + len(workbook)
+    files = _files()
+    response = client.post("/plans/import", data={"meeting_id": meeting.id,
+                                                  "file": (io.BytesIO(workbook), "任务表.xlsx")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 400 and REFUSED in response.get_data(as_text=True)
+    db.session.rollback()
+    assert _count(PendingImport) == 1 and _files() == files
