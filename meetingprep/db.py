@@ -92,7 +92,8 @@ def _reading_request() -> bool:
 
 
 def note_request_method(method: str) -> None:
-    """Before each request: a GET (HEAD, OPTIONS) reads, so its transactions begin deferred."""
+    """Before each request: a GET (HEAD, OPTIONS) reads, so its transactions begin deferred on SQLite and its
+    statements run autocommitted on PostgreSQL (``Session``)."""
     from flask import g
 
     g._reading_request = method in READING_METHODS

@@ -6,7 +6,8 @@ import datetime as dt
 
 from icalendar import Alarm, Calendar, Event
 
-from meetingprep.plans.links import absolute, task_url
+from meetingprep.plans.links import absolute
+from meetingprep.tasks.markup import task_path
 from meetingprep.timeutil import now
 
 
@@ -22,7 +23,7 @@ def deadline_calendar(user, tasks) -> bytes:
     cal.add("refresh-interval", dt.timedelta(hours=1), parameters={"VALUE": "DURATION"})
     stamp = now()
     for task in tasks:
-        link = absolute(task_url(task.id))
+        link = absolute(task_path(task.id))
         role = "责任人" if task.owner_id == user.id else "协办"
         event = Event()
         event.add("uid", f"task-{task.id}@meetingprep")

@@ -1,15 +1,8 @@
-"""Links into the task pages owned by the tasks package."""
+"""Absolute links for what leaves the browser (the iCal feed); task links are ``tasks.markup.task_path``."""
 
 from __future__ import annotations
 
 from flask import current_app
-
-from meetingprep.tasks.markup import task_path
-
-
-def task_url(task_id: int) -> str:
-    """/tasks/<id> (``tasks.detail``), built as the ledger builds its rows' links (tasks/markup.py)."""
-    return task_path(task_id)
 
 
 def absolute(path: str) -> str:

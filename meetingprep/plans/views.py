@@ -15,7 +15,7 @@ from meetingprep.meetings.models import Meeting
 from meetingprep.permissions import can, require
 from meetingprep.plans import deadlines, feed, gantt, importer, queries, services
 from meetingprep.plans.forms import ConfirmForm, ImportUploadForm, TemplateSaveForm, apply_form, choices
-from meetingprep.plans.links import absolute, task_url
+from meetingprep.plans.links import absolute
 from meetingprep.plans.models import PlanTemplate
 from meetingprep.timeutil import local_now, now, to_local
 from meetingprep.web import current_meeting, page_number
@@ -26,11 +26,6 @@ CALENDAR_TASKS_PER_DAY = 4
 TEMPLATE_ITEMS_PER_PAGE = 100
 PREVIEW_ROWS_PER_PAGE = 200
 DAY_TASKS_PER_PAGE = 100
-
-
-@bp.app_context_processor
-def _plan_links():
-    return {"task_url": task_url}
 
 
 def _page_arg(pages: int) -> int:
