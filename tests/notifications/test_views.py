@@ -192,3 +192,16 @@ def test_admin_page_jobs_pause_resume_run_and_resend(app, client, login, role_us
     again = client.post(f"/notifications/admin/deliveries/{delivery.id}/resend", follow_redirects=True)
     assert "只有" in again.get_data(as_text=True)
     assert client.post("/notifications/admin/deliveries/424242/resend").status_code == 404
+
+
+def test_leave_wordings_open_in_the_editor_and_refuse_unknown_placeholders(app, client, login, role_users):
+    login(role_users["secretariat"])
+    listing = client.get("/notifications/admin/wording").get_data(as_text=True)
+    assert "委员请假待审批（大会秘书处）" in listing and "请假审批结果（委员）" in listing
+    page = client.get("/notifications/admin/wording/attendance.leave_decided").get_data(as_text=True)
+    assert "您的请假申请{结果}" in page and "{意见}" in page
+    bad = client.post("/notifications/admin/wording/attendance.leave_decided", data={
+        "action": "save", "subject": "请假{批复}", "body": "正文", "version_id": ""})
+    assert bad.status_code == 400 and "未知的占位符：{批复}" in bad.get_data(as_text=True)
+    assert "请假{批复}" in bad.get_data(as_text=True)  # the input is kept
+    assert db.session.scalar(select(func.count(MessageTemplate.id))) == 0
