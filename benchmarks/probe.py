@@ -108,15 +108,15 @@ def _document_group(meeting_id: int, documents: int) -> tuple[int, int]:
         .group_by(Document.group_id).order_by(Document.group_id)).all(), documents)
 
 
-def _reviewer(waiting: int | None = None) -> tuple[str, int]:
-    """(username, documents waiting) of the busiest reviewer, or of the one nearest ``waiting``."""
+def _reviewers() -> list[tuple[str, int]]:
+    """(username, documents waiting) of every reviewer, counted once for both reviewer pages."""
     from meetingprep.auth.models import User
     from meetingprep.documents import queries as documents
     from meetingprep.documents.models import DocumentStageReviewer
 
     candidates = db.session.execute(select(User.id, User.username).where(
         User.id.in_(select(DocumentStageReviewer.user_id).distinct())).order_by(User.username)).all()
-    return _nearest([(username, documents.review_queue_count(user_id)) for user_id, username in candidates], waiting)
+    return [(username, documents.review_queue_count(user_id)) for user_id, username in candidates]
 
 
 def _sittings(meeting_id: int):
@@ -151,8 +151,9 @@ def pages(app: Flask) -> list[dict]:
         meeting = db.session.scalar(select(Meeting).where(Meeting.is_current.is_(True)))
         group_id, group_name, group_tasks = _group(meeting.id)
         like_group, like_group_name, like_group_tasks = _group(meeting.id, LIKE_SMALL["group_tasks"])
-        reviewer, waiting = _reviewer()
-        like_reviewer, like_waiting = _reviewer(LIKE_SMALL["waiting"])
+        reviewers = _reviewers()
+        reviewer, waiting = _nearest(reviewers, None)
+        like_reviewer, like_waiting = _nearest(reviewers, LIKE_SMALL["waiting"])
         like_owner, like_owner_tasks = _owner(meeting.id, LIKE_SMALL["open_tasks"])
         owner, owner_tasks = _owner(meeting.id)
         overdue_owner, overdue_tasks = _overdue_owner(meeting.id, LIKE_SMALL["overdue"])
