@@ -85,7 +85,7 @@ class UndeclaredWrite(RuntimeError):
     """A reading request wrote outside ``writing`` (raised under TESTING, so the suite finds every such write)."""
 
 
-def _reading_request() -> bool:
+def in_reading_request() -> bool:
     from flask import g, has_app_context
 
     return has_app_context() and g.get("_reading_request", False)
@@ -118,7 +118,7 @@ class Session(FlaskSession):
     def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
         engine = super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
         if bind is None and isinstance(engine, Engine) and engine.dialect.name == "postgresql" \
-                and _reading_request() and not _streamed(clause):
+                and in_reading_request() and not _streamed(clause):
             return _autocommitting(engine)
         return engine
 
@@ -145,7 +145,7 @@ def _begin_reading_or_writing(conn):
     WAL: taking it for every page serialised the workers on one core and halved the throughput of
     every page (benchmarks/RESULTS.md). A GET that writes does so in a ``with writing(db.session):`` block.
     """
-    reading = _reading_request()
+    reading = in_reading_request()
     conn.info["reading"] = reading
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
@@ -155,7 +155,7 @@ def _begin_reading_or_writing(conn):
 def _refuse_undeclared_writes(conn, _cursor, statement, *_args):
     """A write in a reading request outside ``writing`` would fail on SQLite (no write lock) and, on
     PostgreSQL, be committed alone, statement by statement: a bug either way."""
-    if conn.info.get("reading") and statement.lstrip()[:7].upper().startswith(_WRITES) and _reading_request():
+    if conn.info.get("reading") and statement.lstrip()[:7].upper().startswith(_WRITES) and in_reading_request():
         from flask import current_app
 
         message = f"a {statement.split()[0]} in a reading request outside writing()"

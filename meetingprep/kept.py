@@ -2,7 +2,8 @@
 
 Every change writes an audit entry in its own transaction (``audit.py``), so the newest audit id is a
 version number of the whole database: a value computed at version N is still right while the newest id
-is N. A page reads that id once (``data_version``: an indexed MAX, one query) and takes the counts and
+is N. A page reads that id once (``data_version``: an indexed MAX, brought by the login's query on a
+reading request, ``request_figures.py``) and takes the counts and
 pick lists computed at that version from memory, instead of counting 20,000 tasks or listing every
 group member per view — the ledger's status counts alone were a fifth of its cost at national scale.
 
@@ -20,6 +21,9 @@ from typing import TypeVar
 from flask import current_app, g
 from sqlalchemy import func, select
 
+from meetingprep import request_figures
+from meetingprep.audit import AuditEntry
+from meetingprep.db import in_reading_request
 from meetingprep.extensions import db
 from meetingprep.timeutil import now as clock
 
@@ -27,12 +31,21 @@ T = TypeVar("T")
 MAX_ENTRIES = 4096
 
 
-def data_version() -> int:
-    """The newest audit id, read once per request (``g``)."""
-    if "_data_version" not in g:
-        from meetingprep.audit import AuditEntry
+def _newest_audit_id():
+    return select(func.coalesce(func.max(AuditEntry.id), 0)).scalar_subquery()
 
-        g._data_version = db.session.scalar(select(func.coalesce(func.max(AuditEntry.id), 0)))
+
+request_figures.register("data_version", _newest_audit_id)
+
+
+def data_version() -> int:
+    """The newest audit id, read once per request (``g``). A reading request has it from its login; a
+    writing one asks when first needed, so that it sees the request's own changes."""
+    if "_data_version" not in g:
+        version = request_figures.known("data_version") if in_reading_request() else None
+        if version is None:
+            version = db.session.scalar(select(_newest_audit_id()))
+        g._data_version = version
     return g._data_version
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload, raiseload
 
+from meetingprep import request_figures
 from meetingprep.auth.models import User
 from meetingprep.extensions import db
 from meetingprep.groups.models import GroupMembership, WorkingGroup
@@ -15,8 +16,13 @@ _UNREAD = select(func.count(Notification.id)).where(
     Notification.recipient_id == bindparam("user_id"), Notification.read_at.is_(None))
 
 
+request_figures.register("unread_notifications", _UNREAD.scalar_subquery)
+
+
 def unread_count(user_id: int) -> int:
-    return db.session.scalar(_UNREAD, {"user_id": user_id}) or 0
+    """From the login's query when it is the signed-in user's (request_figures.py), else asked."""
+    known = request_figures.known("unread_notifications", user_id=user_id)
+    return known if known is not None else db.session.scalar(_UNREAD, {"user_id": user_id}) or 0
 
 
 def inbox(user_id: int, *, unread_only: bool = False, kind: str = "", page: int = 1, per_page: int = 30):

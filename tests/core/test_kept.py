@@ -59,3 +59,41 @@ def test_the_ledger_counts_a_new_task_at_once(app, client, login_as):
     factories.make_task(meeting, group)
     db.session.commit()
     assert "全部 2<" in client.get("/tasks/").get_data(as_text=True)
+
+
+def test_a_reading_page_has_the_data_version_and_badge_from_its_login_query(app, client, login, count_queries):
+    """request_figures.py: two statements fewer on every page, and still the newest figures."""
+    meeting = factories.make_meeting()
+    group = factories.make_group(meeting)
+    factories.make_task(meeting, group)
+    user = factories.make_user("secretariat")
+    db.session.commit()
+    login(user)
+    client.get("/tasks/")
+    with count_queries() as counter:
+        page = client.get("/tasks/").get_data(as_text=True)
+    asked_alone = [s for s in counter.statements if "FROM user_sessions" not in s
+                   and ("max(audit_entries.id)" in s or "FROM notifications" in s)]
+    assert asked_alone == [] and "全部 1<" in page and "条未读" not in page
+    factories.make_task(meeting, group)
+    factories.make_notification(user, subject="新通知")
+    db.session.commit()
+    page = client.get("/tasks/").get_data(as_text=True)
+    assert "全部 2<" in page and 'aria-label="1 条未读"' in page
+
+
+def test_only_a_reading_request_takes_the_data_version_from_its_login(app):
+    """A POST may change data before a kept value is built: its version is read when needed, after."""
+    from meetingprep import request_figures
+    from meetingprep.db import note_request_method
+    from meetingprep.kept import data_version
+
+    factories.make_meeting()
+    db.session.commit()
+    for method, expected in (("GET", 0), ("POST", None)):
+        with app.test_request_context("/", method=method):
+            g.pop("_data_version", None)  # the test's app context (and its g) outlives one request
+            note_request_method(method)
+            request_figures.remember({"data_version": 0, "unread_notifications": 0}, user_id=1)
+            version = data_version()
+            assert version == expected if expected is not None else version > 0, method
