@@ -463,11 +463,11 @@ def group_summary(group_id: int) -> tuple[dict[TaskStatus, int], int]:
 def _task_for_page_statement() -> Select:
     return select(Task).where(Task.id == bindparam("task_id")).options(
         joinedload(Task.group), joinedload(Task.owner), joinedload(Task.submitted_by), joinedload(Task.accepted_by),
-        selectinload(Task.coworkers).joinedload(TaskCoworker.user))
+        joinedload(Task.coworkers).joinedload(TaskCoworker.user))
 
 
 def task_for_page(task_id: int) -> Task | None:
-    return db.session.scalar(_task_for_page_statement(), {"task_id": task_id})
+    return db.session.execute(_task_for_page_statement(), {"task_id": task_id}).unique().scalar_one_or_none()
 
 
 def task_for_update(task_id: int) -> Task | None:
