@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
 from wtforms import HiddenField, PasswordField, StringField, TextAreaField
 from wtforms.fields.choices import Choice
-from wtforms.widgets.core import HiddenInput, Input, TextArea, clean_key
+from wtforms.widgets.core import FileInput, HiddenInput, Input, NumberInput, TextArea, clean_key
 
 #: C0 control characters and DEL, except tab and line breaks: none belongs in text, and PostgreSQL
 #: refuses NUL outright (a 500 instead of a message).
@@ -70,14 +70,34 @@ def _select(field, params: dict) -> str:
     return f"<select {_attributes(params)}>{options}</select>"
 
 
+def _number_params(widget: NumberInput, params: dict) -> None:
+    for name in ("step", "min", "max"):
+        if getattr(widget, name) is not None:
+            params.setdefault(name, getattr(widget, name))
+
+
+def _file_params(widget: FileInput, params: dict) -> None:
+    params["value"] = False  # browsers ignore a file input's value
+    if widget.multiple:
+        params["multiple"] = True
+
+
+#: Widgets drawn here: each one's own additions, made before WTForms' Input would draw it.
+_INPUT_PREPARES = {Input.__call__: None, TextArea.__call__: None, NumberInput.__call__: _number_params,
+                   FileInput.__call__: _file_params}
+
+
 def _control(field, params: dict) -> str:
-    """An input or textarea as WTForms' Input and TextArea widgets draw them (tested equal); widgets that
-    draw themselves differently (file, password, checkbox …) and datalists are left to WTForms."""
+    """An input or textarea as WTForms' Input, NumberInput, FileInput and TextArea widgets draw them (tested
+    equal); widgets that draw themselves differently (password, checkbox …) and datalists are left to
+    WTForms, whose ``html_params`` cost 60 µs a field."""
     widget = field.widget
     kind = type(widget).__call__
-    if (kind is not Input.__call__ and kind is not TextArea.__call__) or getattr(field, "_datalist", None):
+    if kind not in _INPUT_PREPARES or getattr(field, "_datalist", None):
         return field(**params)
     params = {**(field.render_kw or {}), **params}
+    if prepare := _INPUT_PREPARES[kind]:
+        prepare(widget, params)
     params.setdefault("id", field.id)
     flags = vars(field.flags)
     for name in widget.validation_attrs:

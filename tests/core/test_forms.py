@@ -4,7 +4,16 @@ import re
 
 import pytest
 from markupsafe import Markup
-from wtforms import DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    FileField,
+    IntegerField,
+    MultipleFileField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, NumberRange
 
 from meetingprep.forms import BaseForm, render_control, render_field
@@ -19,6 +28,8 @@ class PickForm(BaseForm):
     progress = IntegerField("进度", validators=[NumberRange(min=0, max=100)])
     body = TextAreaField("内容", validators=[Length(min=2, max=2000)], render_kw={"rows": 3})
     day = DateField("日期")
+    files = MultipleFileField("附件", render_kw={"accept": ".docx"})
+    file = FileField("文件")
 
 
 def expected_class(field, kwargs) -> str:
@@ -46,7 +57,8 @@ def test_a_select_is_drawn_exactly_as_the_wtforms_widget_draws_it(app, name, kwa
 
 @pytest.mark.parametrize("name, kwargs", [
     ("title", {}), ("title", {"placeholder": "改写"}), ("progress", {}), ("body", {}), ("body", {"rows": 8}),
-    ("day", {}), ("note", {"data-x": 'a"b'})])
+    ("day", {}), ("note", {"data-x": 'a"b'}), ("files", {}), ("file", {"value": "x"}),
+    ("progress", {"min": 5, "step": 5})])
 def test_an_input_or_textarea_is_drawn_exactly_as_the_wtforms_widget_draws_it(app, name, kwargs):
     data = {"title": '<script>"x"</script>', "progress": "50", "body": "第一行\n</textarea>第二行", "day": "2026-12-01"}
     with app.test_request_context(method="POST", data=data):
