@@ -52,7 +52,7 @@ from meetingprep.groups.models import GroupMembership, WorkingGroup
 from meetingprep.kept import kept
 from meetingprep.meetings.models import Phase
 from meetingprep.permissions import Role
-from meetingprep.tasks.markup import options
+from meetingprep.tasks.markup import PickList, options
 from meetingprep.tasks.models import (
     Task,
     TaskAttachment,
@@ -229,10 +229,16 @@ def waiting_ids(task_ids: Collection[int]) -> set[int]:
     """
     if not task_ids:
         return set()
-    return set(db.session.scalars(
-        select(TaskDependency.successor_id).distinct()
-        .join(_Predecessor, _Predecessor.id == TaskDependency.predecessor_id)
-        .where(TaskDependency.successor_id.in_(task_ids), _Predecessor.status.in_(OPEN_STATUSES))))
+    return set(db.session.scalars(_waiting_ids_statement(), {"task_ids": list(task_ids)}))
+
+
+@cache
+def _waiting_ids_statement() -> Select:
+    """Built once: building and keying it anew cost as much as running it."""
+    return (select(TaskDependency.successor_id).distinct()
+            .join(_Predecessor, _Predecessor.id == TaskDependency.predecessor_id)
+            .where(TaskDependency.successor_id.in_(bindparam("task_ids", expanding=True)),
+                   _Predecessor.status.in_(OPEN_STATUSES)))
 
 
 def with_waiting(tasks: Sequence[Task]) -> list[tuple[Task, bool]]:
@@ -268,13 +274,13 @@ def ledger_counts(meeting_id: int, filt: LedgerFilter) -> dict[TaskStatus, int]:
                 lambda: status_counts(meeting_id, filt))
 
 
-def ledger_pick_lists(meeting_id: int) -> tuple[list[tuple[int, str]], Markup, list[tuple[int, str]]]:
-    """The ledger's group and owner filters (pairs) and the bulk owner's options, drawn: every group
-    member, the same for every view, so kept until anything changes (kept.py)."""
+def ledger_pick_lists(meeting_id: int) -> tuple[PickList, Markup, PickList]:
+    """The ledger's group and owner filters and the bulk owner's options, drawn: every group member, the
+    same for every view, so kept until anything changes (kept.py)."""
     def build():
-        groups = [(group.id, group.name) for group in groups_of(meeting_id)]
+        groups = tuple((group.id, group.name) for group in groups_of(meeting_id))
         members = [(uid, label) for _gid, uid, label in group_members(meeting_id)]
-        return groups, options(members), sorted(set(members), key=lambda item: item[1])
+        return PickList(groups), options(members), PickList(tuple(sorted(set(members), key=lambda item: item[1])))
 
     return kept("ledger.pick_lists", meeting_id, build)
 

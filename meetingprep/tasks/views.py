@@ -76,7 +76,7 @@ def ledger():
     involving_name = ""
     if filt.involving:
         involving_name = current_user.display_name if filt.involving == current_user.id else next(
-            (label for uid, label in owners if uid == filt.involving), f"用户 #{filt.involving}")
+            (label for uid, label in owners.pairs if uid == filt.involving), f"用户 #{filt.involving}")
     return render_template(
         "tasks/ledger.html", meeting=meeting, filt=filt, page=page, groups=groups, owners=owners,
         involving_name=involving_name, members=members,

@@ -3,6 +3,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
 from flask import g, render_template_string
@@ -146,6 +147,24 @@ def test_ledger_filters_sort_counts_and_pagination(app, client, login, world, ti
     assert "材料任务1" in page and "材料任务4" not in page
     # malformed parameters are ignored, never a 500
     assert client.get("/tasks/?group=abc&status=zzz&page=-3&due_within=x&sort=drop").status_code == 200
+
+
+def test_ledger_filter_pick_lists_mark_the_chosen_group_and_owner_only(client, login, world):
+    """The unselected lists are drawn once and kept (tasks.markup.PickList); a chosen one is drawn anew."""
+    factories.make_group_task(world.materials, world.staff)
+    db.session.commit()
+    login(world.leader)
+
+    def selected(page: str, select_id: str) -> list[str]:
+        select = page[page.index(f'id="{select_id}"'):]
+        return re.findall(r'<option value="(\d+)" selected>', select[:select.index("</select>")])
+
+    plain = client.get("/tasks/").text
+    assert selected(plain, "f-group") == [] and selected(plain, "f-owner") == []
+    chosen = client.get(f"/tasks/?group={world.materials.id}&owner={world.staff.id}").text
+    assert selected(chosen, "f-group") == [str(world.materials.id)]
+    assert selected(chosen, "f-owner") == [str(world.staff.id)]
+    assert selected(client.get("/tasks/").text, "f-owner") == []  # the kept list was not changed
 
 
 def test_ledger_marks_rows_waiting_for_an_open_predecessor_and_counts_match_the_total(client, login, world):
