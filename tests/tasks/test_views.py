@@ -167,6 +167,16 @@ def test_ledger_filter_pick_lists_mark_the_chosen_group_and_owner_only(client, l
     assert selected(client.get("/tasks/").text, "f-owner") == []  # the kept list was not changed
 
 
+def test_ledger_rows_escape_every_text(client, login, world):
+    """Rows are drawn in Python (tasks.markup.ledger_row): the title, in the link and the checkbox's label."""
+    factories.make_group_task(world.materials, world.staff, title='<img src=x onerror="go()">&')
+    db.session.commit()
+    login(world.secretariat)
+    page = client.get("/tasks/").text
+    assert "<img src=x" not in page
+    assert page.count("&lt;img src=x onerror=&#34;go()&#34;&gt;&amp;") == 2  # link text and aria-label
+
+
 def test_ledger_marks_rows_waiting_for_an_open_predecessor_and_counts_match_the_total(client, login, world):
     first = factories.make_group_task(world.affairs, world.affairs_staff, title="前置未完", due_in_days=1)
     done = factories.make_group_task(world.affairs, world.affairs_staff, title="前置已完", status=S.DONE)
