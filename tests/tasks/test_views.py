@@ -433,3 +433,21 @@ def test_group_page_partial_counts_and_links(app, login, world):
         html = render_template_string('{% include "tasks/_group_board.html" %}', group=world.materials)
     assert "未开始 1" in html and "已完成 1" in html and "逾期 1" in html
     assert f"/tasks/board/{world.materials.id}" in html and "新建任务" in html
+
+
+@pytest.mark.parametrize("query", ["", "?q=材料 审核&sort=-title&page=3", "?group=2&owner=5&open=1&overdue=1&waiting=1",
+                                   "?q=a%26b%3Dc%2F%3F%23&status=done&phase=before&due_within=7"])
+def test_ledger_links_are_what_url_for_would_build(app, query):
+    """markup.ledger_url builds the ledger's 30 links without url_for: the same URLs, encoded alike."""
+    from flask import url_for
+
+    from meetingprep.tasks.markup import ledger_url
+    from meetingprep.tasks.queries import LedgerFilter
+
+    with app.test_request_context("/tasks/" + query):
+        from flask import request
+
+        filt = LedgerFilter.from_args(request.args)
+        for changes in ({}, {"page": 2}, {"sort": "title", "page": 1}, {"status": None, "page": 1},
+                        {"status": "submitted"}, {"involving": None}):
+            assert ledger_url(filt, **changes) == url_for("tasks.ledger", **filt.args(**changes))
