@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from flask import current_app, has_app_context
+from flask.globals import _cv_app
 
 WEEKDAYS = "一二三四五六日"
 DEFAULT_ZONE = "Asia/Shanghai"
@@ -20,8 +20,10 @@ def now() -> dt.datetime:
 
 
 def zone() -> ZoneInfo:
-    name = current_app.config.get("TIMEZONE", DEFAULT_ZONE) if has_app_context() else DEFAULT_ZONE
-    return ZoneInfo(name)
+    """The configured zone. Read through Flask's context variable, not the ``current_app`` proxy: a board
+    converts 150 deadlines, and the proxy was most of each conversion's cost."""
+    context = _cv_app.get(None)
+    return ZoneInfo(context.app.config.get("TIMEZONE", DEFAULT_ZONE) if context is not None else DEFAULT_ZONE)
 
 
 def local_now() -> dt.datetime:
@@ -75,7 +77,7 @@ def format_short(value: dt.datetime | None) -> str:
     if value is None:
         return ""
     local = to_local(value)
-    return f"{local.month}月{local.day}日 {local:%H:%M}"
+    return f"{local.month}月{local.day}日 {local.hour:02d}:{local.minute:02d}"
 
 
 def humanize_delta(delta: dt.timedelta) -> str:
