@@ -212,7 +212,8 @@ def _ordered(meeting_id: int, filt: LedgerFilter) -> Select:
     order = [c.desc() if descending else c.asc() for c in SORTS[column]]
     return (_filtered(meeting_id, filt)
             .join(Task.group).join(Task.owner)
-            .options(contains_eager(Task.group), contains_eager(Task.owner), raiseload("*"))
+            .options(contains_eager(Task.group).load_only(WorkingGroup.name, raiseload=True),
+                     contains_eager(Task.owner).load_only(User.display_name, raiseload=True), raiseload("*"))
             .order_by(*order, Task.id))
 
 
@@ -425,6 +426,13 @@ def _board_ids_statement() -> Select:
         .limit(BOARD_CARDS_PER_COLUMN) for status in BOARD_COLUMNS))
 
 
+@cache
+def _board_cards_statement() -> Select:
+    return (select(Task).where(Task.id.in_(bindparam("ids", expanding=True)))
+            .options(_AS_A_ROW, joinedload(Task.owner).load_only(User.display_name, raiseload=True), raiseload("*"))
+            .order_by(Task.due_at, Task.id))
+
+
 def board(meeting_id: int, group_id: int) -> tuple[dict[TaskStatus, list[Task]], dict[TaskStatus, int]]:
     """At most BOARD_CARDS_PER_COLUMN cards per status (open: most urgent first; closed: latest first),
     with each column's true total. Three queries whatever the group's size: the cards' ids are a UNION
@@ -433,9 +441,7 @@ def board(meeting_id: int, group_id: int) -> tuple[dict[TaskStatus, list[Task]],
     then the totals in a GROUP BY, kept until anything changes (kept.py)."""
     in_group = and_(Task.meeting_id == meeting_id, Task.group_id == group_id)
     shown = db.session.scalars(_board_ids_statement(), {"meeting_id": meeting_id, "group_id": group_id}).all()
-    cards = db.session.scalars(
-        select(Task).where(Task.id.in_(shown))
-        .options(_AS_A_ROW, joinedload(Task.owner), raiseload("*")).order_by(Task.due_at, Task.id)).all()
+    cards = db.session.scalars(_board_cards_statement(), {"ids": shown}).all()
     columns: dict[TaskStatus, list[Task]] = {status: [] for status in BOARD_COLUMNS}
     for task in cards:
         columns[task.status].append(task)
