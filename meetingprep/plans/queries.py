@@ -19,6 +19,7 @@ from meetingprep.kept import kept
 from meetingprep.meetings.models import Meeting
 from meetingprep.plans.models import PendingImport, PlanTemplate, PlanTemplateItem
 from meetingprep.tasks.models import Task, TaskCoworker, TaskDependency
+from meetingprep.tasks.queries import NAMES_OF_GROUP_AND_OWNER, OWNER_NAME
 from meetingprep.tasks.states import OPEN_STATUSES, TaskStatus
 from meetingprep.timeutil import local_midnight
 
@@ -150,7 +151,7 @@ def day_count(meeting: Meeting, day: dt.date, group_id: int | None) -> int:
 def day_tasks(meeting: Meeting, day: dt.date, group_id: int | None, offset: int, limit: int) -> list[Task]:
     """Everything due on one local day (the calendar shows a few; this lists them all, paged)."""
     return list(db.session.scalars(
-        select(Task).options(joinedload(Task.group), joinedload(Task.owner), raiseload("*"))
+        select(Task).options(*NAMES_OF_GROUP_AND_OWNER, raiseload("*"))
         .where(*_due_on(meeting, day, group_id)).order_by(Task.due_at, Task.id).offset(offset).limit(limit)))
 
 
@@ -179,7 +180,7 @@ def group_task_counts(meeting: Meeting) -> list[tuple[GroupRef, int]]:
 
 def timeline_tasks(group_id: int, offset: int, limit: int) -> list[Task]:
     return list(db.session.scalars(
-        select(Task).options(joinedload(Task.owner), raiseload("*"))
+        select(Task).options(OWNER_NAME, raiseload("*"))
         .where(Task.group_id == group_id, Task.status != TaskStatus.CANCELLED)
         .order_by(func.coalesce(Task.starts_on, Task.due_at), Task.due_at, Task.id)
         .offset(offset).limit(limit)))
