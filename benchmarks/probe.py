@@ -67,14 +67,22 @@ def _group(meeting_id: int, tasks: int | None = None):
 
 
 def _owner(meeting_id: int, open_tasks: int | None = None) -> tuple[str, int]:
-    """(username, open tasks) of the user with the most open tasks, or with the number nearest ``open_tasks``."""
+    """(username, open tasks) of the user with the most open tasks, or with the number nearest ``open_tasks``:
+    the tasks they own or co-work, as 我的任务 lists them (counting owned ones only picked a "7 open" person
+    whose page listed 30)."""
+    from sqlalchemy import union
+
     from meetingprep.auth.models import User
-    from meetingprep.tasks.models import Task
+    from meetingprep.tasks.models import Task, TaskCoworker
     from meetingprep.tasks.states import OPEN_STATUSES
 
+    open_in_meeting = (Task.meeting_id == meeting_id, Task.status.in_(OPEN_STATUSES))
+    involved = union(
+        select(Task.owner_id.label("user_id"), Task.id.label("task_id")).where(*open_in_meeting),
+        select(TaskCoworker.user_id, TaskCoworker.task_id).join(Task, Task.id == TaskCoworker.task_id)
+        .where(*open_in_meeting)).subquery()
     return _nearest(db.session.execute(
-        select(User.username, func.count(Task.id)).join(Task, Task.owner_id == User.id)
-        .where(Task.meeting_id == meeting_id, Task.status.in_(OPEN_STATUSES))
+        select(User.username, func.count(involved.c.task_id)).join(involved, involved.c.user_id == User.id)
         .group_by(User.username).order_by(User.username)).all(), open_tasks)
 
 
