@@ -109,6 +109,15 @@ def ensure_postgres_database(url: str, *, recreate: bool = False) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def vacuum(url: str) -> None:
+    """After the bulk load, what autovacuum does within minutes: the visibility map lets index-only scans
+    skip the heap. Measured straight after generating, the ledger cost 77 ms instead of 55 ms."""
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE)")
+
+
 def empty_database(env: dict) -> None:
     """A clean slate before generating: the schema is created from the current models (``demo --reset``)."""
     if "MEETINGPREP_DATABASE_URL" in env:
@@ -150,6 +159,8 @@ def prepare(scale: str, env: dict, fresh: bool) -> float | None:
     started = time.perf_counter()
     flask(env, "demo", "--scale", scale, "--reset")
     took = time.perf_counter() - started
+    if "MEETINGPREP_DATABASE_URL" in env:
+        vacuum(env["MEETINGPREP_DATABASE_URL"])
     print(f"[bench] generated {scale} data in {took:.1f} s")
     marker.write_text(f"{took:.1f}")
     return took
