@@ -18,7 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from typing import TypeVar
 
-from flask import current_app, g
+from flask import current_app, g, request
+from markupsafe import Markup
 from sqlalchemy import func, select
 
 from meetingprep import request_figures
@@ -66,3 +67,14 @@ def kept(name: str, key: Hashable, build: Callable[[], T]) -> T:
             store.pop(old, None)
     store[(name, key)] = (version, now, value)
     return value
+
+
+def kept_html(name: str, *key: Hashable, caller: Callable[[], str]) -> Markup:
+    """A template fragment kept like any value (template global)::
+
+        {% call kept_html("board.tabs", group.meeting_id, group.id) %}…{% endcall %}
+
+    draws the block once per key and data version. The key must name everything the block shows that the
+    data doesn't: the active group, the page … (the script root is added). Used for navigation that lists
+    every group of the meeting — 60 at national scale — on each view of a board or the timeline."""
+    return kept(f"html.{name}", (*key, request.script_root), lambda: Markup(caller()))

@@ -83,8 +83,9 @@ def init_app(app: Flask) -> None:
     )
     from meetingprep.audit import field_label
     from meetingprep.forms import hidden_fields, render_control, render_field
+    from meetingprep.kept import kept_html
 
-    app.jinja_env.globals.update(audit_field_label=field_label, can=can, Role=Role,
+    app.jinja_env.globals.update(audit_field_label=field_label, can=can, Role=Role, kept_html=kept_html,
                                  current_meeting=current_meeting, now=timeutil.now,
                                  page_url=page_url, render_field=render_field,
                                  render_control=render_control, hidden_fields=hidden_fields)

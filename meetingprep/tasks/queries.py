@@ -617,14 +617,6 @@ def groups_of(meeting_id: int) -> list[WorkingGroup]:
                               .order_by(WorkingGroup.sort_order, WorkingGroup.id)).all()
 
 
-def groups_beside(group_id: int) -> list[WorkingGroup]:
-    """Every group of the meeting the group belongs to (none if there is no such group), in one query:
-    the board shows its group and tabs for the others."""
-    meeting_id = select(WorkingGroup.meeting_id).where(WorkingGroup.id == group_id).scalar_subquery()
-    return db.session.scalars(select(WorkingGroup).where(WorkingGroup.meeting_id == meeting_id)
-                              .order_by(WorkingGroup.sort_order, WorkingGroup.id)).all()
-
-
 def group_members(meeting_id: int) -> list[tuple[int, int, str]]:
     """(group_id, user_id, label) for every membership of the meeting's groups."""
     rows = db.session.execute(

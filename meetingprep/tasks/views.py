@@ -9,6 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from meetingprep.auth.views import safe_next
 from meetingprep.errors import Conflict, DomainError, NotFound
 from meetingprep.extensions import db
+from meetingprep.groups.models import WorkingGroup
 from meetingprep.meetings.models import Meeting, Phase
 from meetingprep.permissions import can, require
 from meetingprep.tasks import export, markup, queries, services
@@ -119,12 +120,13 @@ def bulk():
 
 @bp.route("/board/<int:group_id>")
 def board(group_id: int):
-    groups = queries.groups_beside(group_id)
-    group = next((g for g in groups if g.id == group_id), None)
+    group = db.session.get(WorkingGroup, group_id)
     if group is None:
         raise NotFound("该工作组不存在。")
     columns, totals = queries.board(group.meeting_id, group.id)
-    return render_template("tasks/board.html", group=group, columns=columns, totals=totals, groups=groups,
+    # the tabs for every group of the meeting are drawn once and kept: loaded only when drawn
+    return render_template("tasks/board.html", group=group, columns=columns, totals=totals,
+                           groups=lambda: queries.groups_of(group.meeting_id),
                            order=BOARD_COLUMNS, limit=queries.BOARD_CARDS_PER_COLUMN, moment=now())
 
 

@@ -97,3 +97,27 @@ def test_only_a_reading_request_takes_the_data_version_from_its_login(app):
             request_figures.remember({"data_version": 0, "unread_notifications": 0}, user_id=1)
             version = data_version()
             assert version == expected if expected is not None else version > 0, method
+
+
+def test_a_kept_fragment_is_per_key_and_redrawn_after_a_change(app, client, login_as, count_queries):
+    """kept_html: the board's tabs for every group are drawn once per (meeting, active group), until anything
+    changes; they are then neither drawn nor their groups loaded."""
+    import re
+
+    meeting = factories.make_meeting()
+    first, second = factories.make_group(meeting, name="秘书组"), factories.make_group(meeting, name="材料组")
+    db.session.commit()
+    login_as("secretariat")
+
+    def tabs(group) -> list[str]:
+        page = client.get(f"/tasks/board/{group.id}").get_data(as_text=True)
+        return re.findall(r'<a class="nav-link py-1 (active)?[^"]*" href="[^"]+">([^<]+)</a>', page)
+
+    assert tabs(first) == [("active", "秘书组"), ("", "材料组")]
+    assert tabs(second) == [("", "秘书组"), ("active", "材料组")]
+    with count_queries() as counter:
+        assert tabs(second) == [("", "秘书组"), ("active", "材料组")]
+    assert not any("FROM working_groups" in s and "ORDER BY" in s for s in counter.statements)
+    factories.make_group(meeting, name="会务组")
+    db.session.commit()
+    assert [name for _active, name in tabs(first)] == ["秘书组", "材料组", "会务组"]
