@@ -106,14 +106,25 @@ def _overdue_owner(meeting_id: int, overdue: int) -> tuple[int, int]:
         .group_by(Task.owner_id).order_by(Task.owner_id)).all(), overdue)
 
 
-def _document_group(meeting_id: int, documents: int) -> tuple[int, int]:
-    """(group id, documents) of the group whose number of documents is nearest ``documents``."""
+def _document_filter(meeting_id: int, documents: int) -> tuple[dict, int, str]:
+    """(query arguments, documents, description) of the 材料看板 filter whose number of documents is
+    nearest ``documents``: by group, or by group and type, or by group and status (at national scale the
+    smallest group has 33 documents, so a group alone could not show about as many as the small demo)."""
     from meetingprep.documents.models import Document
 
-    return _nearest(db.session.execute(
-        select(Document.group_id, func.count(Document.id)).where(Document.meeting_id == meeting_id,
-                                                                 Document.group_id.is_not(None))
-        .group_by(Document.group_id).order_by(Document.group_id)).all(), documents)
+    in_meeting = (Document.meeting_id == meeting_id, Document.group_id.is_not(None))
+    candidates = []
+    for extra, label in ((None, "one group's"), (Document.type_id, "one group's, one type:"),
+                         (Document.status, "one group's, one status:")):
+        columns = [Document.group_id] + ([extra] if extra is not None else [])
+        for *values, count in db.session.execute(select(*columns, func.count(Document.id)).where(*in_meeting)
+                                                 .group_by(*columns).order_by(*columns)):
+            args = {"group": values[0]}
+            if extra is not None:
+                args["type" if extra is Document.type_id else "status"] = getattr(values[1], "value", values[1])
+            candidates.append((args, label, count))
+    args, label, count = _nearest(candidates, documents)
+    return args, count, label
 
 
 def _reviewers() -> list[tuple[str, int]]:
@@ -165,7 +176,7 @@ def pages(app: Flask) -> list[dict]:
         like_owner, like_owner_tasks = _owner(meeting.id, LIKE_SMALL["open_tasks"])
         owner, owner_tasks = _owner(meeting.id)
         overdue_owner, overdue_tasks = _overdue_owner(meeting.id, LIKE_SMALL["overdue"])
-        document_group, documents = _document_group(meeting.id, LIKE_SMALL["documents"])
+        document_filter, documents, document_label = _document_filter(meeting.id, LIKE_SMALL["documents"])
         past_sitting, open_sitting, free_members = _sittings(meeting.id)
         admin = "mishu"
         largest = f"{group_name} {group_tasks} 项"
@@ -194,7 +205,7 @@ def pages(app: Flask) -> list[dict]:
             page("ledger_overdue_like_small", "任务台账 逾期筛选 (like small)",
                  url_for("tasks.ledger", overdue=1, owner=overdue_owner), note=f"one owner's {overdue_tasks} 项"),
             page("documents_like_small", "材料看板 (like small)",
-                 url_for("documents.board", group=document_group), note=f"one group's {documents} 件"),
+                 url_for("documents.board", **document_filter), note=f"{document_label} {documents} 件"),
             page("sitting", "会次出勤页", url_for("attendance.sitting_detail", sitting_id=past_sitting)),
             page("check_in", "签到 POST", url_for("attendance.desk_check_in", sitting_id=open_sitting), method="POST",
                  cycle=[{"member_id": str(m)} for m in free_members], headers={"Accept": "application/json"},
