@@ -3,14 +3,14 @@ from __future__ import annotations
 import datetime as dt
 from functools import lru_cache
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, Time, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, Time, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meetingprep import uploads
 from meetingprep.audit import Audited
 from meetingprep.db import Base, LabeledEnum, enum_column
 from meetingprep.meetings.models import Phase
-from meetingprep.tasks.states import CLOSED_STATUSES, STATUS_COLOURS, TaskAction, TaskStatus
+from meetingprep.tasks.states import CLOSED_STATUSES, OPEN_IN_ORDER, STATUS_COLOURS, TaskAction, TaskStatus
 from meetingprep.timeutil import now
 
 #: TaskEvent actions that are not transitions of the state machine.
@@ -21,6 +21,11 @@ class TaskPriority(LabeledEnum):
     NORMAL = "normal", "一般"
     HIGH = "high", "重要"
     URGENT = "urgent", "紧急"
+
+
+#: The open-task index's predicate, spelled as the queries render ``tasks.queries.is_open`` (SQLite uses a
+#: partial index only for a query term identical to it).
+OPEN_PREDICATE = "status IN ({})".format(", ".join(f"'{status.value}'" for status in OPEN_IN_ORDER))
 
 
 @lru_cache(maxsize=1024)
@@ -51,6 +56,10 @@ class Task(Audited, Base):
         Index("ix_tasks_meeting_id_group_id_status_updated_at", "meeting_id", "group_id", "status", "updated_at"),
         # 我的任务: the owner's open tasks of a meeting by deadline, and their counts, from the index alone
         Index("ix_tasks_owner_id_meeting_id_status_due_at", "owner_id", "meeting_id", "status", "due_at"),
+        # The overdue and open filters in the ledger's order: only open tasks, so the oldest deadlines — mostly
+        # done — are not walked past (308 rows read for 50 before). Used when a query spells OPEN_PREDICATE.
+        Index("ix_tasks_open_meeting_id_due_at_id", "meeting_id", "due_at", "id",
+              sqlite_where=text(OPEN_PREDICATE), postgresql_where=text(OPEN_PREDICATE)),
         CheckConstraint("progress >= 0 AND progress <= 100", name="progress_range"),
     )
 

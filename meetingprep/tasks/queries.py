@@ -61,7 +61,7 @@ from meetingprep.tasks.models import (
     TaskDependency,
     TaskEvent,
 )
-from meetingprep.tasks.states import BOARD_COLUMNS, CLOSED_STATUSES, OPEN_STATUSES, TaskStatus
+from meetingprep.tasks.states import BOARD_COLUMNS, CLOSED_STATUSES, OPEN_IN_ORDER, OPEN_STATUSES, TaskStatus
 from meetingprep.timeutil import now
 
 BOARD_CARDS_PER_COLUMN = 30
@@ -170,6 +170,13 @@ class LedgerFilter:
         return bool(self.args(sort="due", page=1))
 
 
+def is_open() -> ColumnElement[bool]:
+    """Open tasks, with the statuses written into the SQL as the open-task index's predicate is
+    (models.OPEN_PREDICATE): as bound parameters neither SQLite nor a prepared PostgreSQL plan could tell
+    that the partial index applies."""
+    return Task.status.in_(bindparam("open_statuses", list(OPEN_IN_ORDER), expanding=True, literal_execute=True))
+
+
 def _filtered(meeting_id: int, filt: LedgerFilter, *, with_status: bool = True) -> Select:
     moment = now()
     stmt = select(Task).where(Task.meeting_id == meeting_id)
@@ -183,12 +190,12 @@ def _filtered(meeting_id: int, filt: LedgerFilter, *, with_status: bool = True) 
         stmt = stmt.where(Task.phase == filt.phase)
     if with_status and filt.status:
         stmt = stmt.where(Task.status == filt.status)
-    if filt.open:
-        stmt = stmt.where(Task.status.in_(OPEN_STATUSES))
+    if filt.open or filt.overdue or filt.due_within is not None:
+        stmt = stmt.where(is_open())
     if filt.overdue:
-        stmt = stmt.where(Task.status.in_(OPEN_STATUSES), Task.due_at < moment)
+        stmt = stmt.where(Task.due_at < moment)
     if filt.due_within is not None:
-        stmt = stmt.where(Task.status.in_(OPEN_STATUSES), Task.due_at >= moment,
+        stmt = stmt.where(Task.due_at >= moment,
                           Task.due_at <= moment + dt.timedelta(days=filt.due_within))
     if filt.waiting:
         stmt = stmt.where(waiting_expr)

@@ -67,7 +67,10 @@ TRANSITIONS: dict[TaskAction, Transition] = {
     )
 }
 
-OPEN_STATUSES = frozenset({S.NOT_STARTED, S.IN_PROGRESS, S.SUBMITTED, S.RETURNED})
+#: In a fixed order: the open-task index's predicate (models.OPEN_PREDICATE) and the queries that use it
+#: spell the same list, which is how SQLite recognises that the index applies.
+OPEN_IN_ORDER = (S.NOT_STARTED, S.IN_PROGRESS, S.SUBMITTED, S.RETURNED)
+OPEN_STATUSES = frozenset(OPEN_IN_ORDER)
 CLOSED_STATUSES = frozenset({S.DONE, S.CANCELLED})
 #: Board columns, left to right.
 BOARD_COLUMNS = (S.NOT_STARTED, S.IN_PROGRESS, S.RETURNED, S.SUBMITTED, S.DONE, S.CANCELLED)
