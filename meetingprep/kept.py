@@ -43,8 +43,8 @@ def data_version() -> int:
     """The newest audit id, read once per request (``g``). A reading request has it from its login; a
     writing one asks when first needed, so that it sees the request's own changes."""
     if "_data_version" not in g:
-        version = request_figures.known("data_version") if in_reading_request() else None
-        if version is None:
+        version = request_figures.known("data_version") if in_reading_request() else request_figures.NOT_FETCHED
+        if version is request_figures.NOT_FETCHED:
             version = db.session.scalar(select(_newest_audit_id()))
         g._data_version = version
     return g._data_version

@@ -64,11 +64,14 @@ def page_url(page: int) -> str:
 
 
 def current_meeting():
-    """The meeting everything is about right now; cached for the request."""
+    """The meeting everything is about right now: brought by the login's query (request_figures.py), or
+    asked; cached for the request."""
     if "current_meeting" not in g:
+        from meetingprep import request_figures
         from meetingprep.meetings.queries import get_current_meeting
 
-        g.current_meeting = get_current_meeting()
+        meeting = request_figures.known("current_meeting")
+        g.current_meeting = get_current_meeting() if meeting is request_figures.NOT_FETCHED else meeting
     return g.current_meeting
 
 

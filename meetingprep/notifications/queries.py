@@ -22,7 +22,7 @@ request_figures.register("unread_notifications", _UNREAD.scalar_subquery)
 def unread_count(user_id: int) -> int:
     """From the login's query when it is the signed-in user's (request_figures.py), else asked."""
     known = request_figures.known("unread_notifications", user_id=user_id)
-    return known if known is not None else db.session.scalar(_UNREAD, {"user_id": user_id}) or 0
+    return known if known is not request_figures.NOT_FETCHED else db.session.scalar(_UNREAD, {"user_id": user_id}) or 0
 
 
 def inbox(user_id: int, *, unread_only: bool = False, kind: str = "", page: int = 1, per_page: int = 30):

@@ -31,8 +31,9 @@ TOUCH_INTERVAL = dt.timedelta(minutes=1)
 @cache
 def _session_and_user() -> Select:
     """Asked on every request, so built once; it also brings this request's figures (request_figures.py)."""
-    return (select(UserSession, User, *request_figures.columns()).join(User, User.id == UserSession.user_id)
-            .where(UserSession.token_hash == bindparam("token_hash"), UserSession.user_id == bindparam("user_id")))
+    return request_figures.extend(
+        select(UserSession, User).join(User, User.id == UserSession.user_id)
+        .where(UserSession.token_hash == bindparam("token_hash"), UserSession.user_id == bindparam("user_id")))
 
 
 def _digest(token: str) -> str:
@@ -84,7 +85,7 @@ def resume_session(session_key: str) -> User | None:
     moment = now()
     if not user.is_active or not _is_current(record, moment):
         return None
-    request_figures.remember(row._mapping, user.id)
+    request_figures.remember(row, user.id)
     if moment - record.last_seen_at >= TOUCH_INTERVAL:
         with writing(db.session):
             record.last_seen_at = moment

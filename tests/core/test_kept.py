@@ -73,7 +73,7 @@ def test_a_reading_page_has_the_data_version_and_badge_from_its_login_query(app,
     with count_queries() as counter:
         page = client.get("/tasks/").get_data(as_text=True)
     asked_alone = [s for s in counter.statements if "FROM user_sessions" not in s
-                   and ("max(audit_entries.id)" in s or "FROM notifications" in s)]
+                   and ("max(audit_entries.id)" in s or "FROM notifications" in s or "FROM meetings" in s)]
     assert asked_alone == [] and "全部 1<" in page and "条未读" not in page
     factories.make_task(meeting, group)
     factories.make_notification(user, subject="新通知")
@@ -84,7 +84,6 @@ def test_a_reading_page_has_the_data_version_and_badge_from_its_login_query(app,
 
 def test_only_a_reading_request_takes_the_data_version_from_its_login(app):
     """A POST may change data before a kept value is built: its version is read when needed, after."""
-    from meetingprep import request_figures
     from meetingprep.db import note_request_method
     from meetingprep.kept import data_version
 
@@ -94,7 +93,7 @@ def test_only_a_reading_request_takes_the_data_version_from_its_login(app):
         with app.test_request_context("/", method=method):
             g.pop("_data_version", None)  # the test's app context (and its g) outlives one request
             note_request_method(method)
-            request_figures.remember({"data_version": 0, "unread_notifications": 0}, user_id=1)
+            g._request_figures = (1, {"data_version": 0})  # as request_figures.remember leaves them
             version = data_version()
             assert version == expected if expected is not None else version > 0, method
 
@@ -121,3 +120,18 @@ def test_a_kept_fragment_is_per_key_and_redrawn_after_a_change(app, client, logi
     factories.make_group(meeting, name="会务组")
     db.session.commit()
     assert [name for _active, name in tabs(first)] == ["秘书组", "材料组", "会务组"]
+
+
+def test_the_current_meeting_comes_with_the_login_and_follows_a_switch(app, client, login_as):
+    """request_figures.py: the ledger lists the current meeting's tasks, the meeting brought by the login."""
+    first = factories.make_meeting(name="第一次会议")
+    factories.make_task(first, factories.make_group(first), title="一会任务")
+    db.session.commit()
+    login_as("secretariat")
+    page = client.get("/tasks/").get_data(as_text=True)
+    assert "一会任务" in page
+    second = factories.make_meeting(name="第二次会议")  # the newest takes the current flag
+    factories.make_task(second, factories.make_group(second), title="二会任务")
+    db.session.commit()
+    page = client.get("/tasks/").get_data(as_text=True)
+    assert "二会任务" in page and "一会任务" not in page
