@@ -47,7 +47,7 @@ def create_tasks(actor: User, meeting: Meeting, specs: Sequence[NewTask], *, how
         db.session.flush()
         links = []
         for task, spec in zip(tasks, specs, strict=True):
-            links += [TaskCoworker(task_id=task.id, user_id=user_id)
+            links += [TaskCoworker(task_id=task.id, user_id=user_id, meeting_id=meeting.id)
                       for user_id in dict.fromkeys(spec.coworker_ids) if user_id != spec.owner_id]
             predecessors = [tasks[index].id for index in spec.after] + list(spec.after_task_ids)
             links += [TaskDependency(predecessor_id=pid, successor_id=task.id) for pid in dict.fromkeys(predecessors)]

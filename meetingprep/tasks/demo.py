@@ -242,6 +242,6 @@ def _seed_copy(ctx: DemoContext, copy: int, templates: dict, handoffs: list[tupl
             other_group = ctx.rng.choice(sorted(ctx.staff_by_group))
             helper = ctx.rng.choice(ctx.staff_by_group[other_group])
             if helper.id != row["owner_id"]:
-                coworkers.append({"task_id": by_key[key], "user_id": helper.id})
+                coworkers.append({"task_id": by_key[key], "user_id": helper.id, "meeting_id": row["meeting_id"]})
     if coworkers:
         db.session.execute(insert(TaskCoworker), coworkers)

@@ -349,7 +349,7 @@ def _tasks_of(user_id, meeting_id, statuses: Collection[TaskStatus], *columns) -
     wanted = (Task.meeting_id == meeting_id, Task.status.in_(statuses))
     return union(select(*columns).where(Task.owner_id == user_id, *wanted),
                  select(*columns).join(TaskCoworker, TaskCoworker.task_id == Task.id)
-                 .where(TaskCoworker.user_id == user_id, *wanted))
+                 .where(TaskCoworker.user_id == user_id, TaskCoworker.meeting_id == meeting_id, *wanted))
 
 
 # The walks below are UNIONs of up to eight SELECTs. Built once per process with bound parameters:
@@ -366,7 +366,8 @@ def _mine_ids_statement() -> Select:
         owned = (select(*columns).where(Task.owner_id == user_id, Task.meeting_id == meeting_id, Task.status == status)
                  .order_by(*order).limit(limit) for status in sorted(statuses))
         coworked = (select(*columns).join(TaskCoworker, TaskCoworker.task_id == Task.id)
-                    .where(TaskCoworker.user_id == user_id, Task.owner_id != user_id, Task.meeting_id == meeting_id,
+                    .where(TaskCoworker.user_id == user_id, TaskCoworker.meeting_id == meeting_id,
+                           Task.owner_id != user_id, Task.meeting_id == meeting_id,
                            Task.status.in_(sorted(statuses))).order_by(*order).limit(limit))
         return [*owned, coworked]
 

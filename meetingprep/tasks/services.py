@@ -107,7 +107,7 @@ def _set_coworkers(task: Task, user_ids: Iterable[int]) -> None:
         if user_id not in wanted:
             task.coworkers.remove(link)
     for user_id in sorted(wanted - set(current)):
-        task.coworkers.append(TaskCoworker(user_id=user_id))
+        task.coworkers.append(TaskCoworker(user_id=user_id, meeting_id=task.meeting_id))
 
 
 def create_task(actor: User, meeting: Meeting, data: TaskData) -> Task:

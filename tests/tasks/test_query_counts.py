@@ -123,3 +123,22 @@ def test_the_overdue_filter_walks_the_open_task_index(app, world):
     else:
         plan = " ".join(str(row) for row in db.session.execute(text("EXPLAIN " + sql)))
     assert "ix_tasks_open_meeting_id_due_at_id" in plan, plan
+
+
+def test_co_worker_rows_carry_their_tasks_meeting_however_inserted(app, world):
+    """TaskCoworker.meeting_id (我的任务 finds one meeting's co-worked tasks by it) is filled from the task
+    when an insert leaves it out: one row through the ORM, several in one bulk insert."""
+    from sqlalchemy import select
+
+    from tests import factories
+
+    other_meeting = factories.make_meeting(is_current=False)
+    elsewhere = factories.make_task(other_meeting, factories.make_group(other_meeting))
+    here = factories.make_task(world.meeting, world.materials)
+    here_too = factories.make_task(world.meeting, world.materials)
+    db.session.add(TaskCoworker(task_id=elsewhere.id, user_id=world.staff.id))
+    db.session.flush()
+    db.session.execute(insert(TaskCoworker), [{"task_id": here.id, "user_id": world.staff.id},
+                                              {"task_id": here_too.id, "user_id": world.staff2.id}])
+    rows = dict(db.session.execute(select(TaskCoworker.task_id, TaskCoworker.meeting_id)).all())
+    assert rows == {elsewhere.id: other_meeting.id, here.id: world.meeting.id, here_too.id: world.meeting.id}
