@@ -7,11 +7,12 @@ from meetingprep.extensions import db
 from meetingprep.groups.models import GroupMembership, WorkingGroup
 from meetingprep.meetings.models import Meeting
 
-#: Asked on every page: built once (building a statement was ~40% of a simple query's cost).
-_CURRENT_MEETING = select(Meeting).order_by(Meeting.is_current.desc(), Meeting.opens_at.desc()).limit(1)
+#: The meeting flagged current first, then the latest: which meeting "current" means.
+_CURRENT_FIRST = (Meeting.is_current.desc(), Meeting.opens_at.desc())
+#: Asked on every page: built once (building a statement was ~40% of a simple query's cost) …
+_CURRENT_MEETING = select(Meeting).order_by(*_CURRENT_FIRST).limit(1)
 #: … and brought by the login's query (request_figures.py), joined on this id.
-_CURRENT_MEETING_ID = (select(Meeting.id).order_by(Meeting.is_current.desc(), Meeting.opens_at.desc())
-                       .limit(1).scalar_subquery())
+_CURRENT_MEETING_ID = select(Meeting.id).order_by(*_CURRENT_FIRST).limit(1).scalar_subquery()
 request_figures.register_row("current_meeting", lambda: (Meeting, Meeting.id == _CURRENT_MEETING_ID))
 
 
@@ -21,7 +22,7 @@ def get_current_meeting() -> Meeting | None:
 
 
 def meeting_list() -> Select:
-    return select(Meeting).order_by(Meeting.is_current.desc(), Meeting.opens_at.desc(), Meeting.id.desc())
+    return select(Meeting).order_by(*_CURRENT_FIRST, Meeting.id.desc())
 
 
 def group_counts(meeting_ids: list[int]) -> dict[int, int]:

@@ -151,7 +151,7 @@ class TaskCoworker(Audited, Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     #: The task's meeting, copied (a task never changes meeting); filled from the task when not given.
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"),
-                                            default=lambda context: _meeting_of_task(context))
+                                            default=_meeting_of_task)
 
     task: Mapped[Task] = relationship(back_populates="coworkers", lazy="raise")
     user = relationship("User", lazy="raise")

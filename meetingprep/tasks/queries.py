@@ -212,10 +212,20 @@ _AS_A_ROW = load_only(Task.id, Task.meeting_id, Task.group_id, Task.owner_id, Ta
                       Task.updated_at, raiseload=True)
 
 
-#: A row's group and owner as the lists show them: their names (loading whole users — password hash, phone,
-#: e-mail … — for 50–150 rows was a tenth of the ledger's cost). Anything else raises.
-GROUP_NAME = joinedload(Task.group).load_only(WorkingGroup.name, raiseload=True)
-OWNER_NAME = joinedload(Task.owner).load_only(User.display_name, raiseload=True)
+def group_name(relationship, loader=joinedload):
+    """Load a related working group by its name only (anything else raises)."""
+    return loader(relationship).load_only(WorkingGroup.name, raiseload=True)
+
+
+def person_name(relationship, loader=joinedload):
+    """Load a related person by their name only: whole users — password hash, phone, e-mail … — for 50–150
+    rows were a tenth of the ledger's cost. Anything else raises."""
+    return loader(relationship).load_only(User.display_name, raiseload=True)
+
+
+#: A row's group and owner as the lists show them: their names.
+GROUP_NAME = group_name(Task.group)
+OWNER_NAME = person_name(Task.owner)
 NAMES_OF_GROUP_AND_OWNER = (GROUP_NAME, OWNER_NAME)
 
 
@@ -226,8 +236,7 @@ def _ordered(meeting_id: int, filt: LedgerFilter) -> Select:
     order = [c.desc() if descending else c.asc() for c in SORTS[column]]
     return (_filtered(meeting_id, filt)
             .join(Task.group).join(Task.owner)
-            .options(contains_eager(Task.group).load_only(WorkingGroup.name, raiseload=True),
-                     contains_eager(Task.owner).load_only(User.display_name, raiseload=True), raiseload("*"))
+            .options(group_name(Task.group, contains_eager), person_name(Task.owner, contains_eager), raiseload("*"))
             .order_by(*order, Task.id))
 
 
@@ -488,11 +497,9 @@ def group_summary(group_id: int) -> tuple[dict[TaskStatus, int], int]:
 # ── the task page ───────────────────────────────────────────────────────────────────────────────
 @cache
 def _task_for_page_statement() -> Select:
-    name = User.display_name
     return select(Task).where(Task.id == bindparam("task_id")).options(
-        GROUP_NAME, OWNER_NAME, joinedload(Task.submitted_by).load_only(name, raiseload=True),
-        joinedload(Task.accepted_by).load_only(name, raiseload=True),
-        joinedload(Task.coworkers).joinedload(TaskCoworker.user).load_only(name, raiseload=True))
+        GROUP_NAME, OWNER_NAME, person_name(Task.submitted_by), person_name(Task.accepted_by),
+        joinedload(Task.coworkers).joinedload(TaskCoworker.user).load_only(User.display_name, raiseload=True))
 
 
 def task_for_page(task_id: int) -> Task | None:
@@ -516,21 +523,18 @@ class TaskPage:
 @cache
 def _task_page_statements() -> tuple[Select, ...]:
     """The task page's lists, built once (statement building was 40% of each query's cost)."""
-    task_id, other, name = bindparam("task_id"), _Linked, User.display_name  # people and groups: their names
+    task_id, other = bindparam("task_id"), _Linked
     links = (select(TaskDependency, other).join(other, or_(
         and_(TaskDependency.successor_id == task_id, other.id == TaskDependency.predecessor_id),
         and_(TaskDependency.predecessor_id == task_id, other.id == TaskDependency.successor_id)))
-        .options(joinedload(other.group).load_only(WorkingGroup.name, raiseload=True),
-                 joinedload(other.owner).load_only(name, raiseload=True), raiseload("*")).order_by(other.due_at))
+        .options(group_name(other.group), person_name(other.owner), raiseload("*")).order_by(other.due_at))
     events = (select(TaskEvent).where(TaskEvent.task_id == task_id)
-              .options(joinedload(TaskEvent.actor).load_only(name, raiseload=True)).order_by(TaskEvent.id))
+              .options(person_name(TaskEvent.actor)).order_by(TaskEvent.id))
     comments = (select(TaskComment).where(TaskComment.task_id == task_id)
-                .options(joinedload(TaskComment.author).load_only(name, raiseload=True),
-                         selectinload(TaskComment.attachments))
+                .options(person_name(TaskComment.author), selectinload(TaskComment.attachments))
                 .order_by(TaskComment.id).limit(500))
     evidence = (select(TaskAttachment).where(TaskAttachment.task_id == task_id, TaskAttachment.is_evidence.is_(True))
-                .options(joinedload(TaskAttachment.uploaded_by).load_only(name, raiseload=True))
-                .order_by(TaskAttachment.id))
+                .options(person_name(TaskAttachment.uploaded_by)).order_by(TaskAttachment.id))
     return links, events, comments, evidence
 
 
