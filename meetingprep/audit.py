@@ -132,7 +132,8 @@ def _client_ip() -> str | None:
     return None
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
+    """A value as the trail stores it (JSON): enums by value, times in ISO form."""
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, dt.datetime | dt.date | dt.time):
@@ -170,12 +171,12 @@ def _diff(obj, include_all: bool) -> dict:
         if include_all:
             value = getattr(obj, key)
             if value is not None and key != "id":
-                changes[key] = [None, _plain(value)]
+                changes[key] = [None, plain_value(value)]
         elif history.has_changes():
             old = history.deleted[0] if history.deleted else None
             new = history.added[0] if history.added else None
-            if _plain(old) != _plain(new):
-                changes[key] = [_plain(old), _plain(new)]
+            if plain_value(old) != plain_value(new):
+                changes[key] = [plain_value(old), plain_value(new)]
     return changes
 
 

@@ -3,7 +3,8 @@
 Deadlines are mostly relative to the opening (开幕前 N 天), so the story fits whatever date the
 demo meeting opens. Status follows the deadline: long past → accepted (a few returned once on the
 way, a few still overdue), near → in progress, submitted or returned, far → not started. Every task
-gets the TaskEvents its status implies. At the large scales the set is repeated up to ``ctx.target("tasks")``
+gets the TaskEvents its status implies, and the audit trail the services would have written for them
+(``_audit_rows``). At the large scales the set is repeated up to ``ctx.target("tasks")``
 (≈20,000 tasks at large) through bulk inserts.
 """
 
@@ -13,12 +14,13 @@ import datetime as dt
 
 from sqlalchemy import insert
 
+from meetingprep.audit import AuditEntry, plain_value
 from meetingprep.demo.context import DemoContext
 from meetingprep.extensions import db
 from meetingprep.meetings.models import Phase
 from meetingprep.tasks.models import Task, TaskCoworker, TaskDependency, TaskEvent, TaskPriority
 from meetingprep.tasks.services import relative_due_at
-from meetingprep.tasks.states import TaskStatus
+from meetingprep.tasks.states import TaskAction, TaskStatus
 
 B, D, A = Phase.BEFORE, Phase.DURING, Phase.AFTER
 S = TaskStatus
@@ -167,6 +169,35 @@ def _events(ctx: DemoContext, task: dict, returned: bool, reviewer_id: int, crea
             in zip(steps, [created_at, *moments], strict=True)]
 
 
+#: What each step changes beside the status (tasks.services.transition), from the final row's values.
+_STEP_FIELDS = {"submit": ("completion_note", "submitted_by_id", "submitted_at"),
+                "accept": ("accepted_by_id", "accepted_at", "progress"), "return": ("status_note",)}
+#: The fields a task is created with (services.create_task), as audit.py's hook lists them.
+_CREATED_FIELDS = ("meeting_id", "group_id", "owner_id", "title", "phase", "priority", "due_at", "due_offset_days",
+                   "due_offset_time", "created_at")
+
+
+def _audit_rows(task_id: int, row: dict, history: list[dict]) -> list[dict]:
+    """The trail the services write for this history: the hook's "create" with every field, then per step
+    ``services.transition``'s explicit entry and the hook's "update" with the fields it changed. Without it
+    every generated task page showed an empty 变更记录 that real use never has, and measured less than real."""
+    common = {"object_type": "Task", "object_id": task_id, "object_label": row["title"],
+              "meeting_id": row["meeting_id"], "message": "", "ip": None}
+    created = {key: [None, plain_value(row[key])] for key in _CREATED_FIELDS if row[key] is not None}
+    created.update(status=[None, S.NOT_STARTED.value], progress=[None, 0])
+    rows = [{**common, "at": history[0]["at"], "actor_id": history[0]["actor_id"], "action": "create",
+             "changes": created}]
+    for step in history[1:]:
+        source, target, note = step["from_status"], step["to_status"], step["note"]
+        changes = {"status": [source.value, target.value]}
+        changes.update({key: [None, plain_value(row[key])] for key in _STEP_FIELDS.get(step["action"], ())})
+        moment = {"at": step["at"], "actor_id": step["actor_id"]}
+        rows += [{**common, **moment, "action": TaskAction(step["action"]).label, "changes": None,
+                  "message": f"{source.label} → {target.label}" + (f"：{note}" if note else "")},
+                 {**common, **moment, "action": "update", "changes": changes}]
+    return rows
+
+
 def _task_rows(ctx: DemoContext, copy: int, templates: dict[str, tuple[str, str, Phase, int, int]]):
     meeting = ctx.meeting
     for key, (group, title, phase, days, hour) in sorted(templates.items(), key=lambda kv: (kv[1][3], kv[1][4])):
@@ -233,6 +264,8 @@ def _seed_copy(ctx: DemoContext, copy: int, templates: dict, handoffs: list[tupl
     by_key = {key: task_id for (key, _r, _row), task_id in zip(prepared, ids, strict=True)}
     events = [{**event, "task_id": by_key[key]} for key, history in histories.items() for event in history]
     db.session.execute(insert(TaskEvent), events)
+    db.session.execute(insert(AuditEntry), [entry for key, _reviewer, row in prepared
+                                            for entry in _audit_rows(by_key[key], row, histories[key])])
     if handoffs:
         db.session.execute(insert(TaskDependency), [{"predecessor_id": by_key[a], "successor_id": by_key[b]}
                                                     for a, b in handoffs])

@@ -4,11 +4,12 @@ import random
 
 from sqlalchemy import func, select
 
+from meetingprep.audit import trail_for
 from meetingprep.demo.context import DemoContext
 from meetingprep.extensions import db
 from meetingprep.tasks import demo
 from meetingprep.tasks.models import Task, TaskDependency, TaskEvent
-from meetingprep.tasks.states import TaskStatus
+from meetingprep.tasks.states import TaskAction, TaskStatus
 from meetingprep.timeutil import now
 from tests import factories
 
@@ -49,3 +50,22 @@ def test_small_demo_is_consistent(app):
     cross = [link for link in db.session.scalars(select(TaskDependency))
              if by_id[link.predecessor_id].group_id != by_id[link.successor_id].group_id]
     assert len(cross) >= 10
+
+
+def test_every_demo_task_has_the_trail_its_history_implies(app):
+    """The services write a "create" entry, then per step an explicit entry and the field "update"; the bulk
+    generator writes the same, so task pages show (and the benchmarks measure) a trail like real use."""
+    ctx = context()
+    demo.seed(ctx)
+    db.session.commit()
+    for task in db.session.scalars(select(Task)):
+        events = db.session.scalars(select(TaskEvent).where(TaskEvent.task_id == task.id).order_by(TaskEvent.at)).all()
+        trail = list(reversed(trail_for(db.session, task)))
+        expected = ["create"] + [kind for e in events[1:] for kind in (TaskAction(e.action).label, "update")]
+        assert [entry.action for entry in trail] == expected, task.title
+        assert [entry.at for entry in trail[::2]] == [e.at for e in events]
+        assert trail[0].changes["status"] == [None, "not_started"] and trail[0].changes["title"] == [None, task.title]
+        if len(trail) > 1:
+            assert trail[-1].changes["status"][1] == task.status.value
+            assert trail[-2].message.startswith(f"{events[-1].from_status.label} → {task.status.label}")
+        assert {entry.meeting_id for entry in trail} == {task.meeting_id}
