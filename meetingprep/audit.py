@@ -216,10 +216,12 @@ def trail_for(session: Session, obj: Any = None, *, object_type: str | None = No
 
 @cache
 def _trail_statement():
-    """Built once: every object page shows its trail."""
+    """Built once: every object page shows its trail, and of each actor only the name (anything else raises)."""
     from sqlalchemy import bindparam, select
     from sqlalchemy.orm import joinedload
 
-    return (select(AuditEntry).options(joinedload(AuditEntry.actor))
+    from meetingprep.auth.models import User
+
+    return (select(AuditEntry).options(joinedload(AuditEntry.actor).load_only(User.display_name, raiseload=True))
             .where(AuditEntry.object_type == bindparam("type"), AuditEntry.object_id == bindparam("id"))
             .order_by(AuditEntry.id.desc()).limit(bindparam("limit")))

@@ -4,7 +4,7 @@ import datetime as dt
 from functools import lru_cache
 
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, Time, UniqueConstraint, select, text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from meetingprep import uploads
 from meetingprep.audit import Audited
@@ -98,6 +98,12 @@ class Task(Audited, Base):
     accepted_by = relationship("User", foreign_keys=[accepted_by_id], lazy="raise")
     coworkers: Mapped[list[TaskCoworker]] = relationship(back_populates="task", cascade="all, delete-orphan",
                                                          lazy="raise")
+
+    #: Whether the task page's optional lists have rows: loaded by ``tasks.queries.task_for_page`` in the task's
+    #: own query, None on any other load. A list known to be empty is not queried (a round trip each on PostgreSQL).
+    has_handoffs: Mapped[bool | None] = query_expression()
+    has_comments: Mapped[bool | None] = query_expression()
+    has_evidence: Mapped[bool | None] = query_expression()
 
     __mapper_args__ = {"version_id_col": version_id}
 

@@ -42,7 +42,15 @@ from sqlalchemy import (
     union,
     union_all,
 )
-from sqlalchemy.orm import aliased, contains_eager, joinedload, load_only, raiseload, selectinload
+from sqlalchemy.orm import (
+    aliased,
+    contains_eager,
+    joinedload,
+    load_only,
+    raiseload,
+    selectinload,
+    with_expression,
+)
 
 from meetingprep.audit import AuditEntry
 from meetingprep.auth.models import User
@@ -497,9 +505,17 @@ def group_summary(group_id: int) -> tuple[dict[TaskStatus, int], int]:
 # ── the task page ───────────────────────────────────────────────────────────────────────────────
 @cache
 def _task_for_page_statement() -> Select:
+    """The task with what its page shows of it, and whether its hand-offs, comments and evidence exist (index
+    probes in the same statement, so that ``task_page`` skips the lists that are empty)."""
+    handoffs = or_(exists().where(TaskDependency.predecessor_id == Task.id),
+                   exists().where(TaskDependency.successor_id == Task.id))
+    comments = exists().where(TaskComment.task_id == Task.id)
+    evidence = exists().where(TaskAttachment.task_id == Task.id, TaskAttachment.is_evidence.is_(True))
     return select(Task).where(Task.id == bindparam("task_id")).options(
         GROUP_NAME, OWNER_NAME, person_name(Task.submitted_by), person_name(Task.accepted_by),
-        joinedload(Task.coworkers).joinedload(TaskCoworker.user).load_only(User.display_name, raiseload=True))
+        joinedload(Task.coworkers).joinedload(TaskCoworker.user).load_only(User.display_name, raiseload=True),
+        with_expression(Task.has_handoffs, handoffs), with_expression(Task.has_comments, comments),
+        with_expression(Task.has_evidence, evidence))
 
 
 def task_for_page(task_id: int) -> Task | None:
@@ -539,12 +555,21 @@ def _task_page_statements() -> tuple[Select, ...]:
 
 
 def task_page(task: Task) -> TaskPage:
+    """The page's lists. One known to be empty (``task_for_page``'s flags) is not queried; without the flags
+    (a task loaded otherwise) every list is."""
     links_statement, events_statement, comments_statement, evidence_statement = _task_page_statements()
     params = {"task_id": task.id}
-    links = db.session.execute(links_statement, params).all()
-    events = db.session.scalars(events_statement, params).all()
-    comments = db.session.scalars(comments_statement, params).all()
-    evidence = db.session.scalars(evidence_statement, params).all()
+
+    def rows(flag: bool | None, statement: Select, scalars: bool = True) -> list:
+        if flag is False:
+            return []
+        result = db.session.execute(statement, params)
+        return list(result.scalars() if scalars else result)
+
+    links = rows(task.has_handoffs, links_statement, scalars=False)
+    events = rows(True, events_statement)
+    comments = rows(task.has_comments, comments_statement)
+    evidence = rows(task.has_evidence, evidence_statement)
     from meetingprep.audit import trail_for
 
     return TaskPage(predecessors=[(link, t) for link, t in links if link.successor_id == task.id],

@@ -7,9 +7,10 @@ import datetime as dt
 from sqlalchemy import insert
 
 from meetingprep.extensions import db
-from meetingprep.tasks.models import Task, TaskCoworker, TaskDependency
+from meetingprep.tasks.models import Task, TaskAttachment, TaskComment, TaskCoworker, TaskDependency
 from meetingprep.tasks.states import TaskStatus
 from meetingprep.timeutil import now
+from tests import factories
 
 STATUSES = list(TaskStatus)
 
@@ -142,3 +143,33 @@ def test_co_worker_rows_carry_their_tasks_meeting_however_inserted(app, world):
                                               {"task_id": here_too.id, "user_id": world.staff2.id}])
     rows = dict(db.session.execute(select(TaskCoworker.task_id, TaskCoworker.meeting_id)).all())
     assert rows == {elsewhere.id: other_meeting.id, here.id: world.meeting.id, here_too.id: world.meeting.id}
+
+
+def _queried_tables(client, count_queries, url: str) -> set[str]:
+    with count_queries() as counter:
+        assert client.get(url).status_code == 200
+    lists = {"task_dependencies", "task_comments", "task_attachments"}
+    return {table for statement in counter.statements if not statement.lstrip().startswith("SELECT (EXISTS")
+            for table in lists if f"FROM {table}" in statement}
+
+
+def test_the_task_page_queries_only_the_lists_that_have_rows(client, login, world, count_queries):
+    """The task's own query says whether it has hand-offs, comments and evidence; an empty list costs no query
+    (a round trip each on PostgreSQL), and a list with rows is shown."""
+    task = factories.make_task(world.meeting, world.materials, world.staff, title="起草报告")
+    other = factories.make_task(world.meeting, world.materials, world.staff, title="印发通知")
+    db.session.commit()
+    login(world.secretariat)
+    url = f"/tasks/{task.id}"
+    client.get(url)
+    assert _queried_tables(client, count_queries, url) == set()
+
+    factories.make_dependency(predecessor=task, successor=other)
+    db.session.add(TaskComment(task_id=task.id, author_id=world.staff.id, body="初稿已送审"))
+    db.session.add(TaskAttachment(task_id=task.id, is_evidence=True, uploaded_by_id=world.staff.id,
+                                  stored_name="x.pdf", original_name="佐证材料.pdf", kind="pdf", size=2048,
+                                  sha256="0" * 64))
+    db.session.commit()
+    assert _queried_tables(client, count_queries, url) == {"task_dependencies", "task_comments", "task_attachments"}
+    page = client.get(url).text
+    assert "印发通知" in page and "初稿已送审" in page and "佐证材料.pdf" in page
