@@ -40,7 +40,11 @@ WTF_I18N_ENABLED = False
 DATABASE_URL = None
 # How long SQLite waits for another writer before answering 503 "please retry".
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
-SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+SQLALCHEMY_ENGINE_OPTIONS = {}
+# A pooled connection unused this many seconds is tested before use, so connections a database restart or
+# a firewall dropped are replaced unseen; None: never. ("pool_pre_ping": True above tests every use: one
+# round trip more per request.)
+DATABASE_PING_IDLE_SECONDS = 10
 # Log every SQL statement's timing (debugging only).
 SQLALCHEMY_RECORD_QUERIES = False
 

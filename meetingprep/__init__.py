@@ -40,10 +40,12 @@ def create_app(config: dict | None = None) -> Flask:
         hops = int(app.config["PROXY_FIX_X_FOR"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
-    from meetingprep.db import include_in_migrations
+    from meetingprep.db import include_in_migrations, ping_idle_connections
     from meetingprep.extensions import bootstrap, csrf, db, login_manager, migrate
 
     db.init_app(app)
+    with app.app_context():
+        ping_idle_connections(db.engine, app.config["DATABASE_PING_IDLE_SECONDS"])
     migrate.init_app(app, db, directory=str(PACKAGE_ROOT / "migrations"), render_as_batch=True,
                      compare_type=True,
                      include_object=include_in_migrations)

@@ -15,7 +15,9 @@ from flask import Flask
 class DefaultConfig:
     # Database: None means "SQLite file in the instance folder", filled in by load_config.
     DATABASE_URL: str | None = None
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # A pooled connection unused this long is tested before use (db.ping_idle_connections); None: never.
+    DATABASE_PING_IDLE_SECONDS: float | None = 10
     SQLALCHEMY_RECORD_QUERIES = False
 
     TIMEZONE = "Asia/Shanghai"

@@ -155,8 +155,9 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DBAPIError)
     @app.errorhandler(PoolTimeoutError)
     def database_unavailable(error: Exception):
-        """Locked, unreachable or overloaded database: a calm 503 without a trace. The pool pings
-        connections before use (pool_pre_ping), so the service recovers when the database is back."""
+        """Locked, unreachable or overloaded database: a calm 503 without a trace. A disconnect replaces the
+        pool's connections and idle ones are tested before use (db.ping_idle_connections), so the service
+        recovers by itself when the database is back."""
         if isinstance(error, DBAPIError) and not isinstance(error, OperationalError) \
                 and not error.connection_invalidated:
             return unexpected(error)
