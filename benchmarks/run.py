@@ -6,8 +6,8 @@ For each database (SQLite; PostgreSQL when ``--database-url`` is given) and each
 2. resolves the pages' URLs and logins, counts each page's SQL queries and times the in-process jobs
    (reminder scan, roster import) — benchmarks/probe.py,
 3. starts gunicorn on 127.0.0.1 with several workers, logs in, warms up,
-4. measures every page at a fixed concurrency, with /healthz (no database work) measured in the same
-   run before and after the pages as the floor,
+4. measures every page at a fixed concurrency in three chunks, each between two chunks of /healthz (no
+   database work), its floor (``measure``),
 5. prints median / p95 / requests per second / size / queries / ratio to the floor, checks the targets,
    and writes the tables to benchmarks/results/ (markdown and JSON).
 
@@ -67,10 +67,13 @@ class Stats:
     note: str = ""
     queries: int | None = None
     statuses: dict = field(default_factory=dict)
-    floor_ms: float = 0.0  # mean of /healthz just before and just after this page: load varies
+    floor_ms: float = 0.0  # median of the /healthz chunks measured around this page's (``measure``)
+    floor_ratio: float | None = None  # median of the page's chunks' ratios to their floors (``measure``)
 
     @property
     def ratio(self) -> float:
+        if self.floor_ratio is not None:
+            return self.floor_ratio
         return self.median_ms / self.floor_ms if self.floor_ms else 1.0
 
 
@@ -211,34 +214,46 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def measure(base: str, page: dict, password: str, requests: int, concurrency: int, sessions: dict) -> Stats:
-    username = page.get("user")
-    key = username or "-"
-    if key not in sessions:
-        pool = [Session(base) for _ in range(concurrency)]
-        if username:
-            for session in pool:
-                session.login(username, password)
-        sessions[key] = pool
-    pool = sessions[key]
-    method = page.get("method", "GET")
-    cycle = page.get("cycle") or [{}]
-    warm_up = max(concurrency * 2, 10)
+#: Each page is measured in this many chunks, each between two chunks of the floor (floor, page, floor, page …).
+BRACKETS = 3
 
-    def one(index: int) -> tuple[float, int, int]:
-        session = pool[index % len(pool)]
-        data = dict(page.get("data") or cycle[index % len(cycle)])
-        if method == "POST":
+
+class Client:
+    """The logged-in sessions of one user (one per concurrent client) and the requests of one page."""
+
+    def __init__(self, base: str, page: dict, password: str, concurrency: int, sessions: dict):
+        username = page.get("user")
+        key = username or "-"
+        if key not in sessions:
+            sessions[key] = [Session(base) for _ in range(concurrency)]
+            for session in sessions[key] if username else ():
+                session.login(username, password)
+        self.page, self.pool, self.concurrency, self.sent = page, sessions[key], concurrency, 0
+
+    def one(self, index: int) -> tuple[float, int, int]:
+        page, session = self.page, self.pool[index % len(self.pool)]
+        data = dict(page.get("data") or (page.get("cycle") or [{}])[index % len(page.get("cycle") or [{}])])
+        if page.get("method", "GET") == "POST":
             data["csrf_token"] = session.csrf
         started = time.perf_counter()
-        status, body = session.request(method, page["url"], data, page.get("headers"))
+        status, body = session.request(page.get("method", "GET"), page["url"], data, page.get("headers"))
         return (time.perf_counter() - started) * 1000, status, len(body)
 
-    with ThreadPoolExecutor(concurrency) as executor:  # warm up: every worker, every session
-        list(executor.map(one, range(warm_up)))
-        started = time.perf_counter()
-        results = list(executor.map(one, range(warm_up, warm_up + requests)))
-        elapsed = time.perf_counter() - started
+    def run(self, count: int) -> tuple[list[tuple[float, int, int]], float]:
+        """``count`` requests at the fixed concurrency: (latency ms, status, bytes) each, and the seconds taken."""
+        with ThreadPoolExecutor(self.concurrency) as executor:
+            started = time.perf_counter()
+            results = list(executor.map(self.one, range(self.sent, self.sent + count)))
+            elapsed = time.perf_counter() - started
+        self.sent += count
+        return results, elapsed
+
+    def warm_up(self) -> None:
+        """Every worker and every session once, outside the measurement."""
+        self.run(max(self.concurrency * 2, 10))
+
+
+def stats(page: dict, results: list[tuple[float, int, int]], elapsed: float) -> Stats:
     latencies = sorted(r[0] for r in results)
     statuses: dict[int, int] = {}
     for _, status, _ in results:
@@ -247,10 +262,40 @@ def measure(base: str, page: dict, password: str, requests: int, concurrency: in
     return Stats(
         key=page.get("key", page["name"]), name=page["name"], url=page["url"], note=page.get("note", ""),
         median_ms=statistics.median(latencies), p95_ms=latencies[min(len(latencies) - 1, int(len(latencies) * 0.95))],
-        rps=requests / elapsed, size_bytes=results[-1][2],
+        rps=len(results) / elapsed, size_bytes=results[-1][2],
         errors=sum(count for status, count in statuses.items() if status not in ok),
         queries=page.get("queries"), statuses=statuses,
     )
+
+
+def measure(base: str, page: dict, floor_page: dict, password: str, requests: int, concurrency: int,
+            sessions: dict) -> tuple[Stats, list[Stats]]:
+    """The page in BRACKETS chunks of ``requests`` ÷ BRACKETS, each between two chunks of the floor as large;
+    its ×floor is the median of the chunks' ratios (each chunk's median ÷ the mean of its two floors).
+
+    This machine's speed moves by ±30% within seconds. Measured in one bracket (floor, page, floor), the same
+    code's task page came out at 3.2×, 4.2× and 6.3× in three runs: a slow second fell on the page or on a
+    floor. The median of three brackets discards one such second. (Chunks much smaller than 100 requests
+    measure less than the fixed concurrency: the last few requests of each run alone.)
+    """
+    clients = {"page": Client(base, page, password, concurrency, sessions),
+               "floor": Client(base, floor_page, password, concurrency, sessions)}
+    for client in clients.values():
+        client.warm_up()
+    chunk = max(concurrency, requests // BRACKETS)
+    floors = [stats(floor_page, *clients["floor"].run(chunk))]
+    page_results, page_elapsed, ratios = [], 0.0, []
+    for _ in range(BRACKETS):
+        results, elapsed = clients["page"].run(chunk)
+        floors.append(stats(floor_page, *clients["floor"].run(chunk)))
+        page_results += results
+        page_elapsed += elapsed
+        chunk_median = statistics.median(r[0] for r in results)
+        ratios.append(chunk_median / ((floors[-2].median_ms + floors[-1].median_ms) / 2))
+    measured = stats(page, page_results, page_elapsed)
+    measured.floor_ms = statistics.median(f.median_ms for f in floors)
+    measured.floor_ratio = statistics.median(ratios)
+    return measured, floors
 
 
 def serve(env: dict, workers: int) -> tuple[subprocess.Popen, str]:
@@ -277,18 +322,15 @@ def run_scale(scale: str, database_url: str | None, args) -> ScaleRun:
     floor_page = {"key": "floor", "name": "floor (/healthz)", "url": "/healthz"}
     try:
         sessions: dict = {}
-        measure(base, floor_page, info["password"], args.requests, args.concurrency, sessions)  # warm every worker
+        Client(base, floor_page, info["password"], args.concurrency, sessions).run(args.requests)  # warm every worker
         floors, pages = [], []
         for page in info["pages"]:
             if args.only and page["key"] not in args.only.split(","):
                 continue
-            # the floor just before and just after the page: the machine's speed drifts within a run
-            # (a single 0.2 s floor sample moved a page's ratio by ±40%), so the page is bracketed
-            before = measure(base, floor_page, info["password"], args.requests, args.concurrency, sessions)
-            pages.append(measure(base, page, info["password"], args.requests, args.concurrency, sessions))
-            after = measure(base, floor_page, info["password"], args.requests, args.concurrency, sessions)
-            floors += [before, after]
-            pages[-1].floor_ms = (before.median_ms + after.median_ms) / 2
+            measured, around = measure(base, page, floor_page, info["password"], args.requests, args.concurrency,
+                                       sessions)
+            pages.append(measured)
+            floors += around
             print(f"[bench] {scale} {pages[-1].name}: median {pages[-1].median_ms:.1f} ms "
                   f"({pages[-1].ratio:.1f}× floor), {pages[-1].queries} queries")
     finally:
@@ -396,7 +438,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-sqlite", action="store_true", help="only the PostgreSQL run")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--requests", type=int, default=200, help="measured requests per page")
+    parser.add_argument("--requests", type=int, default=300, help="measured requests per page (in 3 chunks)")
     parser.add_argument("--only", default="", help="comma-separated page keys (ledger, board, dashboard …)")
     parser.add_argument("--fresh", action="store_true", help="regenerate the cached data")
     parser.add_argument("--tag", default="", help="suffix for the result file names")
@@ -404,10 +446,11 @@ def main(argv: list[str] | None = None) -> None:
 
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     header = (f"machine: {machine()}; gunicorn workers={args.workers}, client concurrency={args.concurrency}, "
-              f"requests/page={args.requests} (+ warm-up); ×floor = page median ÷ the median of /healthz "
-              f"(no database work) measured just before and just after that page on the same server (mean of the "
-              f"two); large÷small compares "
-              f"the ×floor ratios (raw medians in brackets), so load from other processes cancels out")
+              f"requests/page={args.requests} (+ warm-up); ×floor = the median over {BRACKETS} chunks of the page of "
+              f"the chunk's median ÷ the mean of the medians of /healthz (no database work) on the same server just "
+              f"before and just after it; "
+              f"large÷small compares the ×floor ratios (raw medians in brackets), so load from other processes "
+              f"cancels out")
     report, raw = [header, ""], {"machine": header, "runs": {}}
     targets = ([] if args.no_sqlite else [("SQLite", None)]) + (
         [("PostgreSQL", args.database_url)] if args.database_url else [])

@@ -543,7 +543,8 @@ def _task_page_statements() -> tuple[Select, ...]:
     links = (select(TaskDependency, other).join(other, or_(
         and_(TaskDependency.successor_id == task_id, other.id == TaskDependency.predecessor_id),
         and_(TaskDependency.predecessor_id == task_id, other.id == TaskDependency.successor_id)))
-        .options(group_name(other.group), person_name(other.owner), raiseload("*")).order_by(other.due_at))
+        .options(load_only(other.title, other.status, other.due_at, other.group_id, raiseload=True),
+                 group_name(other.group), raiseload("*")).order_by(other.due_at))
     events = (select(TaskEvent).where(TaskEvent.task_id == task_id)
               .options(person_name(TaskEvent.actor)).order_by(TaskEvent.id))
     comments = (select(TaskComment).where(TaskComment.task_id == task_id)
