@@ -132,4 +132,5 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def navigation():
-        return {"user": current_user}
+        """The user itself, not Flask-Login's proxy: templates ask ``can(user, …)`` a few dozen times a page."""
+        return {"user": current_user._get_current_object()}
