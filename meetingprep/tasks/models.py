@@ -200,7 +200,12 @@ class TaskEvent(Base):
 
     @property
     def action_label(self) -> str:
-        return EVENT_LABELS.get(self.action) or TaskAction(self.action).label
+        return event_label(self.action)
+
+
+def event_label(action: str) -> str:
+    """创建任务, 提交验收 …: a TaskEvent's action as the task's history names it."""
+    return EVENT_LABELS.get(action) or TaskAction(action).label
 
 
 class TaskComment(Audited, Base):

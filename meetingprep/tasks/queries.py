@@ -52,7 +52,7 @@ from sqlalchemy.orm import (
     with_expression,
 )
 
-from meetingprep.audit import AuditEntry
+from meetingprep.audit import TrailEntry, trail_for
 from meetingprep.auth.models import User
 from meetingprep.db import MAX_ID
 from meetingprep.extensions import db
@@ -68,6 +68,7 @@ from meetingprep.tasks.models import (
     TaskCoworker,
     TaskDependency,
     TaskEvent,
+    event_label,
 )
 from meetingprep.tasks.states import BOARD_COLUMNS, CLOSED_STATUSES, OPEN_IN_ORDER, OPEN_STATUSES, TaskStatus
 from meetingprep.timeutil import now
@@ -526,14 +527,30 @@ def task_for_update(task_id: int) -> Task | None:
     return db.session.scalar(select(Task).where(Task.id == task_id).options(selectinload(Task.coworkers)))
 
 
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One step of the task's 办理经过 as the page draws it: read-only, so a row rather than an entity."""
+
+    action: str
+    from_status: TaskStatus
+    to_status: TaskStatus
+    note: str
+    at: dt.datetime
+    actor_name: str | None  # None: 系统 (or a deleted user)
+
+    @property
+    def action_label(self) -> str:
+        return event_label(self.action)
+
+
 @dataclass
 class TaskPage:
     predecessors: list  # (TaskDependency, Task)
     successors: list
-    events: list[TaskEvent]
+    events: list[Step]
     comments: list[TaskComment]
     evidence: list[TaskAttachment]
-    audit: list[AuditEntry]
+    audit: list[TrailEntry]
 
 
 @cache
@@ -545,8 +562,9 @@ def _task_page_statements() -> tuple[Select, ...]:
         and_(TaskDependency.predecessor_id == task_id, other.id == TaskDependency.successor_id)))
         .options(load_only(other.title, other.status, other.due_at, other.group_id, raiseload=True),
                  group_name(other.group), raiseload("*")).order_by(other.due_at))
-    events = (select(TaskEvent).where(TaskEvent.task_id == task_id)
-              .options(person_name(TaskEvent.actor)).order_by(TaskEvent.id))
+    events = (select(TaskEvent.action, TaskEvent.from_status, TaskEvent.to_status, TaskEvent.note, TaskEvent.at,
+                     User.display_name).outerjoin(User, User.id == TaskEvent.actor_id)
+              .where(TaskEvent.task_id == task_id).order_by(TaskEvent.id))
     comments = (select(TaskComment).where(TaskComment.task_id == task_id)
                 .options(person_name(TaskComment.author), selectinload(TaskComment.attachments))
                 .order_by(TaskComment.id).limit(500))
@@ -568,11 +586,10 @@ def task_page(task: Task) -> TaskPage:
         return list(result.scalars() if scalars else result)
 
     links = rows(task.has_handoffs, links_statement, scalars=False)
-    events = rows(True, events_statement)
+    db.session.flush()
+    events = [Step(*row) for row in db.session.connection().execute(events_statement, params)]
     comments = rows(task.has_comments, comments_statement)
     evidence = rows(task.has_evidence, evidence_statement)
-    from meetingprep.audit import trail_for
-
     return TaskPage(predecessors=[(link, t) for link, t in links if link.successor_id == task.id],
                     successors=[(link, t) for link, t in links if link.predecessor_id == task.id],
                     events=events, comments=comments, evidence=evidence, audit=trail_for(db.session, task))
