@@ -242,12 +242,20 @@ def trail_for(session: Session, obj: Any = None, *, object_type: str | None = No
 @cache
 def _trail_statement():
     """Built once: every object page shows its trail."""
-    from sqlalchemy import bindparam, select
+    from sqlalchemy import bindparam
+
+    return trail_select(bindparam("type"), bindparam("id"), bindparam("limit"))
+
+
+def trail_select(object_type, object_id, limit):
+    """An object's trail in TrailEntry's columns, newest first: a statement of its own (``trail_for``) or a
+    part of a page's (the task page reads it with the task's 办理经过)."""
+    from sqlalchemy import select
 
     from meetingprep.auth.models import User
 
     entry = AuditEntry
     return (select(entry.id, entry.at, entry.action, entry.object_type, entry.message, entry.changes, entry.meeting_id,
-                   User.display_name).outerjoin(User, User.id == entry.actor_id)
-            .where(entry.object_type == bindparam("type"), entry.object_id == bindparam("id"))
-            .order_by(entry.id.desc()).limit(bindparam("limit")))
+                   User.display_name.label("actor_name")).outerjoin(User, User.id == entry.actor_id)
+            .where(entry.object_type == object_type, entry.object_id == object_id)
+            .order_by(entry.id.desc()).limit(limit))

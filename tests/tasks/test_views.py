@@ -113,6 +113,29 @@ def test_transition_flow_over_http(client, login, world):
     assert response.status_code == 404
 
 
+def test_task_page_shows_every_step_oldest_first_and_its_trail_newest_first(client, login, world):
+    """办理经过 and 变更记录 come from one statement (TaskEvents and the audit trail as rows): each list in its
+    order, with who did it, the statuses as labels and the recorded field values (JSON) as values."""
+    task = factories.make_group_task(world.materials, world.staff, title="汇总提案")
+    db.session.commit()
+    login(world.staff)
+    client.post(f"/tasks/{task.id}/transition/start")
+    client.post(f"/tasks/{task.id}/transition/submit", data={"note": "已完成初稿"})
+    login(world.lead)
+    client.post(f"/tasks/{task.id}/transition/return", data={"note": "数据要更新"})
+    page = client.get(f"/tasks/{task.id}").text
+    history = page[page.index('id="history"'):page.index('id="dependencies"')]
+    steps = re.findall(r"<strong>(.+?)</strong> · (.+?)</div>", history)
+    assert steps == [("开始办理", "张三"), ("提交验收", "张三"), ("退回", "材料组长")]
+    assert "进行中 → 待验收" in history and "数据要更新" in history
+    trail = page[page.index('class="audit-trail"'):]
+    actor_then_action = r'<td class="text-nowrap">(?:张三|材料组长|系统)</td>\s*<td class="text-nowrap">(.+?)</td>'
+    actions = re.findall(actor_then_action, trail)
+    assert actions == ["修改", "退回", "修改", "提交验收", "修改", "开始办理", "创建"]  # newest first
+    assert "待验收 → 退回：数据要更新" in trail
+    assert re.search(r"状态：</span>\s*<del[^>]*>submitted</del> → returned", trail)  # the changes, as values
+
+
 def test_illegal_transition_shows_clear_message(client, login, world):
     task = factories.make_group_task(world.materials, world.staff, status=S.DONE)
     db.session.commit()
