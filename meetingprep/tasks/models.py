@@ -28,6 +28,11 @@ class TaskPriority(LabeledEnum):
 OPEN_PREDICATE = "status IN ({})".format(", ".join(f"'{status.value}'" for status in OPEN_IN_ORDER))
 
 
+def is_overdue(status: TaskStatus, due_at: dt.datetime, moment: dt.datetime) -> bool:
+    """逾期: still open past its time node (derived, never stored)."""
+    return status not in CLOSED_STATUSES and due_at < moment
+
+
 @lru_cache(maxsize=1024)
 def _relative_due_label(days: int, clock: dt.time | None) -> str:
     """A few dozen distinct rules label every task of a plan: drawn once each (150 board cards a page)."""
@@ -108,7 +113,7 @@ class Task(Audited, Base):
     __mapper_args__ = {"version_id_col": version_id}
 
     def is_overdue_at(self, moment: dt.datetime) -> bool:
-        return self.status not in CLOSED_STATUSES and self.due_at < moment
+        return is_overdue(self.status, self.due_at, moment)
 
     @property
     def is_overdue(self) -> bool:

@@ -147,7 +147,7 @@ def _render_detail(task, status: int = 200, *, transition_form=None, failed_acti
         "tasks/detail.html", task=task, page=page, actions=actions, transition_form=transition_form or TransitionForm(),
         failed_action=failed_action, comment_form=comment_form or CommentForm(), progress_form=progress_form,
         dependency_form=dependency_form, link_q=link_q, link_limit=queries.LINK_CHOICES,
-        waiting=[t for _l, t in page.predecessors if t.status in OPEN_STATUSES], moment=now()), status
+        waiting=[t for t in page.predecessors if t.status in OPEN_STATUSES], moment=now()), status
 
 
 @bp.route("/<int:task_id>")

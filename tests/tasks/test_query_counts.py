@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from sqlalchemy import insert
 
@@ -172,4 +173,10 @@ def test_the_task_page_queries_only_the_lists_that_have_rows(client, login, worl
     db.session.commit()
     assert _queried_tables(client, count_queries, url) == {"task_dependencies", "task_comments", "task_attachments"}
     page = client.get(url).text
-    assert "印发通知" in page and "初稿已送审" in page and "佐证材料.pdf" in page
+    assert "初稿已送审" in page and "佐证材料.pdf" in page
+    handoffs = page[page.index('id="dependencies"'):page.index('id="link-picker"')]
+    assert re.search(rf'后续任务.*href="/tasks/{other.id}">印发通知</a> <span class="text-secondary">材料组</span>',
+                     handoffs, re.S)
+    assert 'class="badge text-bg-' in handoffs and "取消衔接" not in handoffs  # 取消 is on predecessors only
+    successor_page = client.get(f"/tasks/{other.id}").text
+    assert re.search(rf'前置任务.*href="/tasks/{task.id}">起草报告</a>.*取消衔接.*后续任务', successor_page, re.S)
