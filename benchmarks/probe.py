@@ -13,6 +13,7 @@ a transaction that is rolled back, so the data stays as generated.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import sys
 import time
@@ -208,6 +209,7 @@ def pages(app: Flask) -> list[dict]:
                  url_for("documents.board", **document_filter), note=f"{document_label} {documents} 件"),
             page("sitting", "会次出勤页", url_for("attendance.sitting_detail", sitting_id=past_sitting)),
             page("check_in", "签到 POST", url_for("attendance.desk_check_in", sitting_id=open_sitting), method="POST",
+                 forget_check_ins_of=open_sitting,
                  cycle=[{"member_id": str(m)} for m in free_members], headers={"Accept": "application/json"},
                  note="JSON with the live counts, as the desk's script asks"),
             page("dashboard", "驾驶舱", url_for("dashboard.index")),
@@ -283,8 +285,26 @@ def timings(app: Flask) -> dict[str, float]:
     return result
 
 
+def forget_check_ins(app: Flask, sitting_id: int, since: dt.datetime) -> int:
+    """Delete the check-ins this run's POSTs made (``since`` its start; the generated ones are older), so that
+    every run checks the same members in to the same sitting: before, each run used up to 216 of the small
+    demo's 300 members, the next measured another sitting, and then members already checked in."""
+    from meetingprep.attendance.models import CheckIn
+
+    with app.app_context():
+        deleted = db.session.execute(delete(CheckIn).where(CheckIn.sitting_id == sitting_id,
+                                                           CheckIn.checked_in_at >= since)).rowcount
+        db.session.commit()
+    return deleted
+
+
 def main() -> None:
     app = create_app({"WTF_CSRF_ENABLED": False})
+    if "--forget-check-ins" in sys.argv:
+        sitting_id, since = sys.argv[sys.argv.index("--forget-check-ins") + 1:][:2]
+        print(f"[probe] forgot {forget_check_ins(app, int(sitting_id), dt.datetime.fromisoformat(since))} "
+              f"check-ins of sitting {sitting_id} made by this run")
+        return
     password = app.config["DEMO_PASSWORD"]
     found = pages(app)
     count_queries(app, found, password)

@@ -17,6 +17,7 @@ Only loopback traffic; every loop is bounded by a request count.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import http.cookiejar
 import json
 import os
@@ -317,6 +318,7 @@ def serve(env: dict, workers: int) -> tuple[subprocess.Popen, str]:
 def run_scale(scale: str, database_url: str | None, args) -> ScaleRun:
     env = instance_env(scale, database_url)
     generated = prepare(scale, env, args.fresh)
+    started = dt.datetime.now(dt.UTC)
     info = probe(env)
     process, base = serve(env, args.workers)
     floor_page = {"key": "floor", "name": "floor (/healthz)", "url": "/healthz"}
@@ -336,6 +338,9 @@ def run_scale(scale: str, database_url: str | None, args) -> ScaleRun:
     finally:
         process.terminate()
         process.wait(timeout=30)
+        for sitting_id in {page["forget_check_ins_of"] for page in info["pages"] if page.get("forget_check_ins_of")}:
+            subprocess.run([PYTHON, "-m", "benchmarks.probe", "--forget-check-ins", str(sitting_id),
+                            started.isoformat()], env=env, check=True, cwd=ROOT)
     floor = floors[0]
     floor.median_ms = statistics.median(f.median_ms for f in floors)
     floor.p95_ms = statistics.median(f.p95_ms for f in floors)
