@@ -233,7 +233,8 @@ class Client:
 
     def one(self, index: int) -> tuple[float, int, int]:
         page, session = self.page, self.pool[index % len(self.pool)]
-        data = dict(page.get("data") or (page.get("cycle") or [{}])[index % len(page.get("cycle") or [{}])])
+        cycle = page.get("cycle") or [{}]
+        data = dict(page.get("data") or cycle[index % len(cycle)])
         if page.get("method", "GET") == "POST":
             data["csrf_token"] = session.csrf
         started = time.perf_counter()

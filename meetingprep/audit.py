@@ -228,8 +228,12 @@ class TrailEntry:
         return ACTION_LABELS.get(self.action, self.action)
 
 
+#: The most entries an object page shows of its trail.
+TRAIL_LIMIT = 200
+
+
 def trail_for(session: Session, obj: Any = None, *, object_type: str | None = None,
-              object_id: int | None = None, limit: int = 200) -> list[TrailEntry]:
+              object_id: int | None = None, limit: int = TRAIL_LIMIT) -> list[TrailEntry]:
     """The object's history, newest first, with each actor's name. Pending changes are flushed first, so
     their entries (written at flush) are in it."""
     object_type = object_type or type(obj).__name__

@@ -203,10 +203,6 @@ class TaskEvent(Base):
 
     actor = relationship("User", lazy="raise")
 
-    @property
-    def action_label(self) -> str:
-        return event_label(self.action)
-
 
 def event_label(action: str) -> str:
     """创建任务, 提交验收 …: a TaskEvent's action as the task's history names it."""

@@ -56,7 +56,7 @@ from sqlalchemy.orm import (
     with_expression,
 )
 
-from meetingprep.audit import AuditEntry, TrailEntry
+from meetingprep.audit import TRAIL_LIMIT, AuditEntry, TrailEntry
 from meetingprep.audit import trail_select as audit_trail_select
 from meetingprep.auth.models import User
 from meetingprep.db import MAX_ID
@@ -596,20 +596,20 @@ def _task_page_statements() -> tuple[Select, ...]:
         and_(TaskDependency.successor_id == task_id, other.id == TaskDependency.predecessor_id),
         and_(TaskDependency.predecessor_id == task_id, other.id == TaskDependency.successor_id)))
         .join(WorkingGroup, WorkingGroup.id == other.group_id).order_by(other.due_at, other.id))
-    events = _history_statement()
+    history = _history_statement()
     comments = (select(TaskComment).where(TaskComment.task_id == task_id)
                 .options(person_name(TaskComment.author), selectinload(TaskComment.attachments))
                 .order_by(TaskComment.id).limit(500))
     evidence = (select(TaskAttachment).where(TaskAttachment.task_id == task_id, TaskAttachment.is_evidence.is_(True))
                 .options(person_name(TaskAttachment.uploaded_by)).order_by(TaskAttachment.id))
-    return links, events, comments, evidence
+    return links, history, comments, evidence
 
 
 def task_page(task: Task) -> TaskPage:
     """The page's lists. One known to be empty (``task_for_page``'s flags) is not queried; without the flags
     (a task loaded otherwise) every list is. The read-only ones — hand-offs, 办理经过, the trail — are rows;
     comments and evidence, whose attachments are served by id, are entities."""
-    links_statement, events_statement, comments_statement, evidence_statement = _task_page_statements()
+    links_statement, history_statement, comments_statement, evidence_statement = _task_page_statements()
     params = {"task_id": task.id}
 
     def entities(flag: bool | None, statement: Select) -> list:
@@ -619,7 +619,7 @@ def task_page(task: Task) -> TaskPage:
     connection = db.session.connection()
     handoffs = [] if task.has_handoffs is False else [
         HandOff(*row) for row in connection.execute(links_statement, params)]
-    history = connection.execute(events_statement, params).all()
+    history = connection.execute(history_statement, params).all()
     steps = sorted((row for row in history if row.kind == STEP), key=lambda row: row.id)
     trail = sorted((row for row in history if row.kind == TRAIL), key=lambda row: row.id, reverse=True)
     comments = entities(task.has_comments, comments_statement)
@@ -633,8 +633,6 @@ def task_page(task: Task) -> TaskPage:
 
 
 STEP, TRAIL = 0, 1
-#: The trail entries the task page shows (as ``audit.trail_for``).
-TRAIL_LIMIT = 200
 
 
 @cache
