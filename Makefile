@@ -6,18 +6,22 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 FLASK := $(BIN)/flask --app meetingprep
 
-.PHONY: run test lint bench load clean-venv
+.PHONY: run test lint bench load lock clean-venv
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed-run: pyproject.toml | $(BIN)/activate
-	$(BIN)/pip install --quiet -e ".[server]"
+# Installs take exact versions from requirements.lock (what CI tested); `make lock` refreshes it.
+LOCK := requirements.lock
+PIP_INSTALL := $(BIN)/pip install --quiet --constraint $(LOCK)
+
+$(VENV)/.installed-run: pyproject.toml $(LOCK) | $(BIN)/activate
+	$(PIP_INSTALL) -e ".[server]"
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/activate
-	$(BIN)/pip install --quiet -e ".[server,postgres,test]"
+$(VENV)/.installed-test: pyproject.toml $(LOCK) | $(BIN)/activate
+	$(PIP_INSTALL) -e ".[server,postgres,test]"
 	touch $@
 
 run: $(VENV)/.installed-run
@@ -31,8 +35,8 @@ test: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 
-$(VENV)/.installed-bench: pyproject.toml | $(BIN)/activate
-	$(BIN)/pip install --quiet -e ".[server,postgres,test,bench]"
+$(VENV)/.installed-bench: pyproject.toml $(LOCK) | $(BIN)/activate
+	$(PIP_INSTALL) -e ".[server,postgres,test,bench]"
 	touch $@
 
 # BENCH_ARGS="--scales small,large,xl --database-url postgresql+psycopg://postgres@127.0.0.1:5432/meetingprep_bench"
@@ -45,3 +49,14 @@ load: $(VENV)/.installed-bench
 
 clean-venv:
 	rm -rf $(VENV)
+
+# Resolve pyproject's ranges afresh in a throw-away venv and pin the result (every extra) into $(LOCK).
+# Review the diff, run `make test`, commit both.
+lock:
+	rm -rf .lock-venv
+	$(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/pip install --quiet --upgrade pip
+	.lock-venv/bin/pip install --quiet -e ".[server,postgres,test,bench]"
+	{ echo "# Exact versions for make run / make test / make bench (pip --constraint). Refresh: make lock."; \
+	  .lock-venv/bin/pip freeze --exclude-editable; } > $(LOCK)
+	rm -rf .lock-venv

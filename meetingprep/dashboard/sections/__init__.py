@@ -37,7 +37,7 @@ def _load(name: str) -> Section:
         module = importlib.import_module(f"meetingprep.dashboard.sections.{name}")
     except ModuleNotFoundError as missing:
         raise RuntimeError(f"dashboard section module meetingprep/dashboard/sections/{name}.py is missing "
-                           f"(see the README, section Leaders' dashboard)") from missing
+                           f"(see docs/dashboard.md)") from missing
     return module.SECTION
 
 
