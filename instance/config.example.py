@@ -146,3 +146,7 @@ SCHEDULER_EXPECTED = True
 READYZ_SCHEDULER_MAX_AGE = 600
 # Behind nginx: the number of proxies in front, so client addresses (login throttling) are right.
 PROXY_FIX_X_FOR = 0
+
+# Server-Timing header (total;dur=…, db;dur=…) on every response: what the server spent on a request
+# and how much of it in SQL. Read by `make bench`; set False to keep timings from clients.
+# SERVER_TIMING = True

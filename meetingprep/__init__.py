@@ -40,6 +40,10 @@ def create_app(config: dict | None = None) -> Flask:
         hops = int(app.config["PROXY_FIX_X_FOR"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
+    from meetingprep import server_timing
+
+    server_timing.init_app(app)
+
     from meetingprep.db import include_in_migrations, ping_idle_connections
     from meetingprep.extensions import bootstrap, csrf, db, login_manager, migrate
 

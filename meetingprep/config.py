@@ -60,6 +60,9 @@ class DefaultConfig:
     # Operations: behind nginx set PROXY_FIX_X_FOR = 1 (the number of proxies in front), so client
     # addresses (login throttling, audit) and https come from X-Forwarded-For / -Proto.
     PROXY_FIX_X_FOR = 0
+    # A Server-Timing header on every response (the server's total and SQL time, for benchmarks and
+    # browser developer tools). It tells clients how long the server worked; turn off if that matters.
+    SERVER_TIMING = True
     # SQLite only: how long a request waits for another writer before giving up with a 503.
     SQLITE_BUSY_TIMEOUT_SECONDS = 30
 
