@@ -41,9 +41,11 @@ class SMTPServer:
 
     port: int
     messages: list[EmailMessage] = field(default_factory=list)
+    raw: list[bytes] = field(default_factory=list)  # the DATA as it came over the wire
     controller: Controller | None = None
 
     async def handle_DATA(self, _server, _session, envelope):  # aiosmtpd handler hook
+        self.raw.append(envelope.original_content)
         message = message_from_bytes(envelope.original_content, policy=policy.default)
         message["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
         self.messages.append(message)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import threading
 
 import pytest
@@ -40,13 +41,48 @@ def test_email_arrives_with_chinese_subject_and_body(app, cast, clock, smtp_serv
     assert message["Subject"] == SUBJECT
     assert message["To"] == "zhangming@zx.example.cn"
     assert "大会筹备工作平台" in message["From"]
-    body = message.get_content()
+    body = message.get_body(preferencelist=("plain",)).get_content()
     assert "请于1月8日17:00前完成议程初稿" in body
     assert "https://chouBei.example.cn/tasks/42" in body
     [delivery] = deliveries()
     assert delivery.status == DeliveryStatus.SENT and delivery.attempts == 1 and delivery.sent_at is not None
     assert deliver_due().sent == 0  # at most once per channel
     assert len(smtp_server.messages) == 1
+
+
+def test_email_headers_are_what_mail_software_expects(app, cast, clock, smtp_server):
+    """Parsed by the standard library from what aiosmtpd received: Date, Message-ID, Auto-Submitted and a
+    plain-text part beside the HTML one."""
+    from email.headerregistry import Address
+    from email.utils import parsedate_to_datetime
+
+    moment = clock(2027, 1, 5, 10, 0)
+    services.notify([cast.owner], kind="task.due", subject=SUBJECT, body="张明：\n请于1月8日前完成<议程>初稿。",
+                    link="/tasks/42", dedup_key="test:headers")
+    services.notify([cast.owner], kind="task.due", subject="第二条", body="正文", dedup_key="test:headers2")
+    db.session.commit()
+    assert deliver_due().sent == 2
+    first, second = smtp_server.messages
+    assert parsedate_to_datetime(first["Date"]) == moment
+    assert first["Date"].endswith("+0800")
+    message_id = first["Message-ID"]
+    assert re.fullmatch(r"<[^<>@\s]+@choubei\.example\.cn>", message_id, flags=re.IGNORECASE)
+    assert message_id != second["Message-ID"]
+    assert first["Auto-Submitted"] == "auto-generated"
+    assert first["MIME-Version"] == "1.0"
+    assert first.get_content_type() == "multipart/alternative"
+    plain = first.get_body(preferencelist=("plain",))
+    html = first.get_body(preferencelist=("html",))
+    assert plain.get_content_charset() == html.get_content_charset() == "utf-8"
+    assert "请于1月8日前完成<议程>初稿。" in plain.get_content()
+    assert "https://chouBei.example.cn/tasks/42" in plain.get_content()
+    html_text = html.get_content()
+    assert "&lt;议程&gt;" in html_text and "<议程>" not in html_text  # escaped
+    assert 'href="https://chouBei.example.cn/tasks/42"' in html_text
+    raw_subject = re.search(rb"^Subject: (.*)$", smtp_server.raw[0], flags=re.MULTILINE).group(1)
+    assert raw_subject.startswith(b"=?utf-8?") and raw_subject.isascii()  # RFC 2047 on the wire
+    assert first["Subject"] == SUBJECT
+    assert first["From"].addresses[0] == Address("大会筹备工作平台", addr_spec="mishu@zx.example.cn")
 
 
 def test_server_down_then_retried_with_backoff_and_arrives_once(app, cast, clock, smtp_server):
@@ -204,7 +240,7 @@ def test_scan_to_inbox_to_mail_end_to_end(app, cast, clock, smtp_server):
     deliver_due()
     [message] = smtp_server.messages
     assert message["Subject"] == SUBJECT
-    assert "https://chouBei.example.cn/tasks/" in message.get_content()
+    assert "https://chouBei.example.cn/tasks/" in message.get_body(preferencelist=("plain",)).get_content()
 
 
 @pytest.mark.skipif(not os.environ.get("TEST_DATABASE_URL"), reason="needs PostgreSQL (TEST_DATABASE_URL)")
