@@ -57,6 +57,7 @@ class ValidationFailed(DomainError):
 
 ERROR_TITLES = {
     400: "请求有误",
+    401: "未登录",
     403: "没有权限",
     404: "页面不存在",
     405: "不支持的请求方式",
@@ -70,6 +71,9 @@ ERROR_TITLES = {
 
 def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+wants_json = _wants_json  # public: the login-required answer (web.py) speaks the same way
 
 
 def render_error(status: int, message: str, error_id: str | None = None):

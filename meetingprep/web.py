@@ -25,6 +25,22 @@ def load_user(session_key: str):
     return resume_session(session_key)
 
 
+@login_manager.unauthorized_handler
+def login_required_answer():
+    """No login: a page goes to the login form (Flask-Login's own behaviour); the JSON API — /api/…
+    or a request asking for JSON — answers 401 JSON, which a script or the page's own fetch()
+    can act on, instead of a redirect to an HTML form it cannot read."""
+    from flask import flash, redirect
+    from flask_login.utils import login_url
+
+    from meetingprep.errors import render_error, wants_json
+
+    if wants_json():
+        return render_error(401, "未登录或登录已过期，请先登录。")
+    flash(login_manager.login_message, login_manager.login_message_category)
+    return redirect(login_url(login_manager.login_view, next_url=request.url))
+
+
 class IdConverter(IntegerConverter):
     """``<int:…>`` for ids: beyond a 32-bit integer no row can exist, so 404 rather than a database overflow."""
 

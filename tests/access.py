@@ -41,7 +41,7 @@ def _assert_endpoint(app: Flask, case: Case) -> None:
 
 def check_cases(app: Flask, client, login, role_users: dict, cases: list[Case], covers: set[str]) -> None:
     """Every role over every case: allowed → neither 403 nor 404 nor 5xx; others → 403;
-    anonymous → redirected to the login page."""
+    anonymous → redirected to the login page (the JSON API under /api/: 401 JSON)."""
     assert {case.endpoint for case in cases} == set(covers), "ENDPOINTS and the cases disagree"
     failures = []
     for case in cases:
@@ -52,6 +52,9 @@ def check_cases(app: Flask, client, login, role_users: dict, cases: list[Case], 
             status = response.status_code
             if status >= 500:
                 failures.append(f"{case.method} {case.url} as {role}: {status}")
+            elif role is None and not case.public and urlsplit(case.url).path.startswith("/api/"):
+                if status != 401 or not response.is_json or "message" not in response.get_json():
+                    failures.append(f"{case.method} {case.url} anonymous: {status}, expected 401 JSON")
             elif role is None and not case.public:
                 location = response.headers.get("Location", "")
                 if status != 302 or "/login" not in location:
