@@ -21,6 +21,7 @@ from sqlalchemy.sql import ColumnElement
 from meetingprep import timeutil
 from meetingprep.extensions import db
 from meetingprep.meetings.models import Meeting
+from meetingprep.tasks.links import task_path
 
 #: The tasks ledger and its filters (group, owner, phase, status, overdue, due_within, q, sort, page):
 #: the contract with the tasks domain, so every figure links to the records behind it.
@@ -101,7 +102,8 @@ def ledger_url(**filters: Any) -> str:
 
 
 def task_url(task_id: int) -> str:
-    return f"{LEDGER_PATH}{task_id}"
+    """A figure's link to a task (kept in snapshots, so the path in the app)."""
+    return task_path(task_id)
 
 
 def document_url(document_id: int) -> str:

@@ -25,6 +25,7 @@ from meetingprep.auth.models import User
 from meetingprep.extensions import db
 from meetingprep.groups.models import GroupMembership, WorkingGroup
 from meetingprep.permissions import Role
+from meetingprep.tasks.links import task_path
 from meetingprep.tasks.models import Task, TaskCoworker
 from meetingprep.tasks.states import OPEN_STATUSES
 
@@ -108,7 +109,7 @@ def _task_values(task_row, moment: dt.datetime) -> dict[str, str]:
         "工作组": task_row.group_name,
         "剩余": timeutil.humanize_delta(left) if left.total_seconds() > 0 else "0分钟",
         "逾期": timeutil.humanize_delta(left) if left.total_seconds() < 0 else "0分钟",
-        "链接": f"/tasks/{task_row.id}",
+        "链接": task_path(task_row.id),
     }
 
 

@@ -6,8 +6,7 @@ import datetime as dt
 
 from icalendar import Alarm, Calendar, Event
 
-from meetingprep.plans.links import absolute
-from meetingprep.tasks.markup import task_path
+from meetingprep.tasks.links import task_url
 from meetingprep.timeutil import now
 
 
@@ -23,7 +22,7 @@ def deadline_calendar(user, tasks) -> bytes:
     cal.add("refresh-interval", dt.timedelta(hours=1), parameters={"VALUE": "DURATION"})
     stamp = now()
     for task in tasks:
-        link = absolute(task_path(task.id))
+        link = task_url(task.id, external=True)
         role = "责任人" if task.owner_id == user.id else "协办"
         event = Event()
         event.add("uid", f"task-{task.id}@meetingprep")

@@ -1,4 +1,4 @@
-"""Absolute links for what leaves the browser (the iCal feed); task links are ``tasks.markup.task_path``."""
+"""Absolute links for what leaves the browser (the iCal feed); task links are ``tasks.links.task_url``."""
 
 from __future__ import annotations
 

@@ -27,7 +27,6 @@ from dataclasses import dataclass, field, fields, replace
 from functools import cache
 
 from flask_sqlalchemy.pagination import SelectPagination
-from markupsafe import Markup
 from sqlalchemy import (
     ColumnElement,
     CompoundSelect,
@@ -65,7 +64,6 @@ from meetingprep.groups.models import GroupMembership, WorkingGroup
 from meetingprep.kept import kept
 from meetingprep.meetings.models import Phase
 from meetingprep.permissions import Role
-from meetingprep.tasks.markup import PickList, options
 from meetingprep.tasks.models import (
     Task,
     TaskAttachment,
@@ -85,6 +83,9 @@ from meetingprep.tasks.states import (
     TaskStatus,
 )
 from meetingprep.timeutil import now
+
+#: (value, label) pairs of a pick list
+PickList = tuple[tuple[int, str], ...]
 
 BOARD_CARDS_PER_COLUMN = 30
 DUE_SOON_DAYS = 7
@@ -320,13 +321,13 @@ def ledger_counts(meeting_id: int, filt: LedgerFilter) -> dict[TaskStatus, int]:
                 lambda: status_counts(meeting_id, filt))
 
 
-def ledger_pick_lists(meeting_id: int) -> tuple[PickList, Markup, PickList]:
-    """The ledger's group and owner filters and the bulk owner's options, drawn: every group member, the
-    same for every view, so kept until anything changes (kept.py)."""
+def ledger_pick_lists(meeting_id: int) -> tuple[PickList, PickList, PickList]:
+    """The ledger's group and owner filters and the bulk owner's choices as (value, label) pairs: every
+    group member, the same for every view, so kept until anything changes (kept.py)."""
     def build():
         groups = tuple((group.id, group.name) for group in groups_of(meeting_id))
-        members = [(uid, label) for _gid, uid, label in group_members(meeting_id)]
-        return PickList(groups), options(members), PickList(tuple(sorted(set(members), key=lambda item: item[1])))
+        members = tuple((uid, label) for _gid, uid, label in group_members(meeting_id))
+        return groups, members, tuple(sorted(set(members), key=lambda item: item[1]))
 
     return kept("ledger.pick_lists", meeting_id, build)
 

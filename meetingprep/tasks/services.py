@@ -24,6 +24,7 @@ from meetingprep.groups.models import GroupMembership, WorkingGroup
 from meetingprep.meetings.models import Meeting, Phase
 from meetingprep.notifications.services import notify
 from meetingprep.permissions import Role, can, require
+from meetingprep.tasks.links import task_path
 from meetingprep.tasks.models import (
     Task,
     TaskAttachment,
@@ -42,7 +43,8 @@ MENTION = re.compile(r"@([\w.\-\u4e00-\u9fff]{1,64})")
 
 
 def task_link(task: Task) -> str:
-    return f"/tasks/{task.id}"
+    """What a notification about the task links to (tasks.links: stored, so the path in the app)."""
+    return task_path(task.id)
 
 
 # ── deadlines ───────────────────────────────────────────────────────────────────────────────────
@@ -383,7 +385,7 @@ def add_comment(actor: User, task: Task, body: str, files: Sequence[FileStorage]
     _store_attachments(actor, task, files, comment=comment, is_evidence=False)
     mentioned = {user.id for user in resolve_mentions(body)} - {actor.id}
     notify(mentioned, kind="task.mention", subject=f"{actor.display_name} 在「{task.title}」中提到了您",
-           body=body[:500], link=f"{task_link(task)}#comment-{comment.id}", dedup_key=f"task.mention:{comment.id}",
+           body=body[:500], link=task_path(task.id, f"comment-{comment.id}"), dedup_key=f"task.mention:{comment.id}",
            meeting_id=task.meeting_id)
     db.session.flush()
     return comment

@@ -12,7 +12,7 @@ from meetingprep.extensions import db
 from meetingprep.groups.models import WorkingGroup
 from meetingprep.meetings.models import Meeting, Phase
 from meetingprep.permissions import can, require
-from meetingprep.tasks import export, markup, queries, services
+from meetingprep.tasks import export, links, queries, services
 from meetingprep.tasks.forms import BulkEditForm, CommentForm, DependencyForm, ProgressForm, TaskForm, TransitionForm
 from meetingprep.tasks.models import TaskAttachment, TaskDependency
 from meetingprep.tasks.states import (
@@ -29,7 +29,7 @@ from meetingprep.uploads import send_stored
 from meetingprep.web import current_meeting
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
-bp.record_once(lambda state: markup.init_app(state.app))  # task_path, task_status_badge … for every template
+bp.record_once(lambda state: links.init_app(state.app))  # task_url and ledger_url for every template
 
 
 @bp.before_request
@@ -77,7 +77,7 @@ def ledger():
     involving_name = ""
     if filt.involving:
         involving_name = current_user.display_name if filt.involving == current_user.id else next(
-            (label for uid, label in owners.pairs if uid == filt.involving), f"用户 #{filt.involving}")
+            (label for uid, label in owners if uid == filt.involving), f"用户 #{filt.involving}")
     return render_template(
         "tasks/ledger.html", meeting=meeting, filt=filt, page=page, groups=groups, owners=owners,
         involving_name=involving_name, members=members,

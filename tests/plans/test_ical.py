@@ -92,3 +92,13 @@ def test_deactivated_user_feed_stops(person, client, login):
     db.session.commit()
     login(None)
     assert client.get(f"/plans/ical/{token}.ics").status_code == 404
+
+
+def test_feed_links_name_the_mount_point_once_when_the_site_is_mounted_under_a_path(app, person, client, login):
+    """BASE_URL already carries the mount point; the feed's task links must not add it a second time."""
+    token = _subscribe(client, login, person["staff"])
+    login(None)
+    app.config["BASE_URL"] = "https://prep.example.org/prep"
+    response = client.get(f"/plans/ical/{token}.ics", base_url="http://localhost/prep")
+    urls = {str(e["url"]) for e in Calendar.from_ical(response.data).walk("VEVENT")}
+    assert f"https://prep.example.org/prep/tasks/{person['owned'].id}" in urls

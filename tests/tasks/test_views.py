@@ -173,7 +173,7 @@ def test_ledger_filters_sort_counts_and_pagination(app, client, login, world, ti
 
 
 def test_ledger_filter_pick_lists_mark_the_chosen_group_and_owner_only(client, login, world):
-    """The unselected lists are drawn once and kept (tasks.markup.PickList); a chosen one is drawn anew."""
+    """Only the chosen group and owner are marked, and choosing one does not change the kept list."""
     factories.make_group_task(world.materials, world.staff)
     db.session.commit()
     login(world.leader)
@@ -191,7 +191,7 @@ def test_ledger_filter_pick_lists_mark_the_chosen_group_and_owner_only(client, l
 
 
 def test_ledger_rows_escape_every_text(client, login, world):
-    """Rows are drawn in Python (tasks.markup.ledger_row): the title, in the link and the checkbox's label."""
+    """Every text of a row is escaped: the title, in the link and the checkbox's label."""
     factories.make_group_task(world.materials, world.staff, title='<img src=x onerror="go()">&')
     db.session.commit()
     login(world.secretariat)
@@ -458,19 +458,3 @@ def test_group_page_partial_counts_and_links(app, login, world):
     assert f"/tasks/board/{world.materials.id}" in html and "新建任务" in html
 
 
-@pytest.mark.parametrize("query", ["", "?q=材料 审核&sort=-title&page=3", "?group=2&owner=5&open=1&overdue=1&waiting=1",
-                                   "?q=a%26b%3Dc%2F%3F%23&status=done&phase=before&due_within=7"])
-def test_ledger_links_are_what_url_for_would_build(app, query):
-    """markup.ledger_url builds the ledger's 30 links without url_for: the same URLs, encoded alike."""
-    from flask import url_for
-
-    from meetingprep.tasks.markup import ledger_url
-    from meetingprep.tasks.queries import LedgerFilter
-
-    with app.test_request_context("/tasks/" + query):
-        from flask import request
-
-        filt = LedgerFilter.from_args(request.args)
-        for changes in ({}, {"page": 2}, {"sort": "title", "page": 1}, {"status": None, "page": 1},
-                        {"status": "submitted"}, {"involving": None}):
-            assert ledger_url(filt, **changes) == url_for("tasks.ledger", **filt.args(**changes))
