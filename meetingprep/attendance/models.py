@@ -130,7 +130,8 @@ class Sitting(Audited, Base):
                                                      info={"label": "应到范围"})
     late_grace_minutes: Mapped[int] = mapped_column(default=10, info={"label": "迟到宽限（分钟）"})
     closed_at: Mapped[dt.datetime | None] = mapped_column(info={"label": "结束签到时间"})
-    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
+                                                     info={"label": "结束签到人"})
     version_id: Mapped[int] = mapped_column(default=1)
 
     expected_groups: Mapped[list[SittingExpectedGroup]] = relationship(
@@ -178,10 +179,11 @@ class Registration(Audited, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("member_profiles.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("member_profiles.id", ondelete="CASCADE"), info={"label": "委员"})
     registered_at: Mapped[dt.datetime] = mapped_column(default=now, info={"label": "报到时间"})
     method: Mapped[CheckInMethod] = mapped_column(enum_column(CheckInMethod), info={"label": "方式"})
-    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
+                                            info={"label": "经办人"})
 
     def audit_title(self) -> str:
         return f"委员 #{self.member_id} 报到"
@@ -198,13 +200,14 @@ class CheckIn(Audited, Base):
                       Index("ix_check_ins_sitting_id_is_late", "sitting_id", "is_late"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    sitting_id: Mapped[int] = mapped_column(ForeignKey("sittings.id", ondelete="CASCADE"))
-    member_id: Mapped[int] = mapped_column(ForeignKey("member_profiles.id", ondelete="CASCADE"))
+    sitting_id: Mapped[int] = mapped_column(ForeignKey("sittings.id", ondelete="CASCADE"), info={"label": "会次"})
+    member_id: Mapped[int] = mapped_column(ForeignKey("member_profiles.id", ondelete="CASCADE"), info={"label": "委员"})
     checked_in_at: Mapped[dt.datetime] = mapped_column(info={"label": "签到时间"})
     method: Mapped[CheckInMethod] = mapped_column(enum_column(CheckInMethod), info={"label": "方式"})
     is_late: Mapped[bool] = mapped_column(Boolean, default=False, info={"label": "迟到"})
     was_expected: Mapped[bool] = mapped_column(Boolean, default=True, info={"label": "应到"})
-    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
+                                            info={"label": "经办人"})
 
     def audit_title(self) -> str:
         return f"委员 #{self.member_id} @ 会次 #{self.sitting_id}"
@@ -217,13 +220,16 @@ class LeaveRequest(Audited, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
-    member_id: Mapped[int] = mapped_column(ForeignKey("member_profiles.id", ondelete="CASCADE"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member_profiles.id", ondelete="CASCADE"), index=True,
+                                           info={"label": "委员"})
     reason: Mapped[str] = mapped_column(Text, info={"label": "请假事由"})
     status: Mapped[LeaveStatus] = mapped_column(enum_column(LeaveStatus), default=LeaveStatus.PENDING,
                                                 info={"label": "状态"})
-    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    requested_at: Mapped[dt.datetime] = mapped_column(default=now)
-    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
+                                                        info={"label": "提交人"})
+    requested_at: Mapped[dt.datetime] = mapped_column(default=now, info={"label": "提交时间"})
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
+                                                      info={"label": "审批人"})
     decided_at: Mapped[dt.datetime | None] = mapped_column(info={"label": "审批时间"})
     decision_note: Mapped[str] = mapped_column(String(500), default="", info={"label": "审批意见"})
     version_id: Mapped[int] = mapped_column(default=1)

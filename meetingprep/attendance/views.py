@@ -9,7 +9,7 @@ import segno
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from meetingprep import audit, timeutil
+from meetingprep import timeutil
 from meetingprep.attendance import queries, services, spreadsheets
 from meetingprep.attendance.forms import (
     BulkCheckInForm,
@@ -33,6 +33,7 @@ from meetingprep.attendance.models import (
 from meetingprep.auth.models import User
 from meetingprep.errors import DomainError, NotFound
 from meetingprep.extensions import db
+from meetingprep.history import history_for
 from meetingprep.permissions import Role, require
 from meetingprep.uploads import read_upload
 from meetingprep.web import current_meeting, page_number
@@ -194,7 +195,7 @@ def _member_page(member: MemberProfile, template: str, *, with_trail: bool = Fal
         counts=rows[0][1] if rows else queries.Counts(), formula=queries.RATE_FORMULA,
         leaves=queries.leave_requests(member.meeting_id, member_id=member.id, per_page=20).items,
         registration=queries.registration_of(member.id),
-        trail=audit.trail_for(db.session, member) if with_trail else [])
+        trail=history_for(db.session, member) if with_trail else [])
 
 
 @bp.route("/members/<int:member_id>/delete", methods=["POST"])
@@ -318,7 +319,7 @@ def sitting_detail(sitting_id: int):
         "attendance/sitting_detail.html", sitting=sitting, counts=counts, rows=rows,
         total=total, page=page_number(), per_page=100, status=status, formula=queries.RATE_FORMULA,
         live=sitting.is_under_way(moment, services.checkin_opens_before()), moment=moment,
-        trail=audit.trail_for(db.session, sitting, limit=50))
+        trail=history_for(db.session, sitting, limit=50))
 
 
 @bp.route("/sittings/<int:sitting_id>/counts.json")
@@ -636,7 +637,7 @@ def leave_detail(leave_id: int):
     require(current_user, "attendance.leave.view", leave)
     form = LeaveDecisionForm(obj=leave)
     return render_template("attendance/leave_detail.html", leave=leave, form=form,
-                           trail=audit.trail_for(db.session, leave))
+                           trail=history_for(db.session, leave))
 
 
 @bp.route("/leave/<int:leave_id>/decide", methods=["POST"])
@@ -654,13 +655,13 @@ def leave_decide(leave_id: int):
             leave = _leave(leave_id)
             form.form_errors.append(error.message)
             return render_template("attendance/leave_detail.html", leave=leave, form=form,
-                                   trail=audit.trail_for(db.session, leave)), error.status_code
+                                   trail=history_for(db.session, leave)), error.status_code
         message = f"{leave.member.name} 的请假申请{leave.status.label}，已通知本人。"
         db.session.commit()
         flash(message, "success")
         return redirect(url_for(".leave_detail", leave_id=leave.id))
     return render_template("attendance/leave_detail.html", leave=leave, form=form,
-                           trail=audit.trail_for(db.session, leave)), 400
+                           trail=history_for(db.session, leave)), 400
 
 
 @bp.route("/leave/<int:leave_id>/cancel", methods=["POST"])

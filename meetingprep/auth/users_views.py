@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from meetingprep import audit
 from meetingprep.auth import queries, services
 from meetingprep.auth.forms import NewPasswordForm, UserCreateForm, UserEditForm
 from meetingprep.auth.models import User
 from meetingprep.errors import DomainError
 from meetingprep.extensions import db
+from meetingprep.history import history_for
 from meetingprep.permissions import Role, can, require
 from meetingprep.web import paginate
 
@@ -69,7 +69,7 @@ def detail(user_id: int):
     user = _load(user_id)
     memberships = queries.groups_by_user([user.id])[user.id]
     return render_template("users/detail.html", target=user, memberships=memberships,
-                           trail=audit.trail_for(db.session, user))
+                           trail=history_for(db.session, user))
 
 
 @bp.route("/<int:user_id>/edit", methods=["GET", "POST"])

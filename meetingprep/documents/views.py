@@ -9,7 +9,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from meetingprep import audit
 from meetingprep.documents import queries, services
 from meetingprep.documents.forms import (
     NONE_CHOICE,
@@ -32,6 +31,7 @@ from meetingprep.documents.states import STATUS_BADGES, VERSION_ACTIONS, Decisio
 from meetingprep.documents.text import COMPARABLE_KINDS, side_by_side
 from meetingprep.errors import DomainError, NotFound
 from meetingprep.extensions import db
+from meetingprep.history import history_for
 from meetingprep.permissions import Role, can, require
 from meetingprep.timeutil import now
 from meetingprep.uploads import send_stored
@@ -206,7 +206,7 @@ def _render_detail(document: Document, *, decision_form=None, comment_form=None,
         current_text=current_text,
         may_add_version=document.status in VERSION_ACTIONS and can(current_user, "document.add_version", document),
         waiting_on_me=_waiting_on_me(document), can_see_internal=can_see_internal,
-        trail=audit.trail_for(db.session, document) if can(current_user, "audit.view") else [],
+        trail=history_for(db.session, document) if can(current_user, "audit.view") else [],
     ), status
 
 

@@ -34,7 +34,7 @@ class GroupMembership(Audited, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("working_groups.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True, info={"label": "成员"})
     is_lead: Mapped[bool] = mapped_column(Boolean, default=False, info={"label": "组长"})
 
     group: Mapped[WorkingGroup] = relationship(back_populates="memberships", lazy="raise")

@@ -5,13 +5,13 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from meetingprep import audit
 from meetingprep.auth.services import find_user
 from meetingprep.errors import DomainError, NotFound
 from meetingprep.extensions import db
 from meetingprep.groups import queries, services
 from meetingprep.groups.forms import AddMemberForm, GroupForm
 from meetingprep.groups.models import WorkingGroup
+from meetingprep.history import history_for
 from meetingprep.meetings import queries as meeting_queries
 from meetingprep.meetings.models import Meeting
 from meetingprep.permissions import require
@@ -79,7 +79,7 @@ def detail(group_id: int):
     require(current_user, "group.view", group)
     return render_template("groups/detail.html", group=group, memberships=queries.members_of(group.id),
                            form=AddMemberForm(),
-                           trail=audit.trail_for(db.session, group))
+                           trail=history_for(db.session, group))
 
 
 @bp.route("/<int:group_id>/edit", methods=["GET", "POST"])

@@ -3,10 +3,11 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from meetingprep import audit, timeutil
+from meetingprep import timeutil
 from meetingprep.errors import DomainError
 from meetingprep.extensions import db
 from meetingprep.groups.queries import groups_with_people
+from meetingprep.history import history_for
 from meetingprep.meetings import queries, services
 from meetingprep.meetings.forms import MeetingCreateForm, MeetingForm
 from meetingprep.meetings.models import Meeting
@@ -68,7 +69,7 @@ def detail(meeting_id: int):
     meeting = db.get_or_404(Meeting, meeting_id)
     require(current_user, "meeting.view", meeting)
     groups = queries.groups_with_sizes(meeting.id) if can(current_user, "group.view") else []
-    trail = audit.trail_for(db.session, meeting) if can(current_user, "audit.view") else []
+    trail = history_for(db.session, meeting) if can(current_user, "audit.view") else []
     return render_template("meetings/detail.html", meeting=meeting, groups=groups, trail=trail, moment=now())
 
 

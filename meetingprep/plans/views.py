@@ -7,10 +7,11 @@ import re
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from meetingprep import audit, uploads
+from meetingprep import uploads
 from meetingprep.db import MAX_ID
 from meetingprep.errors import DomainError, NotFound
 from meetingprep.extensions import db
+from meetingprep.history import history_for
 from meetingprep.meetings.models import Meeting
 from meetingprep.permissions import can, require
 from meetingprep.plans import deadlines, feed, gantt, importer, queries, services
@@ -83,7 +84,7 @@ def template_detail(template_id: int):
         "plans/template_detail.html", template=template, items=items, page=page, pages=pages,
         groups=queries.template_group_names(template), describe=deadlines.describe,
         describe_day=deadlines.describe_day,
-        trail=audit.trail_for(db.session, template), delete_form=ConfirmForm())
+        trail=history_for(db.session, template), delete_form=ConfirmForm())
 
 
 @bp.route("/templates/<int:template_id>/delete", methods=["POST"])

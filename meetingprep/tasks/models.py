@@ -87,10 +87,12 @@ class Task(Audited, Base):
                                                info={"label": "状态"})
     completion_note: Mapped[str] = mapped_column(Text, default="", info={"label": "完成情况"})
     status_note: Mapped[str] = mapped_column(Text, default="", info={"label": "退回/取消原因"})
-    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    submitted_at: Mapped[dt.datetime | None]
-    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    accepted_at: Mapped[dt.datetime | None]
+    submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
+                                                        info={"label": "提交人"})
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(info={"label": "提交时间"})
+    accepted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
+                                                       info={"label": "验收人"})
+    accepted_at: Mapped[dt.datetime | None] = mapped_column(info={"label": "验收时间"})
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(default=now)
     updated_at: Mapped[dt.datetime] = mapped_column(default=now, onupdate=now)
@@ -159,7 +161,7 @@ class TaskCoworker(Audited, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), info={"label": "协办人"})
     #: The task's meeting, copied (a task never changes meeting); filled from the task when not given.
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"),
                                             default=_meeting_of_task)

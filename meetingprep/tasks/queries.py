@@ -61,6 +61,7 @@ from meetingprep.auth.models import User
 from meetingprep.db import MAX_ID
 from meetingprep.extensions import db
 from meetingprep.groups.models import GroupMembership, WorkingGroup
+from meetingprep.history import HistoryRow, readable
 from meetingprep.kept import kept
 from meetingprep.meetings.models import Phase
 from meetingprep.permissions import Role
@@ -585,7 +586,7 @@ class TaskPage:
     events: list[Step]
     comments: list[TaskComment]
     evidence: list[TaskAttachment]
-    audit: list[TrailEntry]
+    audit: list[HistoryRow]  # the trail as a person reads it
 
 
 @cache
@@ -629,8 +630,8 @@ def task_page(task: Task) -> TaskPage:
                     successors=[h for h in handoffs if not h.is_predecessor],
                     events=[Step(r.action, r.from_status, r.to_status, r.text, r.at, r.actor_name) for r in steps],
                     comments=comments, evidence=evidence,
-                    audit=[TrailEntry(r.id, r.at, r.action, r.object_type, r.text, r.changes, r.meeting_id,
-                                      r.actor_name) for r in trail])
+                    audit=readable(db.session, [TrailEntry(r.id, r.at, r.action, r.object_type, r.text, r.changes,
+                                                           r.meeting_id, r.actor_name) for r in trail]))
 
 
 STEP, TRAIL = 0, 1

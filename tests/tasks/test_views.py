@@ -129,11 +129,12 @@ def test_task_page_shows_every_step_oldest_first_and_its_trail_newest_first(clie
     assert steps == [("开始办理", "张三"), ("提交验收", "张三"), ("退回", "材料组长")]
     assert "进行中 → 待验收" in history and "数据要更新" in history
     trail = page[page.index('class="audit-trail"'):]
-    actor_then_action = r'<td class="text-nowrap">(?:张三|材料组长|系统)</td>\s*<td class="text-nowrap">(.+?)</td>'
-    actions = re.findall(actor_then_action, trail)
-    assert actions == ["修改", "退回", "修改", "提交验收", "修改", "开始办理", "创建"]  # newest first
+    actions = re.findall(r'<span class="history-action fw-semibold">(.+?)</span>', trail)
+    assert actions == ["退回", "提交验收", "开始办理", "创建"]  # newest first, one row per change
     assert "待验收 → 退回：数据要更新" in trail
-    assert re.search(r"状态：</span>\s*<del[^>]*>submitted</del> → returned", trail)  # the changes, as values
+    assert re.search(r"<dt>退回/取消原因</dt><dd><del[^>]*>（空）</del> → 数据要更新</dd>", trail)
+    assert "<dt>责任人</dt><dd>张三</dd>" in trail and "<dt>状态</dt><dd>未开始</dd>" in trail  # names, labels
+    assert "returned" not in trail and "owner_id" not in trail and "创建时间" not in trail
 
 
 def test_illegal_transition_shows_clear_message(client, login, world):
