@@ -132,8 +132,8 @@ def test_task_page_shows_every_step_oldest_first_and_its_trail_newest_first(clie
     actions = re.findall(r'<span class="history-action fw-semibold">(.+?)</span>', trail)
     assert actions == ["退回", "提交验收", "开始办理", "创建"]  # newest first, one row per change
     assert "待验收 → 退回：数据要更新" in trail
-    assert re.search(r"<dt>退回/取消原因</dt><dd><del[^>]*>（空）</del> → 数据要更新</dd>", trail)
-    assert "<dt>责任人</dt><dd>张三</dd>" in trail and "<dt>状态</dt><dd>未开始</dd>" in trail  # names, labels
+    assert re.search(r"<dt>退回/取消原因：</dt><dd><del[^>]*>（空）</del> → 数据要更新</dd>", trail)
+    assert "<dt>责任人：</dt><dd>张三</dd>" in trail and "<dt>状态：</dt><dd>未开始</dd>" in trail  # names, labels
     assert "returned" not in trail and "owner_id" not in trail and "创建时间" not in trail
 
 
