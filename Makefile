@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 FLASK := $(BIN)/flask --app meetingprep
 
-.PHONY: run test lint bench load lock clean-venv
+.PHONY: run test lint bench bench-diff load lock clean-venv
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,10 @@ $(VENV)/.installed-bench: pyproject.toml $(LOCK) | $(BIN)/activate
 # BENCH_ARGS="--scales small,large,xl --database-url postgresql+psycopg://postgres@127.0.0.1:5432/meetingprep_bench"
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
+# The version diff on two 200,000-character versions, in-process (no server): DIFF_ARGS="--chars 400000"
+bench-diff: $(VENV)/.installed-run
+	$(BIN)/python -m benchmarks.diff $(DIFF_ARGS)
 
 # LOAD_ARGS="--database-url postgresql+psycopg://postgres@127.0.0.1:5432/meetingprep_bench --run-time 60"
 load: $(VENV)/.installed-bench

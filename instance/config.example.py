@@ -61,6 +61,9 @@ ATTENDANCE_CHECKIN_OPENS_MINUTES = 60
 # ── Pages ──────────────────────────────────────────────────────────────────────────────────────
 # Rows per page on list pages.
 PAGE_SIZE = 50
+# Version diff (材料审核): the work one comparison may spend marking changed words, in difflib matcher
+# steps (2,000,000 ≈ well under a second). A larger diff shows changed paragraphs only, and says so.
+DIFF_WORK_BUDGET = 2_000_000
 # Bootstrap is served from the installed package (never a CDN); keep True.
 BOOTSTRAP_SERVE_LOCAL = True
 BOOTSTRAP_BTN_STYLE = "primary"

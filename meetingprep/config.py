@@ -103,6 +103,9 @@ class DefaultConfig:
     DEMO_PASSWORD = "demo12345"
 
     PAGE_SIZE = 50
+    # Version diff: the work one comparison may spend marking changed words (difflib matcher steps);
+    # beyond it the page shows the paragraph view and says so. Bounds a diff's time per request.
+    DIFF_WORK_BUDGET = 2_000_000
     LOG_LEVEL = "INFO"
 
     # Attendance: a check-in after start + grace is late (迟到); QR self check-in opens this long before.

@@ -28,7 +28,7 @@ from meetingprep.documents.forms import (
 from meetingprep.documents.models import Document, DocumentType, PipelineTemplate
 from meetingprep.documents.queries import BoardFilters
 from meetingprep.documents.states import STATUS_BADGES, VERSION_ACTIONS, Decision, DocumentStatus
-from meetingprep.documents.text import COMPARABLE_KINDS, side_by_side
+from meetingprep.documents.text import COMPARABLE_KINDS, compare
 from meetingprep.errors import DomainError, NotFound
 from meetingprep.extensions import db
 from meetingprep.history import history_for
@@ -315,6 +315,7 @@ def download(document_id: int, number: int):
 @bp.route("/<int:document_id>/diff")
 @login_required
 def diff(document_id: int):
+    """Side by side; ``view=paragraphs`` shows changed paragraphs without marking words."""
     document = _document(document_id)
     versions = queries.versions_of(document.id)
     if len(versions) < 2:
@@ -322,11 +323,14 @@ def diff(document_id: int):
     new_number = _int_arg("b") or versions[0].number
     old_number = _int_arg("a") or max(1, new_number - 1)
     old, new = _version(document, old_number), _version(document, new_number)
+    paragraph_view = request.args.get("view") == "paragraphs"
     comparable = old.text_content is not None and new.text_content is not None
-    rows = side_by_side(old.text_content, new.text_content) if comparable else []
+    comparison = None
+    if comparable and old.number != new.number:
+        comparison = compare(old.text_content, new.text_content, mark=not paragraph_view,
+                             budget=current_app.config["DIFF_WORK_BUDGET"])
     return render_template("documents/diff.html", document=document, versions=versions, old=old, new=new,
-                           rows=rows, comparable=comparable,
-                           changed=sum(1 for row in rows if row.kind != "equal"))
+                           comparable=comparable, comparison=comparison, paragraph_view=paragraph_view)
 
 
 @bp.route("/<int:document_id>/record")
