@@ -24,10 +24,16 @@ REMEMBER_COOKIE_SAMESITE = "Lax"
 SESSION_IDLE_MINUTES = 120
 SESSION_ABSOLUTE_HOURS = 12
 
-# Failed logins: after LOGIN_MAX_FAILURES failures within LOGIN_FAILURE_WINDOW_MINUTES, the username
-# and the address are refused until the window has passed (counted in the database: every worker agrees).
+# Login tries (counted in the database: every worker agrees): a username from one address has
+# LOGIN_MAX_FAILURES tries, one address (every username) LOGIN_ADDRESS_MAX_FAILURES; after that each
+# further try waits LOGIN_DELAY_SECONDS, doubling up to LOGIN_MAX_DELAY_MINUTES (nobody is locked out).
+# Tries are forgotten after LOGIN_FAILURE_WINDOW_MINUTES without one. An administrator's password reset
+# (or reactivation) lifts a username's wait at once. The change-password form is slowed down the same way.
 LOGIN_MAX_FAILURES = 5
-LOGIN_FAILURE_WINDOW_MINUTES = 15
+LOGIN_ADDRESS_MAX_FAILURES = 100
+LOGIN_DELAY_SECONDS = 30
+LOGIN_MAX_DELAY_MINUTES = 15
+LOGIN_FAILURE_WINDOW_MINUTES = 60
 
 # CSRF protection is always on; a token stays valid as long as the session (None = no time limit).
 WTF_CSRF_TIME_LIMIT = None

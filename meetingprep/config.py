@@ -33,9 +33,15 @@ class DefaultConfig:
     SESSION_IDLE_MINUTES = 120
     SESSION_ABSOLUTE_HOURS = 12
 
-    # Login throttling: this many failures within the window lock a username / an address.
+    # Login throttling (auth/throttle.py): a username from one address has LOGIN_MAX_FAILURES tries, one
+    # address (all usernames) LOGIN_ADDRESS_MAX_FAILURES; then each further try waits, LOGIN_DELAY_SECONDS
+    # first, doubling up to LOGIN_MAX_DELAY_MINUTES. Tries are forgotten after LOGIN_FAILURE_WINDOW_MINUTES
+    # without one; an administrator's password reset lifts a username's wait at once.
     LOGIN_MAX_FAILURES = 5
-    LOGIN_FAILURE_WINDOW_MINUTES = 15
+    LOGIN_ADDRESS_MAX_FAILURES = 100
+    LOGIN_DELAY_SECONDS = 30
+    LOGIN_MAX_DELAY_MINUTES = 15
+    LOGIN_FAILURE_WINDOW_MINUTES = 60
 
     # Forms: WTForms' own Chinese messages.
     WTF_I18N_ENABLED = False

@@ -106,3 +106,23 @@ class LoginAttempt(Base):
     at: Mapped[dt.datetime] = mapped_column(default=now)
     succeeded: Mapped[bool] = mapped_column(Boolean, default=False)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+
+
+class LoginThrottle(Base):
+    """How many tries a (kind, subject, address) has had lately and when it may try again.
+
+    One row per key, in the database: every worker process reads and updates the same counter, under a
+    row lock (``SELECT … FOR UPDATE`` on PostgreSQL, the write lock of an IMMEDIATE transaction on
+    SQLite), and a try is counted before its password is checked. See ``meetingprep.auth.throttle``.
+    """
+
+    __tablename__ = "login_throttles"
+
+    #: "login" (a username from an address), "address" (every username from an address, subject ""),
+    #: "password" (the change-password form of one user, subject = the user's id, address "").
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(64), primary_key=True)
+    ip: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tries: Mapped[int] = mapped_column(default=0)
+    last_try_at: Mapped[dt.datetime | None]
+    retry_at: Mapped[dt.datetime | None]

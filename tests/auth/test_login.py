@@ -36,7 +36,8 @@ def test_throttled_after_five_failures(app, client):
         client.post("/login", data={"username": "wangwu", "password": "nope-nope"})
     response = client.post("/login", data={"username": "wangwu", "password": factories.PASSWORD})
     assert response.status_code == 429
-    assert "登录失败次数过多" in response.get_data(as_text=True)
+    assert "登录失败的次数过多" in response.get_data(as_text=True)
+    assert 1 <= int(response.headers["Retry-After"]) <= 30
 
 
 def test_user_creation_is_audited(app):
