@@ -278,6 +278,25 @@ class SittingRollEntry(Base):
     checked_in_at: Mapped[dt.datetime | None]
 
 
+class SittingTally(Base):
+    """A closed sitting's counts per (界别, 讨论组), written whenever its frozen roll is written: the
+    meeting's figures add these few rows up instead of reading every member's entry at every sitting."""
+
+    __tablename__ = "sitting_tallies"
+    __table_args__ = (UniqueConstraint("sitting_id", "sector", "group_name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sitting_id: Mapped[int] = mapped_column(ForeignKey("sittings.id", ondelete="CASCADE"))
+    sector: Mapped[str] = mapped_column(String(40))
+    group_name: Mapped[str] = mapped_column(String(60))
+    expected: Mapped[int]
+    present: Mapped[int]
+    late: Mapped[int]
+    leave: Mapped[int]
+    absent: Mapped[int]
+    extra: Mapped[int]
+
+
 class CheckinDuty(Audited, Base):
     """The secretariat names who runs check-in: for one sitting, or (sitting_id NULL) the whole meeting."""
 

@@ -4,8 +4,10 @@
 请假 counts expected members with approved leave who did not come after all. Members who came without
 being expected (列席/非应到) are shown beside the figures but never change the rate.
 
-Every figure comes from ``status_rows``: one row per (member, sitting) — from the frozen roll for
-closed sittings, computed live for open ones — grouped in SQL, so pages run a fixed number of queries.
+A closed sitting's figures come from its tallies (``SittingTally``: its frozen roll counted per 界别 and
+讨论组 when the roll is written); an open sitting's are counted live from the roster, check-ins and leave
+through indexes. Per-member figures come from ``status_rows``: one row per (member, sitting), from the frozen
+roll or live. Pages run a fixed number of queries whatever the number of members or sittings.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import datetime as dt
 from dataclasses import astuple, dataclass
 
 from flask import g
-from sqlalchemy import Integer, and_, case, distinct, exists, false, func, literal, or_, select, true, union_all
+from sqlalchemy import Integer, and_, case, cast, distinct, exists, false, func, literal, or_, select, true, union_all
 from sqlalchemy.orm import aliased, joinedload, raiseload, selectinload
 
 from meetingprep.attendance.models import (
@@ -32,6 +34,7 @@ from meetingprep.attendance.models import (
     SittingExpectedGroup,
     SittingExpectedMember,
     SittingRollEntry,
+    SittingTally,
 )
 from meetingprep.auth.models import User
 from meetingprep.extensions import db
@@ -181,9 +184,12 @@ def _counts_from(row) -> Counts:
 def sitting_counts(sitting: Sitting) -> Counts:
     """One sitting's counts in one query that reads indexes, not the whole roll: the desk asks after
     every check-in, so this must not grow with the roster (a frozen roll is counted per status)."""
-    if sitting.is_closed:
-        return _frozen_counts(sitting)
-    return _live_counts(sitting)
+    return _counts_from(db.session.execute(_counts_statement(sitting)).one())
+
+
+def _counts_statement(sitting: Sitting):
+    """A one-row select of (sitting_id, expected, present, late, leave, absent, extra) for one sitting."""
+    return _frozen_counts(sitting) if sitting.is_closed else _live_counts(sitting)
 
 
 def expected_members(sitting: Sitting):
@@ -201,7 +207,7 @@ def expected_members(sitting: Sitting):
         select(SittingExpectedMember.member_id).where(SittingExpectedMember.sitting_id == sitting.id)))
 
 
-def _live_counts(sitting: Sitting) -> Counts:
+def _live_counts(sitting: Sitting):
     """应到 from the roster index, 实到/迟到/列席 from the sitting's check-ins, 请假 from its leave rows."""
     expected = expected_members(sitting)
 
@@ -217,7 +223,7 @@ def _live_counts(sitting: Sitting) -> Counts:
                           count_if(and_(expected, CheckIn.is_late == true())).label("late"))
                    .join(MemberProfile, and_(MemberProfile.id == CheckIn.member_id,
                                              MemberProfile.meeting_id == sitting.meeting_id)))
-    checked = checked.where(CheckIn.sitting_id == sitting.id).subquery("checked")
+    checked = checked.where(CheckIn.sitting_id == sitting.id).subquery()
     roster = select(func.count(MemberProfile.id)).where(expected).scalar_subquery()
     on_leave = (
         select(func.count(distinct(LeaveRequest.member_id)))
@@ -227,44 +233,79 @@ def _live_counts(sitting: Sitting) -> Counts:
         .where(LeaveRequestSitting.sitting_id == sitting.id, LeaveRequest.status == LeaveStatus.APPROVED, expected,
                ~exists().where(CheckIn.sitting_id == sitting.id, CheckIn.member_id == LeaveRequest.member_id))
         .scalar_subquery())
-    row = db.session.execute(select(roster.label("expected"), checked.c.total, checked.c.present, checked.c.late,
-                                    on_leave.label("leave"))).one()
-    expected_n, total, present, late, leave = (int(value or 0) for value in row)
-    return Counts(expected=expected_n, present=present, late=late, leave=leave,
-                  absent=expected_n - present - leave, extra=total - present)
+    figures = select(roster.label("expected"), func.coalesce(checked.c.present, 0).label("present"),
+                     func.coalesce(checked.c.late, 0).label("late"), on_leave.label("leave"),
+                     func.coalesce(checked.c.total, 0).label("total")).subquery()
+    return select(_sitting_id(sitting.id), figures.c.expected, figures.c.present, figures.c.late, figures.c.leave,
+                  (figures.c.expected - figures.c.present - figures.c.leave).label("absent"),
+                  (figures.c.total - figures.c.present).label("extra"))
 
 
-def _frozen_counts(sitting: Sitting) -> Counts:
-    """A closed sitting's counts from its frozen roll, grouped in the (sitting, expected, status) index."""
-    entry = SittingRollEntry
-    tally = {(bool(was_expected), RollStatus(status)): n for was_expected, status, n in db.session.execute(
-        select(entry.was_expected, entry.status, func.count()).where(entry.sitting_id == sitting.id)
-        .group_by(entry.was_expected, entry.status))}
-    came = (RollStatus.PRESENT, RollStatus.LATE)
-    return Counts(expected=sum(n for (was_expected, _s), n in tally.items() if was_expected),
-                  present=sum(tally.get((True, status), 0) for status in came),
-                  late=tally.get((True, RollStatus.LATE), 0), leave=tally.get((True, RollStatus.LEAVE), 0),
-                  absent=tally.get((True, RollStatus.ABSENT), 0),
-                  extra=sum(tally.get((False, status), 0) for status in came))
+def _sitting_id(sitting_id: int):
+    return cast(literal(sitting_id), Integer).label("sitting_id")
+
+
+def _frozen_counts(sitting: Sitting):
+    """A closed sitting's counts: its tallies added up."""
+    return select(_sitting_id(sitting.id), *_summed_tallies()).where(SittingTally.sitting_id == sitting.id)
 
 
 def counts_by_sitting(meeting_id: int) -> dict[int, Counts]:
-    rows = status_rows(meeting_id)
-    result = db.session.execute(select(rows.c.sitting_id, *_count_columns(rows)).group_by(rows.c.sitting_id))
-    return {row.sitting_id: _counts_from(row) for row in result}
+    return counts_of(sittings_of(meeting_id))
+
+
+def counts_of(sittings: list[Sitting]) -> dict[int, Counts]:
+    """These sittings' counts in at most two statements: closed ones added up from their tallies, open
+    ones each counted live as ``sitting_counts`` does (index lookups), all in one UNION."""
+    counts = {sitting.id: Counts() for sitting in sittings}
+    closed = [sitting.id for sitting in sittings if sitting.is_closed]
+    if closed:
+        tallied = select(SittingTally.sitting_id, *_summed_tallies()).where(SittingTally.sitting_id.in_(closed))
+        for row in db.session.execute(tallied.group_by(SittingTally.sitting_id)):
+            counts[row.sitting_id] = _counts_from(row)
+    live = [_live_counts(sitting) for sitting in sittings if not sitting.is_closed]
+    if live:
+        counts.update({row.sitting_id: _counts_from(row) for row in db.session.execute(union_all(*live))})
+    return counts
+
+
+def roll_tally(sitting_id: int):
+    """A frozen roll counted per (sector, group_name): the rows of ``SittingTally`` for one sitting."""
+    entry = SittingRollEntry
+    rows = (select(entry.sector, entry.group_name, entry.was_expected, entry.status)
+            .where(entry.sitting_id == sitting_id).subquery())
+    return (select(_sitting_id(sitting_id), rows.c.sector, rows.c.group_name,
+                   *_count_columns(rows))
+            .group_by(rows.c.sector, rows.c.group_name))
+
+
+def _summed_tallies():
+    return tuple(func.sum(getattr(SittingTally, name)).label(name) for name in COUNT_FIELDS)
+
+
+def begun_total(sittings: list[Sitting], counts: dict[int, Counts], moment: dt.datetime) -> Counts:
+    """The meeting's counts so far: the sum over the sittings already begun."""
+    return Counts.total(counts[sitting.id] for sitting in sittings if sitting.starts_at <= moment)
 
 
 def counts_by(meeting_id: int, column: str, moment: dt.datetime) -> list[tuple[str, Counts]]:
-    """Across the sittings already begun, grouped by "sector" or "group_name"."""
-    rows = status_rows(meeting_id, started_before=moment)
-    key = rows.c[column]
-    result = db.session.execute(select(key, *_count_columns(rows)).group_by(key).order_by(key))
-    return [(row[0] or "（未分组）", _counts_from(row)) for row in result]
+    """Across the sittings already begun, grouped by "sector" or "group_name": closed sittings from
+    their tallies, open ones from their live rows."""
+    tallied = (select(getattr(SittingTally, column), *_summed_tallies())
+               .join(Sitting, Sitting.id == SittingTally.sitting_id)
+               .where(Sitting.meeting_id == meeting_id, Sitting.starts_at <= moment)
+               .group_by(getattr(SittingTally, column)))
+    live = live_rows(meeting_id, started_before=moment).subquery()
+    live_counts = select(live.c[column], *_count_columns(live)).group_by(live.c[column])
+    by_key: dict[str, list[Counts]] = {}
+    for row in [*db.session.execute(tallied), *db.session.execute(live_counts)]:
+        by_key.setdefault(row[0] or "", []).append(_counts_from(row))
+    return [(key or "（未分组）", Counts.total(parts)) for key, parts in sorted(by_key.items())]
 
 
 def meeting_counts(meeting_id: int, moment: dt.datetime) -> Counts:
-    rows = status_rows(meeting_id, started_before=moment)
-    return _counts_from(db.session.execute(select(*_count_columns(rows))).one())
+    sittings = sittings_of(meeting_id)
+    return begun_total(sittings, counts_of(sittings), moment)
 
 
 def counts_by_member(meeting_id: int, moment: dt.datetime, *, page: int = 1, per_page: int = 50,

@@ -34,6 +34,7 @@ from meetingprep.attendance.models import (
     SittingExpectedGroup,
     SittingExpectedMember,
     SittingRollEntry,
+    SittingTally,
 )
 from meetingprep.auth.models import User
 from meetingprep.concurrency import expect_version
@@ -254,6 +255,7 @@ def close_sitting(actor: User, sitting: Sitting) -> int:
     columns = ["member_id", "member_no", "name", "sector", "group_name", "sitting_id", "was_expected", "status",
                "checked_in_at"]
     db.session.execute(insert(SittingRollEntry).from_select(columns, select(*(rows.c[name] for name in columns))))
+    _tally_frozen_roll(sitting)
     sitting.closed_at = timeutil.now()
     sitting.closed_by_id = actor.id
     db.session.flush()
@@ -261,11 +263,20 @@ def close_sitting(actor: User, sitting: Sitting) -> int:
     return db.session.scalar(select(func.count(SittingRollEntry.id)).where(SittingRollEntry.sitting_id == sitting.id))
 
 
+def _tally_frozen_roll(sitting: Sitting) -> None:
+    """Count the frozen roll again into the sitting's tallies; every write to a frozen roll calls this."""
+    db.session.execute(delete(SittingTally).where(SittingTally.sitting_id == sitting.id))
+    tally = queries.roll_tally(sitting.id)
+    db.session.execute(insert(SittingTally).from_select([column.name for column in tally.selected_columns],
+                                                        tally))
+
+
 def reopen_sitting(actor: User, sitting: Sitting) -> None:
     """Undo a close made by mistake: the live roll takes over again from check-ins and leave."""
     if not sitting.is_closed:
         raise InvalidTransition("该会次尚未结束签到。")
     db.session.execute(delete(SittingRollEntry).where(SittingRollEntry.sitting_id == sitting.id))
+    db.session.execute(delete(SittingTally).where(SittingTally.sitting_id == sitting.id))
     sitting.closed_at = None
     sitting.closed_by_id = None
     db.session.flush()
@@ -376,6 +387,8 @@ def correct_record(actor: User, sitting: Sitting, member: MemberProfile, status:
             entry.checked_in_at = entry.checked_in_at or at or sitting.starts_at
         else:
             entry.checked_in_at = None
+        db.session.flush()
+        _tally_frozen_roll(sitting)
     else:
         if status not in CORRECTABLE:
             raise ValidationFailed("会次进行中只能更正为出席、迟到或缺席；请假须通过请假审批。")

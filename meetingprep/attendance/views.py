@@ -86,10 +86,12 @@ def index():
     require(current_user, "attendance.view")
     meeting = _meeting()
     moment = timeutil.now()
+    sittings = queries.sittings_of(meeting.id)
+    counts = queries.counts_of(sittings)
     return render_template(
-        "attendance/index.html", meeting=meeting, sittings=queries.sittings_of(meeting.id),
-        counts=queries.counts_by_sitting(meeting.id), registration=queries.registration_counts(meeting.id),
-        overall=queries.meeting_counts(meeting.id, moment), moment=moment, formula=queries.RATE_FORMULA,
+        "attendance/index.html", meeting=meeting, sittings=sittings,
+        counts=counts, registration=queries.registration_counts(meeting.id),
+        overall=queries.begun_total(sittings, counts, moment), moment=moment, formula=queries.RATE_FORMULA,
         pending=queries.leave_count(meeting.id, LeaveStatus.PENDING),
         opens_before=services.checkin_opens_before())
 
