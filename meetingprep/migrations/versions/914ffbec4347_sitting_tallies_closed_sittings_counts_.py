@@ -1,7 +1,7 @@
 """sitting tallies: closed sittings' counts per sector and group
 
 Revision ID: 914ffbec4347
-Revises: 7b4b36fec4aa
+Revises: d200acfd3212
 Create Date: 2026-12-07 10:58:34.338931
 
 """
@@ -13,7 +13,7 @@ import meetingprep.db
 
 # revision identifiers, used by Alembic.
 revision = '914ffbec4347'
-down_revision = '7b4b36fec4aa'
+down_revision = 'd200acfd3212'
 branch_labels = None
 depends_on = None
 
