@@ -18,12 +18,15 @@ import pytest
 
 SOFFICE = os.environ.get("MEETINGPREP_SOFFICE") or shutil.which("soffice") or "/usr/bin/soffice"
 PDFINFO = shutil.which("pdfinfo") or "/usr/bin/pdfinfo"
+PDFTOTEXT = shutil.which("pdftotext") or "/usr/bin/pdftotext"
 #: Calc's CSV export: comma, double quotes, UTF-8 (76), from line 1; quote all text cells; cells "as
 #: shown" (the formatted text a person sees, e.g. 2026年12月12日 17:00); formulas not written as such;
 #: every sheet (-1) into <name>-<sheet>.csv.
 CSV_AS_SHOWN = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,true,true,true,false,false,-1"
 #: The same, but raw values (dates as LibreOffice's serial/ISO value, not formatted).
 CSV_RAW = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,true,true,false,false,false,-1"
+#: Reading a CSV: comma, double quotes, UTF-8, from line 1 (what Excel does with a UTF-8 file with a BOM).
+CSV_UTF8_IN = "Text - txt - csv (StarCalc):44,34,76,1"
 TIMEOUT_SECONDS = 180
 
 
@@ -46,7 +49,7 @@ def require_pdfinfo() -> str:
     return PDFINFO
 
 
-def convert(files: Path | list[Path], to: str, tmp_path: Path) -> Path:
+def convert(files: Path | list[Path], to: str, tmp_path: Path, infilter: str | None = None) -> Path:
     """Convert ``files`` with LibreOffice into a fresh directory under ``tmp_path``; returns it.
 
     ``to`` is what ``--convert-to`` takes: "pdf", "xlsx", "csv" or a filter string such as
@@ -58,6 +61,7 @@ def convert(files: Path | list[Path], to: str, tmp_path: Path) -> Path:
     outdir.mkdir()
     profile = tmp_path / f"soffice-profile-{uuid.uuid4().hex[:8]}"
     command = [soffice, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+               *([f"--infilter={infilter}"] if infilter else []),
                "--convert-to", to, "--outdir", str(outdir), *map(str, files)]
     result = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_SECONDS,
                             env={**os.environ, "HOME": str(tmp_path)})
@@ -72,3 +76,11 @@ def pdfinfo(path: Path) -> dict[str, str]:
     result = subprocess.run([require_pdfinfo(), str(path)], capture_output=True, text=True, timeout=60, check=True)
     return {key.strip(): value.strip() for key, _, value in
             (line.partition(":") for line in result.stdout.splitlines()) if value}
+
+
+def pdftext(path: Path) -> str:
+    """The PDF's text in reading layout, pages separated by form feeds."""
+    if not Path(PDFTOTEXT).exists():
+        _missing("pdftotext", PDFTOTEXT)
+    return subprocess.run([PDFTOTEXT, "-layout", str(path), "-"], capture_output=True, text=True, timeout=60,
+                          check=True).stdout

@@ -58,6 +58,14 @@ class RollStatus(LabeledEnum):
     ABSENT = "absent", "缺席"
 
 
+def shown_status(status: str, begun: bool) -> str:
+    """A status as a sign-in sheet prints it: before the sitting begins nobody is 缺席 yet (blank), while
+    an approved leave is already known."""
+    if not begun and status == RollStatus.ABSENT:
+        return ""
+    return RollStatus(status).label
+
+
 class DiscussionGroup(Audited, Base):
     __tablename__ = "discussion_groups"
     __audit_label__ = "分组讨论组"
@@ -147,6 +155,9 @@ class Sitting(Audited, Base):
 
     def late_after(self) -> dt.datetime:
         return self.starts_at + dt.timedelta(minutes=self.late_grace_minutes)
+
+    def has_begun(self, moment: dt.datetime) -> bool:
+        return moment >= self.starts_at
 
     def is_under_way(self, moment: dt.datetime, opens_before: dt.timedelta) -> bool:
         return not self.is_closed and self.starts_at - opens_before <= moment <= self.ends_at

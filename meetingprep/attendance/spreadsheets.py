@@ -10,24 +10,24 @@ import io
 import re
 from dataclasses import dataclass
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
+from openpyxl import load_workbook
 
-from meetingprep import timeutil
+from meetingprep import spreadsheets, timeutil
+from meetingprep.spreadsheets import Column, Table
 
-# (header, key, width) — the template, the import and the export share this one list.
+# (header, key, kind) — the template, the import and the export share this one list. Numbers that are
+# identifiers (委员编号, 手机) are text columns, so Excel and WPS keep their leading zeros.
 ROSTER_COLUMNS = [
-    ("委员编号", "member_no", 12),
-    ("姓名", "name", 12),
-    ("界别", "sector", 18),
-    ("专委会", "committee", 20),
-    ("分组讨论组", "group", 14),
-    ("常委", "is_standing", 8),
-    ("工作单位", "unit", 30),
-    ("职务", "position", 20),
-    ("手机", "phone", 16),
-    ("登录账号", "username", 14),
+    ("委员编号", "member_no", "id"),
+    ("姓名", "name", "text"),
+    ("界别", "sector", "text"),
+    ("专委会", "committee", "text"),
+    ("分组讨论组", "group", "text"),
+    ("常委", "is_standing", "text"),
+    ("工作单位", "unit", "text"),
+    ("职务", "position", "text"),
+    ("手机", "phone", "id"),
+    ("登录账号", "username", "id"),
 ]
 MAX_LENGTHS = {"member_no": 20, "name": 40, "sector": 40, "committee": 60, "group": 60, "unit": 120,
                "position": 120, "phone": 32, "username": 64}
@@ -43,38 +43,21 @@ class RowError:
     message: str
 
 
-def _workbook_bytes(workbook: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+def _roster_columns() -> list[Column]:
+    return [Column(header, kind, 12 if kind == "id" else None) for header, _key, kind in ROSTER_COLUMNS]
 
 
-def _header(sheet, headers: list[str], widths: list[int]) -> None:
-    sheet.append(headers)
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-        sheet.cell(row=1, column=index).font = Font(bold=True)
-    sheet.freeze_panes = "A2"
-
-
-def roster_workbook(members=()) -> bytes:
-    """The template (no members, one example row) or the export (every member) — same columns."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "委员名册"
-    _header(sheet, [h for h, _k, _w in ROSTER_COLUMNS], [w for _h, _k, w in ROSTER_COLUMNS])
+def roster_workbook(members=(), title: str = "委员名册") -> bytes:
+    """The template (no members, one example row) or the export (every member) — same columns, so an
+    export opened and saved in Excel or LibreOffice imports back unchanged."""
     members = list(members)
-    if not members:
-        sheet.append(["0001", "张三", "中共", "提案委员会", "第一组", "是", "市某某局", "局长", "13800000000", ""])
-    for member in members:
-        sheet.append([
-            member.member_no, member.name, member.sector, member.committee,
-            member.discussion_group.name if member.discussion_group else "", "是" if member.is_standing else "否",
-            member.unit, member.position, member.phone, member.user.username if member.user else "",
-        ])
-    for row in sheet.iter_rows(min_row=2, max_col=1):
-        row[0].number_format = "@"
-    return _workbook_bytes(workbook)
+    rows = [["0001", "张三", "中共", "提案委员会", "第一组", "是", "市某某局", "局长", "13800000000", ""]] \
+        if not members else [
+            [member.member_no, member.name, member.sector, member.committee,
+             member.discussion_group.name if member.discussion_group else "", "是" if member.is_standing else "否",
+             member.unit, member.position, member.phone, member.user.username if member.user else ""]
+            for member in members]
+    return spreadsheets.workbook_bytes([Table("委员名册", _roster_columns(), rows, title=title)])
 
 
 def _text(value) -> str:
@@ -145,61 +128,42 @@ def parse_roster(data: bytes) -> tuple[list[dict], list[RowError]]:
     return clean, errors
 
 
-def sign_in_sheet_workbook(sitting, rows) -> bytes:
-    """签到表 of one sitting, in member-number order, with each person's status."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "签到表"
-    sheet.append([f"{sitting.name} 签到表（{timeutil.format_datetime(sitting.starts_at)}，{sitting.venue}）"])
-    sheet.cell(row=1, column=1).font = Font(bold=True, size=14)
-    sheet.append([])
-    headers = ["序号", "委员编号", "姓名", "界别", "分组", "应到", "状态", "签到时间", "本人签名"]
-    sheet.append(headers)
-    for index, width in enumerate([6, 12, 12, 18, 12, 8, 10, 18, 16], start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-        sheet.cell(row=3, column=index).font = Font(bold=True)
-    from meetingprep.attendance.models import RollStatus
+def sign_in_sheet_workbook(sitting, rows, begun: bool) -> bytes:
+    """签到表 of one sitting, in member-number order; before the sitting begins nobody is 缺席 yet."""
+    from meetingprep.attendance.models import shown_status
 
-    for index, row in enumerate(rows, start=1):
-        sheet.append([
-            index, row.member_no, row.name, row.sector, row.group_name, "是" if row.was_expected else "列席",
-            RollStatus(row.status).label, timeutil.format_short(row.checked_in_at), "",
-        ])
-    for cells in sheet.iter_rows(min_row=4):
-        for cell in cells:
-            cell.alignment = Alignment(vertical="center")
-    return _workbook_bytes(workbook)
+    title = f"{sitting.name} 签到表"
+    notes = [f"{timeutil.format_datetime(sitting.starts_at)}{'，' + sitting.venue if sitting.venue else ''}"]
+    columns = [Column("序号", "number"), Column("委员编号", "id"), Column("姓名"), Column("界别"), Column("分组"),
+               Column("应到"), Column("状态"), Column("签到时间", "datetime"), Column("本人签名", width=16)]
+    lines = [[index, row.member_no, row.name, row.sector, row.group_name, "是" if row.was_expected else "列席",
+              shown_status(row.status, begun), row.checked_in_at, ""] for index, row in enumerate(rows, start=1)]
+    return spreadsheets.workbook_bytes([Table("签到表", columns, lines, title=title, title_row=True, notes=notes)])
 
 
-COUNT_HEADERS = ["应到", "实到", "迟到", "请假", "缺席", "列席", "出席率"]
+COUNT_COLUMNS = [Column("应到", "number"), Column("实到", "number"), Column("迟到", "number"),
+                 Column("请假", "number"), Column("缺席", "number"), Column("列席", "number"),
+                 Column("出席率", "percent")]
 
 
 def _count_cells(counts) -> list:
     return [counts.expected, counts.present, counts.late, counts.leave, counts.absent, counts.extra,
-            counts.rate_text]
+            "—" if counts.rate is None else round(counts.rate * 100, 1)]
 
 
 def summary_workbook(meeting, formula: str, sittings, by_sitting, by_sector, by_group, by_member) -> bytes:
     """The meeting's attendance summary: per sitting, per sector, per group, per member."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "各会次"
-    sheet.append([f"{meeting.name} 出勤汇总"])
-    sheet.append([formula])
-    _header_row = ["会次", "开始时间", *COUNT_HEADERS]
-    sheet.append(_header_row)
     from meetingprep.attendance.queries import Counts
 
-    for sitting in sittings:
-        counts = by_sitting.get(sitting.id, Counts())
-        sheet.append([sitting.name, timeutil.format_short(sitting.starts_at), *_count_cells(counts)])
-    for title, label, groups in (("各界别", "界别", by_sector), ("各讨论组", "分组讨论组", by_group)):
-        part = workbook.create_sheet(title)
-        part.append([label, *COUNT_HEADERS])
-        for name, counts in groups:
-            part.append([name, *_count_cells(counts)])
-    members = workbook.create_sheet("各委员")
-    members.append(["委员编号", "姓名", "界别", "分组", *COUNT_HEADERS])
-    for row, counts in by_member:
-        members.append([row.member_no, row.name, row.sector, row.group_name, *_count_cells(counts)])
-    return _workbook_bytes(workbook)
+    title = f"{meeting.name} 出勤汇总"
+    tables = [Table("各会次", [Column("会次"), Column("开始时间", "datetime"), *COUNT_COLUMNS],
+                    [[sitting.name, sitting.starts_at, *_count_cells(by_sitting.get(sitting.id, Counts()))]
+                     for sitting in sittings], title=title, title_row=True, notes=[formula])]
+    for name, label, groups in (("各界别", "界别", by_sector), ("各讨论组", "分组讨论组", by_group)):
+        tables.append(Table(name, [Column(label), *COUNT_COLUMNS],
+                            [[group, *_count_cells(counts)] for group, counts in groups], title=f"{title}（{name}）"))
+    tables.append(Table("各委员", [Column("委员编号", "id"), Column("姓名"), Column("界别"), Column("分组"),
+                                   *COUNT_COLUMNS],
+                        [[row.member_no, row.name, row.sector, row.group_name, *_count_cells(counts)]
+                         for row, counts in by_member], title=f"{title}（各委员）"))
+    return spreadsheets.workbook_bytes(tables)

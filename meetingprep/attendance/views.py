@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import quote
 
 import segno
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from meetingprep import spreadsheets as spreadsheets_module
 from meetingprep import timeutil
 from meetingprep.attendance import queries, services, spreadsheets
 from meetingprep.attendance.forms import (
@@ -29,6 +29,7 @@ from meetingprep.attendance.models import (
     MemberProfile,
     RollStatus,
     Sitting,
+    shown_status,
 )
 from meetingprep.auth.models import User
 from meetingprep.errors import DomainError, NotFound
@@ -39,7 +40,6 @@ from meetingprep.uploads import read_upload
 from meetingprep.web import current_meeting, page_number
 
 bp = Blueprint("attendance", __name__, url_prefix="/attendance")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 # ── loading helpers ─────────────────────────────────────────────────────────────────────────────
@@ -68,10 +68,9 @@ def _wants_json() -> bool:
     return request.accept_mimetypes.best == "application/json"
 
 
-def _xlsx(data: bytes, filename: str) -> Response:
-    response = Response(data, mimetype=XLSX)
-    disposition = f"attachment; filename=attendance.xlsx; filename*=UTF-8''{quote(filename)}"
-    response.headers["Content-Disposition"] = disposition
+def _xlsx(data: bytes, filename: str, fallback: str) -> Response:
+    response = Response(data, content_type=spreadsheets_module.XLSX_MIMETYPE)
+    response.headers["Content-Disposition"] = spreadsheets_module.content_disposition(filename, fallback)
     return response
 
 
@@ -111,7 +110,7 @@ def roster():
 @login_required
 def roster_template():
     require(current_user, "attendance.manage")
-    return _xlsx(spreadsheets.roster_workbook(), "委员名册模板.xlsx")
+    return _xlsx(spreadsheets.roster_workbook(title="委员名册导入模板"), "委员名册模板.xlsx", "roster-template")
 
 
 @bp.route("/roster/export.xlsx")
@@ -119,7 +118,8 @@ def roster_template():
 def roster_export():
     require(current_user, "attendance.view")
     meeting = _meeting()
-    return _xlsx(spreadsheets.roster_workbook(queries.all_members(meeting.id)), f"{meeting.display_name}委员名册.xlsx")
+    return _xlsx(spreadsheets.roster_workbook(queries.all_members(meeting.id), f"{meeting.display_name}委员名册"),
+                 f"{meeting.display_name}委员名册-{spreadsheets_module.stamp()}.xlsx", "roster")
 
 
 @bp.route("/roster/import", methods=["GET", "POST"])
@@ -373,7 +373,8 @@ def sitting_sheet(sitting_id: int):
     sitting = _sitting(sitting_id)
     require(current_user, "attendance.view")
     return render_template("attendance/sheet.html", sitting=sitting, rows=queries.full_roll(sitting),
-                           counts=queries.sitting_counts(sitting), formula=queries.RATE_FORMULA)
+                           counts=queries.sitting_counts(sitting), formula=queries.RATE_FORMULA,
+                           begun=sitting.has_begun(timeutil.now()), shown_status=shown_status)
 
 
 @bp.route("/sittings/<int:sitting_id>/sheet.xlsx")
@@ -381,7 +382,9 @@ def sitting_sheet(sitting_id: int):
 def sitting_sheet_xlsx(sitting_id: int):
     sitting = _sitting(sitting_id)
     require(current_user, "attendance.view")
-    return _xlsx(spreadsheets.sign_in_sheet_workbook(sitting, queries.full_roll(sitting)), f"{sitting.name}签到表.xlsx")
+    workbook = spreadsheets.sign_in_sheet_workbook(sitting, queries.full_roll(sitting),
+                                                   sitting.has_begun(timeutil.now()))
+    return _xlsx(workbook, f"{sitting.name}签到表.xlsx", f"sign-in-sheet-{sitting.id}")
 
 
 # ── check-in desk ───────────────────────────────────────────────────────────────────────────────
@@ -705,7 +708,7 @@ def summary_xlsx():
         meeting, queries.RATE_FORMULA, queries.sittings_of(meeting.id), queries.counts_by_sitting(meeting.id),
         queries.counts_by(meeting.id, "sector", moment), queries.counts_by(meeting.id, "group_name", moment),
         by_member)
-    return _xlsx(data, f"{meeting.display_name}出勤汇总.xlsx")
+    return _xlsx(data, f"{meeting.display_name}出勤汇总-{spreadsheets_module.stamp(moment)}.xlsx", "attendance")
 
 
 # ── duties ──────────────────────────────────────────────────────────────────────────────────────

@@ -1,32 +1,21 @@
-"""The dashboard's figures as an .xlsx workbook for the daily report (one sheet per section that has one)."""
+"""The dashboard's figures as an .xlsx workbook for the daily report (one sheet per section that has one),
+written by ``meetingprep.spreadsheets``: counts as numbers, times as dates, rates (a header with 率) as
+percentages."""
 
 from __future__ import annotations
 
-from io import BytesIO
+import datetime as dt
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
+from meetingprep import spreadsheets
 from meetingprep.dashboard.sections import sections
+from meetingprep.spreadsheets import Column, Table
 
-XLSX_MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+def _column(title: str) -> Column:
+    return Column(title, "percent" if "率" in title else "text")
 
 
-def workbook_bytes(figures: dict[str, dict]) -> bytes:
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    for section in sections():
-        for name, header, rows in section.sheets(figures[section.key]):
-            sheet = workbook.create_sheet(name)
-            sheet.append(header)
-            for cell in sheet[1]:
-                cell.font = Font(bold=True)
-            for row in rows:
-                sheet.append(row)
-            for index, title in enumerate(header, start=1):
-                sheet.column_dimensions[get_column_letter(index)].width = max(10, 2 * len(title) + 2)
-            sheet.freeze_panes = "A2"
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+def workbook_bytes(figures: dict[str, dict], title: str = "大会筹备日报", moment: dt.datetime | None = None) -> bytes:
+    tables = [Table(name, [_column(h) for h in header], rows, title=f"{title}·{name}")
+              for section in sections() for name, header, rows in section.sheets(figures[section.key])]
+    return spreadsheets.workbook_bytes(tables, moment)

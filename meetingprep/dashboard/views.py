@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-from io import BytesIO
-
-from flask import Blueprint, current_app, render_template, request, send_file
+from flask import Blueprint, current_app, render_template, request
 from flask_login import current_user, login_required
 
-from meetingprep import timeutil
-from meetingprep.dashboard.export import XLSX_MIMETYPE, workbook_bytes
+from meetingprep import spreadsheets, timeutil
+from meetingprep.dashboard.export import workbook_bytes
 from meetingprep.dashboard.queries import context_for, current_figures, freshness_label
 from meetingprep.errors import NotFound
 from meetingprep.permissions import require
@@ -55,6 +53,8 @@ def api():
 @login_required
 def export():
     ctx = _context()
-    workbook = workbook_bytes(current_figures(ctx, "payload").sections)
-    return send_file(BytesIO(workbook), mimetype=XLSX_MIMETYPE, as_attachment=True,
-                     download_name=f"大会筹备日报-{timeutil.to_local(ctx.moment):%Y%m%d}.xlsx")
+    workbook = workbook_bytes(current_figures(ctx, "payload").sections, f"{ctx.meeting.name}筹备日报", ctx.moment)
+    response = current_app.response_class(workbook, content_type=spreadsheets.XLSX_MIMETYPE)
+    response.headers["Content-Disposition"] = spreadsheets.content_disposition(
+        f"大会筹备日报-{timeutil.to_local(ctx.moment):%Y%m%d}.xlsx", "daily-report")
+    return response

@@ -15,9 +15,11 @@ from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import or_, select
 
+from meetingprep import spreadsheets
 from meetingprep.auth.models import User
 from meetingprep.errors import ValidationFailed
 from meetingprep.extensions import db
@@ -50,6 +52,7 @@ COLUMNS: dict[str, str] = {
     "after": "前置任务",
 }
 REQUIRED = ("title", "group", "due")
+TEXT_COLUMNS = ("D", "E", "J")  # 责任人, 协办人, 前置任务: names and numbers that must not turn into numbers
 HELP = {
     "title": "必填，200 字以内。同一工作组内重名会提示警告。",
     "description": "选填，任务的具体要求。",
@@ -412,18 +415,24 @@ def template_workbook(meeting: Meeting | None) -> bytes:
         cell.font = Font(bold=True)
         cell.fill = header_fill
         cell.alignment = Alignment(horizontal="center")
-    for letter, width in zip("ABCDEFGHIJ", (30, 30, 12, 18, 18, 8, 8, 12, 20, 14), strict=True):
+    widths = (30, 30, 12, 22, 18, 8, 8, 14, 20, 14)
+    for letter, width in zip("ABCDEFGHIJ", widths, strict=True):
         sheet.column_dimensions[letter].width = width
-    sheet.freeze_panes = "A2"
+    for letter in TEXT_COLUMNS:  # user names and row numbers typed here stay text (no 5.0, no lost zeros)
+        sheet.column_dimensions[letter].number_format = spreadsheets.TEXT_FORMAT
+    spreadsheets.print_setup(sheet, title="任务导入模板", header_row=1, width=sum(widths), moment=now())
 
     groups = list(db.session.scalars(select(WorkingGroup).where(WorkingGroup.meeting_id == meeting.id)
                                       .order_by(WorkingGroup.sort_order, WorkingGroup.id))) if meeting else []
-    for row in _example_rows(groups):
-        sheet.append(row)
+    for number, row in enumerate(_example_rows(groups), start=2):
+        for column, value in enumerate(row, start=1):
+            spreadsheets.set_text(sheet.cell(number, column), value)
+            if get_column_letter(column) in TEXT_COLUMNS:
+                sheet.cell(number, column).number_format = spreadsheets.TEXT_FORMAT
 
     options = workbook.create_sheet("选项")
     for index, name in enumerate([g.name for g in groups], start=1):
-        options.cell(index, 1, name)
+        spreadsheets.set_text(options.cell(index, 1), name)
     for index, label in enumerate(_PHASES, start=1):
         options.cell(index, 2, label)
     for index, label in enumerate(_PRIORITIES, start=1):

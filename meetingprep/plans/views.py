@@ -7,7 +7,7 @@ import re
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from meetingprep import uploads
+from meetingprep import spreadsheets
 from meetingprep.db import MAX_ID
 from meetingprep.errors import DomainError, NotFound
 from meetingprep.extensions import db
@@ -163,9 +163,8 @@ def import_upload():
 def import_template():
     require(current_user, "plan.import")
     data = importer.template_workbook(_meeting_arg())
-    return Response(data, mimetype=uploads.KINDS["xlsx"][1], headers={
-        "Content-Disposition": "attachment; filename=tasks-template.xlsx; filename*=UTF-8''"
-                               "%E4%BB%BB%E5%8A%A1%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"})
+    return Response(data, content_type=spreadsheets.XLSX_MIMETYPE, headers={
+        "Content-Disposition": spreadsheets.content_disposition("任务导入模板.xlsx", "tasks-template")})
 
 
 def _pending_or_404(token: str):

@@ -105,6 +105,18 @@ def test_sign_in_sheet_export_and_print_in_member_number_order(client, login, wo
     assert printed.index("张三") < printed.index("李四") and "本人签名" in printed
 
 
+def test_a_sitting_not_begun_prints_blank_status_not_absent(client, login, world):
+    later = factories.make_sitting(world["meeting"], name="第二次全体会议", starts_in_minutes=120)
+    factories.make_leave(world["li"], [later], status="approved")
+    db.session.commit()
+    login(world["staff"])
+    response = client.get(f"/attendance/sittings/{later.id}/sheet.xlsx")
+    rows = list(load_workbook(io.BytesIO(response.data)).active.iter_rows(min_row=4, values_only=True))
+    assert [(r[2], r[6]) for r in rows] == [("张三", None), ("李四", "请假")]
+    printed = client.get(f"/attendance/sittings/{later.id}/sheet").get_data(as_text=True)
+    assert "缺席</td>" not in printed and "请假</td>" in printed
+
+
 def test_summary_export_has_all_sheets(client, login, world):
     login(world["leader"])
     response = client.get("/attendance/figures/summary.xlsx")

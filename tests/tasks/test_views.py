@@ -234,7 +234,7 @@ def test_export_csv_and_xlsx_follow_the_filter(client, login, world):
     assert "任务台账" in sheet["A1"].value
     assert sheet["C2"].value == "任务"
     assert {sheet["C3"].value, sheet["C4"].value} == {"材料任务", "会务任务"}
-    assert sheet.column_dimensions["C"].width == 40
+    assert sheet.column_dimensions["C"].width >= 30
     assert "A1:L1" in {str(cell_range) for cell_range in sheet.merged_cells.ranges}
     assert sheet.freeze_panes == "A3"
 

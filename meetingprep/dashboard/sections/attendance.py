@@ -30,6 +30,8 @@ def compute(ctx: DashboardContext) -> dict:
                          "url": _link("attendance.roster")},
         "overall": {**overall.as_dict(), "sittings": begun, "url": _link("attendance.figures")},
         "sittings": [{"id": sitting.id, "name": sitting.name, "starts": timeutil.format_short(sitting.starts_at),
+                      "starts_at": sitting.starts_at,
+                      "rate_percent": None if counts.rate is None else round(counts.rate * 100, 1),
                       "closed": sitting.is_closed, "url": _link("attendance.sitting_detail", sitting_id=sitting.id),
                       **counts.as_dict()} for sitting, counts in latest],
         "pending_leave": {"count": summary["pending_leave"],
@@ -39,8 +41,8 @@ def compute(ctx: DashboardContext) -> dict:
 
 def sheets(figures: dict) -> list[Sheet]:
     header = ["会次", "开始时间", "应到", "实到", "迟到", "请假", "缺席", "列席", "出席率"]
-    rows = [[s["name"], s["starts"], s["expected"], s["present"], s["late"], s["leave"], s["absent"], s["extra"],
-             s["rate"]] for s in figures["sittings"]]
+    rows = [[s["name"], s["starts_at"], s["expected"], s["present"], s["late"], s["leave"], s["absent"], s["extra"],
+             s["rate"] if s["rate_percent"] is None else s["rate_percent"]] for s in figures["sittings"]]
     registration = figures["registration"]
     rows.append([f"报到 {registration['registered']}/{registration['expected']} 人；待审批请假 "
                  f"{figures['pending_leave']['count']} 件；{figures['formula']}"])

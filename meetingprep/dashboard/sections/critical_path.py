@@ -46,7 +46,7 @@ def sheets(figures: dict) -> list:
     for number, chain in enumerate(figures["chains"], start=1):
         for task in chain["tasks"]:
             rows.append([number, _hours(chain["slack"]), task["title"], task["group"], task["owner"],
-                         timeutil.format_datetime(task["due_at"]), _hours(task["slack"]),
+                         task["due_at"], _hours(task["slack"]),
                          "是" if task["critical"] else ""])
     return [("关键路径", header, rows)]
 

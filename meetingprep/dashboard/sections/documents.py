@@ -189,8 +189,8 @@ def sheets(figures: dict) -> list:
                " → ".join(stage["name"] + ("（当前）" if stage["state"] in ("current", "returned") else "")
                           for stage in row["stages"]),
                row["pending"]] for row in figures["tracks"]["rows"]]
-    waiting = [[row["title"], row["stage"], row["pending"], timeutil.format_datetime(row["started_at"]),
-                timeutil.format_datetime(row["due_at"]) if row["due_at"] else "—", "是" if row["is_overdue"] else "否"]
+    waiting = [[row["title"], row["stage"], row["pending"], row["started_at"],
+                row["due_at"] or "—", "是" if row["is_overdue"] else "否"]
                for row in figures["waiting"]["rows"]]
     return [("材料审核", ["状态 / 阶段", "材料数"], status_rows),
             ("主要材料进度", ["材料", "类型", "责任组", "状态", "当前阶段", "审核流程", "待审核人"], tracks),

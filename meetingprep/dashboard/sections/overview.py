@@ -52,7 +52,7 @@ def sheets(figures: dict) -> list:
     rows = [
         ["会议", figures["meeting"]["name"]],
         ["日期", figures["today"]],
-        ["开幕时间", timeutil.format_datetime(figures["meeting"]["opens_at"])],
+        ["开幕时间", figures["meeting"]["opens_at"]],
         ["当前阶段", figures["phase_label"]],
         ["距开幕", "已开幕" if countdown["opened"] else f"{countdown['days']}天{countdown['hours']}小时"],
         ["任务完成（已验收/全部）", f"{figures['completion']['accepted']}/{figures['completion']['total']}"],

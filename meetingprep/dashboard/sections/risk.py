@@ -72,7 +72,7 @@ def _due_soon(ctx: DashboardContext) -> dict:
 
 def sheets(figures: dict) -> list:
     header = ["任务", "责任组", "责任人", "时间节点", "逾期天数", "等待其完成的任务数"]
-    rows = [[row["title"], row["group"], row["owner"], timeutil.format_datetime(row["due_at"]),
+    rows = [[row["title"], row["group"], row["owner"], row["due_at"],
              row["days_overdue"], row["waiting"]] for row in figures["overdue"]["rows"]]
     return [("逾期任务", header, rows)]
 
