@@ -126,6 +126,14 @@ DELIVERY_BACKOFF_MAX_SECONDS = 6 * 3600
 DELIVERY_LEASE_SECONDS = 600
 # Seconds to wait for a group robot's webhook to answer.
 WEBHOOK_TIMEOUT = 10
+# A long robot message (WeCom text ≤ 2,048 bytes, markdown ≤ 4,096; DingTalk ≤ 20,000) goes out in at most
+# this many parts; the rest is summarised with a link to the full text.
+ROBOT_MAX_PARTS = 4
+# Robot hosts you trust (an intranet robot gateway): they may use http:// and resolve to loopback, private or
+# link-local addresses. Every other robot address must be https:// to public addresses (only the secretariat
+# sets robots). E.g. ["robot-gw.intranet.example"]; as an environment variable: '["robot-gw.intranet.example"]'
+# or "robot-gw.intranet.example,other.host".
+WEBHOOK_ALLOWED_HOSTS = []
 
 # ── E-mail ─────────────────────────────────────────────────────────────────────────────────────
 # Notifications are also e-mailed when MAIL_HOST is set; empty = in-app notifications only.

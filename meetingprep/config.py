@@ -102,6 +102,11 @@ class DefaultConfig:
     DELIVERY_BACKOFF_MAX_SECONDS = 6 * 3600  # … up to this
     DELIVERY_LEASE_SECONDS = 600  # a "sending" row older than this is retried (the sender crashed)
     WEBHOOK_TIMEOUT = 10
+    # Group robots: a long message goes out in at most this many parts, the rest summarised with a link.
+    ROBOT_MAX_PARTS = 4
+    # Robot hosts the operator trusts: they may use http:// and resolve to loopback, private or link-local
+    # addresses (an intranet gateway). Every other robot address must be https:// to public addresses.
+    WEBHOOK_ALLOWED_HOSTS: tuple[str, ...] = ()
 
     # The URL people reach the service at, for links in e-mails and QR codes.
     BASE_URL = "http://127.0.0.1:5000"

@@ -171,15 +171,9 @@ rule("notifications.admin")(_role_in(*MANAGERS))  # jobs, delivery log, resend
 rule("notifications.wording")(_role_in(*MANAGERS))
 
 
-@rule("notifications.webhooks")
-def _list_group_webhooks(user, _obj=None) -> bool:
-    return user.role in MANAGERS or bool(user.lead_group_ids)
-
-
-@rule("notifications.webhook")
-def _set_group_webhook(user, group) -> bool:
-    """The secretariat for every group; a group lead for the group they lead."""
-    return user.role in MANAGERS or (group is not None and group.id in user.lead_group_ids)
+# Group robots post task titles to an outside address: only the secretariat sets them (#17, SSRF).
+rule("notifications.webhooks")(_role_in(*MANAGERS))
+rule("notifications.webhook")(_role_in(*MANAGERS))
 # ── documents (材料审核) ─────────────────────────────────────────────────────────────────────────
 # Documents take loaded ``drafters`` and ``current_stage.reviewers`` (the detail query loads them).
 rule("document.board")(_role_in(*READERS))

@@ -1,4 +1,4 @@
-"""Push channels: e-mail over SMTP and a working group's chat robot webhook.
+"""Push channels: e-mail over SMTP (robots: ``robots.py``).
 
 A sender either returns (delivered) or raises ``DeliveryError`` with a short reason that is stored
 on the delivery and shown in the delivery log. Nothing here touches the database.
@@ -6,10 +6,8 @@ on the delivery and shown in the delivery log. Nothing here touches the database
 
 from __future__ import annotations
 
-import json
 import smtplib
 import ssl
-import urllib.request
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
 from urllib.parse import urlsplit
@@ -92,32 +90,3 @@ def send_email(to_address: str, subject: str, body: str, link: str) -> None:
             smtp.send_message(message)
     except (smtplib.SMTPException, OSError) as error:
         raise DeliveryError(f"邮件发送失败：{type(error).__name__}: {error}"[:500]) from error
-
-
-def webhook_payload(subject: str, body: str, link: str) -> dict:
-    """WeCom and DingTalk group robots both accept this text message shape."""
-    content = f"{subject}\n{body}"
-    url = absolute_link(link)
-    if url and url not in content:
-        content = f"{content}\n{url}"
-    return {"msgtype": "text", "text": {"content": content}}
-
-
-def post_webhook(url: str, subject: str, body: str, link: str) -> None:
-    if urlsplit(url).scheme not in ("http", "https"):
-        raise DeliveryError("Webhook 地址必须以 http:// 或 https:// 开头。")
-    data = json.dumps(webhook_payload(subject, body, link), ensure_ascii=False).encode("utf-8")
-    request = urllib.request.Request(url, data=data, method="POST",
-                                     headers={"Content-Type": "application/json; charset=utf-8"})
-    try:
-        with urllib.request.urlopen(request, timeout=current_app.config["WEBHOOK_TIMEOUT"]) as response:
-            answer = response.read(4096)
-    except OSError as error:  # URLError, HTTPError (4xx/5xx) and timeouts are all OSErrors
-        raise DeliveryError(f"Webhook 调用失败：{error}"[:500]) from error
-    # WeCom/DingTalk answer 200 with {"errcode": 0} on success and a non-zero errcode on refusal.
-    try:
-        errcode = json.loads(answer or b"{}").get("errcode", 0)
-    except (ValueError, AttributeError):
-        errcode = 0
-    if errcode:
-        raise DeliveryError(f"Webhook 拒绝了消息：{answer[:300].decode('utf-8', 'replace')}")

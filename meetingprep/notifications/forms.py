@@ -1,10 +1,11 @@
 from __future__ import annotations
 
-from wtforms import BooleanField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, ValidationError
 
 from meetingprep.errors import ValidationFailed
 from meetingprep.forms import BaseForm, VersionedForm
+from meetingprep.notifications.robots import Platform
 from meetingprep.notifications.services import parse_clock
 
 
@@ -36,6 +37,12 @@ class WordingForm(VersionedForm):
 
 
 class WebhookForm(VersionedForm):
+    platform = SelectField("平台", choices=[(p.value, p.label) for p in Platform], default=Platform.WECOM.value)
     url = StringField("Webhook 地址", validators=[Length(max=500, message="地址不能超过 500 个字符。")],
                       render_kw={"placeholder": "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=…"})
+    secret = StringField("加签密钥（钉钉“加签”安全设置，SEC 开头；留空则不变）",
+                         validators=[Length(max=200, message="加签密钥不能超过 200 个字符。")],
+                         render_kw={"autocomplete": "off", "spellcheck": "false"})
+    clear_secret = BooleanField("清除已保存的加签密钥")
+    mention_by_mobile = BooleanField("按手机号 @ 提醒对象（账号或名册中有手机号时）", default=True)
     is_enabled = BooleanField("启用群机器人推送")

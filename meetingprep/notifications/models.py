@@ -76,8 +76,24 @@ class Delivery(Base):
     sent_at: Mapped[dt.datetime | None]
     last_error: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=now)
+    # A long robot message goes out in several parts: the ones already accepted are never posted again.
+    parts_sent: Mapped[int] = mapped_column(default=0, server_default="0")
 
     notification: Mapped[Notification] = relationship(lazy="raise")
+
+
+class RobotPost(Base):
+    """One message a group robot accepted, kept for a while: the per-robot rate window (20 a minute)
+    is counted from these rows, so it holds across restarts and whichever process sends.
+
+    ``robot_key`` names the robot by its address (two groups may share one robot)."""
+
+    __tablename__ = "robot_posts"
+    __table_args__ = (Index("ix_robot_posts_robot_key_posted_at", "robot_key", "posted_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    robot_key: Mapped[str] = mapped_column(String(64))
+    posted_at: Mapped[dt.datetime] = mapped_column(default=now)
 
 
 class ReminderLog(Base):
@@ -118,15 +134,22 @@ class NotificationPreference(Base):
 
 
 class GroupWebhook(Audited, Base):
-    """A working group's chat robot (WeCom/DingTalk style), off until the group turns it on."""
+    """A working group's chat robot (WeCom or DingTalk), off until the secretariat turns it on."""
 
     __tablename__ = "group_webhooks"
     __audit_label__ = "工作组群机器人"
+    __audit_exclude__ = frozenset({"version_id", "secret"})
 
     id: Mapped[int] = mapped_column(primary_key=True)
     group_id: Mapped[int] = mapped_column(ForeignKey("working_groups.id", ondelete="CASCADE"), unique=True)
     url: Mapped[str] = mapped_column(String(500), default="", info={"label": "Webhook 地址"})
     is_enabled: Mapped[bool] = mapped_column(Boolean, default=False, info={"label": "启用"})
+    platform: Mapped[str] = mapped_column(String(20), default="wecom", server_default="wecom",
+                                          info={"label": "平台"})
+    # DingTalk 加签 secret ("SEC…"); never written to the audit trail.
+    secret: Mapped[str] = mapped_column(String(200), default="", server_default="", info={"label": "加签密钥"})
+    mention_by_mobile: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1",
+                                                    info={"label": "按手机号 @ 提醒对象"})
     version_id: Mapped[int] = mapped_column(default=1)
 
     group = relationship("WorkingGroup", lazy="raise")

@@ -6,9 +6,8 @@ from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload, raiseload
 
 from meetingprep import request_figures
-from meetingprep.auth.models import User
 from meetingprep.extensions import db
-from meetingprep.groups.models import GroupMembership, WorkingGroup
+from meetingprep.groups.models import WorkingGroup
 from meetingprep.notifications.models import Delivery, DeliveryStatus, Notification
 
 #: The navigation bar's badge, on every page: built once.
@@ -56,12 +55,9 @@ def delivery_counts() -> dict[DeliveryStatus, int]:
     return {status: count for status, count in rows}
 
 
-def webhook_groups(user: User, *, all_groups: bool, meeting_id: int | None) -> list[WorkingGroup]:
-    """The working groups whose robot this user may set: all of the meeting's, or those they lead."""
+def webhook_groups(meeting_id: int | None) -> list[WorkingGroup]:
+    """The working groups whose robot the secretariat sets: the meeting's."""
     statement = select(WorkingGroup).options(raiseload("*")).order_by(WorkingGroup.sort_order, WorkingGroup.id)
     if meeting_id is not None:
         statement = statement.where(WorkingGroup.meeting_id == meeting_id)
-    if not all_groups:
-        statement = statement.join(GroupMembership, GroupMembership.group_id == WorkingGroup.id).where(
-            GroupMembership.user_id == user.id, GroupMembership.is_lead)
     return list(db.session.scalars(statement))

@@ -23,7 +23,7 @@ from meetingprep.db import upsert_insert
 from meetingprep.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from meetingprep.extensions import db
 from meetingprep.groups.models import GroupMembership, WorkingGroup
-from meetingprep.notifications import wording
+from meetingprep.notifications import robots, wording
 from meetingprep.notifications.channels import absolute_link, email_configured
 from meetingprep.notifications.models import (
     Channel,
@@ -278,22 +278,39 @@ def webhook_of(group: WorkingGroup) -> GroupWebhook | None:
     return db.session.scalar(select(GroupWebhook).where(GroupWebhook.group_id == group.id))
 
 
-def set_group_webhook(actor: User, group: WorkingGroup, *, url: str, is_enabled: bool,
-                      version: str | None) -> GroupWebhook:
+def set_group_webhook(actor: User, group: WorkingGroup, *, url: str, is_enabled: bool, version: str | None,
+                      platform: str = "wecom", secret: str | None = None, clear_secret: bool = False,
+                      mention_by_mobile: bool = True) -> GroupWebhook:
+    """Save a group's robot. The address must pass ``robots.check_url`` (https, public addresses,
+    or a host the operator allowed); ``secret`` None or "" keeps the stored 加签 secret."""
     url = (url or "").strip()
-    if url and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url):
-        raise ValidationFailed("Webhook 地址应以 http:// 或 https:// 开头，例如企业微信群机器人的地址。")
     if len(url) > 500:
         raise ValidationFailed("Webhook 地址不能超过 500 个字符。")
+    if url:
+        robots.check_url(url)
     if is_enabled and not url:
         raise ValidationFailed("启用群机器人前请先填写 Webhook 地址。")
+    try:
+        platform = robots.Platform(platform)
+    except ValueError:
+        raise ValidationFailed("请选择企业微信或钉钉。") from None
+    secret = (secret or "").strip()
+    if secret and platform != robots.Platform.DINGTALK:
+        raise ValidationFailed("只有钉钉群机器人有加签密钥；企业微信群机器人请留空。")
+    if len(secret) > 200 or any(ch.isspace() or not ch.isprintable() for ch in secret):
+        raise ValidationFailed("加签密钥格式不正确：应为机器人安全设置中以 SEC 开头的一串字符。")
     hook = webhook_of(group)
     if hook is None:
         hook = GroupWebhook(group_id=group.id)
         db.session.add(hook)
     else:
         expect_version(hook, version, "该工作组的群机器人设置")
-    hook.url, hook.is_enabled = url, is_enabled
+    hook.url, hook.is_enabled, hook.platform = url, is_enabled, platform.value
+    hook.mention_by_mobile = mention_by_mobile
+    if clear_secret or platform != robots.Platform.DINGTALK:
+        hook.secret = ""
+    elif secret:
+        hook.secret = secret
     db.session.flush()
     return hook
 

@@ -19,7 +19,8 @@ from meetingprep.notifications.models import (
     MessageTemplate,
     Notification,
 )
-from meetingprep.permissions import can, require
+from meetingprep.notifications.robots import Platform
+from meetingprep.permissions import require
 from meetingprep.web import current_meeting
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -113,11 +114,11 @@ def _settings_page(form):
 def webhooks():
     require(current_user, "notifications.webhooks")
     meeting = current_meeting()
-    groups = queries.webhook_groups(current_user, all_groups=can(current_user, "notifications.admin"),
-                                    meeting_id=meeting.id if meeting else None)
+    groups = queries.webhook_groups(meeting.id if meeting else None)
     hooks = {hook.group_id: hook for hook in db.session.scalars(
         select(GroupWebhook).where(GroupWebhook.group_id.in_([group.id for group in groups])))}
-    return render_template("notifications/webhooks.html", groups=groups, hooks=hooks)
+    return render_template("notifications/webhooks.html", groups=groups, hooks=hooks,
+                           platform_labels={p.value: p.label for p in Platform})
 
 
 @bp.route("/webhooks/<int:group_id>", methods=["GET", "POST"])
@@ -129,17 +130,24 @@ def webhook_edit(group_id: int):
     form = WebhookForm(obj=hook if request.method == "GET" else None)
     if request.method == "GET":
         form.version_id.data = hook.version_id if hook else ""
+        form.secret.data = ""  # never sent back to the browser
+    has_secret = bool(hook and hook.secret)
     if form.validate_on_submit():
         try:
             services.set_group_webhook(current_user, group, url=form.url.data, is_enabled=form.is_enabled.data,
-                                       version=form.version_id.data)
+                                       version=form.version_id.data, platform=form.platform.data,
+                                       secret=form.secret.data, clear_secret=form.clear_secret.data,
+                                       mention_by_mobile=form.mention_by_mobile.data)
         except DomainError as error:
+            db.session.rollback()
             form.url.errors.append(error.message)
-            return render_template("notifications/webhook_edit.html", form=form, group=group), error.status_code
+            return render_template("notifications/webhook_edit.html", form=form, group=group,
+                                   has_secret=has_secret), error.status_code
         db.session.commit()
         flash(f"{group.name}的群机器人设置已保存。", "success")
         return redirect(url_for("notifications.webhooks"))
-    return render_template("notifications/webhook_edit.html", form=form, group=group), 400 if form.errors else 200
+    return render_template("notifications/webhook_edit.html", form=form, group=group,
+                           has_secret=has_secret), 400 if form.errors else 200
 
 
 # ── administration: jobs and the delivery log ──────────────────────────────────────────────────

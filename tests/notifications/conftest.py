@@ -77,12 +77,19 @@ def mail_config(smtp_server) -> dict:
 
 @dataclass
 class RobotServer:
-    """A tiny WeCom-like robot: records JSON posts; ``fail_with`` makes it answer an HTTP error."""
+    """A tiny WeCom/DingTalk-like robot on loopback: records JSON posts (and the query string each came
+    with); ``fail_with`` makes it answer an HTTP error, ``errcode`` a refusal, ``fail_posts`` fail the
+    posts with those numbers (1 = the first), ``redirect_to`` answer 302 to that address."""
 
     url: str = ""
     received: list[dict] = field(default_factory=list)
+    queries: list[dict] = field(default_factory=list)
+    bodies: list[bytes] = field(default_factory=list)
     fail_with: int | None = None
     errcode: int = 0
+    fail_posts: set[int] = field(default_factory=set)
+    redirect_to: str | None = None
+    posts: int = 0
 
 
 @pytest.fixture
@@ -91,13 +98,26 @@ def robot_server():
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
+            from urllib.parse import parse_qs, urlsplit
+
             length = int(self.headers.get("Content-Length", 0))
-            payload = json.loads(self.rfile.read(length).decode("utf-8"))
-            if robot.fail_with:
-                self.send_response(robot.fail_with)
+            raw = self.rfile.read(length)
+            robot.posts += 1
+            if robot.redirect_to:
+                self.send_response(302)
+                self.send_header("Location", robot.redirect_to)
+                self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
+            if robot.fail_with or robot.posts in robot.fail_posts:
+                self.send_response(robot.fail_with or 502)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            payload = json.loads(raw.decode("utf-8"))
             robot.received.append(payload)
+            robot.bodies.append(raw)
+            robot.queries.append({k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()})
             body = json.dumps({"errcode": robot.errcode, "errmsg": "ok" if not robot.errcode else "bad"}).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/json")

@@ -22,7 +22,8 @@ SUBJECT = "【任务提醒】「起草大会议程」将于2027年1月8日 周�
 
 @pytest.fixture
 def app_config(app_config, mail_config):
-    return {**app_config, **mail_config}
+    # The loopback robot is reachable only because the operator setting names its host.
+    return {**app_config, **mail_config, "WEBHOOK_ALLOWED_HOSTS": ["127.0.0.1"]}
 
 
 def deliveries() -> list[Delivery]:
@@ -187,7 +188,7 @@ def _enable_robot(cast, url: str, user_ids) -> None:
     db.session.commit()
 
 
-def test_webhook_posts_wecom_text_json(app, cast, clock, robot_server):
+def test_webhook_posts_wecom_markdown_with_the_title_as_a_link(app, cast, clock, robot_server):
     clock(2027, 1, 5, 10, 0)
     _enable_robot(cast, robot_server.url, [cast.owner])
     services.notify([cast.owner, cast.coworker], kind="x", subject="【任务提醒】群消息", body="请于今日完成。",
@@ -195,9 +196,8 @@ def test_webhook_posts_wecom_text_json(app, cast, clock, robot_server):
     db.session.commit()
     assert deliver_due().sent == 1  # only the owner chose the group robot
     [payload] = robot_server.received
-    assert payload["msgtype"] == "text"
-    assert payload["text"]["content"].startswith("【任务提醒】群消息\n请于今日完成。")
-    assert "https://chouBei.example.cn/tasks/7" in payload["text"]["content"]
+    assert payload["msgtype"] == "markdown"
+    assert payload["markdown"]["content"] == "**[【任务提醒】群消息](https://chouBei.example.cn/tasks/7)**\n请于今日完成。"
     [delivery] = deliveries()
     assert delivery.channel == Channel.WEBHOOK and delivery.target == str(cast.group)
 

@@ -144,22 +144,96 @@ def test_wording_preview_save_unknown_placeholder_and_reset(app, client, login, 
     assert client.post("/notifications/admin/wording/no.such.kind/reset").status_code == 404
 
 
-def test_group_lead_sets_the_robot_and_bad_urls_are_refused(app, client, login, role_users):
+def _fake_dns(monkeypatch, table: dict[str, list[str]]) -> None:
+    """Stand-in DNS: names in ``table`` resolve to those addresses; IP literals to themselves."""
+    import ipaddress
+    import socket
+
+    from meetingprep.notifications import robots
+
+    def resolve(host, _port):
+        if host in table:
+            return table[host]
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known") from None  # not in our DNS
+        return [host]
+
+    monkeypatch.setattr(robots, "resolve_host", resolve)
+
+
+def test_secretariat_sets_the_robot_and_bad_urls_are_refused(app, client, login, role_users, monkeypatch):
+    _fake_dns(monkeypatch, {"qyapi.weixin.qq.com": ["101.91.22.57"], "oapi.dingtalk.com": ["203.119.206.75"],
+                            "robot.intranet.cn": ["10.1.2.3"], "rebind.example.cn": ["8.8.8.8", "127.0.0.1"]})
     group = role_users["group"]
-    login(role_users["group_lead"])
+    login(role_users["group_lead"])  # #17: a group lead can no longer point the robot anywhere
+    assert client.get("/notifications/webhooks").status_code == 403
+    assert client.post(f"/notifications/webhooks/{group.id}",
+                       data={"url": "http://127.0.0.1:8080/", "is_enabled": "y"}).status_code == 403
+    login(role_users["secretariat"])
     assert "会务组" in client.get("/notifications/webhooks").get_data(as_text=True)
-    bad = client.post(f"/notifications/webhooks/{group.id}", data={"url": "file:///etc/passwd", "is_enabled": "y"})
-    assert bad.status_code == 400 and "http://" in bad.get_data(as_text=True)
-    empty = client.post(f"/notifications/webhooks/{group.id}", data={"url": "", "is_enabled": "y"})
+    edit = f"/notifications/webhooks/{group.id}"
+    for url, words in [("file:///etc/passwd", "https://"),
+                       ("http://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc", "必须以 https:// 开头"),
+                       ("https://127.0.0.1/send", "本机、内网或保留地址"),
+                       ("https://[::1]/send", "本机、内网或保留地址"),
+                       ("https://[::ffff:127.0.0.1]/send", "本机、内网或保留地址"),
+                       ("https://169.254.169.254/latest/meta-data", "本机、内网或保留地址"),
+                       ("https://192.168.1.10/robot", "本机、内网或保留地址"),
+                       ("https://robot.intranet.cn/send", "robot.intranet.cn → 10.1.2.3"),
+                       ("https://rebind.example.cn/send", "127.0.0.1"),
+                       ("https://no-such-host.example.cn/send", "无法解析"),
+                       ("https://user:pw@qyapi.weixin.qq.com/x", "用户名或密码")]:
+        bad = client.post(edit, data={"url": url, "is_enabled": "y"})
+        assert bad.status_code == 400, url
+        assert words in bad.get_data(as_text=True), url
+    assert db.session.scalar(select(GroupWebhook)) is None
+    empty = client.post(edit, data={"url": "", "is_enabled": "y"})
     assert empty.status_code == 400 and "先填写" in empty.get_data(as_text=True)
     url = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc"
-    ok = client.post(f"/notifications/webhooks/{group.id}", data={"url": url, "is_enabled": "y", "version_id": ""})
+    ok = client.post(edit, data={"url": url, "is_enabled": "y", "version_id": "", "platform": "wecom"})
     assert ok.status_code == 302
     hook = db.session.scalar(select(GroupWebhook))
-    assert (hook.url, hook.is_enabled) == (url, True)
-    stale = client.post(f"/notifications/webhooks/{group.id}", data={"url": url, "version_id": "7"})
+    assert (hook.url, hook.is_enabled, hook.platform, hook.secret) == (url, True, "wecom", "")
+    stale = client.post(edit, data={"url": url, "version_id": "7"})
     assert stale.status_code == 409
     assert client.get("/notifications/webhooks/99999").status_code == 404
+
+    # DingTalk with 加签: the secret is kept, never shown again, never in the audit trail.
+    ding = "https://oapi.dingtalk.com/robot/send?access_token=abc"
+    secret = "SEC0123456789abcdef"
+    wecom_secret = client.post(edit, data={"url": url, "platform": "wecom", "secret": secret,
+                                           "version_id": str(hook.version_id)})
+    assert wecom_secret.status_code == 400 and "只有钉钉" in wecom_secret.get_data(as_text=True)
+    assert client.post(edit, data={"url": ding, "platform": "dingtalk", "secret": secret, "is_enabled": "y",
+                                   "version_id": str(hook.version_id)}).status_code == 302
+    db.session.expire_all()
+    assert (hook.platform, hook.secret) == ("dingtalk", secret)
+    page = client.get(edit).get_data(as_text=True)
+    assert secret not in page and "已保存加签密钥" in page
+    assert client.post(edit, data={"url": ding, "platform": "dingtalk", "secret": "", "is_enabled": "y",
+                                   "version_id": str(hook.version_id)}).status_code == 302
+    db.session.expire_all()
+    assert hook.secret == secret  # left empty: unchanged
+    from meetingprep.audit import AuditEntry
+
+    trail = " ".join(str(vars(entry)) for entry in db.session.scalars(select(AuditEntry)))
+    assert "oapi.dingtalk.com" in trail and secret not in trail
+
+
+def test_operator_allowed_host_may_be_http_and_internal(app, client, login, role_users, monkeypatch):
+    _fake_dns(monkeypatch, {"robot.intranet.cn": ["10.1.2.3"]})
+    app.config["WEBHOOK_ALLOWED_HOSTS"] = "robot.intranet.cn, 127.0.0.1"
+    login(role_users["secretariat"])
+    edit = f"/notifications/webhooks/{role_users['group'].id}"
+    for url in ("http://robot.intranet.cn/send?key=1", "http://127.0.0.1:9000/send"):
+        assert client.post(edit, data={"url": url, "is_enabled": "y", "version_id": (
+            str(db.session.scalar(select(GroupWebhook.version_id))) if db.session.scalar(select(GroupWebhook))
+            else "")}).status_code == 302, url
+    refused = client.post(edit, data={"url": "http://192.168.0.1/send", "version_id": str(
+        db.session.scalar(select(GroupWebhook.version_id)))})
+    assert refused.status_code == 400
 
 
 def test_admin_page_jobs_pause_resume_run_and_resend(app, client, login, role_users):
