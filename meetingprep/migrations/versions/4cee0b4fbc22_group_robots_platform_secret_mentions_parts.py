@@ -1,7 +1,7 @@
 """group robots: platform, DingTalk sign secret, mentions, parts sent, rate window
 
 Revision ID: 4cee0b4fbc22
-Revises: d200acfd3212
+Revises: 914ffbec4347
 Create Date: 2026-12-07 10:50:50.412801
 
 """
@@ -13,7 +13,7 @@ import meetingprep.db
 
 # revision identifiers, used by Alembic.
 revision = '4cee0b4fbc22'
-down_revision = 'd200acfd3212'
+down_revision = '914ffbec4347'
 branch_labels = None
 depends_on = None
 
