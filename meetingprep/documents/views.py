@@ -6,10 +6,12 @@ action is shown with its reason and the user's input kept; an upload refused nev
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from urllib.parse import quote
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from meetingprep.documents import queries, services
+from meetingprep.documents import official, queries, services
 from meetingprep.documents.forms import (
     NONE_CHOICE,
     AssignForm,
@@ -34,7 +36,7 @@ from meetingprep.extensions import db
 from meetingprep.history import history_for
 from meetingprep.permissions import Role, can, require
 from meetingprep.timeutil import now
-from meetingprep.uploads import send_stored
+from meetingprep.uploads import KINDS, send_stored
 from meetingprep.web import current_meeting
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
@@ -310,6 +312,19 @@ def download(document_id: int, number: int):
     if not found.is_file:
         abort(404)
     return send_stored(found.stored_name, found.original_name, found.kind)
+
+
+@bp.route("/<int:document_id>/final.docx")
+@login_required
+def final_docx(document_id: int):
+    """The 定稿 as a Word file in the official layout (GB/T 9704), for whoever may read the document."""
+    document = _document(document_id)
+    data, filename = official.final_docx(document)
+    response = Response(data, mimetype=KINDS["docx"][1])
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"document-{document.id}-final.docx\"; filename*=UTF-8''{quote(filename, safe='')}")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @bp.route("/<int:document_id>/diff")

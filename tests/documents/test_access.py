@@ -11,7 +11,8 @@ from tests.access import MANAGERS, READERS, Case, check_cases
 ENDPOINTS = {
     "documents.board", "documents.queue", "documents.my_speeches", "documents.submit_speech",
     "documents.create", "documents.edit", "documents.detail", "documents.decide", "documents.comment",
-    "documents.add_version", "documents.version", "documents.download", "documents.diff", "documents.record",
+    "documents.add_version", "documents.version", "documents.download", "documents.final_docx", "documents.diff",
+    "documents.record",
     "documents.reopen", "documents.assign", "documents.templates", "documents.template_new",
     "documents.template_edit", "documents.types", "documents.type_defaults", "documents.type_edit",
 }
@@ -45,6 +46,7 @@ def test_route_role_table(app, client, login, role_users, review):
         Case("documents.add_version", f"{d}/versions/new", MANAGERS | {"staff"}),
         Case("documents.version", f"{d}/versions/2", READERS),
         Case("documents.download", f"{d}/versions/1/download", READERS),
+        Case("documents.final_docx", f"{d}/final.docx", READERS),  # not final yet: 409 for readers, 403 others
         Case("documents.diff", f"{d}/diff", READERS),
         Case("documents.record", f"{d}/record", READERS),
         Case("documents.reopen", f"{d}/reopen", MANAGERS),
