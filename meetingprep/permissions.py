@@ -283,7 +283,13 @@ def _accept_or_return(user, task) -> bool:
     return task is not None and task.submitted_by_id != user.id and _manages_task(user, task)
 
 
-rule("task.accept")(_accept_or_return)
+@rule("task.accept")
+def _accept_task(user, task) -> bool:
+    """Nobody accepts their own task — not when someone else submitted it for them either (the secretariat
+    on a group lead's behalf): acceptance is a second pair of eyes. The owner may still return it."""
+    return _accept_or_return(user, task) and task.owner_id != user.id
+
+
 rule("task.return")(_accept_or_return)
 # ── plans: templates, import, calendar, timeline, iCal ─────────────────────────────────────────
 # Templates and .xlsx import create tasks across every group and name their owners, so they stay

@@ -182,6 +182,8 @@ def unfinished_predecessors(task: Task) -> list[Task]:
 def _refusal(actor: User, task: Task, action: TaskAction) -> str:
     if action in (TaskAction.ACCEPT, TaskAction.RETURN) and task.submitted_by_id == actor.id:
         return "您不能验收自己提交的任务，请由组长或秘书处其他同志验收。"
+    if action == TaskAction.ACCEPT and task.owner_id == actor.id:
+        return "您是这项任务的责任人，不能验收自己的任务，请由组长或秘书处其他同志验收。"
     if action in (TaskAction.START, TaskAction.SUBMIT, TaskAction.RESUME):
         return "只有任务的责任人才能办理和提交这项任务。"
     if action in (TaskAction.ACCEPT, TaskAction.RETURN):

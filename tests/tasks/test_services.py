@@ -9,6 +9,7 @@ from meetingprep import audit, signals, timeutil
 from meetingprep.audit import AuditEntry
 from meetingprep.errors import Conflict, InvalidTransition, NotAllowed, ValidationFailed
 from meetingprep.extensions import db
+from meetingprep.permissions import can
 from meetingprep.notifications.models import Notification
 from meetingprep.tasks import queries, services
 from meetingprep.tasks.models import Task, TaskEvent
@@ -174,6 +175,22 @@ def test_submitter_can_never_accept_own_submission(world):
     task = run(world, task, "secretariat", "submit", "代为提交")
     with pytest.raises(NotAllowed, match="不能验收自己提交"):
         services.transition(world.secretariat, task, "accept")
+    services.transition(world.secretariat2, task, "accept")
+    assert task.status == S.DONE
+
+
+def test_owner_never_accepts_own_task_even_when_someone_else_submitted_it(world, client, login):
+    """The secretariat submits a group lead's own task on their behalf: the lead still may not accept it."""
+    task = factories.make_group_task(world.materials, world.lead, status=S.IN_PROGRESS)
+    task = run(world, task, "secretariat", "submit", "电话报告已完成，代为提交")
+    assert not can(world.lead, "task.accept", task)
+    with pytest.raises(NotAllowed, match="不能验收自己的任务"):
+        services.transition(world.lead, task, "accept")
+    db.session.rollback()
+    login(world.lead)
+    page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert f"/tasks/{task.id}/transition/accept" not in page and f"/tasks/{task.id}/transition/return" in page
+    assert client.post(f"/tasks/{task.id}/transition/accept", data={"note": "好"}).status_code == 403
     services.transition(world.secretariat2, task, "accept")
     assert task.status == S.DONE
 
