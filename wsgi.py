@@ -5,5 +5,7 @@ as its own single process (see README, 部署).
 """
 
 from meetingprep import create_app
+from meetingprep.servers import hide_gunicorn_banner
 
+hide_gunicorn_banner()
 app = create_app()

@@ -139,7 +139,10 @@ def init_app(app: Flask) -> None:
         # Not app.run(): Flask ignores it inside a `flask` command (FLASK_RUN_FROM_CLI).
         from werkzeug.serving import run_simple
 
-        run_simple(host, port, app, use_reloader=False, use_debugger=False, threaded=True)
+        from meetingprep.servers import QuietRequestHandler
+
+        run_simple(host, port, app, use_reloader=False, use_debugger=False, threaded=True,
+                   request_handler=QuietRequestHandler)
 
     @app.cli.group("scheduler")
     def scheduler_group() -> None:

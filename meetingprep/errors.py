@@ -100,6 +100,20 @@ HTTP_MESSAGES = {
 DATABASE_UNAVAILABLE = ("数据库暂时无法访问（可能正忙或正在维护），请稍等片刻后刷新页面重试。"
                         "如果刚才在提交表单，内容尚未保存，请重新提交。")
 RETRY_AFTER_SECONDS = 30
+UNEXPECTED = "系统出现了意外错误，我们已记录下来。请稍后重试，或把错误编号告诉管理员。"
+
+
+def plain_error_page(status: int, message: str, error_id: str):
+    """The error page without the site's layout (no navigation, no database, no template), for when the
+    layout itself failed: the person still gets the message and the error id to quote."""
+    from flask import make_response
+    from markupsafe import escape
+
+    title = ERROR_TITLES.get(status, "出错了")
+    body = (f'<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>{title}</title>'
+            f"<h1>{title}</h1><p>{escape(message)}</p><p>错误编号：<code>{escape(error_id)}</code></p>"
+            '<p><a href="/">回到首页</a></p></html>')
+    return make_response(body, status, {"Content-Type": "text/html; charset=utf-8"})
 
 
 def _discard_transaction() -> None:
@@ -150,6 +164,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         code = error.code or 500
+        if code == 500:  # abort(500), or Flask's stand-in for an error raised while handling another
+            return unexpected(getattr(error, "original_exception", None) or error)
         if code == 400 and "CSRF" in (error.description or ""):
             return render_error(400, "页面已过期或来源不明，请刷新页面后重新提交。")
         if code == 403:
@@ -179,7 +195,11 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
         error_id = uuid.uuid4().hex[:12]
-        log.exception("unhandled error %s on %s %s", error_id, request.method, request.path)
+        log.error("unhandled error %s on %s %s", error_id, request.method, request.path,
+                  exc_info=(type(error), error, error.__traceback__))
         _discard_transaction()
-        return render_error(500, "系统出现了意外错误，我们已记录下来。请稍后重试，或把错误编号告诉管理员。",
-                            error_id)
+        try:
+            return render_error(500, UNEXPECTED, error_id)
+        except Exception:  # the page itself failed (a template, the database): keep the id
+            log.exception("error page for %s failed; answered with the plain page", error_id)
+            return plain_error_page(500, UNEXPECTED, error_id)

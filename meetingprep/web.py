@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, abort, g, request
 from flask_login import current_user
+from werkzeug.http import dump_options_header, parse_options_header
 from werkzeug.routing import IntegerConverter
 
 from meetingprep import timeutil
@@ -13,6 +14,8 @@ from meetingprep.permissions import Role, can
 
 #: Probes and assets answer without looking up the login (no database, no session cookie).
 LOGIN_FREE_ENDPOINTS = frozenset({"static", "bootstrap.static", "ops.healthz", "ops.readyz"})
+#: Our own and Bootstrap's static files: the only responses a browser may keep.
+CACHEABLE_ENDPOINTS = frozenset({"static", "bootstrap.static"})
 #: Browser features the pages never use; the camera stays available to our own pages (QR scanning).
 PERMISSIONS_POLICY = "camera=(self), microphone=(), geolocation=(), payment=(), usb=()"
 
@@ -91,6 +94,16 @@ def current_meeting():
     return g.current_meeting
 
 
+def single_charset(response) -> None:
+    """One ``charset`` in Content-Type: werkzeug appends one to a text mimetype even when it already names
+    one ("text/csv; charset=utf-8; charset=utf-8", which some clients refuse)."""
+    content_type = response.headers.get("Content-Type", "")
+    if content_type.lower().count("charset=") < 2:
+        return
+    mimetype, options = parse_options_header(content_type)
+    response.headers["Content-Type"] = dump_options_header(mimetype, options)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         cn_date=timeutil.format_date,
@@ -123,6 +136,10 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response):
+        if request.endpoint not in CACHEABLE_ENDPOINTS:
+            # Pages and downloads are personal: a shared office PC's cache or a proxy keeps none of them.
+            response.headers["Cache-Control"] = "no-store"
+        single_charset(response)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")

@@ -1,12 +1,14 @@
 """Probes for the load balancer and the process supervisor: public, no login, no session cookie.
 
-/healthz says the process answers (no database); /readyz says it can serve: the database answers
-and the scheduler's heartbeat is recent.
+/healthz says the process answers (no database); /readyz says it can serve: the database answers, its
+schema is at the migration head of this code (an empty or unmigrated database fails every page), and the
+scheduler's heartbeat is recent.
 """
 
 from __future__ import annotations
 
 import logging
+from functools import cache
 
 from flask import Blueprint, current_app, jsonify
 from sqlalchemy import text
@@ -35,6 +37,33 @@ def _check_database() -> dict:
     return {"ok": True}
 
 
+@cache
+def migration_heads() -> frozenset[str]:
+    """The head revision(s) of this code's migrations: read once per process (the code does not change)."""
+    from alembic.script import ScriptDirectory
+
+    from meetingprep import PACKAGE_ROOT
+
+    return frozenset(ScriptDirectory(str(PACKAGE_ROOT / "migrations")).get_heads())
+
+
+def _check_schema() -> dict:
+    from alembic.migration import MigrationContext
+
+    try:
+        current = frozenset(MigrationContext.configure(db.session.connection()).get_current_heads())
+    except SQLAlchemyError as error:
+        log.warning("readyz: schema check failed: %s", type(error).__name__)
+        db.session.rollback()
+        current = frozenset()
+    heads = migration_heads()
+    result: dict = {"ok": current == heads, "current": sorted(current), "head": sorted(heads)}
+    if not result["ok"]:
+        result["error"] = ("数据库尚未初始化" if not current else "数据库结构不是当前版本") + \
+            "，请运行 flask --app meetingprep db upgrade"
+    return result
+
+
 def _check_scheduler() -> dict:
     expected = bool(current_app.config["SCHEDULER_EXPECTED"])
     max_age = int(current_app.config["READYZ_SCHEDULER_MAX_AGE"])
@@ -60,6 +89,7 @@ def _check_scheduler() -> dict:
 @bp.route("/readyz")
 def readyz():
     checks = {"database": _check_database()}
+    checks["schema"] = _check_schema() if checks["database"]["ok"] else {"ok": False, "error": "数据库无法访问"}
     checks["scheduler"] = _check_scheduler() if checks["database"]["ok"] else \
         {"ok": not current_app.config["SCHEDULER_EXPECTED"], "error": "数据库无法访问，无法读取心跳"}
     ready = all(check["ok"] for check in checks.values())

@@ -9,8 +9,8 @@ from meetingprep import audit, signals, timeutil
 from meetingprep.audit import AuditEntry
 from meetingprep.errors import Conflict, InvalidTransition, NotAllowed, ValidationFailed
 from meetingprep.extensions import db
-from meetingprep.permissions import can
 from meetingprep.notifications.models import Notification
+from meetingprep.permissions import can
 from meetingprep.tasks import queries, services
 from meetingprep.tasks.models import Task, TaskEvent
 from meetingprep.tasks.services import TaskData
