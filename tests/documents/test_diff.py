@@ -5,13 +5,23 @@ computations) and the tests assert on that count and on what the comparison show
 """
 
 import difflib
+import itertools
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from meetingprep.documents import queries, services
 from meetingprep.documents.states import Decision
-from meetingprep.documents.text import DEFAULT_WORK_BUDGET, WorkBudget, WorkBudgetExceeded, _opcodes, compare
+from meetingprep.documents.text import (
+    DEFAULT_WORK_BUDGET,
+    WorkBudget,
+    WorkBudgetExceeded,
+    _opcodes,
+    compare,
+    paragraphs,
+)
 from meetingprep.extensions import db
 from tests import factories
 
@@ -241,3 +251,29 @@ def test_diff_page_escapes_the_text_before_marking_it(client, login, role_users,
     assert "<script>alert" not in body and "<img src=x" not in body
     assert "&lt;script&gt;alert(<del>1</del>)&lt;/script&gt;原文 &amp; 附件" in body
     assert "<ins>&lt;img src=x onerror=alert(3)&gt;</ins>" in body
+
+
+# ── properties ──────────────────────────────────────────────────────────────────────────────────
+paragraph_lists = st.lists(st.text(alphabet="的是发展协商，。、ab12 <&", max_size=30), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(old=paragraph_lists, new=paragraph_lists, budget=st.sampled_from([0, 50, 500, DEFAULT_WORK_BUDGET]),
+       mark=st.booleans())
+def test_every_paragraph_is_shown_once_in_order_and_the_budget_holds(old, new, budget, mark):
+    old_text, new_text = "\n".join(old), "\n".join(new)
+    comparison = compare(old_text, new_text, mark=mark, budget=budget)
+    for side, numbers, expected in (("left", "left_number", paragraphs(old_text)),
+                                    ("right", "right_number", paragraphs(new_text))):
+        shown = [(getattr(row, numbers), "".join(s.text for s in getattr(row, side)))
+                 for row in comparison.rows if getattr(row, numbers) is not None]
+        assert shown == list(enumerate(expected, start=1))
+    for row in comparison.rows:
+        left, right = "".join(s.text for s in row.left), "".join(s.text for s in row.right)
+        assert (row.kind == "equal") == (row.left_number is not None and row.right_number is not None
+                                         and left == right)
+        for segments in (row.left, row.right):
+            assert all(s.text for s in segments)
+            assert all(a.changed != b.changed for a, b in itertools.pairwise(segments))
+    assert comparison.work <= budget
+    assert comparison.marked == (mark and not comparison.over_budget)
