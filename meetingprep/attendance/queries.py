@@ -77,7 +77,8 @@ def live_status_expr(checkin=CheckIn, sitting=Sitting, member=MemberProfile):
     )
 
 
-def live_rows(meeting_id: int, *, sitting_id: int | None = None, started_before: dt.datetime | None = None):
+def live_rows(meeting_id: int, *, sitting_id: int | None = None, started_before: dt.datetime | None = None,
+              member_nos: list[str] | None = None):
     """(member, sitting, status) for open sittings, computed from the roster, check-ins and leave."""
     expected = expected_clause()
     query = (
@@ -102,10 +103,13 @@ def live_rows(meeting_id: int, *, sitting_id: int | None = None, started_before:
         query = query.where(Sitting.id == sitting_id)
     if started_before is not None:
         query = query.where(Sitting.starts_at <= started_before)
+    if member_nos is not None:
+        query = query.where(MemberProfile.member_no.in_(member_nos))
     return query
 
 
-def frozen_rows(meeting_id: int, *, sitting_id: int | None = None, started_before: dt.datetime | None = None):
+def frozen_rows(meeting_id: int, *, sitting_id: int | None = None, started_before: dt.datetime | None = None,
+                member_nos: list[str] | None = None):
     query = (
         select(
             SittingRollEntry.member_id, SittingRollEntry.member_no, SittingRollEntry.name,
@@ -120,6 +124,8 @@ def frozen_rows(meeting_id: int, *, sitting_id: int | None = None, started_befor
         query = query.where(Sitting.id == sitting_id)
     if started_before is not None:
         query = query.where(Sitting.starts_at <= started_before)
+    if member_nos is not None:
+        query = query.where(SittingRollEntry.member_no.in_(member_nos))
     return query
 
 
@@ -310,16 +316,41 @@ def meeting_counts(meeting_id: int, moment: dt.datetime) -> Counts:
 
 def counts_by_member(meeting_id: int, moment: dt.datetime, *, page: int = 1, per_page: int = 50,
                      member_id: int | None = None):
-    """Per member across the sittings begun, one page, ordered by member number; (rows, total)."""
-    rows = status_rows(meeting_id, started_before=moment)
-    query = select(rows.c.member_no, func.max(rows.c.name).label("name"), func.max(rows.c.sector).label("sector"),
-                   func.max(rows.c.group_name).label("group_name"), func.max(rows.c.member_id).label("member_id"),
-                   *_count_columns(rows)).group_by(rows.c.member_no)
+    """Per member across the sittings begun, one page in member-number order; (rows, total).
+
+    The page's people come from the roster (and, for members removed since, from the frozen rolls), and
+    only their rows are counted: a page costs the same whatever the size of the roster.
+    """
+    begun = [sitting for sitting in sittings_of(meeting_id) if sitting.starts_at <= moment]
+    if not begun:
+        return [], 0
+    people = _people(meeting_id, [sitting.id for sitting in begun if sitting.is_closed])
     if member_id is not None:
-        query = query.where(rows.c.member_id == member_id)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    result = db.session.execute(query.order_by(rows.c.member_no).limit(per_page).offset((page - 1) * per_page))
-    return [(row, _counts_from(row)) for row in result], total or 0
+        people = select(people).where(people.c.member_id == member_id).subquery()
+    total = db.session.scalar(select(func.count()).select_from(people)) or 0
+    listed = db.session.execute(select(people).order_by(people.c.member_no, people.c.member_id)
+                                .limit(per_page).offset((page - 1) * per_page)).all()
+    numbers = None if len(listed) == total else [row.member_no for row in listed]
+    rows = status_rows(meeting_id, started_before=moment, member_nos=numbers)
+    counts = {row.member_no: _counts_from(row) for row in db.session.execute(
+        select(rows.c.member_no, *_count_columns(rows)).group_by(rows.c.member_no))}
+    return [(row, counts.get(row.member_no, Counts())) for row in listed], total
+
+
+def _people(meeting_id: int, closed_sitting_ids: list[int]):
+    """(member_no, name, sector, group_name, member_id) of everyone with a record at the meeting: the
+    roster, and the people the frozen rolls of these sittings remember after they left it."""
+    on_roster = (select(MemberProfile.member_no, MemberProfile.name, MemberProfile.sector,
+                        func.coalesce(DiscussionGroup.name, "").label("group_name"),
+                        MemberProfile.id.label("member_id"))
+                 .outerjoin(DiscussionGroup, DiscussionGroup.id == MemberProfile.discussion_group_id)
+                 .where(MemberProfile.meeting_id == meeting_id))
+    entry = SittingRollEntry
+    removed = (select(entry.member_no, func.max(entry.name), func.max(entry.sector), func.max(entry.group_name),
+                      cast(literal(None), Integer))
+               .where(entry.sitting_id.in_(closed_sitting_ids), entry.member_id.is_(None))
+               .group_by(entry.member_no))
+    return union_all(on_roster, removed).subquery("people")
 
 
 def _frozen_roll(sitting: Sitting, status: str | None):

@@ -253,3 +253,42 @@ def _assert_meeting_figures_match_the_roll(meeting):
         expected = [(row[0] or "（未分组）", queries._counts_from(row)) for row in db.session.execute(
             select(key, *queries._count_columns(begun)).group_by(key).order_by(key))]
         assert queries.counts_by(meeting.id, column, moment) == expected
+
+
+def test_per_member_figures_page_by_page_match_the_whole_roll(sized):
+    """Each page counts only its own members, yet every figure equals the whole roll grouped per member;
+    a member removed after a sitting closed keeps their line from the frozen roll."""
+    meeting, staff, closed = sized["meeting"], sized["secretariat"], sized["closed"]
+    sized["grow"](30, 1)
+    services.close_sitting(staff, closed)  # 常委会议: the standing members, frozen
+    db.session.commit()
+    gone = db.session.scalar(select(MemberProfile).where(MemberProfile.meeting_id == meeting.id,
+                                                         MemberProfile.is_standing.is_(True))
+                             .order_by(MemberProfile.member_no))
+    gone_no = gone.member_no
+    services.remove_member(staff, gone)
+    db.session.commit()
+
+    moment = timeutil.now()
+    rows = queries.status_rows(meeting.id, started_before=moment)
+    reference = {row.member_no: queries._counts_from(row) for row in db.session.execute(
+        select(rows.c.member_no, *queries._count_columns(rows)).group_by(rows.c.member_no))}
+    listed, page = [], 1
+    while True:
+        part, total = queries.counts_by_member(meeting.id, moment, page=page, per_page=7)
+        if not part:
+            break
+        listed += part
+        page += 1
+    roster = db.session.scalar(select(func.count(MemberProfile.id)).where(MemberProfile.meeting_id == meeting.id))
+    assert total == len(listed) == roster + 1
+    assert [row.member_no for row, _c in listed] == sorted(row.member_no for row, _c in listed)
+    figures = {row.member_no: counts for row, counts in listed}
+    assert {no: figures[no] for no in reference} == reference
+    assert all(counts == queries.Counts() for no, counts in figures.items() if no not in reference)
+    removed = next(row for row, _c in listed if row.member_no == gone_no)
+    assert removed.member_id is None and figures[gone_no].expected == 1
+
+    member = db.session.scalar(select(MemberProfile).where(MemberProfile.member_no == "00003"))
+    (row, counts), = queries.counts_by_member(meeting.id, moment, member_id=member.id)[0]
+    assert row.member_no == "00003" and counts == reference["00003"]
