@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 FLASK := $(BIN)/flask --app meetingprep
 
-.PHONY: run test lint bench bench-diff load lock clean-venv
+.PHONY: run test lint bench bench-diff bench-crawl load lock clean-venv
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,10 @@ bench: $(VENV)/.installed-bench
 # The version diff on two 200,000-character versions, in-process (no server): DIFF_ARGS="--chars 400000"
 bench-diff: $(VENV)/.installed-run
 	$(BIN)/python -m benchmarks.diff $(DIFF_ARGS)
+
+# Every page each demo role reaches by following links, beside the floor (CRAWL_ARGS="--scale large").
+bench-crawl: $(VENV)/.installed-bench
+	$(BIN)/python -m benchmarks.crawl $(CRAWL_ARGS)
 
 # LOAD_ARGS="--database-url postgresql+psycopg://postgres@127.0.0.1:5432/meetingprep_bench --run-time 60"
 load: $(VENV)/.installed-bench

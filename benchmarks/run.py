@@ -69,6 +69,8 @@ class Stats:
     queries: int | None = None
     statuses: dict = field(default_factory=dict)
     floor_ms: float = 0.0  # median of the /healthz chunks measured around this page's (``measure``)
+    server_ms: float | None = None  # median of the server's own time (Server-Timing total)
+    db_ms: float | None = None  # median of the server's SQL time (Server-Timing db)
     floor_ratio: float | None = None  # median of the page's chunks' ratios to their floors (``measure``)
 
     @property
@@ -186,6 +188,7 @@ class Session:
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar),
                                                   _NoRedirect())
         self.csrf = ""
+        self.server_timing: tuple[float, float] | None = None  # (total ms, SQL ms) of the last answer
 
     def request(self, method: str, path: str, data: dict | None = None,
                 headers: dict | None = None) -> tuple[int, bytes]:
@@ -193,8 +196,10 @@ class Session:
         req = urllib.request.Request(self.base + path, data=body, method=method, headers=headers or {})
         try:
             with self.opener.open(req, timeout=120) as response:
+                self.server_timing = server_timing(response.headers.get("Server-Timing"))
                 return response.status, response.read()
         except urllib.error.HTTPError as error:
+            self.server_timing = server_timing(error.headers.get("Server-Timing"))
             return error.code, error.read()
 
     def login(self, username: str, password: str) -> None:
@@ -208,6 +213,12 @@ class Session:
     def token(self, path: str) -> str:
         _status, html = self.request("GET", path)
         return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html.decode()).group(1)
+
+
+def server_timing(header: str | None) -> tuple[float, float] | None:
+    """``total;dur=12.3, db;dur=4.5;desc=…`` → (12.3, 4.5)."""
+    found = dict(re.findall(r"(\w+);dur=([\d.]+)", header or ""))
+    return (float(found["total"]), float(found.get("db", 0))) if "total" in found else None
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -231,7 +242,7 @@ class Client:
                 session.login(username, password)
         self.page, self.pool, self.concurrency, self.sent = page, sessions[key], concurrency, 0
 
-    def one(self, index: int) -> tuple[float, int, int]:
+    def one(self, index: int) -> tuple[float, int, int, tuple[float, float] | None]:
         page, session = self.page, self.pool[index % len(self.pool)]
         cycle = page.get("cycle") or [{}]
         data = dict(page.get("data") or cycle[index % len(cycle)])
@@ -239,7 +250,7 @@ class Client:
             data["csrf_token"] = session.csrf
         started = time.perf_counter()
         status, body = session.request(page.get("method", "GET"), page["url"], data, page.get("headers"))
-        return (time.perf_counter() - started) * 1000, status, len(body)
+        return (time.perf_counter() - started) * 1000, status, len(body), session.server_timing
 
     def run(self, count: int) -> tuple[list[tuple[float, int, int]], float]:
         """``count`` requests at the fixed concurrency: (latency ms, status, bytes) each, and the seconds taken."""
@@ -255,11 +266,12 @@ class Client:
         self.run(max(self.concurrency * 2, 10))
 
 
-def stats(page: dict, results: list[tuple[float, int, int]], elapsed: float) -> Stats:
+def stats(page: dict, results: list[tuple], elapsed: float) -> Stats:
     latencies = sorted(r[0] for r in results)
     statuses: dict[int, int] = {}
-    for _, status, _ in results:
+    for _, status, *_rest in results:
         statuses[status] = statuses.get(status, 0) + 1
+    timed = [r[3] for r in results if len(r) > 3 and r[3]]
     ok = page.get("expect", [200])
     return Stats(
         key=page.get("key", page["name"]), name=page["name"], url=page["url"], note=page.get("note", ""),
@@ -267,6 +279,8 @@ def stats(page: dict, results: list[tuple[float, int, int]], elapsed: float) -> 
         rps=len(results) / elapsed, size_bytes=results[-1][2],
         errors=sum(count for status, count in statuses.items() if status not in ok),
         queries=page.get("queries"), statuses=statuses,
+        server_ms=statistics.median(t[0] for t in timed) if timed else None,
+        db_ms=statistics.median(t[1] for t in timed) if timed else None,
     )
 
 
@@ -391,7 +405,8 @@ def check_targets(runs: dict[str, ScaleRun]) -> list[str]:
 def table(runs: dict[str, ScaleRun], label: str) -> str:
     scales = list(runs)
     by_key = {s: {r.key: r for r in runs[s].pages} for s in scales}
-    head = ["page"] + [f"{s} {c}" for s in scales for c in ("median ms", "p95 ms", "req/s", "×floor", "KB", "SQL")]
+    head = ["page"] + [f"{s} {c}" for s in scales
+                       for c in ("median ms", "p95 ms", "server ms (SQL)", "req/s", "×floor", "KB", "SQL")]
     head += [f"{s}÷small ×floor (raw ms)" for s in scales if s != "small" and "small" in scales]
     lines = [f"### {label}", "", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r0 in runs[scales[0]].pages:
@@ -400,10 +415,11 @@ def table(runs: dict[str, ScaleRun], label: str) -> str:
         for s in scales:
             r = by_key[s].get(r0.key)
             if r is None:
-                cells += ["–"] * 6
+                cells += ["–"] * 7
                 continue
             errors = f" ⚠{r.errors} err" if r.errors else ""
-            cells += [f"{r.median_ms:.1f}", f"{r.p95_ms:.1f}", f"{r.rps:.0f}",
+            server = "–" if r.server_ms is None else f"{r.server_ms:.1f} ({r.db_ms:.1f})"
+            cells += [f"{r.median_ms:.1f}", f"{r.p95_ms:.1f}", server, f"{r.rps:.0f}",
                       f"{r.ratio:.1f}{errors}", f"{r.size_bytes / 1024:.0f}",
                       "–" if r.queries is None else str(r.queries)]
         for s in scales:
@@ -456,7 +472,8 @@ def main(argv: list[str] | None = None) -> None:
               f"the chunk's median ÷ the mean of the medians of /healthz (no database work) on the same server just "
               f"before and just after it; "
               f"large÷small compares the ×floor ratios (raw medians in brackets), so load from other processes "
-              f"cancels out")
+              f"cancels out; server ms = the median of the server's own Server-Timing total (its SQL part in brackets; "
+              f"on SQLite rows are computed as they are fetched, so part of the SQL time counts outside it)")
     report, raw = [header, ""], {"machine": header, "runs": {}}
     targets = ([] if args.no_sqlite else [("SQLite", None)]) + (
         [("PostgreSQL", args.database_url)] if args.database_url else [])

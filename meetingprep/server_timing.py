@@ -3,7 +3,8 @@
 A load client measures its own limits as much as the server's; this header lets a benchmark (and a
 browser's developer tools) read what the server spent, request by request. It wraps the WSGI app, so
 the total covers the whole request as Flask handles it (session, login, view, template), up to the
-moment the response starts.
+moment the response starts. SQL time is the time spent executing statements; SQLite computes a result's
+rows as they are fetched, so there part of the database's work counts in the total only.
 """
 
 from __future__ import annotations
