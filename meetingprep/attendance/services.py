@@ -7,6 +7,7 @@ a second click, or another desk a millisecond earlier — returns the record tha
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -93,8 +94,11 @@ def _apply_member_fields(member: MemberProfile, fields: dict, group: DiscussionG
 
 def _ensure_unique(meeting_id: int, member: MemberProfile | None, member_no: str, user: User | None) -> None:
     own_id = member.id if member is not None else None
+    same_number = MemberProfile.member_no == member_no
+    if member_no.isdigit():  # 5 is member 0005 (see spreadsheets.member_no_key)
+        same_number = func.ltrim(MemberProfile.member_no, "0") == member_no.lstrip("0")
     clash = db.session.scalar(select(MemberProfile).where(
-        MemberProfile.meeting_id == meeting_id, MemberProfile.member_no == member_no, MemberProfile.id != own_id))
+        MemberProfile.meeting_id == meeting_id, same_number, MemberProfile.id != own_id).limit(1))
     if clash is not None:
         raise ValidationFailed(f"委员编号 {member_no} 已被“{clash.name}”使用。")
     if user is not None:
@@ -109,6 +113,8 @@ def save_member(actor: User, meeting: Meeting, fields: dict, *, member: MemberPr
     """Create (member=None) or edit one roster row; the version guards against a stale form."""
     if member is not None:
         expect_version(member, version_id, "该委员信息")
+    fields = {**fields, **{key: spreadsheets.normalise_id(fields[key] or "")
+                           for key in spreadsheets.ID_KEYS if key in fields}}
     user = _member_user(fields.get("username", ""))
     _ensure_unique(meeting.id, member, fields["member_no"], user)
     group = _group_named(meeting.id, fields.get("group", ""), {})
@@ -125,6 +131,29 @@ class ImportResult:
     created: int = 0
     updated: int = 0
     errors: list[spreadsheets.RowError] = field(default_factory=list)
+    warnings: list[spreadsheets.RowError] = field(default_factory=list)
+
+
+def _usual_digit_width(member_nos: list[str]) -> int:
+    """The width of zero-padded numbers (0001) where the roster pads them; 0 where it does not."""
+    padded = Counter(len(no) for no in member_nos if no.isdigit() and no.startswith("0") and len(no) > 1)
+    return padded.most_common(1)[0][0] if padded else 0
+
+
+def _likely_duplicates(rows: list[dict], members: list[MemberProfile]) -> list[spreadsheets.RowError]:
+    """Rows whose name and phone are another number's (in the roster or earlier in the file): probably the
+    same person under two numbers, who would show twice on sign-in sheets and count twice in 应到."""
+    owners: dict[tuple[str, str], str] = {(m.name, m.phone): m.member_no for m in members if m.phone}
+    warnings = []
+    for row in rows:
+        person = (row["name"], row.get("phone", ""))
+        other = owners.get(person)
+        if person[1] and other is not None and other != row["member_no"]:
+            warnings.append(spreadsheets.RowError(row["row"], f"{row['name']}（手机 {person[1]}）与委员编号 {other} "
+                                                                "姓名、手机相同，可能是同一人，请核对。"))
+        elif person[1]:
+            owners.setdefault(person, row["member_no"])
+    return warnings
 
 
 class RosterImportFailed(ValidationFailed):
@@ -141,8 +170,18 @@ def import_roster(actor: User, meeting: Meeting, data: bytes) -> ImportResult:
     rows, errors = spreadsheets.parse_roster(data)
     usernames = {row["username"] for row in rows if row.get("username")}
     users = {u.username: u for u in db.session.scalars(select(User).where(User.username.in_(usernames)))}
-    existing = {m.member_no: m for m in db.session.scalars(
-        select(MemberProfile).where(MemberProfile.meeting_id == meeting.id))}
+    members = list(db.session.scalars(select(MemberProfile).where(MemberProfile.meeting_id == meeting.id)))
+    # Rows match members by number as a person means it: 5, "0005" and "０００５" are one member, kept in the
+    # roster's own form; a new all-digit number takes the roster's usual width (5 → 0005 beside 0001…).
+    by_key = {spreadsheets.member_no_key(m.member_no): m for m in members}
+    width = _usual_digit_width([m.member_no for m in members] + [row["member_no"] for row in rows])
+    for row in rows:
+        member = by_key.get(spreadsheets.member_no_key(row["member_no"]))
+        if member is not None:
+            row["member_no"] = member.member_no
+        elif row["member_no"].isdigit() and len(row["member_no"]) < width:
+            row["member_no"] = row["member_no"].zfill(width)
+    existing = {m.member_no: m for m in members}
     linked = {m.user_id: m.member_no for m in existing.values() if m.user_id}
     claimed: dict[int, int] = {}
     for row in rows:
@@ -164,7 +203,7 @@ def import_roster(actor: User, meeting: Meeting, data: bytes) -> ImportResult:
     if errors:
         raise RosterImportFailed(sorted(errors, key=lambda e: e.row))
 
-    result = ImportResult()
+    result = ImportResult(warnings=_likely_duplicates(rows, members))
     groups: dict[str, DiscussionGroup] = {}
     for row in rows:
         group = _group_named(meeting.id, row.get("group", ""), groups)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from openpyxl import load_workbook
@@ -34,6 +35,7 @@ MAX_LENGTHS = {"member_no": 20, "name": 40, "sector": 40, "committee": 60, "grou
 YES = {"是", "常委", "y", "yes", "true", "1", "√", "✓"}
 NO = {"", "否", "n", "no", "false", "0"}
 MAX_ROWS = 20000
+HEADER_SEARCH_ROWS = 10  # rows looked at for the header (titles and notes may stand above it)
 MEMBER_NO_PATTERN = re.compile(r"^[0-9A-Za-z-]+$")
 
 
@@ -68,6 +70,30 @@ def _text(value) -> str:
     return str(value).strip()
 
 
+_SPACES = re.compile(r"\s+")
+_CJK_NAME = re.compile(r"^[\u3400-\u9fff\s·•]+$")
+ID_KEYS = ("member_no", "phone", "username")
+
+
+def normalise_id(text: str) -> str:
+    """An identifier as typed in Excel or WPS, in one form: full-width digits and letters to ASCII (NFKC),
+    no spaces anywhere ("00 05", "０００５ " → "0005"). Leading zeros are kept; see ``member_no_key``."""
+    return _SPACES.sub("", unicodedata.normalize("NFKC", text))
+
+
+def member_no_key(member_no: str) -> str:
+    """What makes two member numbers the same one: a number typed as 5 in Excel is member 0005 (Excel, WPS
+    and LibreOffice drop leading zeros from a number cell), so all-digit numbers compare by value."""
+    member_no = normalise_id(member_no)
+    return (member_no.lstrip("0") or "0") if member_no.isdigit() else member_no.upper()
+
+
+def normalise_name(name: str) -> str:
+    """A Chinese name padded for alignment ("张　三", "张 三") is the same name without the padding."""
+    name = name.strip()
+    return _SPACES.sub("", name) if _CJK_NAME.match(name) else _SPACES.sub(" ", name)
+
+
 def parse_roster(data: bytes) -> tuple[list[dict], list[RowError]]:
     """All rows checked before anything is saved: missing names, bad flags, duplicate numbers."""
     try:
@@ -76,34 +102,48 @@ def parse_roster(data: bytes) -> tuple[list[dict], list[RowError]]:
         return [], [RowError(0, f"无法读取该 Excel 文件（{type(error).__name__}），请使用下载的模板。")]
     sheet = workbook.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
-    header = [_text(cell) for cell in next(rows, ())]
+    # A title typed (often merged) above the header is skipped: the header is the first row naming 姓名.
+    header: list[str] = []
+    first_row = 1
+    for first_row, line in enumerate(rows, start=1):
+        header = [_text(cell) for cell in line]
+        if "姓名" in header or first_row >= HEADER_SEARCH_ROWS:
+            break
     positions = {}
     for title, key, _width in ROSTER_COLUMNS:
         if title in header:
             positions[key] = header.index(title)
     missing = [title for title, key, _w in ROSTER_COLUMNS[:2] if key not in positions]
     if missing:
-        return [], [RowError(1, f"表头缺少必填列：{'、'.join(missing)}。请使用下载的模板。")]
+        return [], [RowError(first_row, f"表头缺少必填列：{'、'.join(missing)}。请使用下载的模板。")]
 
     clean: list[dict] = []
     errors: list[RowError] = []
     seen: dict[str, int] = {}
-    for number, values in enumerate(rows, start=2):
-        if number > MAX_ROWS + 1:
+    for number, values in enumerate(rows, start=first_row + 1):
+        if number > MAX_ROWS + first_row:
             errors.append(RowError(number, f"行数超过上限 {MAX_ROWS}，请分批导入。"))
             break
         row = {key: _text(values[pos]) if pos < len(values) else "" for key, pos in positions.items()}
         if not any(row.values()):
             continue
+        for key in ID_KEYS:
+            if key in row:
+                row[key] = normalise_id(row[key])
+        if "name" in row:
+            row["name"] = normalise_name(row["name"])
+        if "is_standing" in row:
+            row["is_standing"] = unicodedata.normalize("NFKC", row["is_standing"])
         problems = []
+        key = member_no_key(row.get("member_no", ""))
         if not row.get("member_no"):
             problems.append("缺少委员编号")
         elif not MEMBER_NO_PATTERN.match(row["member_no"]):
             problems.append(f"委员编号“{row['member_no']}”只能包含数字、字母和连字符")
-        elif row["member_no"] in seen:
-            problems.append(f"委员编号 {row['member_no']} 与第 {seen[row['member_no']]} 行重复")
+        elif key in seen:
+            problems.append(f"委员编号 {row['member_no']} 与第 {seen[key]} 行重复")
         else:
-            seen[row["member_no"]] = number
+            seen[key] = number
         if not row.get("name"):
             problems.append("缺少姓名")
         flag = row.get("is_standing", "").lower()

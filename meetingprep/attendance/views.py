@@ -141,6 +141,8 @@ def roster_import():
             return render_template("attendance/roster_import.html", form=form), error.status_code
         db.session.commit()
         flash(f"导入完成：新增 {result.created} 人，更新 {result.updated} 人。", "success")
+        for warning in result.warnings:
+            flash(f"第 {warning.row} 行：{warning.message}", "warning")
         return redirect(url_for(".roster"))
     return render_template("attendance/roster_import.html", form=form)
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.utils.datetime import from_excel
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy import or_, select
 
@@ -36,6 +38,10 @@ from meetingprep.timeutil import from_local, now, to_local
 
 SHEET_NAME = "任务"
 MAX_ROWS = 5000
+HEADER_SEARCH_ROWS = 10  # rows looked at for the header (a title may stand above it)
+#: Columns holding names, numbers and dates rather than prose: full-width characters typed there
+#: (ｗａｎｇ, ＃１２, １７：００) are read as their ASCII forms.
+NORMALISED = ("group", "owner", "coworkers", "phase", "priority", "starts_on", "due", "after")
 DEFAULT_TIME = dt.time(17, 0)
 
 # key → header as written in the template; a header matches on the words before any bracket.
@@ -120,6 +126,17 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
+def _normalised(key: str, text: str) -> str:
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip() if key in NORMALISED else text
+
+
+def _excel_serial(value: Any) -> dt.datetime | None:
+    """A date cell that lost its format reads as a number (46368 is 2026-12-12): in 2000–2100 it is a date."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and 36526 <= value < 73051:
+        return from_excel(value)
+    return None
+
+
 def read_rows(data: bytes) -> list[tuple[int, dict[str, Any]]]:
     """(row number, {column key: raw cell value}) for every non-empty row under the header."""
     try:
@@ -129,18 +146,24 @@ def read_rows(data: bytes) -> list[tuple[int, dict[str, Any]]]:
     try:
         sheet = workbook[SHEET_NAME] if SHEET_NAME in workbook.sheetnames else workbook.worksheets[0]
         lines = sheet.iter_rows(values_only=True)
-        header = next(lines, None) or ()
         wanted = {label.split("(")[0]: key for key, label in COLUMNS.items()}
-        positions: dict[str, int] = {}
-        for index, cell in enumerate(header):
-            name = _HEADER_BRACKETS.sub("", _text(cell)).replace("*", "").strip()
-            if name in wanted and wanted[name] not in positions:
-                positions[wanted[name]] = index
+        # The header is the first row naming the required columns: a title (often merged) or notes typed
+        # above it are skipped.
+        header_row, positions = 1, {}
+        for header_row, header in enumerate(lines, start=1):
+            positions = {}
+            for index, cell in enumerate(header):
+                name = _HEADER_BRACKETS.sub("", _text(cell)).replace("*", "").replace(" ", "")
+                if name in wanted and wanted[name] not in positions:
+                    positions[wanted[name]] = index
+            if all(key in positions for key in REQUIRED) or header_row >= HEADER_SEARCH_ROWS:
+                break
         missing = [COLUMNS[key].split("(")[0] for key in REQUIRED if key not in positions]
         if missing:
-            raise ValidationFailed(f"表格第 1 行缺少这些列：{'、'.join(missing)}。请使用下载的导入模板填写。")
+            raise ValidationFailed(f"表格前 {HEADER_SEARCH_ROWS} 行中没有表头，缺少这些列：{'、'.join(missing)}。"
+                                   "请使用下载的导入模板填写。")
         rows = []
-        for number, line in enumerate(lines, start=2):
+        for number, line in enumerate(lines, start=header_row + 1):
             values = {key: line[index] if index < len(line) else None for key, index in positions.items()}
             if all(_text(value) == "" for value in values.values()):
                 continue
@@ -184,7 +207,8 @@ class _People:
 
 def parse_workbook(data: bytes, meeting: Meeting) -> Preview:
     raw_rows = read_rows(data)
-    rows = [Row(number, {key: _text(value) for key, value in values.items()}) for number, values in raw_rows]
+    rows = [Row(number, {key: _normalised(key, _text(value)) for key, value in values.items()})
+            for number, values in raw_rows]
     raw = {number: values for number, values in raw_rows}
 
     groups = {g.name: g for g in db.session.scalars(select(WorkingGroup).where(WorkingGroup.meeting_id == meeting.id))}
@@ -279,7 +303,7 @@ def parse_workbook(data: bytes, meeting: Meeting) -> Preview:
             spec[key] = enum_map.get(text, default)
 
         _parse_due(row, raw[row.number].get("due"), meeting, moment, spec)
-        _parse_start(row, raw[row.number].get("starts_on"), spec)
+        _parse_start(row, raw[row.number].get("starts_on"), spec, deadlines.opening_date(meeting.opens_at))
 
         after, after_ids = [], []
         for token in filter(None, _SPLIT.split(v.get("after", ""))):
@@ -316,10 +340,12 @@ def parse_workbook(data: bytes, meeting: Meeting) -> Preview:
 
 
 def _parse_due(row: Row, value: Any, meeting: Meeting, moment: dt.datetime, spec: dict) -> None:
-    text = _text(value)
+    text = _normalised("due", _text(value))
     if not text:
         row.problem("due", "请填写时间节点。")
         return
+    value = _excel_serial(value) or value
+    near = deadlines.opening_date(meeting.opens_at)
     due_at = None
     if isinstance(value, dt.datetime) and value.time() != dt.time():
         due_at = from_local(value.replace(tzinfo=None))
@@ -330,28 +356,36 @@ def _parse_due(row: Row, value: Any, meeting: Meeting, moment: dt.datetime, spec
     elif relative := deadlines.parse_relative(text):
         due_at = relative_due_at(meeting.opens_at, relative.days, relative.time)
         spec["due_offset_days"], spec["due_offset_time"] = relative.days, relative.time
-    elif (due_at := deadlines.parse_local_datetime(text)) is None:
-        if (day := deadlines.parse_date(text)) is not None:
+    elif (due_at := deadlines.parse_local_datetime(text, near)) is None:
+        if (day := deadlines.parse_date(text, near)) is not None:
             due_at = from_local(dt.datetime.combine(day, DEFAULT_TIME))
             row.problem("due", "只填了日期，按当天 17:00 计。", "warning")
         else:
-            row.problem("due", f"无法识别时间「{text}」，请写成 2026-12-13 17:00 或“开幕前7天 17:00”。")
+            row.problem("due", f"无法识别时间「{text}」，请写成 2026-12-13 17:00、2026/12/13 17:00、"
+                               "2026年12月13日 17:00、12月13日 17:00 或“开幕前7天 17:00”。")
             return
+    if _without_year(text):
+        row.problem("due", f"未写年份，按 {to_local(due_at):%Y} 年计（离开幕最近）。", "warning")
     if due_at < moment:
         row.problem("due", "时间节点已经过去，导入后即为逾期。", "warning")
     spec["due_at"] = due_at
 
 
-def _parse_start(row: Row, value: Any, spec: dict) -> None:
-    text = _text(value)
+def _without_year(text: str) -> bool:
+    return bool(re.match(r"^\d{1,2}\s*月", text))
+
+
+def _parse_start(row: Row, value: Any, spec: dict, near: dt.date) -> None:
+    text = _normalised("starts_on", _text(value))
     if not text:
         return
+    value = _excel_serial(value) or value
     if isinstance(value, dt.datetime):
         day = value.date()
     elif isinstance(value, dt.date):
         day = value
-    elif (day := deadlines.parse_date(text)) is None:
-        row.problem("starts_on", f"无法识别日期「{text}」，请写成 2026-12-01。")
+    elif (day := deadlines.parse_date(text, near)) is None:
+        row.problem("starts_on", f"无法识别日期「{text}」，请写成 2026-12-01、2026/12/1、2026年12月1日或12月1日。")
         return
     if "due_at" in spec and day > to_local(spec["due_at"]).date():
         row.problem("starts_on", "开始日期不能晚于时间节点。")
