@@ -166,6 +166,35 @@ def record(session: Session, action: str, obj: Any = None, *, message: str = "",
     ))
 
 
+#: Refusals of one kind of route for one person (or one address) within this long share one entry.
+DENIAL_BUCKET = dt.timedelta(minutes=1)
+DENIAL_COUNT = "次数"
+
+
+def record_denial(session: Session, actor, *, route: str, method: str, path: str) -> None:
+    """A refused request, rate bound: at most one entry per (person — or address when anonymous — and kind
+    of route) a minute, counting the refusals it stands for. 200 refused GETs leave a row or two with the
+    count, not 200 rows: the trail cannot be flooded and still shows who kept trying what."""
+    from sqlalchemy import select
+
+    actor_id = actor.id if actor is not None else None
+    ip = _client_ip()
+    who = AuditEntry.actor_id == actor_id if actor_id is not None else \
+        (AuditEntry.actor_id.is_(None) & (AuditEntry.ip == ip) if ip is not None else AuditEntry.ip.is_(None))
+    route = route[:200]
+    entry = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "denied", AuditEntry.at >= now() - DENIAL_BUCKET,
+                                 AuditEntry.object_type == "Request", AuditEntry.object_label == route, who)
+        .order_by(AuditEntry.id.desc()).limit(1).with_for_update()).first()
+    if entry is None:
+        session.add(AuditEntry(at=now(), actor_id=actor_id, action="denied", object_type="Request",
+                               object_label=route, message=f"拒绝访问：{method} {path}"[:500],
+                               changes={DENIAL_COUNT: [None, 1]}, ip=ip))
+        return
+    count = int(((entry.changes or {}).get(DENIAL_COUNT) or [None, 1])[1]) + 1
+    entry.changes = {DENIAL_COUNT: [None, count]}
+
+
 def _diff(obj, include_all: bool) -> dict:
     state = inspect(obj)
     changes = {}

@@ -127,8 +127,9 @@ def _discard_transaction() -> None:
 
 
 def _record_denial() -> None:
-    """Keep a trace of every refused request, in its own transaction: the request's own work is
-    rolled back first (it was refused), then the denial is committed on its own."""
+    """Keep a trace of refused requests, in its own transaction: the request's own work is rolled back
+    first (it was refused), then the denial is committed on its own — one entry a minute per person and
+    kind of route, with a count (audit.record_denial)."""
     from flask_login import current_user
 
     from meetingprep import audit
@@ -139,8 +140,8 @@ def _record_denial() -> None:
     try:
         with writing(db.session):  # a refused GET, too, writes its trace
             actor = current_user if current_user.is_authenticated else None
-            audit.record(db.session, "denied", actor=actor, object_type="Request",
-                         message=f"拒绝访问：{request.method} {request.path}")
+            route = request.url_rule.rule if request.url_rule is not None else request.path
+            audit.record_denial(db.session, actor, route=route, method=request.method, path=request.path)
     except SQLAlchemyError:
         log.warning("could not record a permission denial on %s", request.path, exc_info=True)
         _discard_transaction()

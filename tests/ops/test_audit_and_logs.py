@@ -1,5 +1,6 @@
 """Security events reach the audit trail; secrets never reach a log."""
 
+import datetime as dt
 import logging
 
 from flask import abort
@@ -101,3 +102,33 @@ def test_no_password_or_token_reaches_a_log(app, client, caplog):
     audit_text = " ".join(f"{e.message} {e.changes}" for e in db.session.scalars(select(AuditEntry)))
     for name, secret in secrets.items():
         assert secret not in audit_text, f"{name} leaked into the audit trail"
+
+
+def test_refusals_are_recorded_with_a_rate_bound(app, client, login, time_machine):
+    """Refused requests cannot flood the trail: one entry a minute per person and kind of route, counting."""
+    time_machine.move_to(dt.datetime(2026, 12, 7, 2, 0, tzinfo=dt.UTC), tick=False)
+
+    @app.get("/test/secret/<int:item_id>")
+    def secret(item_id):
+        raise NotAllowed()
+
+    @app.get("/test/other")
+    def other():
+        abort(403)
+
+    member = login(factories.make_user("member"))
+    for item_id in range(60):
+        assert client.get(f"/test/secret/{item_id}").status_code == 403
+    client.get("/test/other")
+    db.session.expire_all()
+    denials = _entries("denied")
+    assert len(denials) == 2
+    secret_entry = next(entry for entry in denials if entry.object_label == "/test/secret/<int:item_id>")
+    assert secret_entry.changes == {"次数": [None, 60]} and secret_entry.actor_id == member.id
+    assert secret_entry.message == "拒绝访问：GET /test/secret/0"
+    time_machine.shift(61)
+    client.get("/test/secret/1")
+    login(factories.make_user("staff"))
+    client.get("/test/secret/1")
+    db.session.expire_all()
+    assert len(_entries("denied")) == 4
