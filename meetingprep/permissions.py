@@ -136,10 +136,25 @@ def _member_card(user, member) -> bool:
 
 @rule("attendance.leave.request")
 def _request_leave(user, member) -> bool:
-    """A member asks for themself; workers may file on a member's behalf."""
-    if user.role in WORKERS:
+    """A member asks for themself; only the secretariat files on a member's behalf (a request carries
+    the member's reasons, often medical: nobody else speaks for them)."""
+    if user.role in MANAGERS:
         return True
     return user.role == Role.MEMBER and (member is None or member.user_id == user.id)
+
+
+# Members' personal data — phone numbers (and any identity data), leave reasons and the history that
+# records them — is for the secretariat and the member themself. Everyone else who follows attendance
+# (staff of any group, leaders) sees what their work needs: that a member is on leave (请假), not why.
+@rule("attendance.member.personal")
+def _member_personal_data(user, member) -> bool:
+    """``member`` None: the whole roster's personal columns (the secretariat only)."""
+    return user.role in MANAGERS or (member is not None and member.user_id == user.id)
+
+
+@rule("attendance.leave.reason")
+def _leave_reason(user, leave) -> bool:
+    return user.role in MANAGERS or (leave is not None and leave.member.user_id == user.id)
 
 
 @rule("attendance.leave.view")

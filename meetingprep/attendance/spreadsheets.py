@@ -49,15 +49,17 @@ def _roster_columns() -> list[Column]:
     return [Column(header, kind, 12 if kind == "id" else None) for header, _key, kind in ROSTER_COLUMNS]
 
 
-def roster_workbook(members=(), title: str = "委员名册") -> bytes:
+def roster_workbook(members=(), title: str = "委员名册", *, personal: bool = True) -> bytes:
     """The template (no members, one example row) or the export (every member) — same columns, so an
-    export opened and saved in Excel or LibreOffice imports back unchanged."""
+    export opened and saved in Excel or LibreOffice imports back unchanged. Without ``personal`` (the
+    reader is not the secretariat) the phone column stays empty."""
     members = list(members)
     rows = [["0001", "张三", "中共", "提案委员会", "第一组", "是", "市某某局", "局长", "13800000000", ""]] \
         if not members else [
             [member.member_no, member.name, member.sector, member.committee,
              member.discussion_group.name if member.discussion_group else "", "是" if member.is_standing else "否",
-             member.unit, member.position, member.phone, member.user.username if member.user else ""]
+             member.unit, member.position, member.phone if personal else "",
+             member.user.username if member.user else ""]
             for member in members]
     return spreadsheets.workbook_bytes([Table("委员名册", _roster_columns(), rows, title=title)])
 

@@ -35,7 +35,7 @@ from meetingprep.auth.models import User
 from meetingprep.errors import DomainError, NotFound
 from meetingprep.extensions import db
 from meetingprep.history import history_for
-from meetingprep.permissions import Role, require
+from meetingprep.permissions import Role, can, require
 from meetingprep.uploads import read_upload
 from meetingprep.web import current_meeting, page_number
 
@@ -118,7 +118,8 @@ def roster_template():
 def roster_export():
     require(current_user, "attendance.view")
     meeting = _meeting()
-    return _xlsx(spreadsheets.roster_workbook(queries.all_members(meeting.id), f"{meeting.display_name}委员名册"),
+    return _xlsx(spreadsheets.roster_workbook(queries.all_members(meeting.id), f"{meeting.display_name}委员名册",
+                                              personal=can(current_user, "attendance.member.personal")),
                  f"{meeting.display_name}委员名册-{spreadsheets_module.stamp()}.xlsx", "roster")
 
 
@@ -188,7 +189,9 @@ def member_detail(member_id: int):
     if member is None:
         raise NotFound("名册中没有这位委员。")
     require(current_user, "attendance.member.view", member)
-    return _member_page(member, "attendance/member_detail.html", with_trail=True)
+    # the history records phone numbers: only for those who may see them
+    return _member_page(member, "attendance/member_detail.html",
+                        with_trail=can(current_user, "attendance.member.personal", member))
 
 
 def _member_page(member: MemberProfile, template: str, *, with_trail: bool = False):
@@ -630,6 +633,11 @@ def leave_new():
     return render_template("attendance/leave_form.html", form=form, own=own), 400 if form.errors else 200
 
 
+def _leave_trail(leave) -> list:
+    """The history records the reason: only for those who may read it (attendance.leave.reason)."""
+    return history_for(db.session, leave) if can(current_user, "attendance.leave.reason", leave) else []
+
+
 def _leave(leave_id: int):
     leave = queries.leave_request(leave_id)
     if leave is None:
@@ -644,7 +652,7 @@ def leave_detail(leave_id: int):
     require(current_user, "attendance.leave.view", leave)
     form = LeaveDecisionForm(obj=leave)
     return render_template("attendance/leave_detail.html", leave=leave, form=form,
-                           trail=history_for(db.session, leave))
+                           trail=_leave_trail(leave))
 
 
 @bp.route("/leave/<int:leave_id>/decide", methods=["POST"])
@@ -662,13 +670,13 @@ def leave_decide(leave_id: int):
             leave = _leave(leave_id)
             form.form_errors.append(error.message)
             return render_template("attendance/leave_detail.html", leave=leave, form=form,
-                                   trail=history_for(db.session, leave)), error.status_code
+                                   trail=_leave_trail(leave)), error.status_code
         message = f"{leave.member.name} 的请假申请{leave.status.label}，已通知本人。"
         db.session.commit()
         flash(message, "success")
         return redirect(url_for(".leave_detail", leave_id=leave.id))
     return render_template("attendance/leave_detail.html", leave=leave, form=form,
-                           trail=history_for(db.session, leave)), 400
+                           trail=_leave_trail(leave)), 400
 
 
 @bp.route("/leave/<int:leave_id>/cancel", methods=["POST"])

@@ -73,7 +73,7 @@ def test_route_role_table(app, client, login, role_users, monkeypatch):
         Case("attendance.qr", f"/attendance/qr/{token}", EVERYONE, public=True),
         Case("attendance.qr", f"/attendance/qr/{token}", EVERYONE, method="POST", public=True),
         Case("attendance.leave_list", "/attendance/leave", EVERYONE),
-        Case("attendance.leave_new", "/attendance/leave/new", EVERYONE - {"leader"}),
+        Case("attendance.leave_new", "/attendance/leave/new", MANAGERS | {"member"}),
         Case("attendance.leave_detail", f"/attendance/leave/{leave.id}", READERS | {"member"}),
         Case("attendance.leave_cancel", f"/attendance/leave/{leave.id}/cancel", MANAGERS | {"member"},
              method="POST"),
@@ -89,3 +89,59 @@ def test_route_role_table(app, client, login, role_users, monkeypatch):
         Case("attendance.sitting_reopen", f"/attendance/sittings/{closing.id}/reopen", MANAGERS, method="POST"),
     ]
     check_cases(app, client, login, role_users, cases, ENDPOINTS)
+
+
+ROLES = ("admin", "secretariat", "group_lead", "staff", "leader", "member")
+
+
+def test_members_personal_data_is_for_the_secretariat_and_the_member(app, client, login, role_users):
+    """Phone numbers, leave reasons (often medical) and the histories recording them: the secretariat and
+    the member themself; staff of any group and leaders see 请假 and nothing more."""
+    import io
+
+    from openpyxl import load_workbook
+
+    meeting = role_users["meeting"]
+    own = factories.make_member(meeting, name="张三", member_no="0001", user=role_users["member"])
+    own.phone = "13912345678"
+    sitting = factories.make_sitting(meeting, name="全体会议", starts_in_minutes=600)
+    leave = factories.make_leave(own, [sitting], reason="住院复查（病历见附件）", requested_by=role_users["member"])
+    db.session.commit()
+    pages = {"leave_list": "/attendance/leave", "leave_detail": f"/attendance/leave/{leave.id}",
+             "member_detail": f"/attendance/members/{own.id}", "roster": "/attendance/roster"}
+    for role in ROLES:
+        login(role_users[role])
+        may_see = role in ("admin", "secretariat", "member")
+        for name, path in pages.items():
+            response = client.get(path)
+            if response.status_code != 200:
+                assert response.status_code in (403, 404) and role in ("member",), (role, name)
+                continue
+            body = response.get_data(as_text=True)
+            assert ("住院复查" in body) == (may_see and name != "roster"), (role, name)
+            assert ("13912345678" in body) == (may_see and name in ("member_detail", "roster")), (role, name)
+            if name == "leave_list" and not may_see:
+                assert "请假" in body
+        export = client.get("/attendance/roster/export.xlsx")
+        if export.status_code == 200:
+            cells = {str(cell.value) for row in load_workbook(io.BytesIO(export.data)).active.iter_rows()
+                     for cell in row}
+            assert ("13912345678" in cells) == may_see, role
+
+
+def test_only_the_member_and_the_secretariat_file_leave(app, client, login, role_users):
+    meeting = role_users["meeting"]
+    other = factories.make_member(meeting, name="李四", member_no="0002")
+    sitting = factories.make_sitting(meeting, name="全体会议", starts_in_minutes=600)
+    db.session.commit()
+    data = {"member_no": "0002", "sitting_ids": [str(sitting.id)], "reason": "代为请假"}
+    for role in ("group_lead", "staff", "leader"):
+        login(role_users[role])
+        assert client.post("/attendance/leave/new", data=data).status_code == 403, role
+        assert "代委员请假" not in client.get("/attendance/leave").get_data(as_text=True)
+    login(role_users["member"])  # not in the roster as 0002
+    assert client.post("/attendance/leave/new", data=data).status_code in (403, 404)
+    login(role_users["secretariat"])
+    assert client.post("/attendance/leave/new", data=data).status_code == 302
+    from meetingprep.attendance.models import LeaveRequest
+    assert db.session.query(LeaveRequest).filter_by(member_id=other.id).count() == 1
