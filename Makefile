@@ -24,10 +24,12 @@ $(VENV)/.installed-test: pyproject.toml $(LOCK) | $(BIN)/activate
 	$(PIP_INSTALL) -e ".[server,postgres,test]"
 	touch $@
 
+# Links in QR codes, mails and robot messages: BASE_URL if configured (or `make run BASE_URL=https://…`),
+# else derived by `flask serve` from HOST and PORT (the machine's LAN address when HOST is 0.0.0.0).
 run: $(VENV)/.installed-run
 	$(FLASK) db upgrade
 	$(FLASK) demo --if-empty
-	$(FLASK) serve --host $(HOST) --port $(PORT)
+	$(if $(BASE_URL),MEETINGPREP_BASE_URL='$(BASE_URL)' )$(FLASK) serve --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -147,8 +147,12 @@ MAIL_USERNAME = ""
 MAIL_PASSWORD = ""
 MAIL_FROM = "meetingprep@localhost"
 
-# The address people reach the service at: used in links in e-mails and QR codes.
-BASE_URL = "http://127.0.0.1:5000"
+# The address people reach the service at: used in links in e-mails, robot messages and QR codes, e.g.
+# "https://choubei.example.gov.cn". Empty: `make run HOST=… PORT=…` derives it from where it serves (the
+# machine's LAN address when HOST is 0.0.0.0); other processes (gunicorn, the scheduler) use
+# http://127.0.0.1:5000 — so set it in production. The server logs a warning once per host when a request
+# arrives under another address; the admin page (提醒任务管理) shows the value in force.
+BASE_URL = ""
 
 # ── Demo ───────────────────────────────────────────────────────────────────────────────────────
 # Password of every demo account created by `flask --app meetingprep demo`.

@@ -130,12 +130,17 @@ def init_app(app: Flask) -> None:
                   help="Run the reminder scheduler inside this process.")
     def serve(host: str, port: int, scheduler: bool) -> None:
         """Development server with the reminder scheduler embedded (what `make run` starts)."""
+        from meetingprep.base_url import for_server
+
+        link_base = for_server(app, host, port)  # before the scheduler: its mails and robots use it
         if scheduler:
             from meetingprep.notifications.scheduler import start_scheduler
 
             # Started here and only here: this process has no reloader, so it starts exactly once.
             start_scheduler(app)
-        click.echo(f"MeetingPrep 已启动：http://{host}:{port}/  （按 Ctrl+C 停止）")
+        click.echo(f"MeetingPrep 已启动：{link_base}/  （监听 {host}:{port}，按 Ctrl+C 停止）")
+        origin = "BASE_URL" if app.config["BASE_URL_CONFIGURED"] else "由 HOST/PORT 推导；可在配置中设置 BASE_URL"
+        click.echo(f"二维码、邮件和群消息中的链接以 {link_base} 开头（{origin}）。")
         # Not app.run(): Flask ignores it inside a `flask` command (FLASK_RUN_FROM_CLI).
         from werkzeug.serving import run_simple
 
@@ -153,6 +158,8 @@ def init_app(app: Flask) -> None:
         """Run the scheduler in the foreground until SIGTERM (the systemd unit's command)."""
         from meetingprep.notifications.scheduler import run_forever
 
+        if not app.config["BASE_URL_CONFIGURED"]:
+            click.echo(f"注意：未设置 BASE_URL，提醒中的链接将指向 {app.config['BASE_URL']}。", err=True)
         click.echo("提醒调度器已启动（Ctrl+C 或 SIGTERM 停止）。")
         run_forever(app)
         click.echo("提醒调度器已停止。")

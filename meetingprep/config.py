@@ -108,8 +108,10 @@ class DefaultConfig:
     # addresses (an intranet gateway). Every other robot address must be https:// to public addresses.
     WEBHOOK_ALLOWED_HOSTS: tuple[str, ...] = ()
 
-    # The URL people reach the service at, for links in e-mails and QR codes.
-    BASE_URL = "http://127.0.0.1:5000"
+    # The URL people reach the service at, for links in e-mails, robot messages and QR codes. Empty: derived
+    # by `flask serve` / `make run` from its HOST and PORT (the LAN address for 0.0.0.0), else
+    # http://127.0.0.1:5000 (meetingprep/base_url.py).
+    BASE_URL = ""
 
     DEMO_PASSWORD = "demo12345"
 
@@ -150,6 +152,9 @@ def load_config(app: Flask, overrides: dict | None) -> None:
     app.config.setdefault("UPLOAD_FOLDER", str(instance / "uploads"))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(instance)
+    from meetingprep import base_url
+
+    base_url.load(app)
 
 
 def _instance_secret_key(instance: Path) -> str:

@@ -8,6 +8,7 @@ from werkzeug.http import dump_options_header, parse_options_header
 from werkzeug.routing import IntegerConverter
 
 from meetingprep import timeutil
+from meetingprep.base_url import check_request_host
 from meetingprep.db import MAX_ID, forget_request_method, note_request_method
 from meetingprep.extensions import db, login_manager
 from meetingprep.permissions import Role, can
@@ -132,6 +133,7 @@ def init_app(app: Flask) -> None:
             abort(400)
         note_request_method(request.method)
         if request.endpoint not in LOGIN_FREE_ENDPOINTS:
+            check_request_host()
             current_user._get_current_object()
 
     @app.after_request

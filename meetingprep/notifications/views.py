@@ -169,7 +169,8 @@ def admin():
     pagination = queries.delivery_log(status=status, channel=channel, page=_page())
     return render_template("notifications/admin.html", jobs=jobs, pagination=pagination, status=status, channel=channel,
                            counts=queries.delivery_counts(), statuses=DeliveryStatus, channels=Channel,
-                           resendable=services.RESENDABLE)
+                           resendable=services.RESENDABLE, base_url=current_app.config["BASE_URL"],
+                           base_url_configured=current_app.config["BASE_URL_CONFIGURED"])
 
 
 JOB_ACTIONS = {"pause": "已暂停", "resume": "已恢复", "run": "已执行"}
