@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 FLASK := $(BIN)/flask --app meetingprep
 
-.PHONY: run test lint bench bench-diff bench-crawl load lock clean-venv
+.PHONY: run test lint bench bench-diff bench-crawl bench-rush load lock clean-venv
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,11 @@ bench-diff: $(VENV)/.installed-run
 # Every page each demo role reaches by following links, beside the floor (CRAWL_ARGS="--scale large").
 bench-crawl: $(VENV)/.installed-bench
 	$(BIN)/python -m benchmarks.crawl $(CRAWL_ARGS)
+
+# The opening morning: the roster checks in within 3 minutes while walls and staff read (RUSH_ARGS="--scale large",
+# add --database-url postgresql+psycopg://postgres@127.0.0.1:5432/meetingprep_bench for PostgreSQL).
+bench-rush: $(VENV)/.installed-bench
+	$(BIN)/python -m benchmarks.rush $(RUSH_ARGS)
 
 # LOAD_ARGS="--database-url postgresql+psycopg://postgres@127.0.0.1:5432/meetingprep_bench --run-time 60"
 load: $(VENV)/.installed-bench
