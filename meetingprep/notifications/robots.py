@@ -293,6 +293,8 @@ def build_payloads(platform: Platform, message: Message, max_parts: int) -> list
         # The body limit covers the whole JSON: what is not the text, measured with the largest values.
         frame = _frame(platform, kind, "", subject[:64], mobiles)
         limit = DINGTALK_BODY_BYTES - len(payload_bytes(frame)) - 16
+    while lines and not lines[-1].strip():  # an empty body adds no empty line
+        lines.pop()
     single = "\n".join([head, *lines] + ([mention] if mention else []))
     if measure(single) <= limit:
         return [_frame(platform, kind, single, subject[:64], mobiles)]
@@ -348,6 +350,23 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
 
 
+def _connect(target: Target, timeout: float) -> http.client.HTTPConnection:
+    """A connection to the first of the checked addresses that answers (IPv6 first may be unroutable).
+    Only connecting moves on to the next address: once a request is on the wire it is never repeated."""
+    connection_class = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
+    error: Exception | None = None
+    for address in target.addresses:
+        connection = connection_class(target.host, address, target.port, timeout)
+        try:
+            connection.connect()
+        except (OSError, http.client.HTTPException) as failure:
+            connection.close()
+            error = failure
+            continue
+        return connection
+    raise DeliveryError(f"Webhook 连接失败：{type(error).__name__}: {error}"[:500])
+
+
 def post(url: str, payload: dict, *, platform: Platform, secret: str, now: dt.datetime) -> None:
     """POST one message; returns when the robot accepted it, raises DeliveryError otherwise."""
     try:
@@ -358,9 +377,7 @@ def post(url: str, payload: dict, *, platform: Platform, secret: str, now: dt.da
     if platform == Platform.DINGTALK and secret:
         path = signed_path(path, int(now.timestamp() * 1000), secret)
     body = payload_bytes(payload)
-    connection_class = _PinnedHTTPSConnection if target.scheme == "https" else _PinnedHTTPConnection
-    connection = connection_class(target.host, target.addresses[0], target.port,
-                                  current_app.config["WEBHOOK_TIMEOUT"])
+    connection = _connect(target, current_app.config["WEBHOOK_TIMEOUT"])
     try:
         connection.request("POST", path, body=body, headers={
             "Content-Type": "application/json; charset=utf-8", "User-Agent": "MeetingPrep"})

@@ -266,3 +266,16 @@ def test_platform_throttle_answer_waits_instead_of_failing(app, cast, clock, rob
     [delivery] = _deliveries()
     assert delivery.status == DeliveryStatus.PENDING and delivery.attempts == 0
     assert delivery.next_attempt_at == moment.replace(minute=10)
+
+
+def test_the_connection_goes_to_a_checked_address_trying_the_next_when_one_refuses(app, cast, clock, robot_server,
+                                                                                   monkeypatch):
+    # "robot.test" exists only in this stand-in DNS: the post can only arrive through the checked addresses.
+    monkeypatch.setattr(robots, "resolve_host", lambda host, port: ["127.0.0.2", "127.0.0.1"])
+    app.config["WEBHOOK_ALLOWED_HOSTS"] = ["robot.test"]
+    clock(2027, 1, 5, 10, 0)
+    _robot(cast, robot_server.url.replace("127.0.0.1", "robot.test"))
+    services.notify([cast.owner], kind="x", subject="经检查的地址", dedup_key="pinned:1")
+    db.session.commit()
+    assert deliver_due().sent == 1
+    assert robot_server.posts == 1 and robot_server.received[0]["markdown"]["content"] == "**经检查的地址**"
