@@ -4,31 +4,33 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms import HiddenField, PasswordField, StringField, TextAreaField
+from wtforms import DateTimeField, HiddenField, PasswordField, StringField, TextAreaField, TimeField
 from wtforms.fields.choices import Choice
 from wtforms.widgets.core import FileInput, HiddenInput, Input, NumberInput, TextArea, clean_key
 
-#: C0 control characters and DEL, except tab and line breaks: none belongs in text, and PostgreSQL
-#: refuses NUL outright (a 500 instead of a message).
-_CONTROL_CHARACTERS = dict.fromkeys([*(code for code in range(32) if code not in (9, 10, 13)), 127])
-
-
-def _strip(value):
-    return value.translate(_CONTROL_CHARACTERS).strip() if isinstance(value, str) else value
+from meetingprep.bounds import DateWithin, clean_text
 
 
 class BaseForm(FlaskForm):
+    """Every form derives from this (tests/core/test_bounds.py checks), so every form is bounded the same
+    way: typed text cleaned of control characters (PostgreSQL refuses NUL: a 500 instead of a message),
+    every date within bounds.MIN_DATE … MAX_DATE. A FieldList's entries are forms of their own: derive
+    them from BaseForm too (``class Meta: csrf = False``)."""
+
     class Meta:
         locales = ["zh"]
 
         def bind_field(self, form, unbound_field, options):
             """Clean typed text (StringField and its kin, TextAreaField); passwords stay as typed, and
-            enclosures (FieldList, FormField) refuse filters, so they are left alone."""
+            enclosures (FieldList, FormField) refuse filters, so they are left alone. Dates and datetimes
+            (DateField, DateTimeLocalField …; not TimeField) get the DateWithin validator."""
             field_class = unbound_field.field_class
+            kwargs = {}
             if issubclass(field_class, StringField | TextAreaField) and not issubclass(field_class, PasswordField):
-                filters = [*unbound_field.kwargs.get("filters", []), _strip]
-                return unbound_field.bind(form=form, filters=filters, **options)
-            return unbound_field.bind(form=form, **options)
+                kwargs["filters"] = [*unbound_field.kwargs.get("filters", []), clean_text]
+            if issubclass(field_class, DateTimeField) and not issubclass(field_class, TimeField):
+                kwargs["validators"] = [*(unbound_field.kwargs.get("validators") or ()), DateWithin()]
+            return unbound_field.bind(form=form, **kwargs, **options)
 
 
 class VersionedForm(BaseForm):

@@ -36,18 +36,28 @@ def today() -> dt.date:
 
 
 def to_local(value: dt.datetime) -> dt.datetime:
-    return value.astimezone(zone())
+    """In the display zone. A moment at the very edge of Python's range (9999-12-31 in UTC, written before
+    forms bounded dates) has no local time there: it stays at the edge instead of raising OverflowError."""
+    try:
+        return value.astimezone(zone())
+    except OverflowError:
+        edge = dt.datetime.max if value.year > 1 else dt.datetime.min
+        return edge.replace(tzinfo=zone())
 
 
 def from_local(value: dt.datetime) -> dt.datetime:
     """A wall-clock time typed by a user (naive, local zone) → aware UTC."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=zone())
-    return value.astimezone(dt.UTC)
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:
+        edge = dt.datetime.max if value.year > 1 else dt.datetime.min
+        return edge.replace(tzinfo=dt.UTC)
 
 
 def local_midnight(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), tzinfo=zone()).astimezone(dt.UTC)
+    return from_local(dt.datetime.combine(day, dt.time()))
 
 
 def format_date(value: dt.date | dt.datetime | None, weekday: bool = True) -> str:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Flask, abort, g, request
 from flask_login import current_user
 from werkzeug.http import dump_options_header, parse_options_header
-from werkzeug.routing import IntegerConverter
 
 from meetingprep import timeutil
 from meetingprep.base_url import check_request_host
-from meetingprep.db import MAX_ID, forget_request_method, note_request_method
+from meetingprep.bounds import BoundedRequest, IdConverter, page_number
+from meetingprep.db import forget_request_method, note_request_method
 from meetingprep.extensions import db, login_manager
 from meetingprep.permissions import Role, can
 
@@ -45,27 +45,11 @@ def login_required_answer():
     return redirect(login_url(login_manager.login_view, next_url=request.url))
 
 
-class IdConverter(IntegerConverter):
-    """``<int:…>`` for ids: beyond a 32-bit integer no row can exist, so 404 rather than a database overflow."""
-
-    def __init__(self, url_map, *args, **kwargs):
-        kwargs.setdefault("max", MAX_ID)
-        super().__init__(url_map, *args, **kwargs)
-
-
 def init_url_converters(app: Flask) -> None:
-    """Before any blueprint is registered: rules pick their converters when they are added."""
+    """Before any blueprint is registered: rules pick their converters when they are added. The request
+    class strips NUL from form values and filenames (meetingprep.bounds: input is bounded once)."""
     app.url_map.converters["int"] = IdConverter
-
-
-def page_number() -> int:
-    """?page=N from the query string; anything malformed is page 1, never an error."""
-    from flask import request
-
-    try:
-        return max(1, min(int(request.args.get("page", "1")), 100_000))
-    except ValueError:
-        return 1
+    app.request_class = BoundedRequest
 
 
 def paginate(stmt):

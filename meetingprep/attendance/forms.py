@@ -14,18 +14,10 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from meetingprep.attendance.models import Expectation, RollStatus, SittingKind
-from meetingprep.db import MAX_ID
+from meetingprep.bounds import MAX_ID, to_id
 from meetingprep.forms import BaseForm, VersionedForm
 
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
-
-
-def to_id(value) -> int:
-    """An id typed into a form: beyond a 32-bit integer no row can exist (and PostgreSQL would overflow)."""
-    number = int(value)
-    if not 0 <= number <= MAX_ID:
-        raise ValueError("id out of range")
-    return number
 
 
 class MemberForm(VersionedForm):

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, render_template
 from flask_login import current_user, login_required
 
 from meetingprep import spreadsheets, timeutil
+from meetingprep.bounds import arg_int
 from meetingprep.dashboard.export import workbook_bytes
 from meetingprep.dashboard.queries import context_for, current_figures, freshness_label
 from meetingprep.errors import NotFound
@@ -36,7 +37,7 @@ def index():
 @login_required
 def wall():
     ctx = _context()
-    refresh = request.args.get("refresh", DEFAULT_REFRESH_SECONDS, type=int)
+    refresh = arg_int("refresh", DEFAULT_REFRESH_SECONDS, -(10**20), 10**20)
     figures = current_figures(ctx, "wall_html")
     return render_template("dashboard/wall.html", ctx=ctx, sections_html=figures.wall_html,
                            computed_label=freshness_label(figures.computed_at), refresh=min(max(refresh, 1), 3600))

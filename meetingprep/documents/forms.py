@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -17,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from meetingprep.bounds import to_id
 from meetingprep.documents.services import TEXT_MAX_CHARS
 from meetingprep.documents.states import ApprovalRule, Decision
 from meetingprep.forms import BaseForm, VersionedForm
@@ -32,13 +32,13 @@ def none_if_zero(value: int | None) -> int | None:
 class DocumentForm(VersionedForm):
     title = StringField("材料标题", validators=[DataRequired(message="请填写材料标题。"),
                                            Length(max=200, message="标题不能超过 200 字。")])
-    type_id = SelectField("材料类型", coerce=int)
-    group_id = SelectField("责任组", coerce=int)
-    drafter_ids = SelectMultipleField("起草人", coerce=int,
+    type_id = SelectField("材料类型", coerce=to_id)
+    group_id = SelectField("责任组", coerce=to_id)
+    drafter_ids = SelectMultipleField("起草人", coerce=to_id,
                                       validators=[DataRequired(message="请至少指定一位起草人。")],
                                       render_kw={"size": 6})
     due_on = DateField("完成日期", validators=[Optional()])
-    template_id = SelectField("审核流程", coerce=int,
+    template_id = SelectField("审核流程", coerce=to_id,
                               description="文件创建时复制流程；之后修改流程模板不影响已创建的文件。")
 
 
@@ -85,18 +85,20 @@ class ReopenForm(BaseForm):
 
 
 class AssignForm(BaseForm):
-    template_id = SelectField("审核流程", coerce=int)
-    group_id = SelectField("责任组", coerce=int)
+    template_id = SelectField("审核流程", coerce=to_id)
+    group_id = SelectField("责任组", coerce=to_id)
     due_on = DateField("完成日期", validators=[Optional()])
 
 
-class StageForm(FlaskForm):
+class StageForm(BaseForm):
+    """One entry of TemplateForm.stages: a BaseForm, so its stage name is cleaned like any text (a FieldList
+    passes no filters to its entries)."""
+
     class Meta:
         csrf = False
-        locales = ["zh"]
 
     name = StringField("阶段名称", validators=[Length(max=60, message="阶段名称不能超过 60 字。")])
-    reviewer_ids = SelectMultipleField("审核人", coerce=int, render_kw={"size": 4})
+    reviewer_ids = SelectMultipleField("审核人", coerce=to_id, render_kw={"size": 4})
     reviewer_role = SelectField("或按角色", default="", choices=[
         ("", "（不按角色）"), *((value, label) for value, label in Role.choices() if value != Role.MEMBER)])
     rule = SelectField("通过规则", choices=ApprovalRule.choices(), default=ApprovalRule.ANY.value)

@@ -11,6 +11,7 @@ from urllib.parse import quote
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from meetingprep.bounds import arg_id, page_number
 from meetingprep.documents import official, queries, services
 from meetingprep.documents.forms import (
     NONE_CHOICE,
@@ -31,7 +32,7 @@ from meetingprep.documents.models import Document, DocumentType, PipelineTemplat
 from meetingprep.documents.queries import BoardFilters
 from meetingprep.documents.states import STATUS_BADGES, VERSION_ACTIONS, Decision, DocumentStatus
 from meetingprep.documents.text import COMPARABLE_KINDS, compare
-from meetingprep.errors import DomainError, NotFound
+from meetingprep.errors import DomainError, NotFound, ValidationFailed
 from meetingprep.extensions import db
 from meetingprep.history import history_for
 from meetingprep.permissions import Role, can, require
@@ -60,14 +61,6 @@ def _document(document_id: int) -> Document:
     return document
 
 
-def _int_arg(name: str) -> int | None:
-    return request.args.get(name, type=int)
-
-
-def _page() -> int:
-    return max(1, min(_int_arg("page") or 1, 100_000))
-
-
 def _per_page() -> int:
     return current_app.config["PAGE_SIZE"]
 
@@ -91,8 +84,8 @@ def board():
         status = DocumentStatus(request.args.get("status", ""))
     except ValueError:
         status = None
-    filters = BoardFilters(type_id=_int_arg("type"), status=status, stage=request.args.get("stage") or None,
-                           group_id=_int_arg("group"), overdue=request.args.get("overdue") == "1", page=_page())
+    filters = BoardFilters(type_id=arg_id("type"), status=status, stage=request.args.get("stage") or None,
+                           group_id=arg_id("group"), overdue=request.args.get("overdue") == "1", page=page_number())
     pagination = queries.board(meeting.id, filters, _per_page())
     return render_template("documents/board.html", meeting=meeting, pagination=pagination, filters=filters,
                            choices=queries.board_choices(meeting.id), counts=queries.status_counts(meeting.id))
@@ -102,7 +95,7 @@ def board():
 @login_required
 def queue():
     require(current_user, "document.queue")
-    pagination = queries.review_queue(current_user.id, _page(), _per_page())
+    pagination = queries.review_queue(current_user.id, page_number(), _per_page())
     return render_template("documents/queue.html", pagination=pagination)
 
 
@@ -110,7 +103,7 @@ def queue():
 @login_required
 def my_speeches():
     require(current_user, "speech.submit")
-    pagination = queries.my_speeches(current_user.id, _page(), _per_page())
+    pagination = queries.my_speeches(current_user.id, page_number(), _per_page())
     return render_template("documents/my_speeches.html", pagination=pagination)
 
 
@@ -297,6 +290,16 @@ def _version(document: Document, number: int):
     return version
 
 
+def _version_arg(name: str) -> int | None:
+    """?a= / ?b= of the diff: absent means the default pair; present, it must be a version number."""
+    if name not in request.args:
+        return None
+    number = arg_id(name)
+    if number is None:
+        raise ValidationFailed("比对的版本号无效，请从版本列表中选择要比对的两个版本。")
+    return number
+
+
 @bp.route("/<int:document_id>/versions/<int:number>")
 @login_required
 def version(document_id: int, number: int):
@@ -335,8 +338,10 @@ def diff(document_id: int):
     versions = queries.versions_of(document.id)
     if len(versions) < 2:
         raise NotFound("至少需要两个版本才能比对。")
-    new_number = _int_arg("b") or versions[0].number
-    old_number = _int_arg("a") or max(1, new_number - 1)
+    new_number = _version_arg("b") or versions[0].number
+    old_number = _version_arg("a") or max(1, new_number - 1)
+    if old_number == new_number:
+        raise ValidationFailed("请选择两个不同的版本进行比对。")
     old, new = _version(document, old_number), _version(document, new_number)
     paragraph_view = request.args.get("view") == "paragraphs"
     comparable = old.text_content is not None and new.text_content is not None

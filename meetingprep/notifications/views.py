@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from meetingprep.bounds import page_number
 from meetingprep.errors import DomainError, NotFound
 from meetingprep.extensions import db
 from meetingprep.groups.models import WorkingGroup
@@ -26,10 +27,6 @@ from meetingprep.web import current_meeting
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 
-def _page() -> int:
-    return request.args.get("page", 1, type=int) or 1
-
-
 def _local_link(link: str) -> str:
     """Follow a notification's link only within this site."""
     parts = urlsplit(link or "")
@@ -45,7 +42,7 @@ def inbox():
     require(current_user, "notifications.inbox")
     unread_only = request.args.get("status") == "unread"
     kind = request.args.get("kind", "")[:40]
-    pagination = queries.inbox(current_user.id, unread_only=unread_only, kind=kind, page=_page())
+    pagination = queries.inbox(current_user.id, unread_only=unread_only, kind=kind, page=page_number())
     return render_template("notifications/inbox.html", pagination=pagination, unread_only=unread_only,
                            kind=kind, kinds=queries.inbox_kinds(current_user.id), kind_labels=_kind_labels())
 
@@ -166,7 +163,7 @@ def admin():
     jobs = scheduler.job_states(current_app._get_current_object())  # first: it ends the transaction
     status = _enum_arg(DeliveryStatus, "status")
     channel = _enum_arg(Channel, "channel")
-    pagination = queries.delivery_log(status=status, channel=channel, page=_page())
+    pagination = queries.delivery_log(status=status, channel=channel, page=page_number())
     return render_template("notifications/admin.html", jobs=jobs, pagination=pagination, status=status, channel=channel,
                            counts=queries.delivery_counts(), statuses=DeliveryStatus, channels=Channel,
                            resendable=services.RESENDABLE, base_url=current_app.config["BASE_URL"],

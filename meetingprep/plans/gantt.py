@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from meetingprep.bounds import clamp_date, clamp_moment
 from meetingprep.tasks.states import TaskStatus
 from meetingprep.timeutil import to_local
 
@@ -52,15 +53,21 @@ class Chart:
     outside: dict[int, list] = field(default_factory=dict)  # task id → hand-offs not drawn
 
 
+def _due(task) -> dt.datetime:
+    """The deadline as drawn: within the dates a form accepts (rows written before the bounds may lie at the
+    edge of Python's range, where a day more or less overflows, and would stretch the chart over millennia)."""
+    return clamp_moment(to_local(task.due_at))
+
+
 def _start_day(task) -> dt.date:
-    start = task.starts_on or to_local(task.created_at).date()
-    return min(start, to_local(task.due_at).date())
+    start = clamp_date(task.starts_on or to_local(task.created_at).date())
+    return min(start, _due(task).date())
 
 
 def layout(tasks: list, hand_offs: list, moment: dt.datetime, opens_at: dt.datetime) -> Chart:
-    today, opening = to_local(moment), to_local(opens_at)
+    today, opening = clamp_moment(to_local(moment)), clamp_moment(to_local(opens_at))
     first = min([_start_day(t) for t in tasks] + [today.date(), opening.date()]) - dt.timedelta(days=1)
-    last = max([to_local(t.due_at).date() for t in tasks] + [today.date(), opening.date()]) + dt.timedelta(days=2)
+    last = max([_due(t).date() for t in tasks] + [today.date(), opening.date()]) + dt.timedelta(days=2)
     span = (last - first).days
     day_width = max(MIN_CHART_WIDTH / span, MIN_DAY_WIDTH)
     origin = dt.datetime.combine(first, dt.time(), tzinfo=today.tzinfo)
@@ -71,7 +78,7 @@ def layout(tasks: list, hand_offs: list, moment: dt.datetime, opens_at: dt.datet
     bars, rows = [], {}
     for index, task in enumerate(tasks):
         start = x_of(dt.datetime.combine(_start_day(task), dt.time(), tzinfo=today.tzinfo))
-        end = max(x_of(to_local(task.due_at)), start + 4)
+        end = max(x_of(_due(task)), start + 4)
         overdue = task.is_overdue_at(moment)
         y = HEADER_HEIGHT + index * ROW_HEIGHT
         bars.append(Bar(task, start, end - start, y, OVERDUE_COLOUR if overdue else STATUS_COLOURS[task.status],

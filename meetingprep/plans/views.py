@@ -8,7 +8,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user, login_required
 
 from meetingprep import spreadsheets
-from meetingprep.db import MAX_ID
+from meetingprep.bounds import arg_id, parse_id, within
 from meetingprep.errors import DomainError, NotFound
 from meetingprep.extensions import db
 from meetingprep.history import history_for
@@ -34,7 +34,7 @@ def _page_arg(pages: int) -> int:
 
 
 def _template_or_404(template_id: int) -> PlanTemplate:
-    template = db.session.get(PlanTemplate, template_id)  # the <int:> converter already caps ids at MAX_ID
+    template = db.session.get(PlanTemplate, template_id)
     if template is None:
         raise NotFound("模板不存在或已被删除。")
     return template
@@ -107,7 +107,7 @@ def template_apply(template_id: int):
     template = _template_or_404(template_id)
     require(current_user, "plan.templates", template)
     meetings = queries.meetings()
-    chosen = request.values.get("meeting_id", type=int)
+    chosen = parse_id(request.values.get("meeting_id"))
     meeting = next((m for m in meetings if m.id == chosen), None) or current_meeting()
     if meeting is None:
         flash("还没有会议，请先创建会议。", "warning")
@@ -236,13 +236,13 @@ def _month_arg() -> dt.date:
 
 def _meeting_arg() -> Meeting | None:
     """?meeting=<id> looks at another meeting (e.g. next year's, just planned from a template)."""
-    wanted = request.args.get("meeting", type=int)
-    chosen = db.session.get(Meeting, wanted) if wanted and 0 < wanted <= MAX_ID else None
+    wanted = arg_id("meeting")
+    chosen = db.session.get(Meeting, wanted) if wanted else None
     return chosen or current_meeting()
 
 
 def _group_arg(groups) -> int | None:
-    wanted = request.args.get("group", type=int)
+    wanted = arg_id("group")
     return wanted if any(g.id == wanted for g in groups) else None
 
 
@@ -273,7 +273,7 @@ def calendar_day(day: str):
         date = dt.date.fromisoformat(day)
     except ValueError:
         date = None
-    if meeting is None or date is None:
+    if meeting is None or date is None or not within(date):
         raise NotFound("没有这一天的节点。")
     groups = queries.meeting_groups(meeting)
     group_id = _group_arg(groups)

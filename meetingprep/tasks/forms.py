@@ -16,6 +16,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from meetingprep.bounds import to_id, to_id_or_none
 from meetingprep.forms import BaseForm, VersionedForm
 from meetingprep.meetings.models import Phase
 from meetingprep.tasks.models import TaskPriority
@@ -23,21 +24,14 @@ from meetingprep.tasks.services import BulkOp, TaskData
 from meetingprep.timeutil import from_local
 
 
-def _coerce_int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 class TaskForm(VersionedForm):
     title = StringField("任务", validators=[DataRequired(message="请填写任务名称。"),
                                             Length(max=200, message="任务名称不能超过 200 字。")])
     description = TextAreaField("说明", validators=[Optional(), Length(max=5000, message="说明不能超过 5000 字。")],
                                 render_kw={"rows": 4})
-    group_id = SelectField("责任组", coerce=_coerce_int, validators=[InputRequired(message="请选择责任组。")])
-    owner_id = SelectField("责任人", coerce=_coerce_int, validators=[InputRequired(message="请选择责任人。")])
-    coworker_ids = SelectMultipleField("协办人", coerce=int, validators=[Optional()], render_kw={"size": 5})
+    group_id = SelectField("责任组", coerce=to_id_or_none, validators=[InputRequired(message="请选择责任组。")])
+    owner_id = SelectField("责任人", coerce=to_id_or_none, validators=[InputRequired(message="请选择责任人。")])
+    coworker_ids = SelectMultipleField("协办人", coerce=to_id, validators=[Optional()], render_kw={"size": 5})
     phase = SelectField("阶段", choices=Phase.choices(), default=Phase.BEFORE.value)
     priority = SelectField("优先级", choices=TaskPriority.choices(), default=TaskPriority.NORMAL.value)
     starts_on = DateField("开始日期", validators=[Optional()])
@@ -106,16 +100,16 @@ class CommentForm(BaseForm):
 
 
 class DependencyForm(BaseForm):
-    predecessor_id = SelectField("前置任务（完成后本任务才能提交）", coerce=_coerce_int,
+    predecessor_id = SelectField("前置任务（完成后本任务才能提交）", coerce=to_id_or_none,
                                  validators=[InputRequired(message="请选择前置任务。")])
 
 
 class BulkEditForm(BaseForm):
-    task_ids = SelectMultipleField("任务", coerce=int, validate_choice=False)
+    task_ids = SelectMultipleField("任务", coerce=to_id, validate_choice=False)
     op = SelectField("批量操作", validate_choice=False, choices=[
         ("", "请选择…"), (BulkOp.REASSIGN, "更换责任人"), (BulkOp.SHIFT, "调整时间节点"),
         (BulkOp.PHASE, "调整阶段"), (BulkOp.CANCEL, "取消任务")])
-    owner_id = SelectField("新责任人", coerce=_coerce_int, validate_choice=False, validators=[Optional()])
+    owner_id = SelectField("新责任人", coerce=to_id_or_none, validate_choice=False, validators=[Optional()])
     shift_days = IntegerField("顺延天数（提前填负数）", validators=[Optional(), NumberRange(min=-365, max=365)])
     phase = SelectField("新阶段", choices=[("", "—"), *Phase.choices()], validate_choice=False)
     reason = StringField("原因/说明", validators=[Optional(), Length(max=500)])

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from flask import Flask, current_app, has_request_context, request, url_for
 
-from meetingprep.db import MAX_ID
+from meetingprep.bounds import MAX_ID
 
 
 def _route_parts(app: Flask) -> tuple[str, str]:

@@ -58,7 +58,7 @@ from sqlalchemy.orm import (
 from meetingprep.audit import TRAIL_LIMIT, AuditEntry, TrailEntry
 from meetingprep.audit import trail_select as audit_trail_select
 from meetingprep.auth.models import User
-from meetingprep.db import MAX_ID
+from meetingprep.bounds import MAX_ID, parse_int
 from meetingprep.extensions import db
 from meetingprep.groups.models import GroupMembership, WorkingGroup
 from meetingprep.history import HistoryRow, readable
@@ -133,14 +133,6 @@ SORTS = {
     "priority": (Task.priority,),
     "updated": (Task.updated_at,),
 }
-
-
-def parse_int(value: str | None, minimum: int = 1, maximum: int = 10**9) -> int | None:
-    try:
-        number = int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-    return number if number is not None and minimum <= number <= maximum else None
 
 
 def _enum(enum_cls, value):

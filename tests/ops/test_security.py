@@ -171,4 +171,5 @@ def test_forms_drop_control_characters_but_keep_line_breaks(app):
         form = NoteForm()
         assert form.title.data == "abc"
         assert form.body.data == "第一行\r\n\t第二行"
-        assert form.secret.data == " p\x00w "  # passwords are taken exactly as typed
+        # passwords are taken as typed, but for NUL, which the request itself drops from every form value
+        assert form.secret.data == " pw "
