@@ -340,8 +340,6 @@ def diff(document_id: int):
         raise NotFound("至少需要两个版本才能比对。")
     new_number = _version_arg("b") or versions[0].number
     old_number = _version_arg("a") or max(1, new_number - 1)
-    if old_number == new_number:
-        raise ValidationFailed("请选择两个不同的版本进行比对。")
     old, new = _version(document, old_number), _version(document, new_number)
     paragraph_view = request.args.get("view") == "paragraphs"
     comparable = old.text_content is not None and new.text_content is not None
@@ -349,8 +347,10 @@ def diff(document_id: int):
     if comparable and old.number != new.number:
         comparison = compare(old.text_content, new.text_content, mark=not paragraph_view,
                              budget=current_app.config["DIFF_WORK_BUDGET"])
+    # the same version twice: the page says so and offers the choice again, answered as a refused request
     return render_template("documents/diff.html", document=document, versions=versions, old=old, new=new,
-                           comparable=comparable, comparison=comparison, paragraph_view=paragraph_view)
+                           comparable=comparable, comparison=comparison, paragraph_view=paragraph_view), \
+        400 if old.number == new.number else 200
 
 
 @bp.route("/<int:document_id>/record")

@@ -232,7 +232,7 @@ def test_diff_of_a_version_with_itself_says_so(client, login, role_users, review
     two_versions(role_users, review, INTRO, CLOSING)
     login(role_users["secretariat"])
     response = client.get(f"/documents/{review.id}/diff?a=2&b=2")
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "选择的是同一个版本（第2稿）" in response.get_data(as_text=True)
     assert "diff-table" not in response.get_data(as_text=True)
 
