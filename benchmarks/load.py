@@ -9,7 +9,11 @@ For SQLite and (with ``--database-url``) PostgreSQL:
    started task has its "start" event, each task's progress is the last value acknowledged for it, each
    comment and uploaded version (by its random token) exists, each check-in row exists — and no
    response may have been a 5xx.
-Results go to benchmarks/results/load-<time>.md. Exit status 1 when a write was lost or a 5xx seen.
+With ``--instances 2`` two gunicorn servers on different ports (as two hosts would be) share the database,
+the instance folder and one scheduler process; each simulated person's requests alternate between them, and
+afterwards each server's dashboard must show the database's figures within the refresh interval.
+Results go to benchmarks/results/load-<time>.md. Exit status 1 when a write was lost, a 5xx seen or a
+server's figures stayed stale.
 """
 
 from __future__ import annotations
@@ -150,6 +154,47 @@ def _locust_stats(prefix: str) -> list[dict]:
         return list(csv.DictReader(stats))
 
 
+def truth() -> dict:
+    """What the dashboard should say now: tasks in progress and accepted in the current meeting."""
+    from sqlalchemy import func, select
+
+    from meetingprep import create_app
+    from meetingprep.extensions import db
+    from meetingprep.tasks.models import Task
+    from meetingprep.tasks.states import TaskStatus
+    from meetingprep.web import current_meeting
+
+    with create_app().app_context():
+        meeting = current_meeting()
+        counts = dict(db.session.execute(select(Task.status, func.count()).where(Task.meeting_id == meeting.id)
+                                         .group_by(Task.status)).all())
+        return {"in_progress": counts.get(TaskStatus.IN_PROGRESS, 0), "accepted": counts.get(TaskStatus.DONE, 0)}
+
+
+def dashboard_freshness(env: dict, bases: list[str], password: str, limit: float = 30.0) -> dict:
+    """Seconds until each server's dashboard shows the database's figures (None if not within ``limit``):
+    every process's caches must follow the shared data version, whichever server took the writes."""
+    from benchmarks.run import Session
+
+    want = _in_process(env, "--truth")
+    started, agreed = time.perf_counter(), {}
+    sessions = {base: Session(base) for base in bases}
+    for session in sessions.values():
+        session.login("zhuxi", password)
+    while len(agreed) < len(bases) and time.perf_counter() - started < limit:
+        for base, session in sessions.items():
+            if base in agreed:
+                continue
+            _status, body = session.request("GET", "/api/dashboard")
+            figures = json.loads(body)
+            shown = {"in_progress": sum(row["in_progress"] for row in figures["groups"]["rows"]),
+                     "accepted": figures["overview"]["completion"]["accepted"]}
+            if shown == want:
+                agreed[base] = round(time.perf_counter() - started, 1)
+        time.sleep(0.5)
+    return {base: agreed.get(base) for base in bases}
+
+
 def run_target(label: str, database_url: str | None, args, work: Path) -> tuple[str, bool]:
     env = instance_env(f"load_{args.scale}", database_url)
     empty_database(env)
@@ -159,25 +204,40 @@ def run_target(label: str, database_url: str | None, args, work: Path) -> tuple[
     plan = _in_process(env, "--plan")
     plan_path, acks, statuses = work / f"plan-{label}.json", work / f"acks-{label}.jsonl", work / f"st-{label}.json"
     plan_path.write_text(json.dumps(plan, ensure_ascii=False))
-    process, base = serve(env, args.workers)
+    # Several app servers share the database, the instance folder (secret key, uploads) and one scheduler.
+    servers = [serve(env, args.workers) for _ in range(args.instances)]
+    bases = [base for _process, base in servers]
+    scheduler = (subprocess.Popen([PYTHON, "-m", "flask", "--app", "meetingprep", "scheduler", "run"], env=env,
+                                  cwd=ROOT, stdout=subprocess.DEVNULL) if args.instances > 1 else None)
+    freshness = {}
     try:
         subprocess.run(
             [PYTHON, "-m", "locust", "-f", str(ROOT / "benchmarks" / "locustfile.py"), "--headless",
-             "-u", str(args.users), "-r", str(args.spawn_rate), "-t", f"{args.run_time}s", "--host", base,
+             "-u", str(args.users), "-r", str(args.spawn_rate), "-t", f"{args.run_time}s", "--host", bases[0],
              "--csv", str(work / label), "--only-summary", "--stop-timeout", "10", "--loglevel", "WARNING",
              "--exit-code-on-error", "0"],
             env={**env, "BENCH_LOAD_PLAN": str(plan_path), "BENCH_LOAD_ACKS": str(acks),
-                 "BENCH_LOAD_STATUSES": str(statuses)}, cwd=ROOT, check=True, timeout=args.run_time + 120)
+                 "BENCH_LOAD_STATUSES": str(statuses), "BENCH_LOAD_HOSTS": ",".join(bases)},
+            cwd=ROOT, check=True, timeout=args.run_time + 120)
+        if len(bases) > 1:
+            freshness = dashboard_freshness(env, bases, plan["password"])
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        for process, _base in servers:
+            process.terminate()
+            process.wait(timeout=30)
+        if scheduler is not None:
+            scheduler.terminate()
+            scheduler.wait(timeout=30)
     checked = _in_process(env, "--verify", str(acks))
     seen = json.loads(statuses.read_text())
     server_errors = sum(n for status, n in seen.items() if status.startswith("5") or status == "error")
     rows = _locust_stats(str(work / label))
+    servers_text = (f"{args.instances} app servers × {args.workers} gunicorn workers on one database, one "
+                    f"scheduler process, requests alternating between the servers" if args.instances > 1
+                    else f"{args.workers} gunicorn workers")
     lines = [f"### {label}", "",
-             f"{args.users} simulated people for {args.run_time} s ({args.scale} data, {args.workers} gunicorn "
-             f"workers). Responses by status: " + ", ".join(f"{k}: {v}" for k, v in sorted(seen.items())) + ".", "",
+             f"{args.users} simulated people for {args.run_time} s ({args.scale} data, {servers_text}). "
+             f"Responses by status: " + ", ".join(f"{k}: {v}" for k, v in sorted(seen.items())) + ".", "",
              "| request | count | failures | median ms | p95 ms | req/s |", "|---|---|---|---|---|---|"]
     for row in rows:
         lines.append(f"| {row['Name']} | {row['Request Count']} | {row['Failure Count']} | "
@@ -187,7 +247,11 @@ def run_target(label: str, database_url: str | None, args, work: Path) -> tuple[
                   f"checked). Lost writes: **{len(checked['lost'])}**. 5xx / connection errors: **{server_errors}**."]
     if checked["lost"]:
         lines += ["", "Lost: " + json.dumps(checked["lost"][:20], ensure_ascii=False)]
-    ok = not checked["lost"] and not server_errors
+    if freshness:
+        lines += ["", "Dashboard after the last write, per server (seconds until its figures equal the database's; "
+                      f"the documented bound is DASHBOARD_REFRESH_SECONDS): {json.dumps(freshness)}"]
+    stale = any(seconds is None for seconds in freshness.values())
+    ok = not checked["lost"] and not server_errors and not stale
     return "\n".join(lines), ok
 
 
@@ -195,6 +259,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--plan", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--verify", metavar="ACKS", help=argparse.SUPPRESS)
+    parser.add_argument("--truth", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--instances", type=int, default=1,
+                        help="app servers sharing the database (with a scheduler process when more than one)")
     parser.add_argument("--database-url", default=None,
                         help="also PostgreSQL: postgresql+psycopg://postgres@127.0.0.1:5432/meetingprep_bench")
     parser.add_argument("--no-sqlite", action="store_true")
@@ -209,6 +276,9 @@ def main(argv: list[str] | None = None) -> None:
         return
     if args.verify:
         print(json.dumps(verify(args.verify), ensure_ascii=False))
+        return
+    if args.truth:
+        print(json.dumps(truth()))
         return
 
     targets = ([] if args.no_sqlite else [("SQLite", None)]) + (

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from locust import HttpUser, between, events, task
 
+HOSTS = [host for host in os.environ.get("BENCH_LOAD_HOSTS", "").split(",") if host]
 PLAN = json.loads(Path(os.environ["BENCH_LOAD_PLAN"]).read_text()) if "BENCH_LOAD_PLAN" in os.environ else {}
 ACKS: list[dict] = []
 STATUSES: Counter = Counter()
@@ -64,6 +65,7 @@ class Person(HttpUser):
     role = ""
 
     def on_start(self) -> None:
+        self._alternate_hosts()
         accounts = PLAN[self.role]
         self.account = accounts[_slot(self.role) % len(accounts)]
         response = self.client.get("/login", name="/login")
@@ -73,6 +75,18 @@ class Person(HttpUser):
         if response.status_code != 302:
             raise RuntimeError(f"login as {self.account['username']} failed: {response.status_code}")
         self.csrf = CSRF.search(self.client.get("/account/password", name="/account/password").text).group(1)
+
+    def _alternate_hosts(self) -> None:
+        """With several app servers (BENCH_LOAD_HOSTS), each request goes to the next one: one login, one
+        cookie jar, every server — as behind a load balancer without sticky sessions."""
+        if len(HOSTS) < 2:
+            return
+        hosts, send = itertools.cycle(HOSTS), self.client.request
+
+        def alternating(method, url, *args, **kwargs):
+            return send(method, next(hosts) + url if url.startswith("/") else url, *args, **kwargs)
+
+        self.client.request = alternating
 
     def post(self, url: str, name: str, data: dict, **kwargs):
         return self.client.post(url, name=name, allow_redirects=False, data={"csrf_token": self.csrf, **data},
