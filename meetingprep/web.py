@@ -79,6 +79,17 @@ def current_meeting():
     return g.current_meeting
 
 
+def render_form(template: str, form, status: int | None = None, **context):
+    """A form page: 400 when the submitted form has errors (a field's or the form's own), else 200 — or the
+    status of the refusal that put the error there (409 for a conflict …). Browsers show the page either
+    way; scripts, proxies and tests see that nothing was saved."""
+    from flask import render_template
+
+    if status is None:
+        status = 400 if form.errors or getattr(form, "form_errors", None) else 200
+    return render_template(template, form=form, **context), status
+
+
 def single_charset(response) -> None:
     """One ``charset`` in Content-Type: werkzeug appends one to a text mimetype even when it already names
     one ("text/csv; charset=utf-8; charset=utf-8", which some clients refuse)."""

@@ -552,11 +552,20 @@ def request_leave(actor: User, member: MemberProfile, sitting_ids: Iterable[int]
     return leave
 
 
+def leave_already_decided(leave: LeaveRequest) -> InvalidTransition:
+    """What the second of two decisions is told: who decided, when, how — and that theirs was not saved."""
+    decider = db.session.get(User, leave.decided_by_id) if leave.decided_by_id else None
+    who = f"{decider.display_name} 已于 {timeutil.format_datetime(leave.decided_at)} " if decider and leave.decided_at \
+        else "已有人"
+    return InvalidTransition(f"这份请假申请{who}审批（{leave.status.label}），您的审批没有保存；"
+                             "您填写的审批意见保留在下方，如需补充请直接联系委员。")
+
+
 def decide_leave(actor: User, leave: LeaveRequest, *, approve: bool, note: str = "", version_id=None) -> None:
     """Approve or reject a pending request; the member is told the decision."""
-    expect_version(leave, version_id, "该请假申请")
     if leave.status != LeaveStatus.PENDING:
-        raise InvalidTransition(f"该请假申请已审批（{leave.status.label}），不能重复审批。")
+        raise leave_already_decided(leave)
+    expect_version(leave, version_id, "该请假申请")
     if not approve and not note.strip():
         raise ValidationFailed("不批准时请填写审批意见，告诉委员原因。")
     leave.status = LeaveStatus.APPROVED if approve else LeaveStatus.REJECTED

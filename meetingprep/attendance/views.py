@@ -7,6 +7,7 @@ import re
 import segno
 from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from sqlalchemy.orm.exc import StaleDataError
 
 from meetingprep import spreadsheets as spreadsheets_module
 from meetingprep import timeutil
@@ -32,12 +33,12 @@ from meetingprep.attendance.models import (
     shown_status,
 )
 from meetingprep.auth.models import User
-from meetingprep.errors import DomainError, NotFound
+from meetingprep.errors import Conflict, DomainError, NotFound
 from meetingprep.extensions import db
 from meetingprep.history import history_for
 from meetingprep.permissions import Role, can, require
 from meetingprep.uploads import read_upload
-from meetingprep.web import current_meeting, page_number
+from meetingprep.web import current_meeting, page_number, render_form
 
 bp = Blueprint("attendance", __name__, url_prefix="/attendance")
 
@@ -145,7 +146,7 @@ def roster_import():
         for warning in result.warnings:
             flash(f"第 {warning.row} 行：{warning.message}", "warning")
         return redirect(url_for(".roster"))
-    return render_template("attendance/roster_import.html", form=form)
+    return render_form("attendance/roster_import.html", form)
 
 
 def _member_fields(form: MemberForm) -> dict:
@@ -179,7 +180,7 @@ def member_edit(member_id: int | None = None):
         db.session.commit()
         flash(f"已保存委员 {member.name}。", "success")
         return redirect(url_for(".member_detail", member_id=member.id))
-    return render_template("attendance/member_form.html", form=form, member=member)
+    return render_form("attendance/member_form.html", form, member=member)
 
 
 @bp.route("/members/<int:member_id>")
@@ -308,7 +309,7 @@ def sitting_edit(sitting_id: int | None = None):
         db.session.commit()
         flash(f"已保存会次“{sitting.name}”。", "success")
         return redirect(url_for(".sitting_detail", sitting_id=sitting.id))
-    return render_template("attendance/sitting_form.html", form=form, sitting=sitting)
+    return render_form("attendance/sitting_form.html", form, sitting=sitting)
 
 
 @bp.route("/sittings/<int:sitting_id>")
@@ -665,18 +666,20 @@ def leave_decide(leave_id: int):
         try:
             services.decide_leave(current_user, leave, approve=form.decision.data == "approve",
                                   note=form.note.data or "", version_id=form.version_id.data)
-        except DomainError as error:
+        except (DomainError, StaleDataError) as error:  # stale: another decision won the race at the UPDATE
             db.session.rollback()
             leave = _leave(leave_id)
-            form.form_errors.append(error.message)
-            return render_template("attendance/leave_detail.html", leave=leave, form=form,
-                                   trail=_leave_trail(leave)), error.status_code
+            refusal = error if isinstance(error, DomainError) else services.leave_already_decided(leave) \
+                if leave.status != LeaveStatus.PENDING else Conflict()
+            form.version_id.data = leave.version_id  # a retry decides on what the page now shows
+            form.form_errors.append(refusal.message)
+            return render_form("attendance/leave_detail.html", form, refusal.status_code, leave=leave,
+                               trail=_leave_trail(leave))
         message = f"{leave.member.name} 的请假申请{leave.status.label}，已通知本人。"
         db.session.commit()
         flash(message, "success")
         return redirect(url_for(".leave_detail", leave_id=leave.id))
-    return render_template("attendance/leave_detail.html", leave=leave, form=form,
-                           trail=_leave_trail(leave)), 400
+    return render_form("attendance/leave_detail.html", form, 400, leave=leave, trail=_leave_trail(leave))
 
 
 @bp.route("/leave/<int:leave_id>/cancel", methods=["POST"])

@@ -9,6 +9,7 @@ from meetingprep.attendance.models import CheckIn, LeaveRequest, LeaveStatus, Me
 from meetingprep.extensions import db
 from meetingprep.notifications.models import Notification
 from tests import factories
+from tests.conftest import TEST_DATABASE_URL
 
 
 @pytest.fixture
@@ -375,3 +376,64 @@ def test_dashboard_section_shows_registration_rates_and_waiting_leave(client, lo
     assert figures["pending_leave"]["count"] == 1
     assert [(s["name"], s["present"], s["rate"]) for s in figures["sittings"]] == [("开幕大会", 1, "50.0%")]
     assert figures["overall"]["rate"] == "50.0%"
+
+
+def test_a_second_leave_decision_is_told_why_and_keeps_its_note(client, login, world):
+    later = factories.make_sitting(world["meeting"], name="闭幕大会", starts_in_minutes=3000)
+    leave = factories.make_leave(world["zhang"], [later], requested_by=world["member"])
+    other = factories.make_user("secretariat", display_name="秘书处乙")
+    db.session.commit()
+    version = str(leave.version_id)
+    login(world["secretariat"])
+    first = client.post(f"/attendance/leave/{leave.id}/decide",
+                        data={"decision": "approve", "note": "同意", "version_id": version})
+    assert first.status_code == 302
+    login(other)
+    second = client.post(f"/attendance/leave/{leave.id}/decide",
+                         data={"decision": "reject", "note": "请补交单位证明后再议", "version_id": version})
+    body = second.get_data(as_text=True)
+    assert second.status_code == 409
+    assert "秘书处甲 已于" in body and "已批准" in body and "您的审批没有保存" in body
+    assert "请补交单位证明后再议" in body  # the typed note is kept
+    db.session.expire_all()
+    assert db.session.get(LeaveRequest, leave.id).decision_note == "同意"
+
+
+@pytest.mark.skipif(not TEST_DATABASE_URL, reason="needs PostgreSQL: SQLite's IMMEDIATE transactions serialise "
+                    "the two decisions, so the second sees the first (the test above)")
+def test_two_leave_decisions_racing_to_the_update_end_in_the_same_message(client, login, world, monkeypatch):
+    """Both passed the checks; the other one's UPDATE came first (the version counter catches it)."""
+    from sqlalchemy import update
+
+    from meetingprep import timeutil
+
+    later = factories.make_sitting(world["meeting"], name="闭幕大会", starts_in_minutes=3000)
+    leave = factories.make_leave(world["zhang"], [later], requested_by=world["member"])
+    db.session.commit()
+    real = services.expect_version
+    table = LeaveRequest.__table__
+
+    def rival_decides_meanwhile(obj, submitted, what="该记录"):
+        real(obj, submitted, what)
+        with db.engine.connect() as rival:  # another worker's transaction, committed before this one writes
+            rival.execute(update(table).where(table.c.id == obj.id).values(
+                status="approved", decided_by_id=world["admin"].id, decided_at=timeutil.now(),
+                version_id=table.c.version_id + 1))
+            rival.commit()
+
+    monkeypatch.setattr(services, "expect_version", rival_decides_meanwhile)
+    login(world["secretariat"])
+    response = client.post(f"/attendance/leave/{leave.id}/decide",
+                           data={"decision": "reject", "note": "会次冲突，请改期", "version_id": str(leave.version_id)})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "管理员 已于" in body and "会次冲突，请改期" in body
+
+
+def test_form_pages_with_errors_answer_400(client, login, world):
+    login(world["secretariat"])
+    for path in ("/attendance/members/new", f"/attendance/members/{world['li'].id}/edit", "/attendance/sittings/new",
+                 f"/attendance/sittings/{world['sitting'].id}/edit", "/attendance/roster/import"):
+        response = client.post(path, data={"name": "", "member_no": "", "version_id": "1"})
+        assert response.status_code == 400, path
+        assert client.get(path).status_code == 200, path
