@@ -250,7 +250,7 @@ def test_sitting_form_keeps_input_and_explains(client, login, world):
     sitting = db.session.scalar(select(Sitting).where(Sitting.name == "分组讨论（一）"))
     assert sitting.starts_at.hour == 7  # 15:00 in Shanghai is 07:00 UTC
     bad = client.post("/attendance/sittings/new", data={**data, "late_grace_minutes": "abc"})
-    assert bad.status_code == 200 and "迟到宽限" in bad.get_data(as_text=True)
+    assert bad.status_code == 400 and "迟到宽限" in bad.get_data(as_text=True)
 
 
 def test_stale_sitting_edit_is_a_conflict_with_input_kept(client, login, world):
