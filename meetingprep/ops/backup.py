@@ -1,4 +1,8 @@
-"""Backup and restore: the database and every uploaded file in one ``.tar.gz`` with a manifest.
+"""Backup and restore: the database, every uploaded file and the instance's own settings (the secret key,
+``config.py``) in one ``.tar.gz`` with a manifest.
+
+The secret key signs every printed QR code, iCal link and login cookie: a restore without it gives a
+working database whose every issued link silently dies, so it travels with the data.
 
 SQLite is copied through its online backup API (consistent while the service runs); PostgreSQL
 through ``pg_dump -Fc`` / ``pg_restore``, with connection details taken from the SQLAlchemy URL and
@@ -30,6 +34,8 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 DATABASE_MEMBERS = {"sqlite": "database.sqlite", "postgresql": "database.pgdump"}
 UPLOADS_PREFIX = "uploads/"
+#: Files of the instance folder a working installation needs besides the database and the uploads.
+INSTANCE_MEMBERS = {"instance/secret_key": "secret_key", "instance/config.py": "config.py"}
 
 
 class BackupError(Exception):
@@ -112,6 +118,26 @@ def _upload_files() -> list[tuple[str, Path]]:
                   for path in root.rglob("*") if path.is_file() and path.suffix != ".part")
 
 
+def _instance_files() -> list[tuple[str, Path]]:
+    instance = Path(current_app.instance_path)
+    return [(name, instance / filename) for name, filename in INSTANCE_MEMBERS.items()
+            if (instance / filename).is_file()]
+
+
+def secret_key_source() -> str:
+    """Where this installation's SECRET_KEY comes from: "file" (instance/secret_key, generated once and
+    backed up), "config" (instance/config.py, backed up too) or "environment" (not in any backup: the
+    operator keeps it, and the backup command says so)."""
+    instance = Path(current_app.instance_path)
+    key = current_app.config.get("SECRET_KEY")
+    key_file = instance / "secret_key"
+    if key_file.is_file() and key_file.read_text().strip() == key:
+        return "file"
+    if os.environ.get("MEETINGPREP_SECRET_KEY") == key:
+        return "environment"
+    return "config"
+
+
 def create_backup(output_dir: Path) -> Path:
     """Write ``meetingprep-<time>.tar.gz`` into ``output_dir`` and return its path."""
     kind = database_kind()
@@ -121,10 +147,10 @@ def create_backup(output_dir: Path) -> Path:
     with tempfile.TemporaryDirectory(dir=output_dir, prefix=".backup-") as work:
         database_file = Path(work) / DATABASE_MEMBERS[kind]
         _dump_database(kind, database_file)
-        members = [(DATABASE_MEMBERS[kind], database_file), *_upload_files()]
+        members = [(DATABASE_MEMBERS[kind], database_file), *_instance_files(), *_upload_files()]
         manifest = {
             "format": FORMAT_VERSION, "app": "meetingprep", "created_at": created_at.isoformat(),
-            "database": kind,
+            "database": kind, "secret_key": secret_key_source(),
             "files": [{"path": name, "size": path.stat().st_size, "sha256": _sha256(path)} for name, path in members],
         }
         partial = archive.with_name(archive.name + ".part")
@@ -157,7 +183,7 @@ def _read_manifest(tar: tarfile.TarFile) -> dict:
 
 def _extract_verified(tar: tarfile.TarFile, manifest: dict, work: Path) -> None:
     """Extract exactly the files the manifest lists, each checked against its SHA-256."""
-    allowed = {DATABASE_MEMBERS[manifest["database"]]}
+    allowed = {DATABASE_MEMBERS[manifest["database"]], *INSTANCE_MEMBERS}
     for entry in manifest["files"]:
         name = entry["path"]
         if not _safe_member_name(name) or not (name in allowed or name.startswith(UPLOADS_PREFIX)):
@@ -206,8 +232,36 @@ def _swap_uploads(restored: Path) -> None:
     shutil.rmtree(previous, ignore_errors=True)
 
 
+def _restore_instance_files(work: Path, manifest: dict) -> list[str]:
+    """The secret key replaces this installation's (every issued QR code and iCal link works again); a
+    ``config.py`` is put in place only where there is none — the one here may name another database
+    server — and otherwise beside it, for the operator to compare. Returns what was done, in Chinese."""
+    instance = Path(current_app.instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    done = []
+    names = {entry["path"] for entry in manifest["files"]}
+    if "instance/secret_key" in names:
+        target = instance / "secret_key"
+        shutil.copyfile(work / "instance/secret_key", target)
+        target.chmod(0o600)
+        done.append("密钥 secret_key（已签发的二维码、日历订阅和登录保持有效）")
+    elif manifest.get("secret_key") == "environment":
+        done.append("密钥不在备份中（原安装的 SECRET_KEY 来自环境变量，请在本机设置同一个值）")
+    if "instance/config.py" in names:
+        target = instance / "config.py"
+        if target.exists():
+            target = instance / "config.py.from-backup"
+            done.append(f"配置文件另存为 {target.name}（本机已有 config.py，未覆盖，请对照修改）")
+        else:
+            done.append("配置文件 config.py")
+        shutil.copyfile(work / "instance/config.py", target)
+        target.chmod(0o600)
+    return done
+
+
 def restore_backup(archive: Path) -> dict:
-    """Replace the database and the upload folder with the archive's; returns its manifest."""
+    """Replace the database, the upload folder and the instance's secret key with the archive's (and its
+    config.py where there is none). Returns the manifest with ``restored``: what was done, in Chinese."""
     kind = database_kind()
     with tarfile.open(archive, "r:gz") as tar:
         manifest = _read_manifest(tar)
@@ -220,4 +274,7 @@ def restore_backup(archive: Path) -> dict:
             _extract_verified(tar, manifest, work_path)
             _restore_database(kind, work_path / DATABASE_MEMBERS[kind])
             _swap_uploads(work_path / UPLOADS_PREFIX.rstrip("/"))
+            uploads = sum(1 for entry in manifest["files"] if entry["path"].startswith(UPLOADS_PREFIX))
+            manifest["restored"] = [f"数据库（{kind}）", f"上传文件 {uploads} 个",
+                                    *_restore_instance_files(work_path, manifest)]
     return manifest

@@ -181,3 +181,37 @@ def test_postgresql_round_trip(tmp_path, two_postgres_databases):
     url_a, url_b = two_postgres_databases
     _, output = _round_trip(tmp_path, _instance(tmp_path, "a", url_a), _instance(tmp_path, "b", url_b))
     assert "not-printed-pw" not in output
+
+
+def test_restore_elsewhere_keeps_the_secret_key_and_says_what_it_restored(tmp_path):
+    """Restored on another machine, every printed QR code and iCal link must still verify: the backup
+    carries instance/secret_key (and config.py), and the restore says what it put back."""
+    def instance(name, database):
+        return create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / name),
+                           "DATABASE_URL": f"sqlite:///{tmp_path / database}"})
+
+    source = instance("a", "a.sqlite")  # no SECRET_KEY given: generated into instance/secret_key
+    (tmp_path / "a" / "config.py").write_text("PAGE_SIZE = 30\n")
+    _fill(source)
+    result = source.test_cli_runner().invoke(args=["backup", "--output", str(tmp_path / "backups")])
+    assert result.exit_code == 0 and "密钥" in result.output, result.output
+    (archive,) = (tmp_path / "backups").glob("meetingprep-*.tar.gz")
+    with tarfile.open(archive) as tar:
+        assert {"instance/secret_key", "instance/config.py"} <= set(tar.getnames())
+
+    target = instance("b", "b.sqlite")
+    assert target.config["SECRET_KEY"] != source.config["SECRET_KEY"]
+    result = target.test_cli_runner().invoke(args=["restore", str(archive), "--yes"])
+    assert result.exit_code == 0, result.output
+    for said in ("数据库（sqlite）", "上传文件 3 个", "密钥 secret_key", "配置文件 config.py", "重新启动"):
+        assert said in result.output, (said, result.output)
+    restarted = instance("b", "b.sqlite")
+    assert restarted.config["SECRET_KEY"] == source.config["SECRET_KEY"]
+    assert restarted.config["PAGE_SIZE"] == 30
+    assert oct((tmp_path / "b" / "secret_key").stat().st_mode & 0o777) == "0o600"
+
+    # a second restore keeps the config.py now in place and puts the backup's beside it
+    (tmp_path / "b" / "config.py").write_text("PAGE_SIZE = 40\n")
+    result = target.test_cli_runner().invoke(args=["restore", str(archive), "--yes"])
+    assert "config.py.from-backup" in result.output
+    assert (tmp_path / "b" / "config.py").read_text() == "PAGE_SIZE = 40\n"
