@@ -247,6 +247,18 @@ def roster_cards():
                            cards=[(member, _qr_svg(member)) for member in pagination.items])
 
 
+@bp.route("/roster/cards/print")
+@login_required
+def roster_cards_print():
+    """Every registration card of the roster (or of a search) on one page: one print job, two cards a sheet."""
+    require(current_user, "attendance.manage")
+    meeting = _meeting()
+    q = request.args.get("q", "").strip()[:40]
+    members = queries.roster_page(meeting.id, q=q, page=1, per_page=spreadsheets.MAX_ROWS).items
+    return render_template("attendance/roster_cards_print.html", meeting=meeting, q=q,
+                           cards=[(member, _qr_svg(member)) for member in members])
+
+
 @bp.route("/members/<int:member_id>/qr/reissue", methods=["POST"])
 @login_required
 def member_reissue_qr(member_id: int):

@@ -13,7 +13,7 @@ ENDPOINTS = {
     "attendance.registration_counts", "attendance.registration_register", "attendance.qr", "attendance.leave_list",
     "attendance.leave_new", "attendance.leave_detail", "attendance.leave_decide", "attendance.leave_cancel",
     "attendance.figures", "attendance.summary_xlsx", "attendance.duties", "attendance.duty_remove",
-    "attendance.roster_cards", "attendance.member_delete", "attendance.sitting_delete",
+    "attendance.roster_cards", "attendance.roster_cards_print", "attendance.member_delete", "attendance.sitting_delete",
 }
 
 
@@ -45,6 +45,7 @@ def test_route_role_table(app, client, login, role_users, monkeypatch):
         Case("attendance.roster_export", "/attendance/roster/export.xlsx", READERS),
         Case("attendance.roster_import", "/attendance/roster/import", MANAGERS),
         Case("attendance.roster_cards", "/attendance/roster/cards", MANAGERS),
+        Case("attendance.roster_cards_print", "/attendance/roster/cards/print", MANAGERS),
         Case("attendance.member_edit", "/attendance/members/new", MANAGERS),
         Case("attendance.member_edit", f"/attendance/members/{other.id}/edit", MANAGERS),
         Case("attendance.member_detail", f"/attendance/members/{m}", READERS | {"member"}),
