@@ -61,13 +61,12 @@ TOP, BOTTOM, LEFT, RIGHT = Mm(37), Mm(35), Mm(28), Mm(26)
 LINES_PER_PAGE = 22
 
 
-def _set_font(run_or_style, name: str, size: Length, *, bold: bool = False) -> None:
-    font = run_or_style.font
-    font.name = name  # Latin text (w:ascii, w:hAnsi)
-    font.size = size
-    font.bold = bold
-    fonts = (run_or_style.element if hasattr(run_or_style, "type") else run_or_style._r).get_or_add_rPr() \
-        .get_or_add_rFonts()
+def _set_font(owner, name: str, size: Length, *, bold: bool = False) -> None:
+    """``owner``: a run or a style. The font is named for Latin and East Asian text alike."""
+    owner.font.name = name  # w:ascii and w:hAnsi only
+    owner.font.size = size
+    owner.font.bold = bold
+    fonts = owner.element.get_or_add_rPr().get_or_add_rFonts()
     fonts.set(qn("w:eastAsia"), name)
     fonts.set(qn("w:cs"), name)
     fonts.set(qn("w:hint"), "eastAsia")
@@ -86,6 +85,11 @@ def _page_setup(document) -> None:
 def _body_style(document) -> None:
     normal = document.styles["Normal"]
     _set_font(normal, BODY_FONT, BODY_SIZE)
+    # Chinese text marked as such (the template's defaults say en-US): office software then picks
+    # Chinese rather than Japanese glyphs and fallback fonts, and Chinese line-breaking rules.
+    defaults = document.styles.element.find(qn("w:docDefaults"))
+    for language in defaults.iter(qn("w:lang")) if defaults is not None else ():
+        language.set(qn("w:eastAsia"), "zh-CN")
     fmt = normal.paragraph_format
     fmt.line_spacing_rule = WD_LINE_SPACING.EXACTLY
     # Word stores the spacing in whole twentieths of a point: rounded down, or the 22nd line does not fit.

@@ -87,8 +87,10 @@ def test_final_docx_download_in_the_official_layout(client, login, role_users, r
         assert "PAGE" in "".join(footer._p.itertext()) and footer.text.startswith("— ")
         assert fonts_of(footer.runs[0])["eastAsia"] == "宋体" and footer.runs[0].font.size == Pt(14)
     # the name Word and WPS look for when 仿宋_GB2312 is not installed
-    font_table = zipfile.ZipFile(io.BytesIO(response.data)).read("word/fontTable.xml").decode()
+    package = zipfile.ZipFile(io.BytesIO(response.data))
+    font_table = package.read("word/fontTable.xml").decode()
     assert '<w:font w:name="仿宋_GB2312"><w:altName w:val="仿宋"/><w:charset w:val="86"/>' in font_table
+    assert 'w:eastAsia="zh-CN"' in package.read("word/styles.xml").decode()  # Chinese, not the template's en-US
 
 
 def test_libreoffice_prints_it_on_numbered_a4_pages_of_22_lines(client, login, role_users, review, tmp_path):
