@@ -49,7 +49,7 @@ CROSS_GROUP = {
     "tasks.detail": READERS, "tasks.attachment": READERS, "tasks.board": READERS,
     # document.view = READERS (drafters otherwise): every document, members' speeches included.
     "documents.detail": READERS, "documents.version": READERS, "documents.download": READERS,
-    "documents.diff": READERS, "documents.record": READERS,
+    "documents.diff": READERS, "documents.record": READERS, "documents.final_docx": READERS,
     # document.comment = document.view: whoever may read a document may comment on it (leaders too).
     "documents.comment": {*READERS, "leader"},
     # group.view = READERS: the groups and their people are no secret among the staff.
