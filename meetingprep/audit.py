@@ -27,7 +27,8 @@ _actor_id: contextvars.ContextVar[int | None] = contextvars.ContextVar("audit_ac
 ACTION_LABELS = {"create": "创建", "update": "修改", "delete": "删除",
                  # security events (auth services, errors.py)
                  "login": "登录", "login_failed": "登录失败", "password_changed": "修改密码",
-                 "password_reset": "重置密码", "role_changed": "角色变更", "denied": "拒绝访问",
+                 "password_reset": "重置密码", "login_unblocked": "解除登录等待", "role_changed": "角色变更",
+                 "denied": "拒绝访问",
                  # attendance and notification events
                  "close": "结束签到", "reopen": "重新开放签到", "import": "导入名单", "bulk_check_in": "批量签到",
                  "correct": "更正签到", "reissue_qr": "重发签到码", "resend": "重新发送"}

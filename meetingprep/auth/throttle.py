@@ -18,7 +18,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask import current_app
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, func, or_, select
 
 from meetingprep.auth.models import LoginThrottle
 from meetingprep.db import upsert_insert
@@ -113,6 +113,15 @@ def clear_user(username: str, user_id: int) -> int:
         (LoginThrottle.kind == LOGIN) & (LoginThrottle.subject == username.strip().lower()[:64]),
         (LoginThrottle.kind == PASSWORD) & (LoginThrottle.subject == str(user_id)))))
     return result.rowcount or 0
+
+
+def waiting_until(username: str, user_id: int) -> dt.datetime | None:
+    """The latest moment until which some address must wait to log in as this user (or to change the
+    password), or None: shown on the user's page beside the button that lifts it."""
+    return db.session.scalar(select(func.max(LoginThrottle.retry_at)).where(
+        or_((LoginThrottle.kind == LOGIN) & (LoginThrottle.subject == username.strip().lower()[:64]),
+            (LoginThrottle.kind == PASSWORD) & (LoginThrottle.subject == str(user_id))),
+        LoginThrottle.retry_at > now()))
 
 
 def login_keys(username: str, ip: str) -> list[tuple[str, str, str]]:

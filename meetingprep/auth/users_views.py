@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from meetingprep.auth import queries, services
+from meetingprep.auth import queries, services, throttle
 from meetingprep.auth.forms import NewPasswordForm, UserCreateForm, UserEditForm
 from meetingprep.auth.models import User
 from meetingprep.errors import DomainError
@@ -69,6 +69,7 @@ def detail(user_id: int):
     user = _load(user_id)
     memberships = queries.groups_by_user([user.id])[user.id]
     return render_template("users/detail.html", target=user, memberships=memberships,
+                           login_wait=throttle.waiting_until(user.username, user.id),
                            trail=history_for(db.session, user))
 
 
@@ -101,6 +102,16 @@ def set_active(user_id: int, action: str):
     services.set_user_active(current_user, user, active)
     db.session.commit()
     flash(f"已启用“{user.display_name}”。" if active else f"已停用“{user.display_name}”，其登录已失效。", "success")
+    return redirect(url_for("users.detail", user_id=user.id))
+
+
+@bp.route("/<int:user_id>/login-wait/lift", methods=["POST"])
+@login_required
+def lift_login_wait(user_id: int):
+    user = _load(user_id)
+    services.lift_login_wait(current_user, user)
+    db.session.commit()
+    flash(f"已解除“{user.display_name}”的登录等待，现在可以立即登录。", "success")
     return redirect(url_for("users.detail", user_id=user.id))
 
 

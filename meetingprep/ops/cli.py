@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from flask import Flask
 
+from meetingprep.auth import throttle
 from meetingprep.extensions import db
 from meetingprep.ops.backup import BackupError, create_backup, restore_backup, secret_key_source
 from meetingprep.ops.sessions import purge_ended_sessions
@@ -52,5 +53,6 @@ def init_app(app: Flask) -> None:
     def purge(days: int) -> None:
         """删除早已结束的登录会话记录（可每周由 cron 执行）。"""
         removed = purge_ended_sessions(days)
+        forgotten = throttle.purge()
         db.session.commit()
-        click.echo(f"已删除 {removed} 条过期的登录会话记录。")
+        click.echo(f"已删除 {removed} 条过期的登录会话记录，{forgotten} 条已失效的登录等待记录。")

@@ -1,7 +1,8 @@
 from tests.access import EVERYONE, MANAGERS, Case, check_cases
 
 ENDPOINTS = {"auth.login", "auth.logout", "auth.change_password", "meetings.home",
-             "users.index", "users.create", "users.detail", "users.edit", "users.set_active", "users.reset_password"}
+             "users.index", "users.create", "users.detail", "users.edit", "users.set_active", "users.reset_password",
+             "users.lift_login_wait"}
 
 
 def test_route_role_table(app, client, login, role_users):
@@ -20,6 +21,7 @@ def test_route_role_table(app, client, login, role_users):
         Case("users.reset_password", f"/users/{member}/password", MANAGERS),
         Case("users.reset_password", f"/users/{member}/password", MANAGERS, method="POST", data={}),
         Case("users.set_active", f"/users/{member}/reactivate", MANAGERS, method="POST"),
+        Case("users.lift_login_wait", f"/users/{member}/login-wait/lift", MANAGERS, method="POST"),
     ]
     check_cases(app, client, login, role_users, cases, ENDPOINTS)
 

@@ -147,3 +147,18 @@ def test_throttle_rows_are_forgotten_and_purged(app, client, clock):
     assert throttle.purge() == 2
     db.session.commit()
     assert now()  # the clock still answers
+
+
+def test_an_administrator_lifts_the_wait_from_the_users_page(app, client, login, clock):
+    user = factories.make_user(username="capslock", display_name="大写锁定")
+    secretariat = factories.make_user("secretariat")
+    db.session.commit()
+    for _ in range(6):
+        _login(client, "capslock", "WRONG-GUESS")
+    login(secretariat)
+    page = client.get(f"/users/{user.id}").get_data(as_text=True)
+    assert "需等到 10:00 才能再试" in page
+    assert client.post(f"/users/{user.id}/login-wait/lift").status_code == 302
+    assert "解除登录等待" not in client.get(f"/users/{user.id}").get_data(as_text=True)
+    login(None)
+    assert _login(client, "capslock", factories.PASSWORD).status_code == 302
