@@ -7,5 +7,6 @@ from blinker import Namespace
 
 _signals = Namespace()
 
-#: sender=Meeting, kwargs: actor, old_opens_at. Tasks with deadlines relative to the opening move.
+#: sender=Meeting, kwargs: actor, old_opens_at, move_sittings. Tasks with deadlines relative to the opening
+#: move; with ``move_sittings`` the sittings whose roll is not frozen move by the same amount.
 meeting_rescheduled = _signals.signal("meeting-rescheduled")

@@ -518,6 +518,11 @@ def sittings_of(meeting_id: int) -> list[Sitting]:
         .order_by(Sitting.starts_at, Sitting.id)))
 
 
+def movable_sittings(meeting_id: int) -> list[Sitting]:
+    """The sittings a change of the opening can move: those whose roll is not frozen."""
+    return [sitting for sitting in sittings_of(meeting_id) if not sitting.is_closed]
+
+
 def sitting_with_expectation(sitting_id: int) -> Sitting | None:
     return db.session.scalar(
         select(Sitting).options(selectinload(Sitting.expected_groups), selectinload(Sitting.expected_members))

@@ -17,7 +17,7 @@ from pypinyin import Style, lazy_pinyin
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
-from meetingprep import audit, timeutil
+from meetingprep import audit, signals, timeutil
 from meetingprep.attendance import messages, queries, spreadsheets
 from meetingprep.attendance.models import (
     CheckIn,
@@ -308,6 +308,28 @@ def _tally_frozen_roll(sitting: Sitting) -> None:
     tally = queries.roll_tally(sitting.id)
     db.session.execute(insert(SittingTally).from_select([column.name for column in tally.selected_columns],
                                                         tally))
+
+
+@signals.meeting_rescheduled.connect
+def move_sittings_with_the_opening(meeting, actor: User | None = None, old_opens_at=None, move_sittings=False,
+                                   **_kw) -> int:
+    """The opening moved and the person chose to move the sittings too: each one not yet closed moves by the
+    same amount (a closed sitting's roll is a record of what happened and stays)."""
+    if not move_sittings or old_opens_at is None:
+        return 0
+    shift = meeting.opens_at - old_opens_at
+    sittings = queries.movable_sittings(meeting.id)
+    with audit.acting_as(actor):
+        for sitting in sittings:
+            sitting.starts_at += shift
+            sitting.ends_at += shift
+        db.session.flush()
+    if sittings:
+        audit.record(db.session, "会次随开幕调整", meeting, actor=actor,
+                     message=f"开幕时间{'推迟' if shift > dt.timedelta(0) else '提前'}"
+                             f"{timeutil.humanize_delta(shift)}，{len(sittings)} 个未结束签到的会次随之平移。")
+        db.session.flush()
+    return len(sittings)
 
 
 def reopen_sitting(actor: User, sitting: Sitting) -> None:

@@ -1,4 +1,4 @@
-from wtforms import BooleanField, DateTimeLocalField, StringField, TextAreaField
+from wtforms import BooleanField, DateTimeLocalField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from meetingprep.forms import VersionedForm
@@ -18,10 +18,16 @@ class MeetingForm(VersionedForm):
                                    validators=[DataRequired(message="请填写闭幕时间，格式如 2026-01-14 12:00。")])
     venue = StringField("会场", validators=[Optional(), Length(max=200, message="会场不能超过 200 个字。")])
     description = TextAreaField("说明", validators=[Optional(), Length(max=5000, message="说明不能超过 5000 个字。")])
-
     def validate_closes_at(self, field):
         if self.opens_at.data and field.data and field.data <= self.opens_at.data:
             raise ValidationError(CLOSES_BEFORE_OPENS)
+
+
+class MeetingEditForm(MeetingForm):
+    # Moving the opening: the first save shows which sittings would move (old → new); ``shift_seen`` holds the
+    # move that preview showed, so the second save applies exactly what the person saw.
+    move_sittings = BooleanField("会次随开幕时间一起平移（已结束签到的会次不动）", default=True)
+    shift_seen = HiddenField()
 
 
 class MeetingCreateForm(MeetingForm):

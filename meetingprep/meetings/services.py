@@ -39,7 +39,10 @@ def create_meeting(actor: User | None, *, name: str, opens_at: dt.datetime, clos
 
 
 def update_meeting(actor: User, meeting: Meeting, *, version_id, name: str, short_name: str,
-                   opens_at: dt.datetime, closes_at: dt.datetime, venue: str, description: str) -> Meeting:
+                   opens_at: dt.datetime, closes_at: dt.datetime, venue: str, description: str,
+                   move_sittings: bool = False) -> Meeting:
+    """Edit a meeting. When the opening moves, deadlines relative to it follow, and with ``move_sittings``
+    so do the sittings not yet closed (the person chose this after a preview of old and new times)."""
     require(actor, "meeting.manage", meeting)
     expect_version(meeting, version_id, "该会议")
     _check_dates(opens_at, closes_at)
@@ -52,7 +55,8 @@ def update_meeting(actor: User, meeting: Meeting, *, version_id, name: str, shor
     meeting.description = description
     db.session.flush()
     if opens_at != old_opens_at:
-        signals.meeting_rescheduled.send(meeting, actor=actor, old_opens_at=old_opens_at)
+        signals.meeting_rescheduled.send(meeting, actor=actor, old_opens_at=old_opens_at,
+                                         move_sittings=move_sittings)
     return meeting
 
 

@@ -4,12 +4,13 @@ from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
 from meetingprep import timeutil
+from meetingprep.attendance.queries import movable_sittings
 from meetingprep.errors import DomainError
 from meetingprep.extensions import db
 from meetingprep.groups.queries import groups_with_people
 from meetingprep.history import history_for
 from meetingprep.meetings import queries, services
-from meetingprep.meetings.forms import MeetingCreateForm, MeetingForm
+from meetingprep.meetings.forms import MeetingCreateForm, MeetingEditForm, MeetingForm
 from meetingprep.meetings.models import Meeting
 from meetingprep.permissions import can, require
 from meetingprep.timeutil import now
@@ -78,14 +79,23 @@ def detail(meeting_id: int):
 def edit(meeting_id: int):
     meeting = db.get_or_404(Meeting, meeting_id)
     require(current_user, "meeting.manage", meeting)
-    form = MeetingForm(obj=meeting)
+    form = MeetingEditForm(obj=meeting)
     if not form.is_submitted():
         form.opens_at.data = timeutil.to_local(meeting.opens_at).replace(tzinfo=None)
         form.closes_at.data = timeutil.to_local(meeting.closes_at).replace(tzinfo=None)
     if form.validate_on_submit():
+        dates = _dates(form)
+        shift = dates["opens_at"] - meeting.opens_at
+        movable = movable_sittings(meeting.id) if shift else []
+        if movable and form.shift_seen.data != str(shift.total_seconds()):
+            # The opening moves and sittings could follow: show old → new before anything changes.
+            form.shift_seen.data = str(shift.total_seconds())
+            preview = [(sitting, sitting.starts_at + shift) for sitting in movable]
+            return render_template("meetings/form.html", form=form, meeting=meeting, preview=preview,
+                                   shift=shift)
         try:
             services.update_meeting(current_user, meeting, version_id=form.version_id.data, **_texts(form),
-                                    **_dates(form))
+                                    **dates, move_sittings=bool(movable) and form.move_sittings.data)
         except DomainError as error:
             db.session.rollback()
             form.form_errors.append(error.message)

@@ -78,3 +78,53 @@ def test_meeting_list_query_count_is_fixed(app, client, login_as, count_queries)
         factories.make_group(factories.make_meeting(is_current=False))
     db.session.commit()
     assert measure() == small
+
+
+def _edit_form(meeting, opens_at: dt.datetime, **extra) -> dict:
+    local = dt.timezone(dt.timedelta(hours=8))
+    return {**FORM, "opens_at": opens_at.astimezone(local).strftime("%Y-%m-%dT%H:%M"),
+            "closes_at": (opens_at + dt.timedelta(days=4)).astimezone(local).strftime("%Y-%m-%dT%H:%M"),
+            "version_id": meeting.version_id, **extra}
+
+
+def test_moving_the_opening_previews_the_sittings_then_moves_the_open_ones(app, client, login_as):
+    import re
+
+    from meetingprep.attendance import services as attendance
+
+    admin = login_as("admin")
+    meeting = factories.make_meeting()
+    opens = meeting.opens_at
+    open_sitting = factories.make_sitting(meeting, name="预备会议", starts_in_minutes=600)
+    closed_sitting = factories.make_sitting(meeting, name="常委会议", starts_in_minutes=-600)
+    attendance.close_sitting(admin, closed_sitting)
+    db.session.commit()
+    open_start, closed_start = open_sitting.starts_at, closed_sitting.starts_at
+    later = opens + dt.timedelta(days=2)
+
+    preview = client.post(f"/meetings/{meeting.id}/edit", data=_edit_form(meeting, later, move_sittings="y"))
+    body = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "推迟" in body and "2天" in body
+    assert "预备会议" in body and "常委会议" not in body  # a closed sitting's roll stays where it happened
+    db.session.expire_all()
+    assert meeting.opens_at == opens and open_sitting.starts_at == open_start  # nothing changed yet
+
+    seen = re.search(r'name="shift_seen"[^>]*value="([^"]+)"', body).group(1)
+    moved = client.post(f"/meetings/{meeting.id}/edit",
+                        data=_edit_form(meeting, later, move_sittings="y", shift_seen=seen))
+    assert moved.status_code == 302
+    db.session.expire_all()
+    assert meeting.opens_at == later
+    assert open_sitting.starts_at == open_start + dt.timedelta(days=2)
+    assert closed_sitting.starts_at == closed_start
+    assert db.session.query(AuditEntry).filter(AuditEntry.action == "会次随开幕调整").count() == 1
+
+    # Moved again, with the sittings left where they are; a different move than the one previewed is shown first.
+    earlier = later - dt.timedelta(hours=3)
+    again = client.post(f"/meetings/{meeting.id}/edit", data=_edit_form(meeting, earlier, shift_seen=seen))
+    assert again.status_code == 200 and "提前" in again.get_data(as_text=True)
+    seen = re.search(r'name="shift_seen"[^>]*value="([^"]+)"', again.get_data(as_text=True)).group(1)
+    kept = client.post(f"/meetings/{meeting.id}/edit", data=_edit_form(meeting, earlier, shift_seen=seen))
+    assert kept.status_code == 302
+    db.session.expire_all()
+    assert meeting.opens_at == earlier and open_sitting.starts_at == open_start + dt.timedelta(days=2)
