@@ -7,6 +7,7 @@ import meetingprep.attendance.models
 import meetingprep.audit
 import meetingprep.auth.models
 import meetingprep.dashboard.models  # the burn-down's index on tasks
+import meetingprep.data_version
 import meetingprep.documents.models
 import meetingprep.groups.models
 import meetingprep.meetings.models

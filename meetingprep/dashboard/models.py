@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from meetingprep.db import Base
@@ -20,8 +20,10 @@ ix_tasks_meeting_id_accepted_at = Index("ix_tasks_meeting_id_accepted_at", Task.
 class DashboardSnapshot(Base):
     """Every section's figures for one meeting and one viewer scope, as computed at ``computed_at``.
 
-    Derived data (recomputed, never edited), so not audited. ``audit_high_water`` is the newest audit
-    entry at computation: every change writes one, so a larger id means the figures may be out of date.
+    Derived data (recomputed, never edited), so not audited. ``data_version`` is the data version
+    (``meetingprep/data_version.py``) the figures were computed at: a larger current one means they
+    may be out of date. Only the figures are stored, never drawn HTML or JSON text, so a new template
+    or a rolling deploy draws them its own way at once.
     """
 
     __tablename__ = "dashboard_snapshots"
@@ -32,8 +34,5 @@ class DashboardSnapshot(Base):
     scope: Mapped[str] = mapped_column(String(200))  # "all", or "groups:3,7" for a scoped viewer
     computed_at: Mapped[dt.datetime]
     opens_at: Mapped[dt.datetime]  # the opening the figures were computed against
-    audit_high_water: Mapped[int] = mapped_column(default=0)
-    payload: Mapped[str] = mapped_column(Text)  # the sections for templates: tagged JSON (``snapshots.SERIALIZER``)
-    api_json: Mapped[str] = mapped_column(Text)  # the same figures as /api/dashboard sends them
-    page_html: Mapped[str] = mapped_column(Text)  # the sections drawn for /dashboard …
-    wall_html: Mapped[str] = mapped_column(Text)  # … and for the wall screen
+    data_version: Mapped[int] = mapped_column(BigInteger, default=0)
+    payload: Mapped[str] = mapped_column(Text)  # the sections' figures: tagged JSON (``snapshots.SERIALIZER``)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
-from flask import current_app, render_template
+from flask import current_app
 
 from meetingprep import timeutil
 from meetingprep.dashboard import snapshots
@@ -28,22 +27,9 @@ def wall_sections() -> tuple[Section, ...]:
     return tuple(section for section in sections() if section.on_wall)
 
 
-def _computed(ctx: DashboardContext) -> snapshots.Computed:
-    """What a snapshot stores: the figures, /api/dashboard's JSON text, and the sections drawn for the
-    page and the wall screen (they depend on the figures alone, never on the viewer)."""
-    figures = compute_figures(ctx)
-    return snapshots.Computed(
-        sections=figures,
-        json_text=json.dumps(api_payload(ctx, figures, ctx.moment), ensure_ascii=False, separators=(",", ":")),
-        page_html=render_template("dashboard/_sections.html", sections=sections(), figures=figures, wall=False),
-        wall_html=render_template("dashboard/_sections.html", sections=wall_sections(), figures=figures, wall=True),
-    )
-
-
-def current_figures(ctx: DashboardContext, form: str) -> snapshots.Figures:
-    """What the pages, the API and the export show, in the form each sends (``snapshots.FORMS``): the
-    stored snapshot while fresh."""
-    return snapshots.figures_for(ctx, _computed, form)
+def current_figures(ctx: DashboardContext) -> snapshots.Figures:
+    """What the pages, the API and the export show: the stored snapshot while fresh."""
+    return snapshots.figures_for(ctx, compute_figures)
 
 
 def refresh_snapshots() -> str:
@@ -52,7 +38,7 @@ def refresh_snapshots() -> str:
 
     meeting = get_current_meeting()
     with current_app.test_request_context("/dashboard"):  # links are built as in a request (no SERVER_NAME needed)
-        computed = snapshots.refresh([meeting] if meeting is not None else [], _computed)
+        computed = snapshots.refresh([meeting] if meeting is not None else [], compute_figures)
     return f"重算 {computed} 份" if computed else "无需重算"
 
 

@@ -1,16 +1,18 @@
 """Stored dashboard figures: a page costs the same at 80 tasks and at 20,000.
 
-Computing every section at national scale takes about a second (the critical path schedules every
-open task), so the figures are kept in ``dashboard_snapshots``, one row per meeting and viewer scope,
-shared by every worker process and computed ahead by the scheduler (job ``dashboard.refresh``).
+Computing every section at national scale schedules every open task (the critical path), so the
+figures are stored in ``dashboard_snapshots``, one row per meeting and viewer scope, shared by every
+worker process and computed ahead by the scheduler (job ``dashboard.refresh``). Only the figures are
+stored: each view draws them with the templates it runs, so a template change or a rolling deploy
+never serves markup drawn by other code.
 
 A snapshot is served while it is fresh:
 
 * younger than ``DASHBOARD_MAX_AGE_SECONDS`` (deadlines pass and the countdown runs without any
   change being made), and
-* either nothing changed since it was computed — no audit entry is newer than the one it saw; every
-  change writes one — or it is younger than ``DASHBOARD_REFRESH_SECONDS``: a busy afternoon of
-  changes costs one computation per that interval, not one per change or per viewer.
+* either the data version has not moved since it was computed (``meetingprep/data_version.py``: every
+  writing transaction raises it) or it is younger than ``DASHBOARD_REFRESH_SECONDS``: a busy afternoon
+  of changes costs one computation per that interval, not one per change or per viewer.
 
 Otherwise the request computes the figures itself and stores them for the next one. The scheduler
 refreshes the meeting-wide snapshot before it goes stale, so viewers rarely wait; group leads'
@@ -24,18 +26,16 @@ import datetime as dt
 import enum
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 from flask import current_app
 from flask.json.tag import JSONTag, TaggedJSONSerializer
-from markupsafe import Markup
 from sqlalchemy import and_, func, select
 
 from meetingprep import timeutil
-from meetingprep.audit import AuditEntry
 from meetingprep.dashboard.core import DashboardContext
 from meetingprep.dashboard.models import DashboardSnapshot
+from meetingprep.data_version import version_column, wrote_uncommitted
 from meetingprep.db import LabeledEnum, upsert_insert, writing
 from meetingprep.extensions import db
 from meetingprep.meetings.models import Meeting
@@ -138,95 +138,64 @@ class Policy:
                    max_age=dt.timedelta(seconds=config["DASHBOARD_MAX_AGE_SECONDS"]))
 
 
-def is_fresh(snapshot, *, meeting: Meeting, high_water: int, moment: dt.datetime,
-             policy: Policy) -> bool:
+def is_fresh(snapshot, *, meeting: Meeting, version: int, moment: dt.datetime, policy: Policy) -> bool:
     age = moment - snapshot.computed_at
     if age < dt.timedelta(0) or age >= policy.max_age or snapshot.opens_at != meeting.opens_at:
         return False  # a clock set back, too old, or computed against another opening
-    return snapshot.audit_high_water >= high_water or age < policy.refresh
+    return snapshot.data_version >= version or age < policy.refresh
 
 
 def scope_key(group_ids: frozenset[int] | None) -> str:
     return WHOLE_MEETING if group_ids is None else "groups:" + ",".join(map(str, sorted(group_ids)))
 
 
-def _stored(meeting_id: int, scope: str, form: str | None):
-    """One row whatever is stored: the newest audit id, beside the snapshot's freshness and the one form
-    asked for (all None when nothing is stored)."""
-    newest = select(func.coalesce(func.max(AuditEntry.id), 0).label("high_water")).subquery()
-    columns = [DashboardSnapshot.computed_at, DashboardSnapshot.opens_at, DashboardSnapshot.audit_high_water]
-    if form is not None:
-        columns.append(getattr(DashboardSnapshot, form).label("form"))
+def _stored(meeting_id: int, scope: str, *, with_payload: bool):
+    """One row whatever is stored: the current data version, beside the snapshot's freshness and (when
+    asked) its figures (all None when nothing is stored)."""
+    current = select(func.coalesce(version_column(), 0).label("current_version")).subquery()
+    columns = [DashboardSnapshot.computed_at, DashboardSnapshot.opens_at, DashboardSnapshot.data_version]
+    if with_payload:
+        columns.append(DashboardSnapshot.payload)
     return db.session.execute(
-        select(newest.c.high_water, *columns).select_from(newest).outerjoin(
+        select(current.c.current_version, *columns).select_from(current).outerjoin(
             DashboardSnapshot, and_(DashboardSnapshot.meeting_id == meeting_id, DashboardSnapshot.scope == scope))
     ).one()
 
 
 # ── reading and computing ──────────────────────────────────────────────────────────────────────
 @dataclass(frozen=True)
-class Computed:
-    """What one computation produces, each in the form its reader needs, so serving costs no work
-    that grows with the data: the sections' figures (for the .xlsx export), /api/dashboard's JSON
-    text, and the sections drawn as HTML for the page and for the wall screen."""
-
-    sections: dict[str, dict]
-    json_text: str
-    page_html: str
-    wall_html: str
-
-
-#: the stored forms of a snapshot; a view reads the one it sends (the page's HTML alone is 150 KB at large)
-FORMS = ("payload", "api_json", "page_html", "wall_html")
-
-
 class Figures:
-    """One snapshot as served: the form(s) read for this view; the figures decoded only when asked for."""
+    """One snapshot as served: when it was computed, and every section's figures."""
 
-    def __init__(self, computed_at: dt.datetime, forms: dict[str, str], sections: dict[str, dict] | None = None):
-        self.computed_at, self._forms, self._sections = computed_at, forms, sections
-
-    @property
-    def json_text(self) -> str:
-        return self._forms["api_json"]
-
-    @property
-    def page_html(self) -> Markup:
-        return Markup(self._forms["page_html"])  # drawn by our own templates, escaped there
-
-    @property
-    def wall_html(self) -> Markup:
-        return Markup(self._forms["wall_html"])
-
-    @cached_property
-    def sections(self) -> dict[str, dict]:
-        return self._sections if self._sections is not None else loads(self._forms["payload"])
+    computed_at: dt.datetime
+    sections: dict[str, dict]
 
 
-Compute = Callable[[DashboardContext], Computed]
+Compute = Callable[[DashboardContext], dict[str, dict]]
 
 
-def figures_for(ctx: DashboardContext, compute: Compute, form: str) -> Figures:
-    """The viewer's figures in ``form`` (one of FORMS): stored while fresh (one query), else computed (at
-    most once) and stored."""
+def figures_for(ctx: DashboardContext, compute: Compute) -> Figures:
+    """The viewer's figures: stored while fresh (one query), else computed (at most once) and stored."""
     scope = scope_key(ctx.group_ids)
-    row = _stored(ctx.meeting.id, scope, form)
-    if row.computed_at is not None and is_fresh(row, meeting=ctx.meeting, high_water=row.high_water,
+    row = _stored(ctx.meeting.id, scope, with_payload=True)
+    if row.computed_at is not None and is_fresh(row, meeting=ctx.meeting, version=row.current_version,
                                                 moment=ctx.moment, policy=Policy.from_config()):
-        return Figures(row.computed_at, {form: row.form})
-    return _compute_and_store(ctx, scope, row.high_water, compute)
+        return Figures(row.computed_at, loads(row.payload))
+    return _compute_and_store(ctx, scope, row.current_version, compute)
 
 
-def _compute_and_store(ctx: DashboardContext, scope: str, high_water: int, compute: Compute) -> Figures:
-    """Computed after reading the high-water mark, so a change committed meanwhile marks it stale.
+def _compute_and_store(ctx: DashboardContext, scope: str, version: int, compute: Compute) -> Figures:
+    """Computed after reading the data version, so a change committed meanwhile marks it stale.
 
     Committed at once, in a transaction of its own (``writing``): a cache fill, in a request (or tick) that
-    has changed nothing else; what the request loaded stays loaded for rendering.
+    has changed nothing else; what the request loaded stays loaded for rendering. Not stored when this
+    transaction has written and not committed: those figures may yet be rolled back.
     """
-    computed = compute(ctx)
+    sections = compute(ctx)
+    if wrote_uncommitted(db.session):
+        return Figures(ctx.moment, sections)
     values = {"meeting_id": ctx.meeting.id, "scope": scope, "computed_at": ctx.moment,
-              "opens_at": ctx.meeting.opens_at, "audit_high_water": high_water, "payload": dumps(computed.sections),
-              "api_json": computed.json_text, "page_html": computed.page_html, "wall_html": computed.wall_html}
+              "opens_at": ctx.meeting.opens_at, "data_version": version, "payload": dumps(sections)}
     statement = upsert_insert(DashboardSnapshot, db.session.get_bind().dialect.name).values(**values)
     with writing(db.session) as session:
         session.execute(statement.on_conflict_do_update(
@@ -234,7 +203,7 @@ def _compute_and_store(ctx: DashboardContext, scope: str, high_water: int, compu
             set_={key: statement.excluded[key] for key in values if key not in ("meeting_id", "scope")},
             where=DashboardSnapshot.computed_at <= statement.excluded.computed_at,  # keep a newer one
         ))
-    return Figures(ctx.moment, {key: values[key] for key in FORMS}, sections=computed.sections)
+    return Figures(ctx.moment, sections)
 
 
 def refresh(meetings: Iterable[Meeting], compute: Compute) -> int:
@@ -247,10 +216,10 @@ def refresh(meetings: Iterable[Meeting], compute: Compute) -> int:
     computed = 0
     for meeting in meetings:
         ctx = DashboardContext(meeting=meeting, moment=moment)
-        row = _stored(meeting.id, WHOLE_MEETING, None)
-        if row.computed_at is not None and is_fresh(row, meeting=meeting, high_water=row.high_water, moment=moment,
-                                                    policy=ahead):
+        row = _stored(meeting.id, WHOLE_MEETING, with_payload=False)
+        if row.computed_at is not None and is_fresh(row, meeting=meeting, version=row.current_version,
+                                                    moment=moment, policy=ahead):
             continue
-        _compute_and_store(ctx, WHOLE_MEETING, row.high_water, compute)
+        _compute_and_store(ctx, WHOLE_MEETING, row.current_version, compute)
         computed += 1
     return computed

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import json
+
 from flask import Blueprint, current_app, render_template
 from flask_login import current_user, login_required
 
 from meetingprep import spreadsheets, timeutil
 from meetingprep.bounds import arg_int
 from meetingprep.dashboard.export import workbook_bytes
-from meetingprep.dashboard.queries import context_for, current_figures, freshness_label
+from meetingprep.dashboard.queries import api_payload, context_for, current_figures, freshness_label, wall_sections
+from meetingprep.dashboard.sections import sections
 from meetingprep.errors import NotFound
 from meetingprep.permissions import require
 from meetingprep.web import current_meeting
@@ -28,8 +31,8 @@ def _context():
 @login_required
 def index():
     ctx = _context()
-    figures = current_figures(ctx, "page_html")
-    return render_template("dashboard/index.html", ctx=ctx, sections_html=figures.page_html,
+    figures = current_figures(ctx)
+    return render_template("dashboard/index.html", ctx=ctx, sections=sections(), figures=figures.sections,
                            computed_label=freshness_label(figures.computed_at))
 
 
@@ -38,8 +41,8 @@ def index():
 def wall():
     ctx = _context()
     refresh = arg_int("refresh", DEFAULT_REFRESH_SECONDS, -(10**20), 10**20)
-    figures = current_figures(ctx, "wall_html")
-    return render_template("dashboard/wall.html", ctx=ctx, sections_html=figures.wall_html,
+    figures = current_figures(ctx)
+    return render_template("dashboard/wall.html", ctx=ctx, sections=wall_sections(), figures=figures.sections,
                            computed_label=freshness_label(figures.computed_at), refresh=min(max(refresh, 1), 3600))
 
 
@@ -47,14 +50,17 @@ def wall():
 @login_required
 def api():
     ctx = _context()
-    return current_app.response_class(current_figures(ctx, "api_json").json_text, mimetype="application/json")
+    figures = current_figures(ctx)
+    payload = api_payload(ctx, figures.sections, figures.computed_at)
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return current_app.response_class(text, mimetype="application/json")
 
 
 @bp.route("/dashboard/export.xlsx")
 @login_required
 def export():
     ctx = _context()
-    workbook = workbook_bytes(current_figures(ctx, "payload").sections, f"{ctx.meeting.name}筹备日报", ctx.moment)
+    workbook = workbook_bytes(current_figures(ctx).sections, f"{ctx.meeting.name}筹备日报", ctx.moment)
     response = current_app.response_class(workbook, content_type=spreadsheets.XLSX_MIMETYPE)
     response.headers["Content-Disposition"] = spreadsheets.content_disposition(
         f"大会筹备日报-{timeutil.to_local(ctx.moment):%Y%m%d}.xlsx", "daily-report")

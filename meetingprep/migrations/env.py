@@ -3,6 +3,9 @@ from logging.config import fileConfig
 
 from alembic import context
 from flask import current_app
+from sqlalchemy import inspect
+
+from meetingprep import data_version
 
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
@@ -93,8 +96,16 @@ def run_migrations_online():
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
+        # A migration's data steps change data behind every cache, but the data version's table may not
+        # exist yet while they run: bump once, after the last step, in the same transaction.
+        connection.info[data_version.NO_BUMP] = True
+        try:
+            with context.begin_transaction():
+                context.run_migrations()
+                if inspect(connection).has_table(data_version.DataVersion.__tablename__):
+                    connection.exec_driver_sql(data_version.BUMP_SQL)
+        finally:
+            connection.info.pop(data_version.NO_BUMP, None)
 
 
 if context.is_offline_mode():

@@ -26,6 +26,7 @@ from pathlib import Path, PurePosixPath
 from flask import current_app
 from sqlalchemy.engine import URL, make_url
 
+from meetingprep import data_version
 from meetingprep.extensions import db
 from meetingprep.timeutil import now
 from meetingprep.uploads import upload_root
@@ -272,7 +273,9 @@ def restore_backup(archive: Path) -> dict:
         with tempfile.TemporaryDirectory(dir=work_root, prefix=".restore-") as work:
             work_path = Path(work)
             _extract_verified(tar, manifest, work_path)
+            previous_version = data_version.read_outside(db.engine)
             _restore_database(kind, work_path / DATABASE_MEMBERS[kind])
+            data_version.move_past(db.engine, previous_version)
             _swap_uploads(work_path / UPLOADS_PREFIX.rstrip("/"))
             uploads = sum(1 for entry in manifest["files"] if entry["path"].startswith(UPLOADS_PREFIX))
             manifest["restored"] = [f"数据库（{kind}）", f"上传文件 {uploads} 个",

@@ -69,6 +69,9 @@ def _round_trip(tmp_path, source, target):
     assert "上传文件 3 个" in result.output
     before, after = _snapshot(source), _snapshot(target)
     assert before[0]["users"] and before[0]["user_sessions"] and before[0]["audit_entries"]
+    # the data version moves past the restored one, so no worker serves what it held before the restore
+    (restored_version,), (version_after,) = before[0].pop("data_version"), after[0].pop("data_version")
+    assert version_after.version > restored_version.version
     assert before[0] == after[0]
     assert len(before[1]) == 3 and before[1] == after[1]
     return archive, result.output

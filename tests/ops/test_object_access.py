@@ -63,8 +63,9 @@ CROSS_GROUP = {
 }
 # Routes whose URL carries a token instead of an int id but whose object belongs to one person.
 TOKEN_ROUTES = {"plans.import_preview", "plans.import_commit", "plans.import_discard"}
-# Rows any request may write: the login session (and the process heartbeat).
-NOT_COMPARED = {"user_sessions", "heartbeats"}
+# Rows any request may write: the login session (and the process heartbeat), and the data version, which
+# the refusal's own audit entry (not compared either) moves.
+NOT_COMPARED = {"user_sessions", "heartbeats", "data_version"}
 # The rightful user sending the same PLAUSIBLE data does change rows: the refusals above are the
 # permission's doing, not the data's. (endpoint, who), run after the attacks.
 CONTROLS = [("tasks.comment", "b_staff"), ("tasks.progress", "b_staff"), ("documents.decide", "b_lead"),
