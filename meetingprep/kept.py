@@ -21,26 +21,23 @@ from flask import current_app, g, request
 from markupsafe import Markup
 
 from meetingprep import data_version as versions
-from meetingprep import request_figures
+from meetingprep import request_state
 from meetingprep.extensions import db
 from meetingprep.timeutil import now as clock
 
 T = TypeVar("T")
 MAX_ENTRIES = 4096
 
-request_figures.register("data_version", versions.version_column)
-
 
 def data_version() -> int:
-    """The data version, read once per request (``g``): from the login's statement when it brought it,
-    else asked. A version read before this request's own writes is fine: values are never served or
-    stored while the request's transaction holds uncommitted writes (``kept``), and after its commit a
-    value computed from newer data is only newer than its label."""
+    """The data version, read once per request (``g``): with the login (``request_state.py``), else asked.
+
+    A version read before this request's own writes is fine: values are never served or stored while the
+    request's transaction holds uncommitted writes (``kept``), and after its commit a value computed from
+    newer data is only newer than its label."""
     if "_data_version" not in g:
-        version = request_figures.known("data_version")
-        if version is request_figures.NOT_FETCHED:
-            version = versions.read(db.session)
-        g._data_version = version or 0
+        state = request_state.current()
+        g._data_version = state.data_version if state is not None else versions.read(db.session)
     return g._data_version
 
 

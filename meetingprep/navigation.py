@@ -45,6 +45,7 @@ class Allowed:
 
 def nav_items() -> Markup:
     """The entries for the signed-in user on this page (template global)."""
+    from meetingprep import request_state
     from meetingprep.notifications.queries import unread_count
 
     user = current_user._get_current_object()
@@ -52,7 +53,11 @@ def nav_items() -> Markup:
     if allowed & ADMIN_MENU:
         allowed |= {action for action in ADMIN_MENU_ONLY if can(user, action)}
     allowed = frozenset(allowed)
-    unread = min(unread_count(user.id), 100) if "notifications.inbox" in allowed else 0
+    unread = 0
+    if "notifications.inbox" in allowed:
+        state = request_state.current()
+        unread = state.unread_notifications if state is not None and state.user is user else unread_count(user.id)
+        unread = min(unread, 100)
     key = (allowed, request.endpoint or "", request.blueprint or "", unread, request.script_root)
     kept: dict = current_app.extensions.setdefault("navigation", {})
     html = kept.get(key)

@@ -68,14 +68,14 @@ def page_url(page: int) -> str:
 
 
 def current_meeting():
-    """The meeting everything is about right now: brought by the login's query (request_figures.py), or
-    asked; cached for the request."""
+    """The meeting everything is about right now: read with the login (``request_state.py``), or asked;
+    held for the request."""
     if "current_meeting" not in g:
-        from meetingprep import request_figures
+        from meetingprep import request_state
         from meetingprep.meetings.queries import get_current_meeting
 
-        meeting = request_figures.known("current_meeting")
-        g.current_meeting = get_current_meeting() if meeting is request_figures.NOT_FETCHED else meeting
+        state = request_state.current()
+        g.current_meeting = state.current_meeting if state is not None else get_current_meeting()
     return g.current_meeting
 
 
@@ -153,6 +153,8 @@ def init_app(app: Flask) -> None:
     @app.teardown_request
     def end_reading(_exc=None):
         forget_request_method()
+        for name in ("request_state", "current_meeting", "_data_version"):  # this request's alone
+            g.pop(name, None)
 
     @app.teardown_appcontext
     def discard_uncommitted_uploads(_exc=None):

@@ -2,18 +2,16 @@ from __future__ import annotations
 
 from sqlalchemy import Select, func, select
 
-from meetingprep import request_figures
 from meetingprep.extensions import db
 from meetingprep.groups.models import GroupMembership, WorkingGroup
 from meetingprep.meetings.models import Meeting
 
 #: The meeting flagged current first, then the latest: which meeting "current" means.
 _CURRENT_FIRST = (Meeting.is_current.desc(), Meeting.opens_at.desc())
-#: Asked on every page: built once (building a statement was ~40% of a simple query's cost) …
+#: Asked where there is no signed-in request; built once, as SQLAlchemy caches a statement by identity …
 _CURRENT_MEETING = select(Meeting).order_by(*_CURRENT_FIRST).limit(1)
-#: … and brought by the login's query (request_figures.py), joined on this id.
-_CURRENT_MEETING_ID = select(Meeting.id).order_by(*_CURRENT_FIRST).limit(1).scalar_subquery()
-request_figures.register_row("current_meeting", lambda: (Meeting, Meeting.id == _CURRENT_MEETING_ID))
+#: … and read with the login on every signed-in request (``request_state.py``), joined on this id.
+CURRENT_MEETING_ID = select(Meeting.id).order_by(*_CURRENT_FIRST).limit(1).scalar_subquery()
 
 
 def get_current_meeting() -> Meeting | None:

@@ -5,23 +5,18 @@ from __future__ import annotations
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import joinedload, raiseload
 
-from meetingprep import request_figures
 from meetingprep.extensions import db
 from meetingprep.groups.models import WorkingGroup
 from meetingprep.notifications.models import Delivery, DeliveryStatus, Notification
 
-#: The navigation bar's badge, on every page: built once.
-_UNREAD = select(func.count(Notification.id)).where(
+#: The navigation bar's badge, on every page: built once (the signed-in request reads it with its login,
+#: ``request_state.py``).
+UNREAD = select(func.count(Notification.id)).where(
     Notification.recipient_id == bindparam("user_id"), Notification.read_at.is_(None))
 
 
-request_figures.register("unread_notifications", _UNREAD.scalar_subquery)
-
-
 def unread_count(user_id: int) -> int:
-    """From the login's query when it is the signed-in user's (request_figures.py), else asked."""
-    known = request_figures.known("unread_notifications", user_id=user_id)
-    return known if known is not request_figures.NOT_FETCHED else db.session.scalar(_UNREAD, {"user_id": user_id}) or 0
+    return db.session.scalar(UNREAD, {"user_id": user_id}) or 0
 
 
 def inbox(user_id: int, *, unread_only: bool = False, kind: str = "", page: int = 1, per_page: int = 30):

@@ -12,13 +12,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from functools import cache
 
 from flask import current_app, request, session
 from flask_login import login_user, logout_user
-from sqlalchemy import Select, bindparam, delete, or_, select, update
+from sqlalchemy import delete, or_, update
 
-from meetingprep import request_figures
+from meetingprep import request_state
 from meetingprep.auth.models import User
 from meetingprep.db import writing
 from meetingprep.extensions import db
@@ -26,14 +25,6 @@ from meetingprep.ops.models import UserSession
 from meetingprep.timeutil import now
 
 TOUCH_INTERVAL = dt.timedelta(minutes=1)
-
-
-@cache
-def _session_and_user() -> Select:
-    """Asked on every request, so built once; it also brings this request's figures (request_figures.py)."""
-    return request_figures.extend(
-        select(UserSession, User).join(User, User.id == UserSession.user_id)
-        .where(UserSession.token_hash == bindparam("token_hash"), UserSession.user_id == bindparam("user_id")))
 
 
 def _digest(token: str) -> str:
@@ -78,14 +69,14 @@ def resume_session(session_key: str) -> User | None:
     if parts is None:
         return None
     user_id, token = parts
-    row = db.session.execute(_session_and_user(), {"token_hash": _digest(token), "user_id": user_id}).one_or_none()
-    if row is None:
+    state = request_state.load(user_id, _digest(token))  # with what every page needs (request_state.py)
+    if state is None:
         return None
-    record, user = row[0], row[1]
+    record, user = state.session, state.user
     moment = now()
     if not user.is_active or not _is_current(record, moment):
         return None
-    request_figures.remember(row, user.id)
+    request_state.remember(state)
     if moment - record.last_seen_at >= TOUCH_INTERVAL:
         with writing(db.session):
             record.last_seen_at = moment

@@ -62,7 +62,7 @@ def test_the_ledger_counts_a_new_task_at_once(app, client, login_as):
 
 
 def test_a_reading_page_has_the_data_version_and_badge_from_its_login_query(app, client, login, count_queries):
-    """request_figures.py: two statements fewer on every page, and still the newest figures."""
+    """request_state.py: the version and the badge come with the login, and are still the newest."""
     meeting = factories.make_meeting()
     group = factories.make_group(meeting)
     factories.make_task(meeting, group)
@@ -107,7 +107,7 @@ def test_a_kept_fragment_is_per_key_and_redrawn_after_a_change(app, client, logi
 
 
 def test_the_current_meeting_comes_with_the_login_and_follows_a_switch(app, client, login_as):
-    """request_figures.py: the ledger lists the current meeting's tasks, the meeting brought by the login."""
+    """request_state.py: the ledger lists the current meeting's tasks, the meeting brought by the login."""
     first = factories.make_meeting(name="第一次会议")
     factories.make_task(first, factories.make_group(first), title="一会任务")
     db.session.commit()
