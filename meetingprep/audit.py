@@ -289,8 +289,7 @@ def trail_select(object_type, object_id, limit):
     part of a page's (the task page reads it with the task's 办理经过)."""
     from sqlalchemy import select
 
-    from meetingprep.auth.models import User
-
+    User = AuditEntry.actor.property.mapper.class_  # reached through the relationship: auth's models import audit
     entry = AuditEntry
     return (select(entry.id, entry.at, entry.action, entry.object_type, entry.message, entry.changes, entry.meeting_id,
                    User.display_name.label("actor_name")).outerjoin(User, User.id == entry.actor_id)

@@ -11,25 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from meetingprep.db import LabeledEnum
 from meetingprep.errors import NotAllowed
+from meetingprep.roles import MANAGERS, READERS, WORKERS, Role
 
 if TYPE_CHECKING:
     from meetingprep.auth.models import User
 
-
-class Role(LabeledEnum):
-    ADMIN = "admin", "系统管理员"
-    SECRETARIAT = "secretariat", "大会秘书处"
-    GROUP_LEAD = "group_lead", "工作组组长"
-    STAFF = "staff", "工作人员"
-    LEADER = "leader", "领导"
-    MEMBER = "member", "委员"
-
-
-MANAGERS = frozenset({Role.ADMIN, Role.SECRETARIAT})
-WORKERS = frozenset({Role.ADMIN, Role.SECRETARIAT, Role.GROUP_LEAD, Role.STAFF})
-READERS = WORKERS | {Role.LEADER}  # everyone who sees the whole preparation
 
 Rule = Callable[["User", Any], bool]
 _RULES: dict[str, Rule] = {}

@@ -38,7 +38,7 @@ from meetingprep.attendance.models import (
 )
 from meetingprep.auth.models import User
 from meetingprep.extensions import db
-from meetingprep.permissions import WORKERS
+from meetingprep.roles import WORKERS
 
 RATE_FORMULA = "出席率 = 实到 ÷ (应到 − 请假)；迟到计入实到，非应到人员（列席）不计入"
 SEARCH_LIMIT = 20

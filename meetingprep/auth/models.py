@@ -10,7 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from meetingprep.audit import Audited
 from meetingprep.db import Base, enum_column
-from meetingprep.permissions import Role
+from meetingprep.roles import Role
 from meetingprep.timeutil import now
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import Select, or_, select
 from meetingprep.auth.models import User
 from meetingprep.extensions import db
 from meetingprep.groups.models import GroupMembership, WorkingGroup
-from meetingprep.permissions import Role
+from meetingprep.roles import Role
 
 
 def user_search(q: str = "", role: str = "", status: str = "") -> Select:

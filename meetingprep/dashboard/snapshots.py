@@ -180,7 +180,10 @@ def figures_for(ctx: DashboardContext, compute: Compute) -> Figures:
     row = _stored(ctx.meeting.id, scope, with_payload=True)
     if row.computed_at is not None and is_fresh(row, meeting=ctx.meeting, version=row.current_version,
                                                 moment=ctx.moment, policy=Policy.from_config()):
-        return Figures(row.computed_at, loads(row.payload))
+        try:
+            return Figures(row.computed_at, loads(row.payload))
+        except (KeyError, ValueError):
+            pass  # stored by other code (a deploy renamed an enum …): computed again below
     return _compute_and_store(ctx, scope, row.current_version, compute)
 
 

@@ -22,7 +22,7 @@ from meetingprep import uploads
 from meetingprep.audit import Audited
 from meetingprep.db import Base, LabeledEnum, enum_column
 from meetingprep.documents.states import ApprovalRule, Decision, DocumentStatus
-from meetingprep.permissions import Role
+from meetingprep.roles import Role
 from meetingprep.timeutil import now
 
 

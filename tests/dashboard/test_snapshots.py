@@ -211,3 +211,15 @@ def test_the_page_and_the_wall_screen_draw_the_stored_figures_with_todays_templa
         with count_queries() as served:
             page = client.get(url).get_data(as_text=True)
         assert task_queries(served) == [] and "<p class=new-look>risk:" in page and "编印会议指南" not in page
+
+
+def test_figures_stored_by_other_code_that_this_code_cannot_read_are_computed_again(app, client, login, role_users,
+                                                                                   meeting):
+    """A deploy that renames an enum class leaves snapshots naming the old one: recomputed, never a 500."""
+    login(role_users["leader"])
+    assert done_count(client) == 0
+    snapshot = db.session.scalar(select(DashboardSnapshot))
+    snapshot.payload = '{"overview": {" en": ["meetingprep.permissions.Gone", "x"]}}'
+    db.session.commit()
+    assert done_count(client) == 0
+    assert "Gone" not in db.session.scalar(select(DashboardSnapshot.payload))

@@ -1,0 +1,119 @@
+"""The package's modules import each other without a loop.
+
+A loop hides behind imports placed inside functions (they run later, so Python never complains), yet it
+still ties the modules together: none of them can be understood, tested or moved alone. So every import
+counts here, at module level and inside functions; only ``if TYPE_CHECKING:`` blocks (never run) do not.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import meetingprep
+
+ROOT = Path(meetingprep.__file__).parent
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _is_type_checking(node: ast.AST) -> bool:
+    return isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+
+
+def _imports(tree: ast.AST, package: str, modules: set[str]):
+    """Every meetingprep module ``tree`` imports, outside ``if TYPE_CHECKING:`` blocks."""
+    pending = [tree]
+    while pending:
+        node = pending.pop()
+        if _is_type_checking(node):
+            pending.extend(node.orelse)
+            continue
+        pending.extend(ast.iter_child_nodes(node))
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # relative: from the package, up level - 1
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - node.level + 1] + ([base] if base else []))
+            names = [f"{base}.{alias.name}" for alias in node.names] + [base]
+        else:
+            continue
+        for name in names:
+            # ``from meetingprep.x import y``: y is a module, or a name in module x
+            while name and name not in modules:
+                name = name.rpartition(".")[0]
+            if name and name != "meetingprep":
+                yield name
+
+
+def import_graph() -> dict[str, set[str]]:
+    paths = {_module_name(path): path for path in ROOT.rglob("*.py") if "migrations" not in path.parts}
+    modules = set(paths)
+    graph = {}
+    for name, path in paths.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        graph[name] = {target for target in _imports(tree, package, modules) if target != name}
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan's algorithm, iterative)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    for start in sorted(graph):
+        if start in index:
+            continue
+        work = [(start, iter(sorted(graph[start])))]
+        index[start] = low[start] = len(index)
+        stack.append(start)
+        on_stack.add(start)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(sorted(graph.get(child, ())))))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    found.append(sorted(component))
+    return found
+
+
+def test_the_finder_sees_a_loop_hidden_in_a_function():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert cycles(graph) == [["a", "b", "c"]]
+    tree = ast.parse("import x.y\ndef f():\n    from x import z\nif TYPE_CHECKING:\n    import x.w\n")
+    assert sorted(_imports(tree, "x", {"x", "x.y", "x.z", "x.w"})) == ["x", "x.y", "x.z"]
+
+
+def test_the_package_has_no_import_loop():
+    graph = import_graph()
+    assert graph.get("meetingprep.permissions")  # the walk found the package's imports
+    loops = cycles(graph)
+    detail = ["; ".join(f"{m} → {sorted(graph[m] & set(loop))}" for m in loop) for loop in loops]
+    assert loops == [], "\n".join(detail)
