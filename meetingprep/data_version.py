@@ -18,7 +18,7 @@ A value computed inside a transaction that has written but not committed may yet
 caches neither serve nor keep values there (``wrote_uncommitted``).
 
 Some tables hold bookkeeping that no cached value is computed from (sessions touched once a minute per
-signed-in user, the scheduler's heartbeats, the dashboard's own stored figures): writing only those
+signed-in user, the scheduler's job store, runs and heartbeats, the dashboard's own stored figures): writing only those
 leaves the number alone, otherwise every cache would be dropped at every tick. A table added here must
 be one no cache reads.
 
@@ -37,7 +37,7 @@ from meetingprep.db import Base
 
 #: Writes to these tables alone do not change the version (see the module's docstring).
 BOOKKEEPING_TABLES = frozenset({
-    "user_sessions", "login_attempts", "heartbeats", "scheduler_job_runs", "dashboard_snapshots",
+    "user_sessions", "login_attempts", "heartbeats", "scheduler_job_runs", "apscheduler_jobs", "dashboard_snapshots",
 })
 
 #: One statement for both databases: the row is created by the first bump (e.g. after a TRUNCATE).

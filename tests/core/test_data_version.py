@@ -71,6 +71,17 @@ def test_every_writing_transaction_raises_it_once_and_nothing_else_does(app):
     assert _version() == start + 2  # a text() statement counts too
 
 
+def test_scheduler_ticks_that_change_no_data_leave_it_alone(app, role_users):
+    """The ticks run every few seconds: were their bookkeeping counted, no cache would outlive a tick."""
+    from meetingprep.notifications.scheduler import execute_job
+
+    execute_job("dashboard.refresh")  # stores the snapshot
+    start = _version()
+    for job_id in ("heartbeat", "dashboard.refresh", "outbox.deliver", "reminders.scan"):
+        assert execute_job(job_id)[0], job_id
+    assert _version() == start
+
+
 def test_bookkeeping_alone_leaves_it_alone():
     assert changes_data("INSERT INTO tasks (title) VALUES (?)")
     assert changes_data('UPDATE "tasks" SET status=%(status)s')
