@@ -1,11 +1,12 @@
-"""The navigation bar's entries, drawn once per kind of page and kept.
+"""The navigation bar's entries, drawn once per kind of page and held per process.
 
-Every page shows the same few dozen links, chosen by permission rules and marked by the current page.
-Drawing them through Jinja (twenty ``can()`` calls, a dozen macros and ``url_for`` each) cost more
-than half of an empty page's time. What they depend on is small and known — which of ``NAV_ACTIONS``
-the user may do, the page's endpoint, the unread count shown in the badge, the URL root — so the
-drawn entries are kept per process under exactly that key. ``_nav_items.html`` sees only these values
-(it is rendered without the request's context), so nothing else can slip into a kept copy.
+Every page shows the same few dozen links, chosen by permission rules and marked by the current page;
+drawing them through Jinja on every request is a large share of a small page's time. What they depend on
+is small and known — which of ``NAV_ACTIONS`` the user may do, the page's endpoint, the unread count
+shown in the badge, the URL root — so the drawn entries are held under exactly that key. Nothing in them
+comes from the data except through the key, so they need no data version (``kept.py``): the permission
+answers and the badge are computed for each request. ``_nav_items.html`` sees only these values (it is
+rendered without the request's context), so nothing else can slip into a held copy.
 """
 
 from __future__ import annotations
