@@ -66,9 +66,9 @@ def create_app(config: dict | None = None) -> Flask:
     web.init_app(app)
     navigation.init_app(app)
 
-    from meetingprep.notifications.rules import load_extensions
+    from meetingprep.notifications.rules import load_domain_rules
 
-    load_extensions()  # the reminder rules and wording kinds of documents, attendance …
+    load_domain_rules()  # each domain's reminder rules (tasks, documents, attendance) and wording kinds
 
     from meetingprep.errors import register_error_handlers
 

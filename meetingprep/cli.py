@@ -134,7 +134,7 @@ def init_app(app: Flask) -> None:
 
         link_base = for_server(app, host, port)  # before the scheduler: its mails and robots use it
         if scheduler:
-            from meetingprep.notifications.scheduler import start_scheduler
+            from meetingprep.scheduler import start_scheduler
 
             # Started here and only here: this process has no reloader, so it starts exactly once.
             start_scheduler(app)
@@ -156,7 +156,7 @@ def init_app(app: Flask) -> None:
     @scheduler_group.command("run")
     def scheduler_run() -> None:
         """Run the scheduler in the foreground until SIGTERM (the systemd unit's command)."""
-        from meetingprep.notifications.scheduler import run_forever
+        from meetingprep.scheduler import run_forever
 
         if not app.config["BASE_URL_CONFIGURED"]:
             click.echo(f"注意：未设置 BASE_URL，提醒中的链接将指向 {app.config['BASE_URL']}。", err=True)
@@ -168,7 +168,7 @@ def init_app(app: Flask) -> None:
     @click.option("--digest", is_flag=True, help="Also send today's digest (once per day whatever happens).")
     def scheduler_run_once(digest: bool) -> None:
         """One reminder scan and one outbox delivery, then exit (for cron or a manual nudge)."""
-        from meetingprep.notifications.scheduler import execute_job
+        from meetingprep.scheduler import execute_job
 
         failed = False
         for job_id in ("reminders.scan", *(("digest.daily",) if digest else ()), "outbox.deliver"):

@@ -1,4 +1,9 @@
-"""The scheduler: a few fixed ticks in APScheduler 3, the state and guarantees in our own tables.
+"""The scheduler: every domain's periodic jobs as a few fixed ticks in APScheduler 3, the state and
+guarantees in our own tables.
+
+``JOBS`` lists them: the reminder scan (each domain's rules, ``<domain>/reminders.py``), the outbox, the
+daily digest, the dashboard's figures, the database's statistics and a heartbeat. A domain adds a job
+by adding a ``JobSpec`` here that calls its own function.
 
 Jobs are registered with fixed ids and ``replace_existing=True`` in a SQLAlchemyJobStore in the
 application's database (table ``apscheduler_jobs``), so a pause or a missed 08:30 digest survives a

@@ -1,4 +1,5 @@
-"""Reminder rules: a registry the scan walks, and the task rules.
+"""Reminder rules: the registry the scan walks. Each domain keeps its own rules beside its code
+(``tasks/reminders.py``, ``documents/reminders.py``, ``attendance/reminders.py``) and registers them here.
 
 A rule answers one question with a fixed number of set-based queries: "which (object, recipient,
 due moment) reminders are due now?". It yields only the *latest* moment that has passed for each
@@ -6,8 +7,9 @@ object, so after downtime a missed reminder is sent once, never a burst of every
 The scan (``scan.py``) records each item in ``ReminderLog`` (unique) and groups what is new into one
 message per person.
 
-Other domains add rules with ``register_rule(ReminderRule(...))`` — document stages waiting or out of
-allowance, sittings N hours before — and their wording with ``wording.register_kind``.
+A domain adds rules with ``register_rule(ReminderRule(...))`` — tasks due and overdue, document stages
+out of allowance, sittings N hours before — and, when the notifications domain does not already know
+their wording, their kinds with ``wording.register_kind``.
 """
 
 from __future__ import annotations
@@ -16,18 +18,6 @@ import datetime as dt
 import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-
-from flask import current_app
-from sqlalchemy import Select, select
-
-from meetingprep import timeutil
-from meetingprep.auth.models import User
-from meetingprep.extensions import db
-from meetingprep.groups.models import GroupMembership, WorkingGroup
-from meetingprep.permissions import Role
-from meetingprep.tasks.links import task_path
-from meetingprep.tasks.models import Task, TaskCoworker
-from meetingprep.tasks.states import OPEN_STATUSES
 
 
 @dataclass(frozen=True)
@@ -66,9 +56,9 @@ class ReminderRule:
 
 RULES: dict[str, ReminderRule] = {}
 
-#: Modules of other domains that register their rules and wording kinds when imported; one whose
-#: domain is not part of this installation is skipped. ``load_extensions()`` runs in ``create_app``.
-EXTENSIONS = ("meetingprep.documents.reminders", "meetingprep.attendance.reminders")
+#: Each domain's module of rules, registered when imported; one whose domain is not part of this
+#: installation is skipped. ``load_domain_rules()`` runs in ``create_app``.
+DOMAIN_RULES = ("meetingprep.tasks.reminders", "meetingprep.documents.reminders", "meetingprep.attendance.reminders")
 
 
 def optional_module(name: str):
@@ -81,8 +71,8 @@ def optional_module(name: str):
         raise
 
 
-def load_extensions() -> None:
-    for name in EXTENSIONS:
+def load_domain_rules() -> None:
+    for name in DOMAIN_RULES:
         optional_module(name)
 
 
@@ -91,129 +81,3 @@ def register_rule(rule: ReminderRule) -> ReminderRule:
         raise ValueError(f"reminder rule {rule.key!r} registered twice")
     RULES[rule.key] = rule
     return rule
-
-
-# ── settings ───────────────────────────────────────────────────────────────────────────────────
-def _morning_time() -> dt.time:
-    hours, minutes = str(current_app.config["REMINDER_MORNING_TIME"]).split(":")
-    return dt.time(int(hours), int(minutes))
-
-
-# ── task rules ─────────────────────────────────────────────────────────────────────────────────
-def _task_values(task_row, moment: dt.datetime) -> dict[str, str]:
-    left = task_row.due_at - moment
-    return {
-        "任务": task_row.title,
-        "截止时间": timeutil.format_datetime(task_row.due_at),
-        "责任人": task_row.owner_name,
-        "工作组": task_row.group_name,
-        "剩余": timeutil.humanize_delta(left) if left.total_seconds() > 0 else "0分钟",
-        "逾期": timeutil.humanize_delta(left) if left.total_seconds() < 0 else "0分钟",
-        "链接": task_path(task_row.id),
-    }
-
-
-def _open_tasks(*conditions) -> Select:
-    """Open tasks with what a reminder says about them, owner and group joined in."""
-    owner = User.__table__.alias("owner")
-    return (select(Task.id, Task.title, Task.due_at, Task.created_at, Task.meeting_id, Task.owner_id,
-                   owner.c.display_name.label("owner_name"), owner.c.is_active_account.label("owner_active"),
-                   WorkingGroup.name.label("group_name"), Task.group_id)
-            .join(owner, owner.c.id == Task.owner_id)
-            .join(WorkingGroup, WorkingGroup.id == Task.group_id)
-            .where(Task.status.in_(OPEN_STATUSES), *conditions))
-
-
-def _due_stage(task_row, moment: dt.datetime) -> dt.datetime | None:
-    """The latest "due soon" moment that has passed: N days before, or the deadline's morning.
-
-    Stages before the task existed are skipped (nobody needs "3 days left" for a task made yesterday).
-    """
-    stages = [task_row.due_at - dt.timedelta(days=days) for days in current_app.config["REMINDER_TASK_DUE_DAYS"]]
-    local_due = timeutil.to_local(task_row.due_at)
-    morning = dt.datetime.combine(local_due.date(), _morning_time(), tzinfo=local_due.tzinfo).astimezone(dt.UTC)
-    if morning < task_row.due_at:
-        stages.append(morning)
-    passed = [stage for stage in stages if stage <= moment and stage >= task_row.created_at]
-    return max(passed) if passed else None
-
-
-def collect_task_due(ctx: ScanContext) -> Iterable[DueItem]:
-    horizon = max(current_app.config["REMINDER_TASK_DUE_DAYS"], default=0) + 1
-    window = (Task.due_at > ctx.now, Task.due_at <= ctx.now + dt.timedelta(days=horizon))
-    tasks = {row.id: row for row in db.session.execute(_open_tasks(*window))}
-    coworker = User.__table__.alias("coworker")
-    people: dict[int, list[tuple[int, str]]] = {task_id: [] for task_id in tasks}
-    for row in tasks.values():
-        if row.owner_active:
-            people[row.id].append((row.owner_id, row.owner_name))
-    for task_id, user_id, name in db.session.execute(
-            select(TaskCoworker.task_id, coworker.c.id, coworker.c.display_name)
-            .join(coworker, coworker.c.id == TaskCoworker.user_id)
-            .join(Task, Task.id == TaskCoworker.task_id)
-            .where(Task.status.in_(OPEN_STATUSES), *window, coworker.c.is_active_account)):
-        people[task_id].append((user_id, name))
-    for task_id, row in tasks.items():
-        stage = _due_stage(row, ctx.now)
-        if stage is None:
-            continue
-        values = _task_values(row, ctx.now)
-        for user_id, name in people[task_id]:
-            yield DueItem("task.due", "task", task_id, user_id, name, stage, values, values["链接"], row.meeting_id)
-
-
-def _overdue_days_stage(task_row, moment: dt.datetime) -> tuple[int, dt.datetime]:
-    """Whole days overdue and the moment that day began (deadline + k days): one reminder per day."""
-    days = int((moment - task_row.due_at) // dt.timedelta(days=1))
-    return days, task_row.due_at + dt.timedelta(days=days)
-
-
-def collect_task_overdue_owner(ctx: ScanContext) -> Iterable[DueItem]:
-    for row in db.session.execute(_open_tasks(Task.due_at <= ctx.now)):
-        if not row.owner_active:
-            continue
-        _days, stage = _overdue_days_stage(row, ctx.now)
-        values = _task_values(row, ctx.now)
-        yield DueItem("task.overdue", "task", row.id, row.owner_id, row.owner_name, stage, values,
-                      values["链接"], row.meeting_id)
-
-
-def collect_task_overdue_lead(ctx: ScanContext) -> Iterable[DueItem]:
-    """From day N (default 1) on, daily to the leads of the task's group (not to a lead who owns it)."""
-    after = dt.timedelta(days=current_app.config["REMINDER_OVERDUE_LEAD_DAYS"])
-    lead = User.__table__.alias("lead")
-    statement = (_open_tasks(Task.due_at <= ctx.now - after)
-                 .join(GroupMembership, (GroupMembership.group_id == Task.group_id) & GroupMembership.is_lead)
-                 .join(lead, lead.c.id == GroupMembership.user_id)
-                 .where(lead.c.is_active_account, lead.c.id != Task.owner_id)
-                 .add_columns(lead.c.id.label("lead_id"), lead.c.display_name.label("lead_name")))
-    for row in db.session.execute(statement):
-        _days, stage = _overdue_days_stage(row, ctx.now)
-        values = _task_values(row, ctx.now)
-        yield DueItem("task.overdue.lead", "task", row.id, row.lead_id, row.lead_name, stage, values,
-                      values["链接"], row.meeting_id)
-
-
-def collect_task_overdue_secretariat(ctx: ScanContext) -> Iterable[DueItem]:
-    """Once per task, N days (default 3) after the deadline: an escalation to the secretariat."""
-    after = dt.timedelta(days=current_app.config["REMINDER_OVERDUE_SECRETARIAT_DAYS"])
-    tasks = db.session.execute(_open_tasks(Task.due_at <= ctx.now - after)).all()
-    if not tasks:
-        return
-    secretariat = db.session.execute(select(User.id, User.display_name).where(
-        User.role == Role.SECRETARIAT, User.is_active_account)).all()
-    for row in tasks:
-        values = _task_values(row, ctx.now)
-        for user_id, name in secretariat:
-            yield DueItem("task.overdue.secretariat", "task", row.id, user_id, name, row.due_at + after, values,
-                          values["链接"], row.meeting_id)
-
-
-for _rule in (
-    ReminderRule("task.due", "task.due", "任务即将到期", collect_task_due),
-    ReminderRule("task.overdue", "task.overdue", "任务逾期（责任人）", collect_task_overdue_owner),
-    ReminderRule("task.overdue.lead", "task.overdue.lead", "任务逾期（组长）", collect_task_overdue_lead),
-    ReminderRule("task.overdue.secretariat", "task.overdue.secretariat", "任务逾期升级（秘书处）",
-                 collect_task_overdue_secretariat, is_escalation=True),
-):
-    register_rule(_rule)

@@ -6,11 +6,12 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from meetingprep import scheduler
 from meetingprep.bounds import page_number
 from meetingprep.errors import DomainError, NotFound
 from meetingprep.extensions import db
 from meetingprep.groups.models import WorkingGroup
-from meetingprep.notifications import queries, scheduler, services, wording
+from meetingprep.notifications import queries, services, wording
 from meetingprep.notifications.forms import PreferencesForm, WebhookForm, WordingForm
 from meetingprep.notifications.models import (
     Channel,

@@ -73,7 +73,7 @@ def test_every_writing_transaction_raises_it_once_and_nothing_else_does(app):
 
 def test_scheduler_ticks_that_change_no_data_leave_it_alone(app, role_users):
     """The ticks run every few seconds: were their bookkeeping counted, no cache would outlive a tick."""
-    from meetingprep.notifications.scheduler import execute_job
+    from meetingprep.scheduler import execute_job
 
     execute_job("dashboard.refresh")  # stores the snapshot
     start = _version()

@@ -10,7 +10,7 @@ from meetingprep.dashboard.core import DashboardContext
 from meetingprep.dashboard.models import DashboardSnapshot
 from meetingprep.dashboard.queries import compute_figures, refresh_snapshots
 from meetingprep.extensions import db
-from meetingprep.notifications.scheduler import JOBS, execute_job
+from meetingprep.scheduler import JOBS, execute_job
 from meetingprep.tasks.models import TaskDependency
 from meetingprep.tasks.states import TaskStatus
 from meetingprep.timeutil import now

@@ -198,7 +198,7 @@ def _empty_job_store(app):
     yield
     from sqlalchemy import inspect, text
 
-    from meetingprep.notifications.scheduler import JOBSTORE_TABLE
+    from meetingprep.scheduler import JOBSTORE_TABLE
 
     db.session.remove()
     if inspect(db.engine).has_table(JOBSTORE_TABLE):

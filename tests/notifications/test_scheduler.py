@@ -8,9 +8,8 @@ import threading
 import pytest
 from sqlalchemy import MetaData, Table, func, select
 
-from meetingprep import create_app
+from meetingprep import create_app, scheduler
 from meetingprep.extensions import db
-from meetingprep.notifications import scheduler
 from meetingprep.notifications.models import JobRun, Notification, ReminderLog
 from meetingprep.notifications.scan import scan_reminders
 from meetingprep.ops.heartbeat import last_beat
