@@ -37,7 +37,8 @@ from meetingprep.db import Base
 
 #: Writes to these tables alone do not change the version (see the module's docstring).
 BOOKKEEPING_TABLES = frozenset({
-    "user_sessions", "login_attempts", "heartbeats", "scheduler_job_runs", "apscheduler_jobs", "dashboard_snapshots",
+    "user_sessions", "login_attempts", "login_throttles", "heartbeats", "scheduler_job_runs", "apscheduler_jobs",
+    "dashboard_snapshots",
 })
 
 #: One statement for both databases: the row is created by the first bump (e.g. after a TRUNCATE).
