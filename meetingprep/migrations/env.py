@@ -97,13 +97,15 @@ def run_migrations_online():
         )
 
         # A migration's data steps change data behind every cache, but the data version's table may not
-        # exist yet while they run: bump once, after the last step, in the same transaction.
+        # exist yet while they run: raised once, after the last step (a reader in between may cache the
+        # migrated data under the old number, which is only newer than its label).
         connection.info[data_version.NO_BUMP] = True
         try:
             with context.begin_transaction():
                 context.run_migrations()
-                if inspect(connection).has_table(data_version.DataVersion.__tablename__):
-                    connection.exec_driver_sql(data_version.BUMP_SQL)
+            if inspect(connection).has_table(data_version.DataVersion.__tablename__):
+                connection.exec_driver_sql(data_version.BUMP_SQL)
+            connection.commit()
         finally:
             connection.info.pop(data_version.NO_BUMP, None)
 
