@@ -33,7 +33,8 @@ SCHEDULER = """
 import json, sys, time
 from meetingprep import create_app
 from meetingprep.extensions import db
-from meetingprep.notifications import scan, scheduler
+from meetingprep import scheduler
+from meetingprep.notifications import scan
 
 config, marker, stall = json.loads(sys.argv[1]), sys.argv[2], sys.argv[3]
 app = create_app(config)
