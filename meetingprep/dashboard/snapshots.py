@@ -1,6 +1,6 @@
-"""Stored dashboard figures: a page costs the same at 80 tasks and at 20,000.
+"""Stored dashboard figures: serving a view costs the same however large the meeting.
 
-Computing every section at national scale schedules every open task (the critical path), so the
+Computing every section schedules every open task (the critical path) and grows with the meeting, so the
 figures are stored in ``dashboard_snapshots``, one row per meeting and viewer scope, shared by every
 worker process and computed ahead by the scheduler (job ``dashboard.refresh``). Only the figures are
 stored: each view draws them with the templates it runs, so a template change or a rolling deploy

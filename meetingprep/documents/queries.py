@@ -28,7 +28,7 @@ from meetingprep.documents.states import DocumentStatus
 from meetingprep.extensions import db
 from meetingprep.groups.models import WorkingGroup
 from meetingprep.kept import kept
-from meetingprep.roles import Role
+from meetingprep.permissions import Role
 
 # Module level: an alias made per call is a new entity and defeats the ORM's caches.
 _Mine = aliased(DocumentStageReviewer, name="mine")

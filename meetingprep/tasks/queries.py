@@ -64,7 +64,7 @@ from meetingprep.groups.models import GroupMembership, WorkingGroup
 from meetingprep.history import HistoryRow, readable
 from meetingprep.kept import kept
 from meetingprep.meetings.models import Phase
-from meetingprep.roles import Role
+from meetingprep.permissions import Role
 from meetingprep.tasks.models import (
     Task,
     TaskAttachment,
