@@ -18,7 +18,8 @@ A value computed inside a transaction that has written but not committed may yet
 caches neither serve nor keep values there (``wrote_uncommitted``).
 
 Some tables hold bookkeeping that no cached value is computed from (sessions touched once a minute per
-signed-in user, the scheduler's job store, runs and heartbeats, the dashboard's own stored figures): writing only those
+signed-in user, the scheduler's job store, runs and heartbeats, the robots' rate window, the dashboard's
+own stored figures): writing only those
 leaves the number alone, otherwise every cache would be dropped at every tick. A table added here must
 be one no cache reads.
 
@@ -38,7 +39,7 @@ from meetingprep.db import Base
 #: Writes to these tables alone do not change the version (see the module's docstring).
 BOOKKEEPING_TABLES = frozenset({
     "user_sessions", "login_attempts", "login_throttles", "heartbeats", "scheduler_job_runs", "apscheduler_jobs",
-    "dashboard_snapshots",
+    "dashboard_snapshots", "robot_posts",
 })
 
 #: One statement for both databases: the row is created by the first bump (e.g. after a TRUNCATE).
@@ -117,9 +118,11 @@ def _forget_writes(conn: Connection) -> None:
 
 
 @event.listens_for(Engine, "after_cursor_execute")
-def _note_write(conn: Connection, cursor, statement: str, _parameters, _context, _executemany) -> None:
+def _note_write(conn: Connection, cursor, statement: str, _parameters, _context, executemany: bool) -> None:
     if conn.info.get(NO_BUMP) or not changes_data(statement):
         return
+    if not executemany and cursor.rowcount == 0:
+        return  # matched no row (a periodic clean-up with nothing to clean): nothing changed
     if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT" and conn.dialect.name != "sqlite":
         _bump(conn.connection.dbapi_connection)  # already committed on its own: the bump follows it at once
         return

@@ -69,6 +69,9 @@ def test_every_writing_transaction_raises_it_once_and_nothing_else_does(app):
     db.session.execute(text("UPDATE meetings SET name = name || '!'"))
     db.session.commit()
     assert _version() == start + 2  # a text() statement counts too
+    db.session.execute(update(Task).where(Task.id == -1).values(title="无"))
+    db.session.commit()
+    assert _version() == start + 2  # a statement that matched no row changed nothing
 
 
 def test_scheduler_ticks_that_change_no_data_leave_it_alone(app, role_users):
