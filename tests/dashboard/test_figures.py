@@ -6,6 +6,7 @@ import pytest
 
 from meetingprep.dashboard.core import DashboardContext
 from meetingprep.dashboard.queries import compute_figures
+from meetingprep.dashboard.sections.overview import countdown_text
 from meetingprep.extensions import db
 from meetingprep.meetings.models import Phase
 from meetingprep.tasks.models import TaskDependency
@@ -44,7 +45,7 @@ def test_countdown_phase_and_completion_per_phase(meeting):
     for status in (S.DONE, S.SUBMITTED):
         factories.make_task(meeting, group, status=status, phase=Phase.DURING)
     overview = figures(meeting)["overview"]
-    assert overview["countdown"] == {"opened": False, "days": 10, "hours": 0}
+    assert overview["countdown"] == {"opened": False, "closed": False, "days": 10, "hours": 0, "day_of_meeting": 0}
     assert overview["phase_label"] == "会前"
     assert overview["today"] == "2026年3月2日 周一"
     assert overview["completion"]["accepted"] == 3 and overview["completion"]["total"] == 5
@@ -57,8 +58,19 @@ def test_countdown_phase_and_completion_per_phase(meeting):
 def test_countdown_after_the_opening(meeting, time_machine):
     time_machine.move_to(meeting.opens_at + 2 * H, tick=False)
     overview = figures(meeting)["overview"]
-    assert overview["countdown"]["opened"] is True
+    assert overview["countdown"]["opened"] is True and overview["countdown"]["closed"] is False
+    assert overview["countdown"]["day_of_meeting"] == 1
     assert overview["phase_label"] == "会中"
+    assert countdown_text(overview["countdown"]) == "大会进行中（第1天）"
+    time_machine.move_to(meeting.opens_at + D + 2 * H, tick=False)
+    assert figures(meeting)["overview"]["countdown"]["day_of_meeting"] == 2
+
+
+def test_after_the_closing_the_meeting_is_closed_not_opened(meeting, time_machine):
+    time_machine.move_to(meeting.closes_at + H, tick=False)
+    overview = figures(meeting)["overview"]
+    assert overview["countdown"]["closed"] is True and overview["phase_label"] == "会后"
+    assert countdown_text(overview["countdown"]) == "大会已闭幕"
 
 
 def test_group_counts_and_links(meeting):

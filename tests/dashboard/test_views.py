@@ -262,3 +262,15 @@ def test_group_lead_of_no_group_sees_an_empty_dashboard(client, login, role_user
     assert data["scope"] == {"group_ids": []}
     assert data["groups"]["rows"] == [] and data["risk"]["overdue"]["total"] == 0
     assert data["overview"]["completion"]["total"] == 0
+
+
+def test_the_page_follows_the_meeting_through_its_days_and_after_it(client, login, role_users, meeting,
+                                                                    time_machine):
+    time_machine.move_to(meeting.opens_at + dt.timedelta(days=1, hours=1), tick=False)
+    login(role_users["leader"])  # logged in at that moment: a login ends after SESSION_ABSOLUTE_HOURS
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert "大会进行中 · 第 2 天" in html and "距开幕还有" not in html
+    time_machine.move_to(meeting.closes_at + dt.timedelta(hours=1), tick=False)
+    login(role_users["leader"])
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert "大会已闭幕" in html and "大会进行中" not in html and "大会已开幕" not in html

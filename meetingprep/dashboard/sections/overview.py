@@ -40,11 +40,26 @@ def compute(ctx: DashboardContext) -> dict:
         "today": timeutil.format_date(moment),
         "phase": phase,
         "phase_label": phase.label,
-        "countdown": {"opened": not left, "days": left.days, "hours": left.seconds // 3600},
+        "countdown": {"opened": not left, "closed": moment >= meeting.closes_at, "days": left.days,
+                      "hours": left.seconds // 3600, "day_of_meeting": _day_of_meeting(meeting.opens_at, moment)},
         "completion": {"accepted": accepted, "total": total, "percent": percent(accepted, total),
                        "url": ctx.ledger_url(), "accepted_url": ctx.ledger_url(status=TaskStatus.DONE.value)},
         "phases": phases,
     }
+
+
+def _day_of_meeting(opens_at: dt.datetime, moment: dt.datetime) -> int:
+    """第几天 of the meeting in local days (the opening day is day 1); 0 before it opens."""
+    days = (timeutil.to_local(moment).date() - timeutil.to_local(opens_at).date()).days
+    return days + 1 if moment >= opens_at else 0
+
+
+def countdown_text(countdown: dict) -> str:
+    if countdown.get("closed"):
+        return "大会已闭幕"
+    if countdown["opened"]:
+        return f"大会进行中（第{countdown.get('day_of_meeting') or 1}天）"
+    return f"{countdown['days']}天{countdown['hours']}小时"
 
 
 def sheets(figures: dict) -> list:
@@ -54,7 +69,7 @@ def sheets(figures: dict) -> list:
         ["日期", figures["today"]],
         ["开幕时间", figures["meeting"]["opens_at"]],
         ["当前阶段", figures["phase_label"]],
-        ["距开幕", "已开幕" if countdown["opened"] else f"{countdown['days']}天{countdown['hours']}小时"],
+        ["距开幕" if not countdown["opened"] else "会期", countdown_text(countdown)],
         ["任务完成（已验收/全部）", f"{figures['completion']['accepted']}/{figures['completion']['total']}"],
         ["完成率（%）", figures["completion"]["percent"]],
     ]
