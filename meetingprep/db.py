@@ -136,7 +136,7 @@ class Session(FlaskSession):
     Under PostgreSQL's READ COMMITTED every statement already reads its own snapshot, so autocommit
     reads see exactly what a transaction would. They save the BEGIN and ROLLBACK round trips, and they
     keep psycopg's prepared statements: psycopg discards them all on every ROLLBACK, so a page's queries
-    were planned again on every request (the ledger's 0.8 ms of planning). Writes (``writing``, POSTs)
+    were planned again on every request. Writes (``writing``, POSTs)
     get a transaction as before, and so do streamed reads: a server-side cursor lives in a transaction.
     """
 
@@ -259,8 +259,8 @@ def include_in_migrations(obj, name, type_, reflected, compare_to) -> bool:
 
 def refresh_statistics(session) -> str:
     """ANALYZE on SQLite, which keeps no statistics unless asked: without them its planner walked a whole
-    meeting's tasks in deadline order to find one person's seven co-worked tasks (我的任务 7.8 ms → 0.14 ms
-    with them). PostgreSQL's autovacuum keeps its own. Full ANALYZE: 73 ms at 20,000 tasks."""
+    meeting's tasks in deadline order to find one person's few co-worked tasks. PostgreSQL's autovacuum keeps
+    its own."""
     if session.get_bind().dialect.name != "sqlite":
         return "PostgreSQL 由 autovacuum 自动更新统计"
     session.execute(text("ANALYZE"))

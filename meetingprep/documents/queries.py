@@ -61,12 +61,12 @@ class DocumentPagination(SelectPagination):
     """A page of documents chosen on narrow rows, then loaded with the list options for that page alone.
 
     ``select`` names the ids and sort keys of every matching document, in order. Sorting the full rows
-    joined to type, group, submitter and stage grew with every matching document (3–4 ms of SQL at
-    2,015 on the board); here only (id, keys) are sorted (≈2 ms), and 50 documents joined and loaded.
+    joined to type, group, submitter and stage grew with every matching document; here only (id, keys)
+    are sorted, and one page of documents is joined and loaded.
 
     ``total_with_page``: the total rides along as ``count(*) OVER ()`` on the rows the sort reads
     anyway, for a filter too costly to run twice (待我审核's "waits on me" test). Not for the board:
-    its count is an index count (0.1 ms), while the window materialises every row (+1 ms at 2,000).
+    its count is an index count, while the window would materialise every matching row.
     """
 
     def _query_items(self) -> list:
@@ -133,8 +133,8 @@ def board_choices(meeting_id: int) -> dict:
 def stage_names(meeting_id: int) -> list[str]:
     """The stage names used by the meeting's documents, without reading all their stages.
 
-    A handful of names repeat over thousands of stages (four over 8,000 at the large scale: DISTINCT
-    over the meeting's stages took 8 ms). A recursive walk of the name index jumps from one name to the
+    A handful of names repeat over thousands of stages, so DISTINCT over the meeting's stages reads them
+    all. A recursive walk of the name index jumps from one name to the
     next (a "loose index scan"); each name is kept if some stage of this meeting's documents bears it.
     That test is a LIMIT 1 subquery, not EXISTS: PostgreSQL turns EXISTS into a semi-join over every stage.
     """

@@ -187,7 +187,7 @@ def group_task_counts(meeting: Meeting) -> list[tuple[GroupRef, int]]:
         rows = db.session.execute(
             select(WorkingGroup.id, WorkingGroup.name, func.count(Task.id))
             # meeting_id in the join lets the (meeting_id, group_id, status, due_at) index be searched per group;
-            # without it SQLite scanned every task once per group (40 ms at 60 groups × 20,000 tasks)
+            # without it SQLite scanned every task of the meeting once per group
             .outerjoin(Task, and_(Task.meeting_id == meeting.id, Task.group_id == WorkingGroup.id,
                                   Task.status != TaskStatus.CANCELLED))
             .where(WorkingGroup.meeting_id == meeting.id)
