@@ -37,6 +37,12 @@ test: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 
+# The fuzz wall's long campaign: FUZZ_EXAMPLES examples per route, randomized (the suite runs 10, fixed).
+# On PostgreSQL: TEST_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test make fuzz
+FUZZ_EXAMPLES ?= 300
+fuzz: $(VENV)/.installed-test
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/fuzz -q -p no:cacheprovider $(PYTEST_ARGS)
+
 $(VENV)/.installed-bench: pyproject.toml $(LOCK) | $(BIN)/activate
 	$(PIP_INSTALL) -e ".[server,postgres,test,bench]"
 	touch $@

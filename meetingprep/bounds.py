@@ -20,7 +20,7 @@ import re
 from flask import Request, request
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
-from wtforms.validators import ValidationError
+from wtforms.validators import StopValidation, ValidationError
 
 #: The largest id a row can have (a 32-bit INTEGER, int4 on PostgreSQL).
 MAX_ID = 2**31 - 1
@@ -116,6 +116,15 @@ class DateWithin:
             raise ValidationError(DATE_MESSAGE)
 
 
+class IntegerWithin:
+    """An integer field's value fits a 64-bit integer, checked before its other validators: WTForms'
+    NumberRange compares through float(), which overflows on a 400-digit number (a 500)."""
+
+    def __call__(self, form, field) -> None:
+        if isinstance(field.data, int) and not -(2**63) <= field.data < 2**63:
+            raise StopValidation("数字超出范围。")
+
+
 # ── dates ───────────────────────────────────────────────────────────────────────────────────────
 def within(day: dt.date) -> bool:
     return MIN_DATE <= day <= MAX_DATE
@@ -149,6 +158,21 @@ def clean_text(value):
 
 def _without_nul(value):
     return value.replace("\x00", "") if isinstance(value, str) else value
+
+
+def json_formdata(value) -> ImmutableMultiDict:
+    """A JSON body as form data: an object whose values are texts, numbers, booleans or lists of them, NUL
+    removed; any other shape (a string, a list, nested objects) is no data, so the form says what is missing."""
+    pairs = []
+    for key, item in (value.items() if isinstance(value, dict) else ()):
+        for one in item if isinstance(item, list) else [item]:
+            if isinstance(one, bool):
+                one = "true" if one else "false"
+            elif isinstance(one, int | float):
+                one = str(one)
+            if isinstance(one, str):
+                pairs.append((_without_nul(key), _without_nul(one)))
+    return ImmutableMultiDict(pairs)
 
 
 class BoundedRequest(Request):

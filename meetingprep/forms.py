@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from flask import request
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto, _is_submitted
 from markupsafe import Markup, escape
-from wtforms import DateTimeField, HiddenField, PasswordField, StringField, TextAreaField, TimeField
+from wtforms import DateTimeField, HiddenField, IntegerField, PasswordField, StringField, TextAreaField, TimeField
 from wtforms.fields.choices import Choice
 from wtforms.widgets.core import FileInput, HiddenInput, Input, NumberInput, TextArea, clean_key
 
-from meetingprep.bounds import DateWithin, clean_text
+from meetingprep.bounds import DateWithin, IntegerWithin, clean_text, json_formdata
 
 
 class BaseForm(FlaskForm):
@@ -23,14 +25,25 @@ class BaseForm(FlaskForm):
         def bind_field(self, form, unbound_field, options):
             """Clean typed text (StringField and its kin, TextAreaField); passwords stay as typed, and
             enclosures (FieldList, FormField) refuse filters, so they are left alone. Dates and datetimes
-            (DateField, DateTimeLocalField …; not TimeField) get the DateWithin validator."""
+            (DateField, DateTimeLocalField …; not TimeField) get the DateWithin validator, integers IntegerWithin
+            first."""
             field_class = unbound_field.field_class
             kwargs = {}
             if issubclass(field_class, StringField | TextAreaField) and not issubclass(field_class, PasswordField):
                 kwargs["filters"] = [*unbound_field.kwargs.get("filters", []), clean_text]
             if issubclass(field_class, DateTimeField) and not issubclass(field_class, TimeField):
                 kwargs["validators"] = [*(unbound_field.kwargs.get("validators") or ()), DateWithin()]
+            if issubclass(field_class, IntegerField):
+                kwargs["validators"] = [IntegerWithin(), *(unbound_field.kwargs.get("validators") or ())]
             return unbound_field.bind(form=form, **kwargs, **options)
+
+        def wrap_formdata(self, form, formdata):
+            """Flask-WTF reads a JSON body as the form's data, as given: a JSON string or list broke the form
+            (a 500) and its texts kept their NUL. Here a JSON body must be an object of plain values."""
+            if formdata is _Auto and _is_submitted() and not request.files and not request.form \
+                    and request.is_json:
+                return json_formdata(request.get_json(silent=True))
+            return FlaskForm.Meta.wrap_formdata(self, form, formdata)
 
 
 class VersionedForm(BaseForm):

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from meetingprep import timeutil
@@ -79,7 +79,8 @@ def detail(meeting_id: int):
 def edit(meeting_id: int):
     meeting = db.get_or_404(Meeting, meeting_id)
     require(current_user, "meeting.manage", meeting)
-    form = MeetingEditForm(obj=meeting)
+    # a POST is judged on what it sends: a field left out must not keep the stored (aware) time
+    form = MeetingEditForm(obj=meeting) if request.method == "GET" else MeetingEditForm()
     if not form.is_submitted():
         form.opens_at.data = timeutil.to_local(meeting.opens_at).replace(tzinfo=None)
         form.closes_at.data = timeutil.to_local(meeting.closes_at).replace(tzinfo=None)

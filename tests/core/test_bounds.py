@@ -11,11 +11,11 @@ import pkgutil
 import pytest
 from flask_wtf import FlaskForm
 from sqlalchemy import func, select
-from wtforms import DateTimeField, FieldList, FormField, TimeField
+from wtforms import DateTimeField, FieldList, FormField, IntegerField, TimeField
 
 import meetingprep
 from meetingprep import bounds, timeutil
-from meetingprep.bounds import MAX_ID, DateWithin, clean_text
+from meetingprep.bounds import MAX_ID, DateWithin, IntegerWithin, clean_text
 from meetingprep.extensions import db
 from meetingprep.forms import BaseForm
 from meetingprep.timeutil import now
@@ -75,7 +75,7 @@ def test_every_form_is_a_base_form_and_every_date_is_bounded(app):
     strays = [form.__qualname__ for form in forms if not issubclass(form, BaseForm)]
     assert not strays, f"forms not derived from BaseForm (their text and dates are not bounded): {strays}"
     with app.test_request_context("/"):
-        unbounded, unclean = [], []
+        unbounded, unclean, huge = [], [], []
         for form_class in forms:
             try:
                 form = form_class(meta={"csrf": False})
@@ -85,11 +85,14 @@ def test_every_form_is_a_base_form_and_every_date_is_bounded(app):
                 if isinstance(field, DateTimeField) and not isinstance(field, TimeField) and \
                         not any(isinstance(v, DateWithin) for v in field.validators):
                     unbounded.append(f"{form_class.__qualname__}.{field.name}")
+                if isinstance(field, IntegerField) and not isinstance(field.validators[0], IntegerWithin):
+                    huge.append(f"{form_class.__qualname__}.{field.name}")
                 if field.type in ("StringField", "TextAreaField", "EmailField", "SearchField") and \
                         clean_text not in field.filters:
                     unclean.append(f"{form_class.__qualname__}.{field.name}")
         assert not unbounded, f"date fields without DateWithin: {unbounded}"
         assert not unclean, f"text fields without clean_text: {unclean}"
+        assert not huge, f"integer fields not bounded first by IntegerWithin: {huge}"
 
 
 def _leaf_fields(form):
@@ -263,3 +266,46 @@ def test_diff_of_two_versions_still_works(client, two_versions):
 
 def test_now_is_inside_the_window():
     assert bounds.within(now().date())
+
+
+# ── found by the fuzz wall (tests/fuzz) ────────────────────────────────────────────────────────
+@pytest.mark.parametrize("body", ["\x00", [1, 2], {"title": {"nested": 1}}, 7, None])
+def test_a_json_body_that_is_not_an_object_of_plain_values_is_no_form_data(client, secretariat, body):
+    """Flask-WTF takes a JSON body as the form's data; a JSON string made MultiDict raise (a 500)."""
+    response = client.post("/documents/new", json=body)
+    assert response.status_code == 400
+
+
+def test_a_json_body_is_bounded_like_a_form(client, secretariat):
+    from meetingprep.meetings.models import Meeting
+
+    response = client.post("/meetings/new", json={"name": "远\x00期会议", "opens_at": "2026-05-01T09:00",
+                                                  "closes_at": "2026-05-03T12:00", "make_current": False})
+    assert response.status_code == 302
+    assert db.session.scalar(select(Meeting.name).where(Meeting.name.like("远%"))) == "远期会议"
+    refused = client.post("/meetings/new", json={"name": "远期", "opens_at": "9999-05-01T09:00",
+                                                 "closes_at": "9999-05-03T12:00"})
+    assert refused.status_code == 400 and bounds.DATE_MESSAGE in refused.get_data(as_text=True)
+
+
+def test_meeting_edit_judges_a_post_on_what_it_sends(client, secretariat):
+    """A POST leaving out the opening kept the stored, zone-aware time, and comparing it with the typed
+    closing (naive) raised TypeError."""
+    meeting = secretariat[1]
+    response = client.post(f"/meetings/{meeting.id}/edit", data={"name": "改名", "closes_at": "2026-05-03T12:00",
+                                                                  "version_id": meeting.version_id})
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize("number", ["9" * 400, str(10**309), "-" + "9" * 400])
+def test_a_400_digit_number_is_refused_not_an_overflow(client, secretariat, number):
+    """NumberRange compares through float(): a huge integer raised OverflowError (a 500)."""
+    reviewer = factories.make_user("staff")
+    db.session.commit()
+    response = client.post("/documents/pipelines/new", data={
+        "name": "流程", "stages-0-name": "初审", "stages-0-reviewer_ids": [reviewer.id], "stages-0-rule": "any",
+        "stages-0-allowance_days": number})
+    assert response.status_code == 400 and "数字超出范围" in response.get_data(as_text=True)
+    task = secretariat[3]
+    assert client.post(f"/tasks/{task.id}/progress", data={"progress": number,
+                                                           "version_id": task.version_id}).status_code < 500
