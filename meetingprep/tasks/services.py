@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import FileStorage
 
-from meetingprep import audit, signals, timeutil
+from meetingprep import audit, bounds, signals, timeutil
 from meetingprep.auth.models import User
 from meetingprep.concurrency import expect_version
 from meetingprep.errors import DomainError, InvalidTransition, NotAllowed, NotFound, ValidationFailed
@@ -423,7 +423,13 @@ def _bulk_apply(actor: User, task: Task, op: str, *, owner_id: int | None, shift
         db.session.flush()
         _notify_owner_assigned(task, actor)
     elif op == BulkOp.SHIFT:
-        task.due_at += dt.timedelta(days=shift_days)
+        try:
+            moved = task.due_at + dt.timedelta(days=shift_days)
+        except OverflowError:  # a deadline written before dates were bounded, at the edge of Python's range
+            moved = None
+        if moved is None or not bounds.within(moved.date()):
+            raise ValidationFailed(f"调整后的时间节点超出范围：{bounds.DATE_MESSAGE}")
+        task.due_at = moved
         if task.due_offset_days is not None:
             task.due_offset_days += shift_days
     elif op == BulkOp.PHASE:

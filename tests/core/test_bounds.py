@@ -309,3 +309,20 @@ def test_a_400_digit_number_is_refused_not_an_overflow(client, secretariat, numb
     task = secretariat[3]
     assert client.post(f"/tasks/{task.id}/progress", data={"progress": number,
                                                            "version_id": task.version_id}).status_code < 500
+
+
+def test_bulk_shift_refuses_to_move_a_deadline_out_of_the_window(client, secretariat):
+    """A deadline at the edge (written before the bounds) moved by a year raised OverflowError."""
+    _user, meeting, group, task = secretariat
+    task.due_at = dt.datetime(9999, 12, 31, 12, 0, tzinfo=dt.UTC)
+    near_edge = factories.make_task(meeting, group, due_at=dt.datetime(2100, 12, 20, 9, 0, tzinfo=dt.UTC))
+    fine = factories.make_task(meeting, group)
+    db.session.commit()
+    due = fine.due_at
+    response = client.post("/tasks/bulk", data={"task_ids": [task.id, near_edge.id, fine.id], "op": "shift",
+                                                "shift_days": "30"}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and page.count("调整后的时间节点超出范围") == 2
+    db.session.expire_all()
+    assert db.session.get(type(fine), fine.id).due_at == due + dt.timedelta(days=30)
+    assert db.session.get(type(task), near_edge.id).due_at.year == 2100
