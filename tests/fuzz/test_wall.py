@@ -189,6 +189,7 @@ def wall(tmp_path_factory):
         from meetingprep.demo import build_demo
 
         build_demo("small")
+        _add_rows_from_before_the_bounds()
         stamp(*migration_heads())  # as `flask db upgrade` leaves it: /readyz answers ready
         found = Wall(app)
         found.recorder = recorder
@@ -201,6 +202,22 @@ def wall(tmp_path_factory):
         with admin.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+def _add_rows_from_before_the_bounds() -> None:
+    """Dates no form accepts any more but a database may still hold: every page is walked with them present."""
+    import datetime as dt
+
+    from meetingprep.meetings.models import Meeting
+    from meetingprep.tasks.models import Task
+
+    task = db.session.scalars(select(Task).join(Meeting, Meeting.id == Task.meeting_id)
+                              .where(Meeting.is_current.is_(True)).order_by(Task.id)).first()
+    for due_at, starts_on in ((dt.datetime(9999, 12, 31, 23, 59, tzinfo=dt.UTC), dt.date(1, 1, 1)),
+                              (dt.datetime(1, 1, 1, 0, 0, tzinfo=dt.UTC), None)):
+        db.session.add(Task(meeting_id=task.meeting_id, group_id=task.group_id, owner_id=task.owner_id,
+                            title="边界日期的任务", due_at=due_at, starts_on=starts_on))
+    db.session.commit()
 
 
 class _ErrorRecorder(logging.Handler):
