@@ -63,6 +63,9 @@ def test_upload_return_revise_diff_and_finalise(live_server, page):
     page.get_by_role("link", name="版本比对").click()
     assert page.locator(".diff-table tr.diff-changed ins").first.inner_text() == "二十"
     expect(page.locator(".diff-table tr.diff-equal").first).to_be_visible()
+    page.get_by_role("link", name="按段落对照").click()
+    expect(page.locator(".diff-table tr.diff-changed td").nth(3)).to_have_text("全年共收到提案五百二十件。")
+    assert page.locator(".diff-table ins").count() == 0
     log_out(page)
 
     _decide(page, live_server, "chushen", "通过")
@@ -71,6 +74,9 @@ def test_upload_return_revise_diff_and_finalise(live_server, page):
     log_in(page, live_server, "qicao", factories.PASSWORD)
     page.goto(f"{live_server.url}/documents/{document_id}")
     assert page.locator("h1 .badge").inner_text() == "定稿"
+    with page.expect_download() as download:
+        page.get_by_role("link", name="下载定稿 Word（公文格式）").click()
+    assert download.value.suggested_filename == "政协常委会工作报告（定稿）.docx"
     assert page.get_by_role("link", name="上传新版本").count() == 0
     page.goto(f"{live_server.url}/documents/{document_id}/versions/new")
     page.get_by_label("或直接填写正文").fill("偷偷再改一版")
