@@ -30,3 +30,5 @@ def _register_domain_blueprints(app: Flask) -> None:
     app.register_blueprint(tasks_bp)
     from meetingprep.plans.views import bp as plans_bp
     app.register_blueprint(plans_bp)
+    from meetingprep.agenda.views import bp as agenda_bp
+    app.register_blueprint(agenda_bp)

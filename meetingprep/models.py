@@ -3,6 +3,7 @@
 Each domain package adds its own line here.
 """
 
+import meetingprep.agenda.models
 import meetingprep.attendance.models
 import meetingprep.audit
 import meetingprep.auth.models

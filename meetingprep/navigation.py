@@ -20,7 +20,7 @@ from meetingprep.permissions import can
 #: The permission rules the entries ask about; the template may ask about no other (``allows`` refuses).
 NAV_ACTIONS = (
     "task.view", "plan.calendar", "plan.ical", "plan.timeline", "plan.import", "plan.templates",
-    "document.board", "document.configure", "speech.submit", "attendance.view", "attendance.own",
+    "document.board", "document.configure", "speech.submit", "attendance.view", "attendance.own", "agenda.view",
     "dashboard.view", "notifications.inbox", "meeting.view", "group.view", "user.manage", "audit.search",
     "notifications.admin", "notifications.webhooks",
 )

@@ -302,3 +302,17 @@ rule("plan.calendar")(_role_in(*READERS))
 rule("plan.timeline")(_role_in(*READERS))
 # The personal deadline feed: everyone who can own or co-work a task.
 rule("plan.ical")(_role_in(*WORKERS))
+# ── agenda and speaking order (议程与大会发言) ───────────────────────────────────────────────────
+# The secretariat builds the agenda and the 大会发言 order; whoever follows the preparation reads them.
+# A speaker (the member who submitted a speech, or its drafters) sees their own slot — and only that.
+rule("agenda.view")(_role_in(*READERS))
+rule("agenda.manage")(_role_in(*MANAGERS))
+rule("agenda.mine")(lambda user, _obj=None: True)
+
+
+@rule("agenda.slot.view")
+def _view_speech_slot(user, slot) -> bool:
+    """``slot.document.drafters`` must be loaded."""
+    if user.role in READERS:
+        return True
+    return slot is not None and slot.spoken_by(user.id)
