@@ -161,6 +161,8 @@ def _write_table(workbook: Workbook, table: Table, moment: dt.datetime, taken: s
     sheet = workbook.create_sheet(_sheet_name(table.name, taken))
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
+        if columns[index - 1].kind == "id":  # rows typed later (a template) keep their zeros too
+            sheet.column_dimensions[get_column_letter(index)].number_format = TEXT_FORMAT
 
     # A write-only sheet writes its properties, panes and page setup with the first row: set them first.
     header_row = 1 + (1 if table.title_row and table.title else 0) + len(table.notes)

@@ -45,8 +45,13 @@ class RowError:
     message: str
 
 
+#: Room to type in the template (an export widens a column to its content anyway).
+MIN_WIDTHS = {"member_no": 12, "name": 10, "sector": 12, "committee": 14, "group": 12, "unit": 24, "position": 16,
+              "phone": 14, "username": 12}
+
+
 def _roster_columns() -> list[Column]:
-    return [Column(header, kind, 12 if kind == "id" else None) for header, _key, kind in ROSTER_COLUMNS]
+    return [Column(header, kind, MIN_WIDTHS.get(key)) for header, key, kind in ROSTER_COLUMNS]
 
 
 def roster_workbook(members=(), title: str = "委员名册", *, personal: bool = True) -> bytes:
