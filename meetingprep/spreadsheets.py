@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import re
 import unicodedata
@@ -76,8 +77,11 @@ def neutral_csv_text(text: str) -> str:
     return "'" + text if is_risky(text) else text
 
 
+@functools.lru_cache(maxsize=8192)  # group names, owners, statuses repeat on every row
 def display_width(text: str) -> int:
     """Width in Excel's character units: CJK and full-width characters take two."""
+    if text.isascii():
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
@@ -107,6 +111,14 @@ def _clean(value):
     if isinstance(value, bool):
         return "是" if value else "否"
     return value
+
+
+def _plain(value, kind: str) -> bool:
+    if value is None or value == "":
+        return True
+    if isinstance(value, str):
+        return kind != "id" and not is_risky(value) and "\n" not in value and len(value) < MAX_WIDTH // 2 - 1
+    return kind in ("text", "number") and isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _cell(sheet, value, kind: str) -> WriteOnlyCell:
@@ -184,10 +196,14 @@ def _write_table(workbook: Workbook, table: Table, moment: dt.datetime, taken: s
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         headers.append(cell)
     sheet.append(headers)
+    kinds = [column.kind for column in columns]
     for row in rows:
         line = []
         for index, value in enumerate(row):
-            kind = columns[index].kind if index < len(columns) else "text"
+            kind = kinds[index] if index < len(kinds) else "text"
+            if _plain(value, kind):  # most cells: openpyxl writes them as they are, without a style
+                line.append(value)
+                continue
             cell = _cell(sheet, value, kind)
             if isinstance(value, str) and display_width(value) > MAX_WIDTH - 2 and index < len(columns) \
                     and len(row) > 1:
