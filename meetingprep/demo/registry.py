@@ -5,6 +5,7 @@ SEEDERS = [
     "meetingprep.plans.demo",  # saves the tasks seeded above as a plan template
     "meetingprep.documents.demo",
     "meetingprep.attendance.demo",
+    "meetingprep.agenda.demo",  # the sittings above get agendas; speeches reach 定稿 for the 大会发言 order
     "meetingprep.notifications.demo",  # last: it scans what the others seeded
 ]
 

@@ -181,3 +181,12 @@ def test_query_counts_do_not_grow_with_items(client, login, role_users, sitting,
     db.session.commit()
     after = [_query_count(client, count_queries, url) for url in pages]
     assert after == before
+
+
+def test_pages_link_to_the_agenda_and_to_the_speakers_slots(client, login, role_users, sitting):
+    login(role_users["secretariat"])
+    assert f'href="/agenda/sittings/{sitting.id}"' in client.get(f"/attendance/sittings/{sitting.id}").get_data(
+        as_text=True)
+    assert 'href="/agenda/"' in client.get("/agenda/").get_data(as_text=True)  # the navigation entry
+    login(role_users["member"])
+    assert 'href="/agenda/mine"' in client.get("/documents/speeches/mine").get_data(as_text=True)
