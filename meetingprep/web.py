@@ -110,13 +110,12 @@ def init_app(app: Flask) -> None:
         input_datetime=timeutil.input_value,
     )
     from meetingprep.audit import field_label
-    from meetingprep.forms import hidden_fields, render_control, render_field
+    from meetingprep.forms import hidden_fields
     from meetingprep.kept import kept_html
 
     app.jinja_env.globals.update(audit_field_label=field_label, can=can, Role=Role, kept_html=kept_html,
                                  current_meeting=current_meeting, now=timeutil.now,
-                                 page_url=page_url, render_field=render_field,
-                                 render_control=render_control, hidden_fields=hidden_fields)
+                                 page_url=page_url, hidden_fields=hidden_fields)
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
