@@ -25,7 +25,6 @@ from meetingprep.notifications.rules import optional_module
 from meetingprep.notifications.services import Message, create_messages
 from meetingprep.permissions import Role
 from meetingprep.tasks.models import Task
-from meetingprep.tasks.states import OPEN_STATUSES
 
 
 @dataclass(frozen=True)
@@ -56,7 +55,7 @@ def overdue_by_group(meeting: Meeting, moment: dt.datetime) -> DigestSection | N
     rows = db.session.execute(
         select(WorkingGroup.name, func.count(Task.id))
         .join(Task, Task.group_id == WorkingGroup.id)
-        .where(Task.meeting_id == meeting.id, Task.status.in_(OPEN_STATUSES), Task.due_at < moment)
+        .where(Task.meeting_id == meeting.id, Task.is_overdue_at(moment))
         .group_by(WorkingGroup.id, WorkingGroup.name, WorkingGroup.sort_order)
         .order_by(WorkingGroup.sort_order, WorkingGroup.id)).all()
     if not rows:
@@ -68,7 +67,7 @@ def overdue_by_group(meeting: Meeting, moment: dt.datetime) -> DigestSection | N
 def due_today(meeting: Meeting, moment: dt.datetime) -> DigestSection | None:
     day = timeutil.to_local(moment).date()
     start, end = timeutil.local_midnight(day), timeutil.local_midnight(day + dt.timedelta(days=1))
-    where = (Task.meeting_id == meeting.id, Task.status.in_(OPEN_STATUSES), Task.due_at >= start, Task.due_at < end)
+    where = (Task.meeting_id == meeting.id, Task.is_open, Task.due_at >= start, Task.due_at < end)
     total = db.session.scalar(select(func.count(Task.id)).where(*where)) or 0
     if not total:
         return None

@@ -22,7 +22,7 @@ from meetingprep.plans.models import PendingImport, PlanTemplate, PlanTemplateIt
 from meetingprep.tasks.models import Task, TaskCoworker, TaskDependency
 from meetingprep.tasks.queries import NAMES_OF_GROUP_AND_OWNER, OWNER_NAME
 from meetingprep.tasks.states import OPEN_STATUSES, TaskStatus
-from meetingprep.timeutil import local_midnight
+from meetingprep.timeutil import local_midnight, now
 
 # The ends of a hand-off. Module level: an alias made per call is a new entity and defeats the ORM's caches.
 _Pred, _Succ = aliased(Task, name="pred"), aliased(Task, name="succ")
@@ -113,11 +113,11 @@ def calendar_month(meeting: Meeting, month: dt.date, group_id: int | None, per_d
 
     Days are cut at local midnights computed here (so any zone and daylight saving are right). Each day
     is its own range of the (meeting, deadline) index: its first deadlines read with a LIMIT and its total
-    counted in the index, so a month with 3,000 deadlines costs what an empty one does.
+    counted in the index, so a month full of deadlines costs what an empty one does.
     """
     weeks = month_weeks(month)
     days = [day for week in weeks for day in week]
-    params = {"meeting_id": meeting.id, "group_id": group_id, "per_day": per_day,
+    params = {"meeting_id": meeting.id, "group_id": group_id, "per_day": per_day, "moment": now(),
               **{f"b{i}": local_midnight(day) for i, day in enumerate([*days, days[-1] + dt.timedelta(days=1)])}}
     first_due, day_totals = _month_statements(len(days), group_id is not None)
     cells = [CalendarDay(day, day.month == month.month) for day in days]
@@ -146,7 +146,7 @@ def _month_statements(day_count: int, by_group: bool):
 
     first = [
         select(Task.id, Task.title, Task.status, Task.due_at, WorkingGroup.name.label("group_name"),
-               literal(i).label("day_index"))
+               Task.is_overdue_at(bindparam("moment")).label("is_overdue"), literal(i).label("day_index"))
         .join(WorkingGroup, WorkingGroup.id == Task.group_id)
         .where(*in_day(i, Task.status != TaskStatus.CANCELLED))
         .order_by(Task.due_at, Task.id).limit(bindparam("per_day")).subquery(f"day{i}")

@@ -1,16 +1,33 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
+from functools import cache, lru_cache
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, Time, UniqueConstraint, select, text
-from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
+from sqlalchemy import (
+    CheckConstraint,
+    ColumnElement,
+    Date,
+    ForeignKey,
+    Index,
+    Select,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+    and_,
+    bindparam,
+    exists,
+    select,
+    text,
+)
+from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
+from sqlalchemy.orm import Mapped, aliased, mapped_column, query_expression, relationship
 
 from meetingprep import uploads
 from meetingprep.audit import Audited
 from meetingprep.db import Base, LabeledEnum, enum_column
 from meetingprep.meetings.models import Phase
-from meetingprep.tasks.states import CLOSED_STATUSES, OPEN_IN_ORDER, STATUS_COLOURS, TaskAction, TaskStatus
+from meetingprep.tasks.states import OPEN_IN_ORDER, OPEN_STATUSES, STATUS_COLOURS, TaskAction, TaskStatus
 from meetingprep.timeutil import now
 
 #: TaskEvent actions that are not transitions of the state machine.
@@ -23,14 +40,15 @@ class TaskPriority(LabeledEnum):
     URGENT = "urgent", "紧急"
 
 
-#: The open-task index's predicate, spelled as the queries render ``tasks.queries.is_open`` (SQLite uses a
-#: partial index only for a query term identical to it).
+#: The open-task index's predicate, spelled as SQL renders ``Task.is_open`` (SQLite uses a partial index only
+#: for a query term identical to it).
 OPEN_PREDICATE = "status IN ({})".format(", ".join(f"'{status.value}'" for status in OPEN_IN_ORDER))
 
 
 def is_overdue(status: TaskStatus, due_at: dt.datetime, moment: dt.datetime) -> bool:
-    """逾期: still open past its time node (derived, never stored)."""
-    return status not in CLOSED_STATUSES and due_at < moment
+    """逾期: still open past its time node (derived, never stored). ``Task.is_overdue_at`` is this rule for
+    tasks and in SQL; rows that carry a task's status and deadline (tasks.queries.HandOff) ask it here."""
+    return status in OPEN_STATUSES and due_at < moment
 
 
 @lru_cache(maxsize=1024)
@@ -53,7 +71,7 @@ class Task(Audited, Base):
     __table_args__ = (
         Index("ix_tasks_meeting_id_status_due_at", "meeting_id", "status", "due_at"),
         # The ledger's default order, unfiltered, with its tie-breaker: deadlines share a day and hour, and
-        # without ``id`` PostgreSQL read and sorted every tie of the page's last deadline (247 rows for 50).
+        # without ``id`` PostgreSQL reads and sorts every tie of the page's last deadline, not just the page.
         Index("ix_tasks_meeting_id_due_at_id", "meeting_id", "due_at", "id"),
         # The group board walks each column in its own order and stops at 30 cards: open columns by
         # deadline, closed ones latest first. The first also serves counts per group and status.
@@ -62,7 +80,7 @@ class Task(Audited, Base):
         # 我的任务: the owner's open tasks of a meeting by deadline, and their counts, from the index alone
         Index("ix_tasks_owner_id_meeting_id_status_due_at", "owner_id", "meeting_id", "status", "due_at"),
         # The overdue and open filters in the ledger's order: only open tasks, so the oldest deadlines — mostly
-        # done — are not walked past (308 rows read for 50 before). Used when a query spells OPEN_PREDICATE.
+        # done — are not stepped over to find a page. Used when a query spells OPEN_PREDICATE (Task.is_open).
         Index("ix_tasks_open_meeting_id_due_at_id", "meeting_id", "due_at", "id",
               sqlite_where=text(OPEN_PREDICATE), postgresql_where=text(OPEN_PREDICATE)),
         CheckConstraint("progress >= 0 AND progress <= 100", name="progress_range"),
@@ -114,8 +132,27 @@ class Task(Audited, Base):
 
     __mapper_args__ = {"version_id_col": version_id}
 
+    @hybrid_property
+    def is_open(self) -> bool:
+        """Not yet done or cancelled: what the lists call 未办结."""
+        return self.status in OPEN_STATUSES
+
+    @is_open.inplace.expression
+    @classmethod
+    def _is_open_expression(cls) -> ColumnElement[bool]:
+        # The statuses are written into the SQL as OPEN_PREDICATE spells them: as bound parameters neither
+        # SQLite nor a prepared PostgreSQL plan could tell that the open-task partial index applies.
+        return cls.status.in_(bindparam("open_statuses", list(OPEN_IN_ORDER), expanding=True, literal_execute=True))
+
+    @hybrid_method
     def is_overdue_at(self, moment: dt.datetime) -> bool:
+        """逾期 at that moment: still open past its time node."""
         return is_overdue(self.status, self.due_at, moment)
+
+    @is_overdue_at.inplace.expression
+    @classmethod
+    def _is_overdue_at_expression(cls, moment) -> ColumnElement[bool]:
+        return and_(cls.is_open, cls.due_at < moment)
 
     @property
     def is_overdue(self) -> bool:
@@ -155,7 +192,7 @@ class TaskCoworker(Audited, Base):
     __tablename__ = "task_coworkers"
     __audit_label__ = "协办人"
     # 我的任务 finds one meeting's co-worked tasks through this index: through user_id alone it read the
-    # person's co-worker rows of every meeting (1,414 over ten meetings at the xl scale) to show a few.
+    # person's co-worker rows of every meeting they ever worked on, to show this meeting's few.
     __table_args__ = (UniqueConstraint("task_id", "user_id"),
                       Index("ix_task_coworkers_user_id_meeting_id", "user_id", "meeting_id"))
 
@@ -186,6 +223,28 @@ class TaskDependency(Audited, Base):
 
     predecessor = relationship("Task", foreign_keys=[predecessor_id], lazy="raise")
     successor = relationship("Task", foreign_keys=[successor_id], lazy="raise")
+
+
+@cache
+def _predecessor():
+    """The task at the near end of a hand-off. Made once: an alias made per call is a new entity each time,
+    and the ORM would build its loaders again for every statement that uses it. Made on first use, not at
+    import: aliasing configures the mappers, which needs every model imported first."""
+    return aliased(Task, name="predecessor")
+
+
+def open_predecessor_links() -> Select:
+    """等待前置任务: the hand-offs (as their successors' ids) whose predecessor is still open. A task waits
+    while one leads into it; a cancelled predecessor no longer holds it up. The lists ask this in the shape
+    their plan needs (``tasks.queries``: EXISTS, a per-row probe, the waiting ids among a page)."""
+    predecessor = _predecessor()
+    return (select(TaskDependency.successor_id)
+            .join(predecessor, predecessor.id == TaskDependency.predecessor_id).where(predecessor.is_open))
+
+
+def waits_for_predecessor(task_id) -> ColumnElement[bool]:
+    """Whether the task (an id or a column) waits for an open predecessor, in SQL."""
+    return exists(open_predecessor_links().where(TaskDependency.successor_id == task_id))
 
 
 class TaskEvent(Base):

@@ -74,11 +74,12 @@ from meetingprep.tasks.models import (
     TaskEvent,
     event_label,
     is_overdue,
+    open_predecessor_links,
+    waits_for_predecessor,
 )
 from meetingprep.tasks.states import (
     BOARD_COLUMNS,
     CLOSED_STATUSES,
-    OPEN_IN_ORDER,
     OPEN_STATUSES,
     STATUS_COLOURS,
     TaskStatus,
@@ -94,22 +95,18 @@ LINK_CHOICES = 30  # the hand-off picker lists this many; search finds the rest
 MINE_LIMIT = 50  # 我的任务 lists this many open tasks; the rest are one click away in the ledger
 RECENTLY_CLOSED = 10
 
-_Predecessor = aliased(Task, name="predecessor")
 #: The task at the other end of a hand-off. Aliases live at module level: one made per call is a new
-#: entity each time, and the ORM rebuilt its loaders for it — 19 of the task page's 40 M instructions.
+#: entity each time, and the ORM would build its loaders again for every statement.
 _Linked = aliased(Task, name="linked")
 
-#: A task waits while some predecessor is still open (cancelled predecessors no longer hold it up).
-waiting_expr = exists(
-    select(TaskDependency.id).join(_Predecessor, _Predecessor.id == TaskDependency.predecessor_id)
-    .where(TaskDependency.successor_id == Task.id, _Predecessor.status.in_(OPEN_STATUSES))
-).label("waiting")
+#: 等待前置任务 as a column of the ledger's rows (models.waits_for_predecessor).
+waiting_expr = waits_for_predecessor(Task.id).label("waiting")
+
 
 def _waits(task_id) -> ColumnElement[bool]:
-    """``waiting_expr`` for one row, as a LIMITed scalar subquery so that it is evaluated per row:
+    """``waits_for_predecessor`` for one row, as a LIMITed scalar subquery so that it is evaluated per row:
     PostgreSQL turns an EXISTS into a hashed subplan over every open hand-off of the database."""
-    return (select(TaskDependency.id).join(_Predecessor, _Predecessor.id == TaskDependency.predecessor_id)
-            .where(TaskDependency.successor_id == task_id, _Predecessor.status.in_(OPEN_STATUSES))
+    return (open_predecessor_links().where(TaskDependency.successor_id == task_id)
             .limit(1).scalar_subquery().is_not(None))
 
 
@@ -117,8 +114,8 @@ def _union_of(parts: Iterable[Select]) -> Subquery:
     """Several LIMITed walks (each over its own index range) as one subquery to order and cut again.
 
     Callers read plain columns from it and load the chosen tasks by id in a second query: an ORM
-    entity aliased to the union cost 10–20 ms of SQLAlchemy time a request, and ``Task.id IN (the
-    union)`` made PostgreSQL hash-join the whole tasks table.
+    entity aliased to the union is costly for SQLAlchemy to set up on every request, and ``Task.id IN
+    (the union)`` makes PostgreSQL hash-join the whole tasks table.
     """
     return union_all(*(part.subquery().select() for part in parts)).subquery()
 
@@ -186,13 +183,6 @@ class LedgerFilter:
         return bool(self.args(sort="due", page=1))
 
 
-def is_open() -> ColumnElement[bool]:
-    """Open tasks, with the statuses written into the SQL as the open-task index's predicate is
-    (models.OPEN_PREDICATE): as bound parameters neither SQLite nor a prepared PostgreSQL plan could tell
-    that the partial index applies."""
-    return Task.status.in_(bindparam("open_statuses", list(OPEN_IN_ORDER), expanding=True, literal_execute=True))
-
-
 def _filtered(meeting_id: int, filt: LedgerFilter, *, with_status: bool = True) -> Select:
     moment = now()
     stmt = select(Task).where(Task.meeting_id == meeting_id)
@@ -206,10 +196,10 @@ def _filtered(meeting_id: int, filt: LedgerFilter, *, with_status: bool = True) 
         stmt = stmt.where(Task.phase == filt.phase)
     if with_status and filt.status:
         stmt = stmt.where(Task.status == filt.status)
-    if filt.open or filt.overdue or filt.due_within is not None:
-        stmt = stmt.where(is_open())
     if filt.overdue:
-        stmt = stmt.where(Task.due_at < moment)
+        stmt = stmt.where(Task.is_overdue_at(moment))
+    elif filt.open or filt.due_within is not None:
+        stmt = stmt.where(Task.is_open)
     if filt.due_within is not None:
         stmt = stmt.where(Task.due_at >= moment,
                           Task.due_at <= moment + dt.timedelta(days=filt.due_within))
@@ -222,7 +212,7 @@ def _filtered(meeting_id: int, filt: LedgerFilter, *, with_status: bool = True) 
 
 
 #: What a row of the ledger, the board or 我的任务 shows: loading the texts (description, notes) and the
-#: bookkeeping columns of 50–150 tasks cost a third of the ORM's loading time. Others raise if touched.
+#: bookkeeping columns of every row would be most of the ORM's loading work. Others raise if touched.
 _AS_A_ROW = load_only(Task.id, Task.meeting_id, Task.group_id, Task.owner_id, Task.title, Task.phase, Task.priority,
                       Task.due_at, Task.due_offset_days, Task.due_offset_time, Task.progress, Task.status,
                       Task.updated_at, raiseload=True)
@@ -235,7 +225,7 @@ def group_name(relationship, loader=joinedload):
 
 def person_name(relationship, loader=joinedload):
     """Load a related person by their name only: whole users — password hash, phone, e-mail … — for 50–150
-    rows were a tenth of the ledger's cost. Anything else raises."""
+    rows are loaded for nothing. Anything else raises."""
     return loader(relationship).load_only(User.display_name, raiseload=True)
 
 
@@ -265,7 +255,7 @@ def waiting_ids(task_ids: Collection[int]) -> set[int]:
     """Which of these tasks wait for an open predecessor, in one query over just these ids.
 
     For a page of rows this replaces the EXISTS column, which PostgreSQL planned as a hashed subplan
-    over every open hand-off of the database even under LIMIT 50 (≈15–27 ms at 20,000 tasks).
+    over every open hand-off of the database even under LIMIT 50, which grows with the whole database.
     """
     if not task_ids:
         return set()
@@ -275,10 +265,8 @@ def waiting_ids(task_ids: Collection[int]) -> set[int]:
 @cache
 def _waiting_ids_statement() -> Select:
     """Built once: building and keying it anew cost as much as running it."""
-    return (select(TaskDependency.successor_id).distinct()
-            .join(_Predecessor, _Predecessor.id == TaskDependency.predecessor_id)
-            .where(TaskDependency.successor_id.in_(bindparam("task_ids", expanding=True)),
-                   _Predecessor.status.in_(OPEN_STATUSES)))
+    return (open_predecessor_links().distinct()
+            .where(TaskDependency.successor_id.in_(bindparam("task_ids", expanding=True))))
 
 
 def with_waiting(tasks: Sequence[Task]) -> list[tuple[Task, bool]]:
@@ -377,8 +365,8 @@ def _tasks_of(user_id, meeting_id, statuses: Collection[TaskStatus], *columns) -
                  .where(TaskCoworker.user_id == user_id, TaskCoworker.meeting_id == meeting_id, *wanted))
 
 
-# The walks below are UNIONs of up to eight SELECTs. Built once per process with bound parameters:
-# building them (and their cache key) for every request cost 1–3 ms each, more than running them.
+# The statements below are UNIONs of up to eight SELECTs. Built once per process with bound parameters:
+# building them (and their cache key) for every request would cost more than running them.
 @cache
 def _mine_ids_statement() -> Select:
     """The user's MINE_LIMIT open tasks due first and RECENTLY_CLOSED latest closed ones, as (id, status,
@@ -413,8 +401,8 @@ def _bucket_counts_statement() -> Select:
     in one GROUP BY over the user's open tasks; the hand-off test runs only for tasks not overdue.
     Counting them all is the one part of the page that grows with the user's tasks."""
     mine = _tasks_of(bindparam("user_id"), bindparam("meeting_id"), sorted(OPEN_STATUSES),
-                     Task.id, Task.due_at).subquery()
-    bucket = case((mine.c.due_at < bindparam("moment"), "overdue"), (_waits(mine.c.id), "waiting"),
+                     Task.id, Task.due_at, Task.is_overdue_at(bindparam("moment")).label("overdue")).subquery()
+    bucket = case((mine.c.overdue, "overdue"), (_waits(mine.c.id), "waiting"),
                   (mine.c.due_at <= bindparam("soon"), "due_soon"), else_="other").label("bucket")
     return select(bucket, func.count()).group_by(bucket)
 
@@ -440,7 +428,7 @@ def my_tasks(user: User, meeting_id: int) -> MyTasks:
     mine = MyTasks(counts=kept("mine.counts", (user.id, meeting_id),
                                lambda: _bucket_counts(user.id, meeting_id, moment, soon)))
     for task, waiting in (loaded[i] for i in urgent_ids if i in loaded):
-        if task.due_at < moment:
+        if task.is_overdue_at(moment):
             mine.overdue.append((task, waiting))
         elif waiting:
             mine.waiting.append((task, waiting))
@@ -477,7 +465,7 @@ def board(meeting_id: int, group_id: int) -> tuple[dict[TaskStatus, list[Task]],
     """At most BOARD_CARDS_PER_COLUMN cards per status (open: most urgent first; closed: latest first),
     with each column's true total. Three queries whatever the group's size: the cards' ids are a UNION
     ALL of one LIMITed walk per column over the (meeting, group, status, due_at | updated_at) indexes
-    (ranking the whole group with a window function cost 29 ms at 3,000 tasks), then the cards by id,
+    (ranking the whole group with a window function grows with the group), then the cards by id,
     then the totals in a GROUP BY, kept until anything changes (kept.py)."""
     in_group = and_(Task.meeting_id == meeting_id, Task.group_id == group_id)
     shown = db.session.scalars(_board_ids_statement(), {"meeting_id": meeting_id, "group_id": group_id}).all()
@@ -500,7 +488,7 @@ def _board_totals(in_group) -> dict[TaskStatus, int]:
 
 def group_summary(group_id: int) -> tuple[dict[TaskStatus, int], int]:
     """Counts per status and the number overdue, for the group page, in one GROUP BY."""
-    overdue = func.sum(case((and_(Task.status.in_(OPEN_STATUSES), Task.due_at < now()), 1), else_=0))
+    overdue = func.sum(case((Task.is_overdue_at(now()), 1), else_=0))
     totals = dict.fromkeys(BOARD_COLUMNS, 0)
     late = 0
     for status, count, overdue_count in db.session.execute(
@@ -553,7 +541,7 @@ class Step:
 @dataclass(frozen=True, slots=True)
 class HandOff:
     """A hand-off as the task page lists it: the link, and the task at its other end by what is shown of it
-    (a row: entities for both ends cost a tenth of the page)."""
+    (a row: entities for both ends would be loaded only to show these few columns)."""
 
     link_id: int
     is_predecessor: bool  # the other task must be done first
@@ -579,6 +567,11 @@ class TaskPage:
     comments: list[TaskComment]
     evidence: list[TaskAttachment]
     audit: list[HistoryRow]  # the trail as a person reads it
+
+    @property
+    def waiting_on(self) -> list[HandOff]:
+        """The predecessors still open: the task waits for these (a cancelled one holds nothing up)."""
+        return [h for h in self.predecessors if h.status.is_open]
 
 
 @cache
@@ -683,8 +676,8 @@ def _own_group_links(meeting_id: int, group_id: int) -> list[tuple[int, str]]:
 def link_candidates(task: Task, q: str = "", limit: int = LINK_CHOICES) -> list[tuple[int, str]]:
     """Choices for the hand-off picker, by deadline: without ``q`` the task's own group (one LIMITed
     walk per status of the group index), with ``q`` any task of the meeting whose title contains it, or
-    whose number it is ("#123"). Sorting the whole meeting by group and deadline to keep 300 cost
-    24–31 ms per task page at 20,000 tasks, and still hid most of them."""
+    whose number it is ("#123"). Sorting the whole meeting by group and deadline to keep a few hundred took
+    time growing with the meeting on every task page, and still hid most of them."""
     q = q.strip()[:100]
     if not q and limit == LINK_CHOICES:
         own = _own_group_links(task.meeting_id, task.group_id)

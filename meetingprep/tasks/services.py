@@ -176,7 +176,7 @@ def unfinished_predecessors(task: Task) -> list[Task]:
     """Predecessors not yet accepted (cancelled ones no longer hold anything up)."""
     return list(db.session.scalars(
         select(Task).join(TaskDependency, TaskDependency.predecessor_id == Task.id)
-        .where(TaskDependency.successor_id == task.id, Task.status.in_(OPEN_STATUSES)).order_by(Task.due_at)))
+        .where(TaskDependency.successor_id == task.id, Task.is_open).order_by(Task.due_at)))
 
 
 def _refusal(actor: User, task: Task, action: TaskAction) -> str:

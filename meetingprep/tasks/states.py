@@ -20,6 +20,16 @@ class TaskStatus(LabeledEnum):
     RETURNED = "returned", "退回"
     CANCELLED = "cancelled", "已取消"
 
+    @property
+    def is_open(self) -> bool:
+        """Not yet done or cancelled (未办结). ``Task.is_open`` asks this, and says it in SQL too."""
+        return self in OPEN_STATUSES
+
+    @property
+    def note_label(self) -> str:
+        """What a task's ``status_note`` explains in this status (退回原因, 取消原因); empty when none."""
+        return STATUS_NOTE_LABELS.get(self, "")
+
 
 class TaskAction(LabeledEnum):
     START = "start", "开始办理"
@@ -72,6 +82,9 @@ TRANSITIONS: dict[TaskAction, Transition] = {
 OPEN_IN_ORDER = (S.NOT_STARTED, S.IN_PROGRESS, S.SUBMITTED, S.RETURNED)
 OPEN_STATUSES = frozenset(OPEN_IN_ORDER)
 CLOSED_STATUSES = frozenset({S.DONE, S.CANCELLED})
+#: The status note's meaning in the statuses it explains: the reason given by the step that led there.
+STATUS_NOTE_LABELS = {S.RETURNED: TRANSITIONS[TaskAction.RETURN].note_label,
+                      S.CANCELLED: TRANSITIONS[TaskAction.CANCEL].note_label}
 #: Board columns, left to right.
 BOARD_COLUMNS = (S.NOT_STARTED, S.IN_PROGRESS, S.RETURNED, S.SUBMITTED, S.DONE, S.CANCELLED)
 #: Bootstrap colour of each status badge.

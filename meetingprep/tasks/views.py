@@ -17,7 +17,6 @@ from meetingprep.tasks.forms import BulkEditForm, CommentForm, DependencyForm, P
 from meetingprep.tasks.models import TaskAttachment, TaskDependency
 from meetingprep.tasks.states import (
     BOARD_COLUMNS,
-    OPEN_STATUSES,
     STATUS_COLOURS,
     TRANSITIONS,
     TaskAction,
@@ -30,6 +29,7 @@ from meetingprep.web import current_meeting
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 bp.record_once(lambda state: links.init_app(state.app))  # task_url and ledger_url for every template
+bp.record_once(lambda state: state.app.jinja_env.globals.update(TaskStatus=TaskStatus))
 
 
 @bp.before_request
@@ -147,7 +147,7 @@ def _render_detail(task, status: int = 200, *, transition_form=None, failed_acti
         "tasks/detail.html", task=task, page=page, actions=actions, transition_form=transition_form or TransitionForm(),
         failed_action=failed_action, comment_form=comment_form or CommentForm(), progress_form=progress_form,
         dependency_form=dependency_form, link_q=link_q, link_limit=queries.LINK_CHOICES,
-        waiting=[t for t in page.predecessors if t.status in OPEN_STATUSES], moment=now()), status
+        waiting=page.waiting_on, moment=now()), status
 
 
 @bp.route("/<int:task_id>")

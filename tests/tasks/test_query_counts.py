@@ -99,7 +99,7 @@ def test_the_overdue_filter_walks_the_open_task_index(app, world):
     from sqlalchemy import text
 
     from meetingprep.tasks.models import OPEN_PREDICATE
-    from meetingprep.tasks.queries import LedgerFilter, _ordered, is_open
+    from meetingprep.tasks.queries import LedgerFilter, _ordered
 
     base = now()  # as a meeting's history looks: the oldest deadlines are done, the open ones come later
     db.session.execute(insert(Task), [
@@ -114,7 +114,7 @@ def test_the_overdue_filter_walks_the_open_task_index(app, world):
     if db.engine.dialect.name == "postgresql":
         db.session.execute(text("ANALYZE tasks"))  # as autovacuum does
     dialect = db.engine.dialect
-    rendered = str(is_open().compile(dialect=dialect, compile_kwargs={"render_postcompile": True}))
+    rendered = str(Task.is_open.compile(dialect=dialect, compile_kwargs={"render_postcompile": True}))
     assert rendered.replace("tasks.", "") == OPEN_PREDICATE
     statement = _ordered(world.meeting.id, LedgerFilter(overdue=True)).limit(50)
     sql = str(statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True, "literal_binds": True}))

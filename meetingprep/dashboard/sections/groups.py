@@ -10,7 +10,7 @@ from meetingprep.dashboard.core import DashboardContext, Section, ledger_url, pe
 from meetingprep.extensions import db
 from meetingprep.groups.models import WorkingGroup
 from meetingprep.tasks.models import Task
-from meetingprep.tasks.states import OPEN_STATUSES, TaskStatus
+from meetingprep.tasks.states import TaskStatus
 
 SOON = dt.timedelta(hours=48)
 #: bar segments in drawing order: (count key, label, colour)
@@ -23,7 +23,6 @@ def compute(ctx: DashboardContext) -> dict:
     """One GROUP BY over the (meeting_id, group_id, status, due_at) index; "due within 48 hours" counts open
     tasks not yet overdue whose deadline falls in the next 48 hours (the ledger's ``due_within=2``)."""
     moment = ctx.moment
-    is_open = Task.status.in_(sorted(OPEN_STATUSES))
 
     def count_where(condition):
         return func.count(Task.id).filter(condition)
@@ -31,8 +30,8 @@ def compute(ctx: DashboardContext) -> dict:
     columns = [count_where(Task.status == TaskStatus(key)).label(key) for key, _label, _colour in SEGMENTS]
     stmt = (
         select(WorkingGroup.id, WorkingGroup.name, *columns,
-               count_where(and_(is_open, Task.due_at < moment)).label("overdue"),
-               count_where(and_(is_open, Task.due_at >= moment, Task.due_at <= moment + SOON)).label("due_soon"))
+               count_where(Task.is_overdue_at(moment)).label("overdue"),
+               count_where(and_(Task.is_open, Task.due_at >= moment, Task.due_at <= moment + SOON)).label("due_soon"))
         .outerjoin(Task, and_(Task.group_id == WorkingGroup.id, Task.meeting_id == ctx.meeting.id))
         .where(WorkingGroup.meeting_id == ctx.meeting.id)
         .group_by(WorkingGroup.id, WorkingGroup.name, WorkingGroup.sort_order)
