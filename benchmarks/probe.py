@@ -88,10 +88,10 @@ def _owner(meeting_id: int, open_tasks: int | None = None) -> tuple[str, int]:
 
 
 def _task_with_handoffs(group_id: int) -> int:
-    from meetingprep.tasks.models import Task, TaskDependency
+    from meetingprep.tasks.models import HandOff, Task
 
     return db.session.scalar(
-        select(Task.id).join(TaskDependency, TaskDependency.successor_id == Task.id)
+        select(Task.id).join(HandOff, HandOff.successor_id == Task.id)
         .where(Task.group_id == group_id).order_by(Task.id.desc()).limit(1))
 
 

@@ -256,7 +256,7 @@ def _create_task(user, group=None) -> bool:
 
 
 rule("task.edit")(_manages_task)
-rule("task.link")(_manages_task)  # add or remove hand-offs of this task
+rule("task.hand_off")(_manages_task)  # add or remove hand-offs of this task
 
 
 @rule("task.progress")

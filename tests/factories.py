@@ -213,15 +213,15 @@ def make_group_task(group: WorkingGroup | None = None, owner: User | None = None
                      due_at=(now() + dt.timedelta(days=due_in_days)).replace(second=0, microsecond=0), **fields)
 
 
-def make_dependency(predecessor=None, successor=None):
+def make_hand_off(predecessor=None, successor=None):
     """``predecessor`` must be done before ``successor`` may be submitted; new tasks of one group if omitted."""
-    from meetingprep.tasks.models import TaskDependency
+    from meetingprep.tasks.models import HandOff
 
     group = db.session.get(WorkingGroup, predecessor.group_id) if predecessor else None
     successor = successor or make_task(group=group)
     predecessor = predecessor or make_task(group=db.session.get(WorkingGroup, successor.group_id))
 
-    link = TaskDependency(predecessor_id=predecessor.id, successor_id=successor.id)
+    link = HandOff(predecessor_id=predecessor.id, successor_id=successor.id)
     db.session.add(link)
     db.session.flush()
     return link

@@ -19,7 +19,7 @@ from meetingprep.auth.models import User
 from meetingprep.dashboard.cpm import Node, Schedule, remaining_work, schedule
 from meetingprep.extensions import db
 from meetingprep.groups.models import WorkingGroup
-from meetingprep.tasks.models import Task, TaskDependency
+from meetingprep.tasks.models import HandOff, Task
 from meetingprep.tasks.states import OPEN_STATUSES
 from meetingprep.timeutil import local_midnight
 
@@ -56,9 +56,9 @@ def load_open_graph(meeting_id: int) -> OpenGraph:
                         "group_id": row.group_id, "group": row.group, "owner": row.owner} for row in rows}
     pred, succ = _Pred, _Succ
     edges = db.session.execute(
-        select(TaskDependency.predecessor_id, TaskDependency.successor_id)
-        .join(pred, pred.id == TaskDependency.predecessor_id)
-        .join(succ, succ.id == TaskDependency.successor_id)
+        select(HandOff.predecessor_id, HandOff.successor_id)
+        .join(pred, pred.id == HandOff.predecessor_id)
+        .join(succ, succ.id == HandOff.successor_id)
         .where(pred.meeting_id == meeting_id, pred.status.in_(open_statuses), succ.status.in_(open_statuses))
     ).all()
     return OpenGraph(nodes=nodes, edges=[(p, s) for p, s in edges], details=details)

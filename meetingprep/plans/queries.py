@@ -19,7 +19,7 @@ from meetingprep.groups.models import GroupMembership, WorkingGroup
 from meetingprep.kept import kept
 from meetingprep.meetings.models import Meeting
 from meetingprep.plans.models import PendingImport, PlanTemplate, PlanTemplateItem
-from meetingprep.tasks.models import Task, TaskCoworker, TaskDependency
+from meetingprep.tasks.models import HandOff, Task, TaskCoworker
 from meetingprep.tasks.queries import NAMES_OF_GROUP_AND_OWNER, OWNER_NAME
 from meetingprep.tasks.states import OPEN_STATUSES, TaskStatus
 from meetingprep.timeutil import local_midnight, now
@@ -206,18 +206,18 @@ def timeline_tasks(group_id: int, offset: int, limit: int) -> list[Task]:
 
 
 def hand_offs(task_ids: list[int]):
-    """Every dependency touching the given tasks, with both ends' titles and groups (one query)."""
+    """Every hand-off touching the given tasks, with both ends' titles and groups (one query)."""
     pred, succ, pred_group, succ_group = _Pred, _Succ, _PredGroup, _SuccGroup
     return db.session.execute(
-        select(TaskDependency.predecessor_id, TaskDependency.successor_id,
+        select(HandOff.predecessor_id, HandOff.successor_id,
                pred.title.label("pred_title"), pred.status.label("pred_status"),
                pred.group_id.label("pred_group_id"), pred_group.name.label("pred_group"),
                succ.title.label("succ_title"), succ.group_id.label("succ_group_id"),
                succ_group.name.label("succ_group"))
-        .join(pred, pred.id == TaskDependency.predecessor_id).join(pred_group, pred_group.id == pred.group_id)
-        .join(succ, succ.id == TaskDependency.successor_id).join(succ_group, succ_group.id == succ.group_id)
-        .where(or_(TaskDependency.predecessor_id.in_(task_ids), TaskDependency.successor_id.in_(task_ids)))
-        .order_by(TaskDependency.id)).all() if task_ids else []
+        .join(pred, pred.id == HandOff.predecessor_id).join(pred_group, pred_group.id == pred.group_id)
+        .join(succ, succ.id == HandOff.successor_id).join(succ_group, succ_group.id == succ.group_id)
+        .where(or_(HandOff.predecessor_id.in_(task_ids), HandOff.successor_id.in_(task_ids)))
+        .order_by(HandOff.id)).all() if task_ids else []
 
 
 # ── personal feed ─────────────────────────────────────────────────────────────────────────────

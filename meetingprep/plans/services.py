@@ -24,7 +24,7 @@ from meetingprep.plans import deadlines, importer, queries
 from meetingprep.plans.models import PendingImport, PlanTemplate, PlanTemplateItem
 from meetingprep.plans.specs import NewTask
 from meetingprep.tasks.links import task_path
-from meetingprep.tasks.models import Task, TaskCoworker, TaskDependency
+from meetingprep.tasks.models import HandOff, Task, TaskCoworker
 from meetingprep.tasks.services import relative_due_at
 from meetingprep.tasks.states import TaskStatus
 from meetingprep.timeutil import format_datetime, now
@@ -51,7 +51,7 @@ def create_tasks(actor: User, meeting: Meeting, specs: Sequence[NewTask], *, how
             links += [TaskCoworker(task_id=task.id, user_id=user_id, meeting_id=meeting.id)
                       for user_id in dict.fromkeys(spec.coworker_ids) if user_id != spec.owner_id]
             predecessors = [tasks[index].id for index in spec.after] + list(spec.after_task_ids)
-            links += [TaskDependency(predecessor_id=pid, successor_id=task.id) for pid in dict.fromkeys(predecessors)]
+            links += [HandOff(predecessor_id=pid, successor_id=task.id) for pid in dict.fromkeys(predecessors)]
         db.session.add_all(links)
         audit.record(db.session, "create", meeting, actor=actor, message=f"{how}：新建任务 {len(tasks)} 项")
         db.session.flush()
@@ -96,8 +96,8 @@ def save_template(actor: User, meeting: Meeting, *, name: str, description: str 
     key_of = {row.id: key for key, row in enumerate(rows, start=1)}
     predecessors: dict[int, list[int]] = {}
     for pred_id, succ_id in db.session.execute(
-            select(TaskDependency.predecessor_id, TaskDependency.successor_id)
-            .join(Task, Task.id == TaskDependency.successor_id).where(Task.meeting_id == meeting.id)):
+            select(HandOff.predecessor_id, HandOff.successor_id)
+            .join(Task, Task.id == HandOff.successor_id).where(Task.meeting_id == meeting.id)):
         if pred_id in key_of and succ_id in key_of:
             predecessors.setdefault(key_of[succ_id], []).append(key_of[pred_id])
 

@@ -18,7 +18,7 @@ from meetingprep.audit import AuditEntry, plain_value
 from meetingprep.demo.context import DemoContext
 from meetingprep.extensions import db
 from meetingprep.meetings.models import Phase
-from meetingprep.tasks.models import Task, TaskCoworker, TaskDependency, TaskEvent, TaskPriority
+from meetingprep.tasks.models import HandOff, Task, TaskCoworker, TaskEvent, TaskPriority
 from meetingprep.tasks.services import relative_due_at
 from meetingprep.tasks.states import TaskAction, TaskStatus
 
@@ -267,7 +267,7 @@ def _seed_copy(ctx: DemoContext, copy: int, templates: dict, handoffs: list[tupl
     db.session.execute(insert(AuditEntry), [entry for key, _reviewer, row in prepared
                                             for entry in _audit_rows(by_key[key], row, histories[key])])
     if handoffs:
-        db.session.execute(insert(TaskDependency), [{"predecessor_id": by_key[a], "successor_id": by_key[b]}
+        db.session.execute(insert(HandOff), [{"predecessor_id": by_key[a], "successor_id": by_key[b]}
                                                     for a, b in handoffs])
     coworkers = []
     for key, _reviewer, row in prepared:

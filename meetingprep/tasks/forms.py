@@ -99,7 +99,7 @@ class CommentForm(BaseForm):
     files = MultipleFileField("附件")
 
 
-class DependencyForm(BaseForm):
+class HandOffForm(BaseForm):
     predecessor_id = SelectField("前置任务（完成后本任务才能提交）", coerce=to_id_or_none,
                                  validators=[InputRequired(message="请选择前置任务。")])
 

@@ -47,7 +47,7 @@ OPEN_PREDICATE = "status IN ({})".format(", ".join(f"'{status.value}'" for statu
 
 def is_overdue(status: TaskStatus, due_at: dt.datetime, moment: dt.datetime) -> bool:
     """逾期: still open past its time node (derived, never stored). ``Task.is_overdue_at`` is this rule for
-    tasks and in SQL; rows that carry a task's status and deadline (tasks.queries.HandOff) ask it here."""
+    tasks and in SQL; rows that carry a task's status and deadline (tasks.queries.HandOffRow) ask it here."""
     return status in OPEN_STATUSES and due_at < moment
 
 
@@ -207,8 +207,11 @@ class TaskCoworker(Audited, Base):
     user = relationship("User", lazy="raise")
 
 
-class TaskDependency(Audited, Base):
-    """Finish-to-start hand-off (衔接): the successor waits until the predecessor is accepted."""
+class HandOff(Audited, Base):
+    """Finish-to-start hand-off (衔接): the successor waits until the predecessor is accepted.
+
+    The table keeps the name it had when the class was TaskDependency (``task_dependencies``): renaming it
+    would rebuild it on SQLite for no one's benefit. Its audit entries were renamed by a migration."""
 
     __tablename__ = "task_dependencies"
     __audit_label__ = "任务衔接"
@@ -233,18 +236,18 @@ def _predecessor():
     return aliased(Task, name="predecessor")
 
 
-def open_predecessor_links() -> Select:
+def waiting_hand_offs() -> Select:
     """等待前置任务: the hand-offs (as their successors' ids) whose predecessor is still open. A task waits
     while one leads into it; a cancelled predecessor no longer holds it up. The lists ask this in the shape
     their plan needs (``tasks.queries``: EXISTS, a per-row probe, the waiting ids among a page)."""
     predecessor = _predecessor()
-    return (select(TaskDependency.successor_id)
-            .join(predecessor, predecessor.id == TaskDependency.predecessor_id).where(predecessor.is_open))
+    return (select(HandOff.successor_id)
+            .join(predecessor, predecessor.id == HandOff.predecessor_id).where(predecessor.is_open))
 
 
 def waits_for_predecessor(task_id) -> ColumnElement[bool]:
     """Whether the task (an id or a column) waits for an open predecessor, in SQL."""
-    return exists(open_predecessor_links().where(TaskDependency.successor_id == task_id))
+    return exists(waiting_hand_offs().where(HandOff.successor_id == task_id))
 
 
 class TaskEvent(Base):

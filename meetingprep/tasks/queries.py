@@ -66,15 +66,15 @@ from meetingprep.kept import kept
 from meetingprep.meetings.models import Phase
 from meetingprep.permissions import Role
 from meetingprep.tasks.models import (
+    HandOff,
     Task,
     TaskAttachment,
     TaskComment,
     TaskCoworker,
-    TaskDependency,
     TaskEvent,
     event_label,
     is_overdue,
-    open_predecessor_links,
+    waiting_hand_offs,
     waits_for_predecessor,
 )
 from meetingprep.tasks.states import (
@@ -91,7 +91,7 @@ PickList = tuple[tuple[int, str], ...]
 
 BOARD_CARDS_PER_COLUMN = 30
 DUE_SOON_DAYS = 7
-LINK_CHOICES = 30  # the hand-off picker lists this many; search finds the rest
+HAND_OFF_CHOICES = 30  # the hand-off picker lists this many; search finds the rest
 MINE_LIMIT = 50  # 我的任务 lists this many open tasks; the rest are one click away in the ledger
 RECENTLY_CLOSED = 10
 
@@ -106,7 +106,7 @@ waiting_expr = waits_for_predecessor(Task.id).label("waiting")
 def _waits(task_id) -> ColumnElement[bool]:
     """``waits_for_predecessor`` for one row, as a LIMITed scalar subquery so that it is evaluated per row:
     PostgreSQL turns an EXISTS into a hashed subplan over every open hand-off of the database."""
-    return (open_predecessor_links().where(TaskDependency.successor_id == task_id)
+    return (waiting_hand_offs().where(HandOff.successor_id == task_id)
             .limit(1).scalar_subquery().is_not(None))
 
 
@@ -265,8 +265,8 @@ def waiting_ids(task_ids: Collection[int]) -> set[int]:
 @cache
 def _waiting_ids_statement() -> Select:
     """Built once: building and keying it anew cost as much as running it."""
-    return (open_predecessor_links().distinct()
-            .where(TaskDependency.successor_id.in_(bindparam("task_ids", expanding=True))))
+    return (waiting_hand_offs().distinct()
+            .where(HandOff.successor_id.in_(bindparam("task_ids", expanding=True))))
 
 
 def with_waiting(tasks: Sequence[Task]) -> list[tuple[Task, bool]]:
@@ -503,8 +503,8 @@ def group_summary(group_id: int) -> tuple[dict[TaskStatus, int], int]:
 def _task_for_page_statement() -> Select:
     """The task with what its page shows of it, and whether its hand-offs, comments and evidence exist (index
     probes in the same statement, so that ``task_page`` skips the lists that are empty)."""
-    handoffs = or_(exists().where(TaskDependency.predecessor_id == Task.id),
-                   exists().where(TaskDependency.successor_id == Task.id))
+    handoffs = or_(exists().where(HandOff.predecessor_id == Task.id),
+                   exists().where(HandOff.successor_id == Task.id))
     comments = exists().where(TaskComment.task_id == Task.id)
     evidence = exists().where(TaskAttachment.task_id == Task.id, TaskAttachment.is_evidence.is_(True))
     return select(Task).where(Task.id == bindparam("task_id")).options(
@@ -539,11 +539,11 @@ class Step:
 
 
 @dataclass(frozen=True, slots=True)
-class HandOff:
+class HandOffRow:
     """A hand-off as the task page lists it: the link, and the task at its other end by what is shown of it
     (a row: entities for both ends would be loaded only to show these few columns)."""
 
-    link_id: int
+    hand_off_id: int
     is_predecessor: bool  # the other task must be done first
     id: int  # the other task's
     title: str
@@ -561,15 +561,15 @@ class HandOff:
 
 @dataclass
 class TaskPage:
-    predecessors: list[HandOff]
-    successors: list[HandOff]
+    predecessors: list[HandOffRow]
+    successors: list[HandOffRow]
     events: list[Step]
     comments: list[TaskComment]
     evidence: list[TaskAttachment]
     audit: list[HistoryRow]  # the trail as a person reads it
 
     @property
-    def waiting_on(self) -> list[HandOff]:
+    def waiting_on(self) -> list[HandOffRow]:
         """The predecessors still open: the task waits for these (a cancelled one holds nothing up)."""
         return [h for h in self.predecessors if h.status.is_open]
 
@@ -578,10 +578,10 @@ class TaskPage:
 def _task_page_statements() -> tuple[Select, ...]:
     """The task page's lists, built once (statement building was 40% of each query's cost)."""
     task_id, other = bindparam("task_id"), _Linked
-    links = (select(TaskDependency.id, (TaskDependency.predecessor_id == other.id).label("is_predecessor"), other.id,
+    links = (select(HandOff.id, (HandOff.predecessor_id == other.id).label("is_predecessor"), other.id,
                     other.title, other.status, other.due_at, WorkingGroup.name).join(other, or_(
-        and_(TaskDependency.successor_id == task_id, other.id == TaskDependency.predecessor_id),
-        and_(TaskDependency.predecessor_id == task_id, other.id == TaskDependency.successor_id)))
+        and_(HandOff.successor_id == task_id, other.id == HandOff.predecessor_id),
+        and_(HandOff.predecessor_id == task_id, other.id == HandOff.successor_id)))
         .join(WorkingGroup, WorkingGroup.id == other.group_id).order_by(other.due_at, other.id))
     history = _history_statement()
     comments = (select(TaskComment).where(TaskComment.task_id == task_id)
@@ -605,7 +605,7 @@ def task_page(task: Task) -> TaskPage:
     db.session.flush()  # rows are read on the connection: pending changes (their audit entries) written first
     connection = db.session.connection()
     handoffs = [] if task.has_handoffs is False else [
-        HandOff(*row) for row in connection.execute(links_statement, params)]
+        HandOffRow(*row) for row in connection.execute(links_statement, params)]
     history = connection.execute(history_statement, params).all()
     steps = sorted((row for row in history if row.kind == STEP), key=lambda row: row.id)
     trail = sorted((row for row in history if row.kind == TRAIL), key=lambda row: row.id, reverse=True)
@@ -664,24 +664,24 @@ def _own_group_links_statement() -> Select:
     in_group = (Task.meeting_id == bindparam("meeting_id"), Task.group_id == bindparam("group_id"))
     return _link_statement(_union_of(
         select(*columns).where(*in_group, Task.status == status).order_by(Task.due_at, Task.id)
-        .limit(LINK_CHOICES + 1) for status in _LINKABLE), LINK_CHOICES + 1)
+        .limit(HAND_OFF_CHOICES + 1) for status in _LINKABLE), HAND_OFF_CHOICES + 1)
 
 
-def _own_group_links(meeting_id: int, group_id: int) -> list[tuple[int, str]]:
+def _own_group_hand_off_choices(meeting_id: int, group_id: int) -> list[tuple[int, str]]:
     """Kept until anything changes (kept.py): every task page of the group shows the same list."""
     return kept("task.own_group_links", (meeting_id, group_id), lambda: _labels(db.session.execute(
         _own_group_links_statement(), {"meeting_id": meeting_id, "group_id": group_id})))
 
 
-def link_candidates(task: Task, q: str = "", limit: int = LINK_CHOICES) -> list[tuple[int, str]]:
+def hand_off_candidates(task: Task, q: str = "", limit: int = HAND_OFF_CHOICES) -> list[tuple[int, str]]:
     """Choices for the hand-off picker, by deadline: without ``q`` the task's own group (one LIMITed
     walk per status of the group index), with ``q`` any task of the meeting whose title contains it, or
     whose number it is ("#123"). Sorting the whole meeting by group and deadline to keep a few hundred took
     time growing with the meeting on every task page, and still hid most of them."""
     q = q.strip()[:100]
-    if not q and limit == LINK_CHOICES:
-        own = _own_group_links(task.meeting_id, task.group_id)
-        return [choice for choice in own if choice[0] != task.id][:LINK_CHOICES]
+    if not q and limit == HAND_OFF_CHOICES:
+        own = _own_group_hand_off_choices(task.meeting_id, task.group_id)
+        return [choice for choice in own if choice[0] != task.id][:HAND_OFF_CHOICES]
     columns = (Task.id, Task.title, Task.group_id, Task.due_at)
     eligible = (Task.meeting_id == task.meeting_id, Task.id != task.id)
     linkable = _LINKABLE
@@ -698,7 +698,7 @@ def link_candidates(task: Task, q: str = "", limit: int = LINK_CHOICES) -> list[
     return _link_rows(_union_of(parts), limit, number)
 
 
-def link_choice(task: Task, candidate_id: int | None) -> list[tuple[int, str]]:
+def hand_off_choice(task: Task, candidate_id: int | None) -> list[tuple[int, str]]:
     """The one choice a posted hand-off may name: any task of the meeting but this one, not cancelled
     (the picker lists only some; the rest are found by search)."""
     if not candidate_id:

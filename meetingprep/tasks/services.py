@@ -26,11 +26,11 @@ from meetingprep.notifications.services import notify
 from meetingprep.permissions import Role, can, require
 from meetingprep.tasks.links import task_path
 from meetingprep.tasks.models import (
+    HandOff,
     Task,
     TaskAttachment,
     TaskComment,
     TaskCoworker,
-    TaskDependency,
     TaskEvent,
     TaskPriority,
 )
@@ -175,8 +175,8 @@ def update_progress(actor: User, task: Task, progress: int, version_id: int | st
 def unfinished_predecessors(task: Task) -> list[Task]:
     """Predecessors not yet accepted (cancelled ones no longer hold anything up)."""
     return list(db.session.scalars(
-        select(Task).join(TaskDependency, TaskDependency.predecessor_id == Task.id)
-        .where(TaskDependency.successor_id == task.id, Task.is_open).order_by(Task.due_at)))
+        select(Task).join(HandOff, HandOff.predecessor_id == Task.id)
+        .where(HandOff.successor_id == task.id, Task.is_open).order_by(Task.due_at)))
 
 
 def _refusal(actor: User, task: Task, action: TaskAction) -> str:
@@ -274,8 +274,8 @@ def _notify_transition(actor: User, task: Task, action: TaskAction) -> None:
 
 def _notify_successors(task: Task) -> None:
     successors = db.session.scalars(
-        select(Task).join(TaskDependency, TaskDependency.successor_id == Task.id)
-        .where(TaskDependency.predecessor_id == task.id, Task.status.in_(OPEN_STATUSES)))
+        select(Task).join(HandOff, HandOff.successor_id == Task.id)
+        .where(HandOff.predecessor_id == task.id, Task.status.in_(OPEN_STATUSES)))
     for successor in successors:
         still_waiting = unfinished_predecessors(successor)
         body = "前置任务已全部完成，可以开展并提交。" if not still_waiting else \
@@ -291,8 +291,8 @@ def _find_path(meeting_id: int, start: int, goal: int) -> list[int] | None:
     """Breadth-first over the meeting's hand-offs (one query): the chain start → … → goal, if any."""
     edges: dict[int, list[int]] = {}
     rows = db.session.execute(
-        select(TaskDependency.predecessor_id, TaskDependency.successor_id)
-        .join(Task, Task.id == TaskDependency.predecessor_id).where(Task.meeting_id == meeting_id))
+        select(HandOff.predecessor_id, HandOff.successor_id)
+        .join(Task, Task.id == HandOff.predecessor_id).where(Task.meeting_id == meeting_id))
     for predecessor_id, successor_id in rows:
         edges.setdefault(predecessor_id, []).append(successor_id)
     came_from: dict[int, int | None] = {start: None}
@@ -315,31 +315,31 @@ def _find_path(meeting_id: int, start: int, goal: int) -> list[int] | None:
     return None
 
 
-def add_dependency(actor: User, predecessor: Task, successor: Task) -> TaskDependency:
+def add_hand_off(actor: User, predecessor: Task, successor: Task) -> HandOff:
     """Successor waits for predecessor (finish-to-start); across groups is fine, a cycle is not."""
-    if not (can(actor, "task.link", successor) or can(actor, "task.link", predecessor)):
+    if not (can(actor, "task.hand_off", successor) or can(actor, "task.hand_off", predecessor)):
         raise NotAllowed("只有相关工作组的组长或大会秘书处可以设置任务衔接。")
     if predecessor.meeting_id != successor.meeting_id:
         raise ValidationFailed("只能衔接同一次会议的任务。")
     if predecessor.id == successor.id:
         raise ValidationFailed("任务不能以自己为前置任务。")
-    if db.session.scalar(select(TaskDependency.id).where(TaskDependency.predecessor_id == predecessor.id,
-                                                         TaskDependency.successor_id == successor.id)):
+    if db.session.scalar(select(HandOff.id).where(HandOff.predecessor_id == predecessor.id,
+                                                         HandOff.successor_id == successor.id)):
         raise ValidationFailed(f"「{predecessor.title}」已经是「{successor.title}」的前置任务。")
     path = _find_path(successor.meeting_id, successor.id, predecessor.id)
     if path:
         titles = dict(db.session.execute(select(Task.id, Task.title).where(Task.id.in_(path))).all())
         chain = " → ".join(titles[i] for i in [*path, successor.id])
         raise ValidationFailed(f"不能这样衔接，会形成循环：{chain}")
-    link = TaskDependency(predecessor_id=predecessor.id, successor_id=successor.id)
+    link = HandOff(predecessor_id=predecessor.id, successor_id=successor.id)
     db.session.add(link)
     db.session.flush()
     return link
 
 
-def remove_dependency(actor: User, link: TaskDependency) -> None:
+def remove_hand_off(actor: User, link: HandOff) -> None:
     tasks = db.session.scalars(select(Task).where(Task.id.in_([link.predecessor_id, link.successor_id]))).all()
-    if not any(can(actor, "task.link", task) for task in tasks):
+    if not any(can(actor, "task.hand_off", task) for task in tasks):
         raise NotAllowed("只有相关工作组的组长或大会秘书处可以取消任务衔接。")
     db.session.delete(link)
     db.session.flush()

@@ -13,8 +13,8 @@ from meetingprep.groups.models import WorkingGroup
 from meetingprep.meetings.models import Meeting, Phase
 from meetingprep.permissions import can, require
 from meetingprep.tasks import export, links, queries, services
-from meetingprep.tasks.forms import BulkEditForm, CommentForm, DependencyForm, ProgressForm, TaskForm, TransitionForm
-from meetingprep.tasks.models import TaskAttachment, TaskDependency
+from meetingprep.tasks.forms import BulkEditForm, CommentForm, HandOffForm, ProgressForm, TaskForm, TransitionForm
+from meetingprep.tasks.models import HandOff, TaskAttachment
 from meetingprep.tasks.states import (
     BOARD_COLUMNS,
     STATUS_COLOURS,
@@ -132,21 +132,21 @@ def board(group_id: int):
 
 # ── one task ────────────────────────────────────────────────────────────────────────────────────
 def _render_detail(task, status: int = 200, *, transition_form=None, failed_action: str | None = None,
-                   comment_form=None, progress_form=None, dependency_form=None):
+                   comment_form=None, progress_form=None, hand_off_form=None):
     page = queries.task_page(task)
     actions = [TRANSITIONS[a] for a in available_actions(task.status) if can(current_user, f"task.{a.value}", task)]
-    dependency_form = dependency_form or DependencyForm()
-    link_q = (request.args.get("link_q") or "").strip()[:100]
-    if can(current_user, "task.link", task):
-        listed = queries.link_candidates(task, link_q)
+    hand_off_form = hand_off_form or HandOffForm()
+    hand_off_q = (request.args.get("hand_off_q") or "").strip()[:100]
+    if can(current_user, "task.hand_off", task):
+        listed = queries.hand_off_candidates(task, hand_off_q)
         shown = {task_id for task_id, _label in listed}
-        posted = [c for c in dependency_form.predecessor_id.choices or () if c[0] not in shown]
-        dependency_form.predecessor_id.choices = posted + listed  # a refused choice stays selected
+        posted = [c for c in hand_off_form.predecessor_id.choices or () if c[0] not in shown]
+        hand_off_form.predecessor_id.choices = posted + listed  # a refused choice stays selected
     progress_form = progress_form or ProgressForm(data={"progress": task.progress, "version_id": task.version_id})
     return render_template(
         "tasks/detail.html", task=task, page=page, actions=actions, transition_form=transition_form or TransitionForm(),
         failed_action=failed_action, comment_form=comment_form or CommentForm(), progress_form=progress_form,
-        dependency_form=dependency_form, link_q=link_q, link_limit=queries.LINK_CHOICES,
+        hand_off_form=hand_off_form, hand_off_q=hand_off_q, hand_off_limit=queries.HAND_OFF_CHOICES,
         waiting=page.waiting_on, moment=now()), status
 
 
@@ -226,50 +226,77 @@ def attachment(task_id: int, attachment_id: int):
     return send_stored(file.stored_name, file.original_name, file.kind)
 
 
-@bp.route("/<int:task_id>/dependencies", methods=["POST"])
-def add_dependency(task_id: int):
+@bp.route("/<int:task_id>/hand-offs", methods=["POST"])
+def add_hand_off(task_id: int):
     task = _task_or_404(task_id)
-    require(current_user, "task.link", task)
-    form = DependencyForm()
-    form.predecessor_id.choices = queries.link_choice(task, form.predecessor_id.data)
+    require(current_user, "task.hand_off", task)
+    form = HandOffForm()
+    form.predecessor_id.choices = queries.hand_off_choice(task, form.predecessor_id.data)
     if form.validate_on_submit():
         predecessor = _task_or_404(form.predecessor_id.data, for_update=True)
         try:
-            services.add_dependency(current_user, predecessor, task)
+            services.add_hand_off(current_user, predecessor, task)
         except DomainError as error:
             db.session.rollback()
             task = _task_or_404(task_id)
             form.predecessor_id.errors = [*form.predecessor_id.errors, error.message]
-            return _render_detail(task, error.status_code, dependency_form=form)
+            return _render_detail(task, error.status_code, hand_off_form=form)
         db.session.commit()
         flash(f"已设置衔接：「{predecessor.title}」完成后本任务才能提交。", "success")
         return redirect(url_for("tasks.detail", task_id=task.id))
-    return _render_detail(task, 400, dependency_form=form)
+    return _render_detail(task, 400, hand_off_form=form)
 
 
-@bp.route("/<int:task_id>/link-candidates")
-def link_candidates(task_id: int):
-    """The hand-off picker's search as you type (static/js/tasks.js); the page's ?link_q= does the same."""
+@bp.route("/<int:task_id>/hand-off-candidates")
+def hand_off_candidates(task_id: int):
+    """The hand-off picker's search as you type (static/js/tasks.js); the page's ?hand_off_q= does the same."""
     task = _task_or_404(task_id, for_update=True)
-    require(current_user, "task.link", task)
+    require(current_user, "task.hand_off", task)
     q = (request.args.get("q") or "").strip()[:100]
-    return jsonify({"q": q, "items": [{"id": tid, "label": label} for tid, label in queries.link_candidates(task, q)]})
+    items = [{"id": tid, "label": label} for tid, label in queries.hand_off_candidates(task, q)]
+    return jsonify({"q": q, "items": items})
 
 
-@bp.route("/<int:task_id>/dependencies/<int:dependency_id>/delete", methods=["POST"])
-def remove_dependency(task_id: int, dependency_id: int):
+@bp.route("/<int:task_id>/hand-offs/<int:hand_off_id>/delete", methods=["POST"])
+def remove_hand_off(task_id: int, hand_off_id: int):
     task = _task_or_404(task_id, for_update=True)
-    require(current_user, "task.link", task)
-    link = db.session.get(TaskDependency, dependency_id)
-    if link is None:  # already removed (a second click, or someone else): the outcome the user wanted
+    require(current_user, "task.hand_off", task)
+    hand_off = db.session.get(HandOff, hand_off_id)
+    if hand_off is None:  # already removed (a second click, or someone else): the outcome the user wanted
         flash("该衔接已经取消。", "info")
         return redirect(url_for("tasks.detail", task_id=task.id))
-    if task.id not in (link.predecessor_id, link.successor_id):
+    if task.id not in (hand_off.predecessor_id, hand_off.successor_id):
         raise NotFound("该衔接不属于这项任务。")
-    services.remove_dependency(current_user, link)
+    services.remove_hand_off(current_user, hand_off)
     db.session.commit()
     flash("已取消衔接。", "success")
     return redirect(url_for("tasks.detail", task_id=task.id))
+
+
+# The hand-off routes' former addresses (…/dependencies, …/link-candidates): a page opened before they were
+# renamed still posts there. 308 keeps the method and the form, so the request lands as it was meant; only
+# those who may manage the task's hand-offs are sent on (others learn nothing from the answer).
+def _former_hand_off_route(task_id: int, endpoint: str, **values):
+    require(current_user, "task.hand_off", _task_or_404(task_id))
+    return redirect(url_for(endpoint, task_id=task_id, **values), 308)
+
+
+@bp.route("/<int:task_id>/dependencies", methods=["POST"])
+def former_add_hand_off(task_id: int):
+    return _former_hand_off_route(task_id, "tasks.add_hand_off")
+
+
+@bp.route("/<int:task_id>/dependencies/<int:hand_off_id>/delete", methods=["POST"])
+def former_remove_hand_off(task_id: int, hand_off_id: int):
+    hand_off = db.session.get(HandOff, hand_off_id)
+    if hand_off is not None and task_id not in (hand_off.predecessor_id, hand_off.successor_id):
+        raise NotFound("该衔接不属于这项任务。")
+    return _former_hand_off_route(task_id, "tasks.remove_hand_off", hand_off_id=hand_off_id)
+
+
+@bp.route("/<int:task_id>/link-candidates")
+def former_hand_off_candidates(task_id: int):
+    return _former_hand_off_route(task_id, "tasks.hand_off_candidates", **request.args)
 
 
 # ── forms ───────────────────────────────────────────────────────────────────────────────────────

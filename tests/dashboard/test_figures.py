@@ -9,7 +9,7 @@ from meetingprep.dashboard.queries import compute_figures
 from meetingprep.dashboard.sections.overview import countdown_text
 from meetingprep.extensions import db
 from meetingprep.meetings.models import Phase
-from meetingprep.tasks.models import TaskDependency
+from meetingprep.tasks.models import HandOff
 from meetingprep.tasks.states import TaskStatus as S
 from meetingprep.timeutil import now
 from tests import factories
@@ -34,7 +34,7 @@ def figures(meeting, group_ids=None):
 
 
 def link(task_a, task_b):
-    db.session.add(TaskDependency(predecessor_id=task_a.id, successor_id=task_b.id))
+    db.session.add(HandOff(predecessor_id=task_a.id, successor_id=task_b.id))
     db.session.flush()
 
 

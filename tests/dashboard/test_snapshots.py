@@ -11,7 +11,7 @@ from meetingprep.dashboard.models import DashboardSnapshot
 from meetingprep.dashboard.queries import compute_figures, refresh_snapshots
 from meetingprep.extensions import db
 from meetingprep.scheduler import JOBS, execute_job
-from meetingprep.tasks.models import TaskDependency
+from meetingprep.tasks.models import HandOff
 from meetingprep.tasks.states import TaskStatus
 from meetingprep.timeutil import now
 from tests import factories
@@ -46,7 +46,7 @@ def test_figures_round_trip_through_the_stored_form(app, role_users, meeting):
     late = factories.make_task(meeting, group, title="编印会议指南", due_at=now() - dt.timedelta(days=2))
     factories.make_task(meeting, group, status=TaskStatus.DONE, accepted_at=now())
     after = factories.make_task(meeting, group, title="分发会议指南")
-    db.session.add(TaskDependency(predecessor_id=late.id, successor_id=after.id))
+    db.session.add(HandOff(predecessor_id=late.id, successor_id=after.id))
     db.session.commit()
     figures = compute_figures(DashboardContext(meeting=meeting, moment=now()))
     restored = snapshots.loads(snapshots.dumps(figures))

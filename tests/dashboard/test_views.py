@@ -15,7 +15,7 @@ from meetingprep.documents.models import Document, DocumentStage, DocumentStageR
 from meetingprep.documents.services import ensure_default_types
 from meetingprep.documents.states import DocumentStatus
 from meetingprep.extensions import db
-from meetingprep.tasks.models import Task, TaskDependency
+from meetingprep.tasks.models import HandOff, Task
 from meetingprep.tasks.states import TaskStatus as S
 from meetingprep.timeutil import now
 from tests import factories
@@ -43,7 +43,7 @@ def seed(meeting, groups, owner, size):
     before = db.session.scalar(db.select(db.func.max(Task.id))) or 0
     db.session.execute(insert(Task), rows)
     ids = db.session.scalars(db.select(Task.id).where(Task.id > before).order_by(Task.id)).all()
-    db.session.execute(insert(TaskDependency),
+    db.session.execute(insert(HandOff),
                        [{"predecessor_id": a, "successor_id": b} for a, b in zip(ids[::2], ids[1::2], strict=False)])
     db.session.commit()
 
@@ -212,7 +212,7 @@ def test_export_has_the_daily_report_sheets(client, login, role_users, meeting):
     group = role_users["group"]
     late = factories.make_task(meeting, group, title="布置会场", due_at=now() - dt.timedelta(days=3))
     factories.make_task(meeting, group, title="检查音响", due_at=now() + dt.timedelta(days=2))
-    db.session.add(TaskDependency(predecessor_id=late.id,
+    db.session.add(HandOff(predecessor_id=late.id,
                                   successor_id=factories.make_task(meeting, group, title="彩排").id))
     db.session.commit()
     login(role_users["leader"])

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from meetingprep.documents.models import DocumentStage
 from meetingprep.extensions import db
 from meetingprep.meetings.models import Meeting
-from meetingprep.tasks.models import Task, TaskDependency
+from meetingprep.tasks.models import HandOff, Task
 from meetingprep.tasks.states import TaskStatus
 from meetingprep.timeutil import now
 from tests import factories
@@ -20,7 +20,7 @@ def seed_meeting():
     owner = factories.make_user("staff", display_name="工作人员李四", group=group)
     late = factories.make_task(meeting, group, owner, title="落实会场座次", due_at=now() - dt.timedelta(days=2))
     follow = factories.make_task(meeting, group, owner, title="印制座次图", due_at=now() + dt.timedelta(days=1))
-    db.session.add(TaskDependency(predecessor_id=late.id, successor_id=follow.id))
+    db.session.add(HandOff(predecessor_id=late.id, successor_id=follow.id))
     factories.make_task(meeting, group, owner, title="制作代表证", status=TaskStatus.SUBMITTED, submitted_at=now())
     db.session.commit()
     return group.id
@@ -143,7 +143,7 @@ def seed_national_scale_plan(meeting_id: int, owner_id: int, groups: int = 60, p
              "accepted_at": moment if statuses[n % 4] == TaskStatus.DONE else None, "created_at": moment}
             for n in range(per_group)])
     ids = db.session.scalars(db.select(Task.id).where(Task.id > before).order_by(Task.id)).all()
-    db.session.execute(insert(TaskDependency), [{"predecessor_id": a, "successor_id": b}
+    db.session.execute(insert(HandOff), [{"predecessor_id": a, "successor_id": b}
                                                 for a, b in zip(ids[::2], ids[1::2], strict=False)])
     db.session.commit()
 

@@ -100,7 +100,7 @@ def test_owner_works_from_a_phone(live_server, phone_page):
     phone_page.get_by_role("link", name=re.compile("布置主会场")).click()
     # on a phone 办理 comes right after the task's facts: no scrolling past hand-offs and comments
     actions, handoffs, comments = (phone_page.locator(f"#{name}").bounding_box()
-                                   for name in ("actions", "dependencies", "comments"))
+                                   for name in ("actions", "hand-offs", "comments"))
     assert actions["y"] < handoffs["y"] < comments["y"]
     phone_page.get_by_role("button", name="开始办理").click()
     expect(phone_page.locator("#task-status").get_by_text("进行中")).to_be_visible()
@@ -125,12 +125,12 @@ def test_lead_links_a_task_of_another_group_found_by_typing(live_server, page):
     page.goto(f"{live_server.url}/tasks/{task_id}")
     picker = page.get_by_label("前置任务（完成后本任务才能提交）")
     expect(picker.locator("option")).to_have_count(30)
-    expect(page.locator("#link-hint")).to_contain_text("请在上面输入名称或编号查找")
+    expect(page.locator("#hand-off-hint")).to_contain_text("请在上面输入名称或编号查找")
     page.get_by_label("查找前置任务").fill("证件")  # no Enter: the list follows the typing
     expect(picker.locator("option")).to_have_count(1)
-    expect(page.locator("#link-hint")).to_contain_text("与「证件」相符的任务")
+    expect(page.locator("#hand-off-hint")).to_contain_text("与「证件」相符的任务")
     picker.select_option(label="会务组｜印制代表证件")
     page.get_by_role("button", name="添加前置任务").click()
     expect(page.get_by_text("已设置衔接：「印制代表证件」完成后本任务才能提交。")).to_be_visible()
-    expect(page.locator("#dependencies").get_by_role("link", name="印制代表证件")).to_be_visible()
+    expect(page.locator("#hand-offs").get_by_role("link", name="印制代表证件")).to_be_visible()
     expect(page.locator("#task-status").get_by_text("等待前置任务")).to_be_visible()

@@ -73,7 +73,7 @@ UNFINGERPRINTED = {"audit_entries", "user_sessions", "login_attempts", "login_th
 #: <noun>_id → the table whose ids to try (others: "<noun>s").
 ID_TABLES = {"template": ("pipeline_templates", "plan_templates"), "type": ("document_types",),
              "member": ("member_profiles",), "leave": ("leave_requests",), "duty": ("checkin_duties",),
-             "attachment": ("task_attachments",), "dependency": ("task_dependencies",),
+             "attachment": ("task_attachments",), "hand_off": ("task_dependencies",),
              "membership": ("group_memberships",), "delivery": ("notification_deliveries",),
              "group": ("working_groups", "discussion_groups"), "owner": ("users",), "drafter": ("users",),
              "reviewer": ("users",), "coworker": ("users",), "predecessor": ("tasks",), "sitting": ("sittings",),

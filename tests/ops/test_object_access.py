@@ -124,7 +124,7 @@ def build_world() -> tuple[dict, dict]:
     # tasks: a hand-off between two of 乙组's tasks, a comment with an attachment
     task = f.make_task(meeting, group_b, b_staff, title="乙组机密任务", status=TaskStatus.IN_PROGRESS)
     before = f.make_task(meeting, group_b, b_staff, title="乙组机密任务之前置")
-    dependency = f.make_dependency(before, task)
+    hand_off = f.make_hand_off(before, task)
     own_task = f.make_task(meeting, group_a, people["a_staff"], title="甲组的任务")
     comment = task_services.add_comment(b_staff, task_queries.task_for_update(task.id), "乙组机密留言",
                                         [_text_file("乙组机密附件内容", "乙组机密附件.txt")])
@@ -165,7 +165,7 @@ def build_world() -> tuple[dict, dict]:
 
     targets = {
         "task_id": [("乙组的任务", task.id)], "attachment_id": [("乙组任务的附件", attachment.id)],
-        "dependency_id": [("乙组任务的衔接", dependency.id)],
+        "hand_off_id": [("乙组任务的衔接", hand_off.id)],
         "document_id": [("乙组的材料", document.id), ("M2 的发言稿", speech.id)],
         "documents.template_id": [("乙组材料的审核流程", pipeline.id)],
         "type_id": [("材料类型", document.type_id)],

@@ -7,7 +7,7 @@ from flask import current_app
 from sqlalchemy import insert, select
 
 from meetingprep.extensions import db
-from meetingprep.tasks.models import Task, TaskDependency
+from meetingprep.tasks.models import HandOff, Task
 from meetingprep.tasks.states import TaskStatus
 from tests import factories
 from tests.plans.helpers import local, make_plan_task, meeting_opening, staffed_group
@@ -119,7 +119,7 @@ def test_timeline_query_count_is_fixed_at_10_and_500_tasks(plan, client, login, 
     small, _html = _measured_get(client, url, count_queries)
     _bulk_tasks(plan, plan["hui"], plan["lead"], 490, start=10)
     ids = list(db.session.scalars(select(Task.id).order_by(Task.id)))
-    db.session.execute(insert(TaskDependency), [{"predecessor_id": a, "successor_id": b}
+    db.session.execute(insert(HandOff), [{"predecessor_id": a, "successor_id": b}
                                                 for a, b in itertools.pairwise(ids)])
     db.session.commit()
     large, html = _measured_get(client, url, count_queries)
@@ -137,8 +137,8 @@ def test_timeline_lists_cross_group_hand_offs_as_links_and_draws_lines(plan, cli
     bags = make_plan_task(plan["meeting"], hui, plan["lead"], title="装袋分发", due_at=local(2026, 12, 18, 17),
                                starts_on=dt.date(2026, 12, 16))
     seats = make_plan_task(plan["meeting"], hui, plan["lead"], title="排座", due_at=local(2026, 12, 19, 17))
-    db.session.add_all([TaskDependency(predecessor_id=report.id, successor_id=bags.id),
-                        TaskDependency(predecessor_id=bags.id, successor_id=seats.id)])
+    db.session.add_all([HandOff(predecessor_id=report.id, successor_id=bags.id),
+                        HandOff(predecessor_id=bags.id, successor_id=seats.id)])
     db.session.commit()
     login(plan["reader"])
     html = client.get(f"/plans/timeline?group={hui.id}").get_data(as_text=True)

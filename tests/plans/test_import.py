@@ -11,7 +11,7 @@ from meetingprep.groups.models import GroupMembership
 from meetingprep.notifications.models import Notification
 from meetingprep.plans import importer, services
 from meetingprep.plans.models import PendingImport
-from meetingprep.tasks.models import Task, TaskCoworker, TaskDependency, TaskPriority
+from meetingprep.tasks.models import HandOff, Task, TaskCoworker, TaskPriority
 from meetingprep.timeutil import to_local
 from tests import factories
 from tests.plans.helpers import HEADER, local, make_plan_task, meeting_opening, row, staffed_group, upload, xlsx
@@ -132,7 +132,7 @@ def test_import_commits_every_row_in_one_go_with_coworkers_and_hand_offs(setting
     coworkers = set(db.session.scalars(
         select(TaskCoworker.user_id).where(TaskCoworker.task_id == tasks["印制证件"].id)))
     assert coworkers == {setting["cai_lead"].id, setting["lead"].id}
-    links = set(db.session.execute(select(TaskDependency.predecessor_id, TaskDependency.successor_id)).all())
+    links = set(db.session.execute(select(HandOff.predecessor_id, HandOff.successor_id)).all())
     assert links == {(tasks["印制证件"].id, tasks["发放证件"].id), (existing.id, tasks["发放证件"].id)}
     assert db.session.scalar(select(func.count(PendingImport.id))) == 0
     assert not stored.exists()
@@ -171,7 +171,7 @@ def test_the_downloadable_template_round_trips_through_the_importer(setting, cli
     assert preview.rows and all(r.status == "new" for r in preview.rows)
     assert client.post(f"/plans/import/{token}/commit").status_code == 302
     first, second = (db.session.scalar(select(Task).where(Task.title == r.values["title"])) for r in preview.rows)
-    assert db.session.scalar(select(TaskDependency).where(TaskDependency.successor_id == second.id)) \
+    assert db.session.scalar(select(HandOff).where(HandOff.successor_id == second.id)) \
         .predecessor_id == first.id
 
 

@@ -9,7 +9,7 @@ from meetingprep.extensions import db
 from meetingprep.notifications.models import Notification
 from meetingprep.plans import services
 from meetingprep.plans.models import PlanTemplate, PlanTemplateItem
-from meetingprep.tasks.models import Task, TaskDependency, TaskPriority
+from meetingprep.tasks.models import HandOff, Task, TaskPriority
 from meetingprep.tasks.states import TaskStatus
 from meetingprep.timeutil import to_local
 from tests import factories
@@ -31,8 +31,8 @@ def this_year(app, time_machine):
     report = make_plan_task(meeting, cai, cai_lead, title="印制工作报告", due_at=local(2026, 12, 13, 0, 30))
     make_plan_task(meeting, cai, cai_lead, title="已取消的任务", due_at=local(2026, 12, 10, 17),
                         status=TaskStatus.CANCELLED)
-    db.session.add(TaskDependency(predecessor_id=badges.id, successor_id=seats.id))
-    db.session.add(TaskDependency(predecessor_id=report.id, successor_id=seats.id))
+    db.session.add(HandOff(predecessor_id=badges.id, successor_id=seats.id))
+    db.session.add(HandOff(predecessor_id=report.id, successor_id=seats.id))
     secretary = factories.make_user("secretariat", username="mishu")
     db.session.commit()
     return meeting, secretary
@@ -79,8 +79,8 @@ def test_apply_template_shifts_dates_to_the_new_opening_and_recreates_dependenci
     assert badges.owner_id == hui_lead.id and report.owner_id == documents_lead.id
     assert report.group_id == documents.id
     assert all(t.status == TaskStatus.NOT_STARTED and t.created_by_id == secretary.id for t in tasks.values())
-    links = set(db.session.execute(select(TaskDependency.predecessor_id, TaskDependency.successor_id)
-                                   .where(TaskDependency.successor_id.in_([t.id for t in tasks.values()]))).all())
+    links = set(db.session.execute(select(HandOff.predecessor_id, HandOff.successor_id)
+                                   .where(HandOff.successor_id.in_([t.id for t in tasks.values()]))).all())
     assert links == {(badges.id, seats.id), (report.id, seats.id)}
     audited = db.session.scalar(select(func.count()).select_from(AuditEntry).where(
         AuditEntry.object_type == "Task", AuditEntry.action == "create", AuditEntry.object_id.in_(

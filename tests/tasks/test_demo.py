@@ -8,7 +8,7 @@ from meetingprep.audit import trail_for
 from meetingprep.demo.context import DemoContext
 from meetingprep.extensions import db
 from meetingprep.tasks import demo
-from meetingprep.tasks.models import Task, TaskDependency, TaskEvent
+from meetingprep.tasks.models import HandOff, Task, TaskEvent
 from meetingprep.tasks.states import TaskAction, TaskStatus
 from meetingprep.timeutil import now
 from tests import factories
@@ -44,10 +44,10 @@ def test_small_demo_is_consistent(app):
         events = db.session.scalars(select(TaskEvent).where(TaskEvent.task_id == task.id).order_by(TaskEvent.at)).all()
         assert events[0].action == "create" and events[-1].to_status == task.status, task.title
         assert all(e.at <= ctx.now for e in events)
-    for link in db.session.scalars(select(TaskDependency)):
+    for link in db.session.scalars(select(HandOff)):
         if by_id[link.successor_id].status == TaskStatus.DONE:
             assert by_id[link.predecessor_id].status == TaskStatus.DONE
-    cross = [link for link in db.session.scalars(select(TaskDependency))
+    cross = [link for link in db.session.scalars(select(HandOff))
              if by_id[link.predecessor_id].group_id != by_id[link.successor_id].group_id]
     assert len(cross) >= 10
 

@@ -8,7 +8,7 @@ import re
 from sqlalchemy import insert
 
 from meetingprep.extensions import db
-from meetingprep.tasks.models import Task, TaskAttachment, TaskComment, TaskCoworker, TaskDependency
+from meetingprep.tasks.models import HandOff, Task, TaskAttachment, TaskComment, TaskCoworker
 from meetingprep.tasks.states import TaskStatus
 from meetingprep.timeutil import now
 from tests import factories
@@ -27,7 +27,7 @@ def seed(world, n: int) -> None:
     db.session.execute(insert(Task), rows)
     ids = sorted(db.session.scalars(db.select(Task.id)))
     db.session.execute(insert(TaskCoworker), [{"task_id": tid, "user_id": world.staff2.id} for tid in ids[::2]])
-    db.session.execute(insert(TaskDependency), [{"predecessor_id": a, "successor_id": b}
+    db.session.execute(insert(HandOff), [{"predecessor_id": a, "successor_id": b}
                                                 for a, b in zip(ids[::2], ids[1::2], strict=False)])
     db.session.commit()
 
@@ -50,7 +50,7 @@ def measure(app, client, login, world, count_queries, n: int) -> dict[str, int]:
 
 def test_counts_do_not_grow_with_rows(app, client, login, world, count_queries):
     small = measure(app, client, login, world, count_queries, 10)
-    db.session.execute(db.delete(TaskDependency))
+    db.session.execute(db.delete(HandOff))
     db.session.execute(db.delete(TaskCoworker))
     db.session.execute(db.delete(Task))
     db.session.commit()
@@ -78,16 +78,17 @@ def test_my_tasks_page_stays_at_its_cap(client, login, world):
 def test_task_page_and_its_hand_off_search_do_not_grow(app, client, login, world, count_queries):
     counts = []
     for n in (10, 500):
-        db.session.execute(db.delete(TaskDependency))
+        db.session.execute(db.delete(HandOff))
         db.session.execute(db.delete(TaskCoworker))
         db.session.execute(db.delete(Task))
         db.session.commit()
         seed(world, n)
-        successor = db.session.scalar(db.select(TaskDependency.successor_id).order_by(TaskDependency.id))
+        successor = db.session.scalar(db.select(HandOff.successor_id).order_by(HandOff.id))
         login(world.secretariat)
         url = f"/tasks/{successor}"
-        counts.append((count_for(client, count_queries, url), count_for(client, count_queries, url + "?link_q=任务1"),
-                       count_for(client, count_queries, f"/tasks/{successor}/link-candidates?q=任务")))
+        counts.append((count_for(client, count_queries, url),
+                       count_for(client, count_queries, url + "?hand_off_q=任务1"),
+                       count_for(client, count_queries, f"/tasks/{successor}/hand-off-candidates?q=任务")))
         page = client.get(url).text
         assert page.count("<option ") <= 30
     assert counts[0] == counts[1], counts
@@ -165,7 +166,7 @@ def test_the_task_page_queries_only_the_lists_that_have_rows(client, login, worl
     client.get(url)
     assert _queried_tables(client, count_queries, url) == set()
 
-    factories.make_dependency(predecessor=task, successor=other)
+    factories.make_hand_off(predecessor=task, successor=other)
     db.session.add(TaskComment(task_id=task.id, author_id=world.staff.id, body="初稿已送审"))
     db.session.add(TaskAttachment(task_id=task.id, is_evidence=True, uploaded_by_id=world.staff.id,
                                   stored_name="x.pdf", original_name="佐证材料.pdf", kind="pdf", size=2048,
@@ -174,7 +175,7 @@ def test_the_task_page_queries_only_the_lists_that_have_rows(client, login, worl
     assert _queried_tables(client, count_queries, url) == {"task_dependencies", "task_comments", "task_attachments"}
     page = client.get(url).text
     assert "初稿已送审" in page and "佐证材料.pdf" in page
-    handoffs = page[page.index('id="dependencies"'):page.index('id="link-picker"')]
+    handoffs = page[page.index('id="hand-offs"'):page.index('id="hand-off-picker"')]
     assert re.search(rf'后续任务.*href="/tasks/{other.id}">印发通知</a> <span class="text-secondary">材料组</span>',
                      handoffs, re.S)
     assert 'class="badge text-bg-' in handoffs and "取消衔接" not in handoffs  # 取消 is on predecessors only

@@ -58,7 +58,7 @@ def test_open_is_one_rule_for_statuses_tasks_and_sql(world, every_status):
 def test_waiting_on_a_predecessor_means_the_same_on_every_page(world, predecessor_status, waits):
     before = factories.make_group_task(world.affairs, world.affairs_staff, status=predecessor_status, title="前置")
     task = factories.make_group_task(world.materials, world.staff, title="后续", due_in_days=30)
-    factories.make_dependency(before, task)
+    factories.make_hand_off(before, task)
     db.session.commit()
     assert (task.id in queries.waiting_ids([task.id])) is waits  # the ledger's page
     ledger = {t.id: waiting for t, waiting in db.session.execute(queries.ledger_statement(world.meeting.id,

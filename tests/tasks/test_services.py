@@ -230,28 +230,28 @@ def test_cycle_refused_naming_the_cycle(world):
     a = factories.make_group_task(world.materials, world.staff, title="定稿常委会工作报告")
     b = factories.make_group_task(world.affairs, world.affairs_staff, title="印制工作报告")
     c = factories.make_group_task(world.affairs, world.affairs_staff, title="分发工作报告")
-    services.add_dependency(world.secretariat, a, b)
-    services.add_dependency(world.secretariat, b, c)
+    services.add_hand_off(world.secretariat, a, b)
+    services.add_hand_off(world.secretariat, b, c)
     with pytest.raises(ValidationFailed) as caught:
-        services.add_dependency(world.secretariat, c, a)
+        services.add_hand_off(world.secretariat, c, a)
     assert "形成循环：定稿常委会工作报告 → 印制工作报告 → 分发工作报告 → 定稿常委会工作报告" in caught.value.message
     with pytest.raises(ValidationFailed, match="已经是"):
-        services.add_dependency(world.secretariat, a, b)
+        services.add_hand_off(world.secretariat, a, b)
 
 
-def test_dependency_needs_a_lead_of_either_side(world):
+def test_a_hand_off_needs_a_lead_of_either_side(world):
     a = factories.make_group_task(world.materials, world.staff)
     b = factories.make_group_task(world.affairs, world.affairs_staff)
     with pytest.raises(NotAllowed):
-        services.add_dependency(world.staff, a, b)
-    services.add_dependency(world.affairs_lead, a, b)  # across groups is fine
+        services.add_hand_off(world.staff, a, b)
+    services.add_hand_off(world.affairs_lead, a, b)  # across groups is fine
 
 
 def test_waiting_successor_cannot_be_submitted_until_predecessor_accepted(world):
     a = factories.make_group_task(world.materials, world.staff, title="定稿报告", status=S.SUBMITTED,
                             submitted_by_id=world.staff.id)
     b = factories.make_group_task(world.affairs, world.affairs_staff, title="印制报告", status=S.IN_PROGRESS)
-    services.add_dependency(world.secretariat, a, b)
+    services.add_hand_off(world.secretariat, a, b)
     db.session.commit()
     with pytest.raises(InvalidTransition, match="等待前置任务：「定稿报告」"):
         services.transition(world.affairs_staff, b, "submit", note="印好了")
@@ -268,7 +268,7 @@ def test_waiting_successor_cannot_be_submitted_until_predecessor_accepted(world)
 def test_secretariat_overrides_waiting_with_reason_audited(world):
     a = factories.make_group_task(world.materials, world.staff, title="定稿报告")
     b = factories.make_group_task(world.affairs, world.affairs_staff, title="印制报告", status=S.IN_PROGRESS)
-    factories.make_dependency(a, b)
+    factories.make_hand_off(a, b)
     with pytest.raises(InvalidTransition):
         services.transition(world.secretariat, b, "submit", note="先印样稿")
     services.transition(world.secretariat, b, "submit", note="先印样稿", override_reason="时间紧，先印样稿")
@@ -280,7 +280,7 @@ def test_secretariat_overrides_waiting_with_reason_audited(world):
 def test_cancelled_predecessor_no_longer_blocks(world):
     a = factories.make_group_task(world.materials, world.staff, status=S.CANCELLED)
     b = factories.make_group_task(world.affairs, world.affairs_staff, status=S.IN_PROGRESS)
-    factories.make_dependency(a, b)
+    factories.make_hand_off(a, b)
     services.transition(world.affairs_staff, b, "submit", note="完成")
     assert b.status == S.SUBMITTED
 

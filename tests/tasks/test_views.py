@@ -124,7 +124,7 @@ def test_task_page_shows_every_step_oldest_first_and_its_trail_newest_first(clie
     login(world.lead)
     client.post(f"/tasks/{task.id}/transition/return", data={"note": "数据要更新"})
     page = client.get(f"/tasks/{task.id}").text
-    history = page[page.index('id="history"'):page.index('id="dependencies"')]
+    history = page[page.index('id="history"'):page.index('id="hand-offs"')]
     steps = re.findall(r"<strong>(.+?)</strong> · (.+?)</div>", history)
     assert steps == [("开始办理", "张三"), ("提交验收", "张三"), ("退回", "材料组长")]
     assert "进行中 → 待验收" in history and "数据要更新" in history
@@ -206,8 +206,8 @@ def test_ledger_marks_rows_waiting_for_an_open_predecessor_and_counts_match_the_
     done = factories.make_group_task(world.affairs, world.affairs_staff, title="前置已完", status=S.DONE)
     waiting = factories.make_group_task(world.materials, world.staff, title="在等前置", due_in_days=2)
     free = factories.make_group_task(world.materials, world.staff, title="前置已放行", due_in_days=3)
-    factories.make_dependency(first, waiting)
-    factories.make_dependency(done, free)
+    factories.make_hand_off(first, waiting)
+    factories.make_hand_off(done, free)
     db.session.commit()
     login(world.secretariat)
     page = client.get("/tasks/").text
@@ -323,13 +323,13 @@ def test_submit_with_evidence(client, login, world):
     assert "签收单.pdf" in client.get(f"/tasks/{task.id}").text
 
 
-def test_dependency_cycle_message_on_page(client, login, world):
+def test_hand_off_cycle_message_on_page(client, login, world):
     a = factories.make_group_task(world.materials, world.staff, title="甲")
     b = factories.make_group_task(world.affairs, world.affairs_staff, title="乙")
-    factories.make_dependency(a, b)
+    factories.make_hand_off(a, b)
     db.session.commit()
     login(world.secretariat)
-    response = client.post(f"/tasks/{a.id}/dependencies", data={"predecessor_id": b.id})
+    response = client.post(f"/tasks/{a.id}/hand-offs", data={"predecessor_id": b.id})
     assert response.status_code == 400 and "形成循环：甲 → 乙 → 甲" in response.text
     page = client.get(f"/tasks/{b.id}").text
     assert "等待前置任务" in page
@@ -348,28 +348,28 @@ def test_hand_off_picker_lists_own_group_first_and_search_reaches_the_whole_meet
     db.session.commit()
     login(world.lead)
     page = client.get(f"/tasks/{task.id}").text
-    picker = page[page.index('id="link-picker"'):page.index("</section>", page.index('id="link-picker"'))]
+    picker = page[page.index('id="hand-off-picker"'):page.index("</section>", page.index('id="hand-off-picker"'))]
     assert picker.count("<option ") == 30 and "材料组｜本组00" in picker and "材料组｜本组29" in picker
     assert "本组30" not in picker and "会务组印制证件" not in picker
     assert "已取消" not in picker and "｜本任务" not in picker
     assert "下拉框列出本组时间节点最早的 30 项" in picker and "请在上面输入名称或编号查找" in picker
     # the group's list is shared by its tasks (kept): each leaves itself out and still lists 30
     first = client.get(f"/tasks/{group_tasks[0].id}").text
-    picker = first[first.index('id="link-picker"'):first.index("</section>", first.index('id="link-picker"'))]
+    picker = first[first.index('id="hand-off-picker"'):first.index("</section>", first.index('id="hand-off-picker"'))]
     assert picker.count("<option ") == 30 and "｜本组00" not in picker and "材料组｜本组30" in picker
-    page = client.get(f"/tasks/{task.id}?link_q=印制").text
+    page = client.get(f"/tasks/{task.id}?hand_off_q=印制").text
     assert "会务组｜会务组印制证件" in page and "本组00" not in page and "按时间节点列出 1 项" in page
-    assert "会务组｜会务组印制证件" in client.get(f"/tasks/{task.id}?link_q=%23{far.id}").text
-    assert "没有找到与「不存在的字词」相符的任务" in client.get(f"/tasks/{task.id}?link_q=不存在的字词").text
-    assert "没有找到与「已取消」相符的任务" in client.get(f"/tasks/{task.id}?link_q=已取消").text
-    found = client.get(f"/tasks/{task.id}/link-candidates?q=证件").get_json()
+    assert "会务组｜会务组印制证件" in client.get(f"/tasks/{task.id}?hand_off_q=%23{far.id}").text
+    assert "没有找到与「不存在的字词」相符的任务" in client.get(f"/tasks/{task.id}?hand_off_q=不存在的字词").text
+    assert "没有找到与「已取消」相符的任务" in client.get(f"/tasks/{task.id}?hand_off_q=已取消").text
+    found = client.get(f"/tasks/{task.id}/hand-off-candidates?q=证件").get_json()
     assert found == {"q": "证件", "items": [{"id": far.id, "label": "会务组｜会务组印制证件"}]}
-    assert len(client.get(f"/tasks/{task.id}/link-candidates").get_json()["items"]) == 30
+    assert len(client.get(f"/tasks/{task.id}/hand-off-candidates").get_json()["items"]) == 30
     # any task of the meeting may be linked, listed or not; cancelled ones and other meetings' may not
     for refused in (cancelled, elsewhere, task):
-        response = client.post(f"/tasks/{task.id}/dependencies", data={"predecessor_id": refused.id})
+        response = client.post(f"/tasks/{task.id}/hand-offs", data={"predecessor_id": refused.id})
         assert response.status_code == 400 and "is-invalid" in response.text
-    response = client.post(f"/tasks/{task.id}/dependencies", data={"predecessor_id": far.id})
+    response = client.post(f"/tasks/{task.id}/hand-offs", data={"predecessor_id": far.id})
     assert response.status_code == 302
     assert "会务组印制证件" in client.get(f"/tasks/{task.id}").text.split("前置任务（先完成）")[1]
 
@@ -379,7 +379,7 @@ def test_my_tasks_buckets(client, login, world):
     factories.make_group_task(world.materials, world.staff, title="快到期", due_in_days=3)
     pre = factories.make_group_task(world.affairs, world.affairs_staff, title="别组前置", due_in_days=20)
     waiting = factories.make_group_task(world.materials, world.staff, title="等别人", due_in_days=20)
-    factories.make_dependency(pre, waiting)
+    factories.make_hand_off(pre, waiting)
     factories.make_group_task(world.materials, world.staff, title="远期的", due_in_days=30)
     factories.make_group_task(world.materials, world.staff, title="办完的", status=S.DONE)
     factories.make_group_task(world.materials, world.staff2, title="别人的")
@@ -459,3 +459,35 @@ def test_group_page_partial_counts_and_links(app, login, world):
     assert f"/tasks/board/{world.materials.id}" in html and "新建任务" in html
 
 
+
+
+def test_former_hand_off_addresses_redirect_keeping_the_method(client, login, world):
+    """/dependencies and /link-candidates were the hand-off routes' names; a page opened before still works."""
+    from meetingprep.tasks.models import HandOff
+
+    a = factories.make_group_task(world.materials, world.staff, title="甲")
+    b = factories.make_group_task(world.materials, world.staff, title="乙")
+    hand_off = factories.make_hand_off(a, b)
+    db.session.commit()
+    login(world.lead)
+    response = client.post(f"/tasks/{b.id}/dependencies", data={"predecessor_id": a.id})
+    assert response.status_code == 308 and response.headers["Location"].endswith(f"/tasks/{b.id}/hand-offs")
+    response = client.get(f"/tasks/{b.id}/link-candidates?q=甲")
+    assert response.status_code == 308 and response.headers["Location"].endswith("/hand-off-candidates?q=%E7%94%B2")
+    response = client.post(f"/tasks/{b.id}/dependencies/{hand_off.id}/delete", follow_redirects=True)
+    assert response.status_code == 200 and "已取消衔接" in response.text
+    assert db.session.get(HandOff, hand_off.id) is None
+
+
+def test_hand_off_audit_entries_are_named_after_the_model(client, login, world):
+    from sqlalchemy import select
+
+    from meetingprep.audit import AuditEntry
+    from meetingprep.tasks import services
+
+    a = factories.make_group_task(world.materials, world.staff, title="甲")
+    b = factories.make_group_task(world.materials, world.staff, title="乙")
+    services.add_hand_off(world.secretariat, a, b)
+    db.session.commit()
+    entry = db.session.scalars(select(AuditEntry).where(AuditEntry.object_type == "HandOff")).one()
+    assert entry.type_label == "任务衔接"

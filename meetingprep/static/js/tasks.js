@@ -1,5 +1,5 @@
 // Task pages: select-all on the ledger, owner list follows the chosen group, due-mode fields,
-// and the hand-off picker's search as you type (the page's own ?link_q= search works without it).
+// and the hand-off picker's search as you type (the page's own ?hand_off_q= search works without it).
 document.addEventListener("change", (event) => {
   const all = event.target.closest("[data-select-all]");
   if (all) {
@@ -33,11 +33,11 @@ if (taskForm) {
   showDueMode();
 }
 
-const picker = document.getElementById("link-picker");
+const picker = document.getElementById("hand-off-picker");
 if (picker) {
-  const input = picker.querySelector("#link-q");
+  const input = picker.querySelector("#hand-off-q");
   const select = picker.querySelector("[name=predecessor_id]");
-  const hint = picker.querySelector("#link-hint");
+  const hint = picker.querySelector("#hand-off-hint");
   let timer = null;
   let seq = 0;
   const show = (items, q) => {
