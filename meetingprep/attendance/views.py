@@ -226,13 +226,15 @@ def member_card(member_id: int):
     if member is None:
         raise NotFound("名册中没有这位委员。")
     require(current_user, "attendance.member.card", member)
-    return render_template("attendance/member_card.html", member=member, meeting=_meeting(), qr_svg=_qr_svg(member))
+    return render_template("attendance/member_card.html", member=member, meeting=_meeting(), qr_svg=qr_svg(member))
 
 
-def _qr_svg(member: MemberProfile) -> str:
-    """The personal check-in link as an inline SVG QR code (absolute URL: phones scan it)."""
-    link = current_app.config["BASE_URL"].rstrip("/") + url_for(".qr", token=services.qr_token(member))
-    return segno.make(link, error="m").svg_inline(scale=4, title="签到二维码")
+def qr_svg(member: MemberProfile, *, fit: bool = False) -> str:
+    """The personal check-in link as an inline SVG QR code (absolute URL: phones scan it). ``fit``: without
+    a fixed size, so that it takes the width its box gives it (a phone screen); printed cards keep theirs."""
+    link = current_app.config["BASE_URL"].rstrip("/") + url_for("attendance.qr", token=services.qr_token(member))
+    return segno.make(link, error="m").svg_inline(scale=4, title="签到二维码", omitsize=fit,
+                                                  svgclass="qr-code-image" if fit else "segno")
 
 
 @bp.route("/roster/cards")
@@ -244,7 +246,7 @@ def roster_cards():
     q = request.args.get("q", "").strip()[:40]
     pagination = queries.roster_page(meeting.id, q=q, page=page_number(), per_page=20)
     return render_template("attendance/roster_cards.html", meeting=meeting, pagination=pagination, q=q,
-                           cards=[(member, _qr_svg(member)) for member in pagination.items])
+                           cards=[(member, qr_svg(member)) for member in pagination.items])
 
 
 @bp.route("/roster/cards/print")

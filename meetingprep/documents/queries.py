@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from flask_sqlalchemy.pagination import SelectPagination
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, raiseload, selectinload, undefer
 
 from meetingprep import timeutil
@@ -189,10 +189,14 @@ def review_queue_count(user_id: int) -> int:
     return db.session.scalar(select(func.count()).select_from(_waiting_on(user_id).subquery())) or 0
 
 
-def my_speeches(user_id: int, page: int, per_page: int):
-    stmt = (select(Document).where(Document.submitter_id == user_id).options(*_list_options())
+def my_speeches_statement(user_id: int) -> Select:
+    """A member's speeches, newest first, loaded for a list."""
+    return (select(Document).where(Document.submitter_id == user_id).options(*_list_options())
             .order_by(Document.created_at.desc(), Document.id.desc()))
-    return db.paginate(stmt, page=page, per_page=per_page, error_out=False)
+
+
+def my_speeches(user_id: int, page: int, per_page: int):
+    return db.paginate(my_speeches_statement(user_id), page=page, per_page=per_page, error_out=False)
 
 
 def document_for_action(document_id: int) -> Document | None:

@@ -5,11 +5,11 @@ from flask_login import current_user, login_required
 
 from meetingprep import timeutil
 from meetingprep.attendance.queries import movable_sittings
+from meetingprep.attendance.views import qr_svg
 from meetingprep.errors import DomainError
 from meetingprep.extensions import db
-from meetingprep.groups.queries import groups_with_people
 from meetingprep.history import history_for
-from meetingprep.meetings import queries, services
+from meetingprep.meetings import queries, services, workbench
 from meetingprep.meetings.forms import MeetingCreateForm, MeetingEditForm, MeetingForm
 from meetingprep.meetings.models import Meeting
 from meetingprep.permissions import can, require
@@ -22,9 +22,14 @@ bp = Blueprint("meetings", __name__)
 @bp.route("/")
 @login_required
 def home():
+    """工作台: the page that answers "what do I do now" for the person's role (meetings.workbench)."""
+    if workbench.is_leader_home(current_user):
+        return redirect(url_for("dashboard.index"))
     meeting = current_meeting()
-    groups = groups_with_people(meeting.id) if meeting is not None and can(current_user, "group.view") else []
-    return render_template("meetings/home.html", meeting=meeting, groups=groups, moment=now())
+    moment = now()
+    bench = workbench.workbench(current_user, meeting, moment) if meeting is not None else None
+    return render_template("meetings/home.html", meeting=meeting, bench=bench, moment=moment,
+                           qr_svg=qr_svg(bench.member, fit=True) if bench is not None and bench.member else None)
 
 
 @bp.route("/meetings/")

@@ -11,8 +11,8 @@ from meetingprep.errors import Conflict, DomainError, NotFound
 from meetingprep.extensions import db
 from meetingprep.groups.models import WorkingGroup
 from meetingprep.meetings.models import Meeting, Phase
-from meetingprep.permissions import can, require
-from meetingprep.tasks import export, links, queries, services
+from meetingprep.permissions import Role, can, require
+from meetingprep.tasks import export, links, queries, services, workbench
 from meetingprep.tasks.forms import BulkEditForm, CommentForm, HandOffForm, ProgressForm, TaskForm, TransitionForm
 from meetingprep.tasks.models import HandOff, TaskAttachment
 from meetingprep.tasks.states import (
@@ -63,7 +63,9 @@ def group_task_summary(group_id: int):
 @bp.route("/mine")
 def mine():
     meeting = _meeting()
+    leads = current_user.lead_group_ids if current_user.role == Role.GROUP_LEAD else frozenset()
     return render_template("tasks/mine.html", meeting=meeting, mine=queries.my_tasks(current_user, meeting.id),
+                           to_accept=workbench.awaiting_acceptance(leads, meeting.id) if leads else None,
                            moment=now())
 
 

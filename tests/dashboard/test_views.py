@@ -157,7 +157,7 @@ def test_print_stylesheet_sets_a4_landscape(app):
 
 def test_nav_links_to_the_dashboard_for_those_who_may_see_it(client, login, role_users):
     login(role_users["leader"])
-    assert "领导驾驶舱" in client.get("/").get_data(as_text=True)
+    assert "领导驾驶舱" in client.get("/", follow_redirects=True).get_data(as_text=True)
     login(role_users["staff"])
     assert "领导驾驶舱" not in client.get("/").get_data(as_text=True)
 

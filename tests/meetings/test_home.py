@@ -1,0 +1,114 @@
+"""工作台: each role's home answers "what do I do now", in a number of queries that does not grow with data."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from meetingprep.extensions import db
+from meetingprep.tasks.states import TaskStatus as S
+from tests import factories
+
+
+def _section(html: str, section_id: str) -> str:
+    start = html.index(f'id="{section_id}"')
+    end = html.find("</section>", start)
+    return html[start:end]
+
+
+def _count(html: str, section_id: str) -> int:
+    return int(re.search(r'<span class="badge rounded-pill[^"]*">(\d+)</span>', _section(html, section_id)).group(1))
+
+
+def _seed(role_users, n: int) -> None:
+    """n tasks of each kind a home lists, for the staff user in the lead's group, plus a late group."""
+    group, staff, lead = role_users["group"], role_users["staff"], role_users["group_lead"]
+    other = factories.make_group(role_users["meeting"], name=f"后勤组{n}")
+    for i in range(n):
+        factories.make_group_task(group, staff, title=f"逾期{i}", due_in_days=-1 - i, status=S.IN_PROGRESS)
+        factories.make_group_task(group, staff, title=f"将到期{i}", due_in_days=2, status=S.NOT_STARTED)
+        factories.make_group_task(group, staff, title=f"退回{i}", due_in_days=20, status=S.RETURNED)
+        factories.make_group_task(group, staff, title=f"待验收{i}", due_in_days=20, status=S.SUBMITTED,
+                                  submitted_by_id=staff.id)
+        before = factories.make_group_task(other, title=f"前置{i}", due_in_days=1)
+        after = factories.make_group_task(group, staff, title=f"等待{i}", due_in_days=30)
+        factories.make_dependency(before, after)
+        factories.make_group_task(other, title=f"他组逾期{i}", due_in_days=-3)
+    db.session.commit()
+    assert lead  # leads role_users["group"]
+
+
+def test_staff_home_lists_their_overdue_due_soon_and_returned_tasks(client, login, role_users):
+    _seed(role_users, 2)
+    login(role_users["staff"])
+    html = client.get("/").get_data(as_text=True)
+    assert "逾期0" in _section(html, "mine-overdue") and _count(html, "mine-overdue") == 2
+    assert "将到期1" in _section(html, "mine-due-soon") and _count(html, "mine-due-soon") == 2
+    assert "退回0" in _section(html, "mine-returned") and _count(html, "mine-returned") == 2
+    assert 'id="to-accept"' not in html and 'id="late-by-group"' not in html
+
+
+def test_group_lead_home_has_acceptance_overdue_and_blocked_of_their_groups(client, login, role_users):
+    _seed(role_users, 3)
+    login(role_users["group_lead"])
+    html = client.get("/").get_data(as_text=True)
+    assert _count(html, "to-accept") == 3 and "待验收2" in _section(html, "to-accept")
+    assert _count(html, "group-overdue") == 3 and "他组逾期" not in _section(html, "group-overdue")
+    assert _count(html, "group-blocked") == 3 and "等待0" in _section(html, "group-blocked")
+    mine = client.get("/tasks/mine").get_data(as_text=True)  # 我的任务 has the same 待我验收
+    assert "待我验收（3）" in mine and "待验收0" in _section(mine, "to-accept")
+
+
+def test_secretariat_home_shows_lateness_across_groups_reviews_and_attention(client, login, role_users):
+    _seed(role_users, 2)
+    login(role_users["secretariat"])
+    html = client.get("/").get_data(as_text=True)
+    late = _section(html, "late-by-group")
+    assert "会务组" in late and "后勤组2" in late and "2 项逾期" in late
+    assert 'id="review-queue"' in html
+    assert "提醒调度进程没有近期心跳" in _section(html, "attention")  # no scheduler ran in this test
+
+
+def test_leader_goes_straight_to_the_dashboard(client, login, role_users):
+    login(role_users["leader"])
+    response = client.get("/")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/dashboard")
+
+
+def test_member_home_has_sittings_leave_speeches_and_a_fitting_qr_code(client, login, role_users):
+    meeting, user = role_users["meeting"], role_users["member"]
+    member = factories.make_member(meeting, name="委员甲", user=user)
+    sitting = factories.make_sitting(meeting, name="开幕大会", starts_in_minutes=60 * 24)
+    factories.make_leave(member, [sitting], reason="出差")
+    db.session.commit()
+    login(user)
+    html = client.get("/").get_data(as_text=True)
+    assert "开幕大会" in _section(html, "my-sittings") and "开幕大会" in _section(html, "my-leave")
+    assert 'id="my-speeches"' in html
+    qr = _section(html, "my-qr")
+    assert "<svg" in qr and "viewBox" in qr and not re.search(r'<svg[^>]*\swidth="', qr)  # scales to its box
+
+
+@pytest.mark.parametrize("role", ["staff", "group_lead", "secretariat", "member"])
+def test_home_queries_do_not_grow_with_data(client, login, role_users, count_queries, role):
+    meeting = role_users["meeting"]
+    member = factories.make_member(meeting, user=role_users["member"])
+    factories.make_leave(member, [factories.make_sitting(meeting, starts_in_minutes=600)])
+    db.session.commit()
+
+    def measure() -> list[str]:
+        client.get("/")  # warm the kept values (navigation, counts)
+        with count_queries() as counter:
+            assert client.get("/").status_code == 200
+        return counter.statements
+
+    login(role_users[role])
+    _seed(role_users, 1)
+    small = measure()
+    _seed(role_users, 12)
+    for _ in range(12):
+        factories.make_leave(member, [factories.make_sitting(meeting, starts_in_minutes=600)])
+    db.session.commit()
+    large = measure()
+    assert len(large) == len(small), [" ".join(s.split())[:60] + " … " + " ".join(s.split())[-90:] for s in large]
