@@ -11,7 +11,7 @@ rendered without the request's context), so nothing else can slip into a held co
 
 from __future__ import annotations
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 from flask_login import current_user
 from markupsafe import Markup
 
@@ -59,6 +59,7 @@ def nav_items() -> Markup:
         state = request_state.current()
         unread = state.unread_notifications if state is not None and state.user is user else unread_count(user.id)
         unread = min(unread, 100)
+    g.nav_unread = unread  # the bar's bell beside the menu button (below xl the entries fold away) shows it too
     key = (allowed, request.endpoint or "", request.blueprint or "", unread, request.script_root)
     kept: dict = current_app.extensions.setdefault("navigation", {})
     html = kept.get(key)
