@@ -483,9 +483,14 @@ def search_members(meeting_id: int, q: str, *, sitting: Sitting | None = None, l
     match = or_(MemberProfile.name.contains(q, autoescape=True),
                 MemberProfile.member_no.startswith(q, autoescape=True))
     if term.isascii() and term.isalpha():
+        # Each key may hold two readings ("zff cff" for 曾芳峰, services.pinyin_keys): either may start the match.
         match = or_(match, MemberProfile.initials.like(f"{like}%", escape="\\"),
-                    MemberProfile.pinyin.like(f"{like}%", escape="\\"))
-    rank = case((MemberProfile.initials == term, 0), (MemberProfile.name == q, 0), else_=1)
+                    MemberProfile.pinyin.like(f"{like}%", escape="\\"),
+                    MemberProfile.initials.like(f"% {like}%", escape="\\"),
+                    MemberProfile.pinyin.like(f"% {like}%", escape="\\"))
+    exact = or_(MemberProfile.initials == term, MemberProfile.initials.like(f"{like} %", escape="\\"),
+                MemberProfile.initials.like(f"% {like}", escape="\\"))
+    rank = case((exact, 0), (MemberProfile.name == q, 0), else_=1)
     columns = [MemberProfile.id, MemberProfile.name, MemberProfile.member_no, MemberProfile.sector,
                func.coalesce(DiscussionGroup.name, "").label("group_name")]
     query = (select(*columns).select_from(MemberProfile)
@@ -554,6 +559,7 @@ def roster_page(meeting_id: int, *, q: str = "", page: int = 1, per_page: int = 
         query = query.where(or_(MemberProfile.name.contains(q, autoescape=True),
                                 MemberProfile.member_no.startswith(q, autoescape=True),
                                 MemberProfile.initials.startswith(q.lower(), autoescape=True),
+                                MemberProfile.initials.contains(" " + q.lower(), autoescape=True),
                                 MemberProfile.sector.contains(q, autoescape=True)))
     return db.paginate(query.order_by(MemberProfile.member_no), page=page, per_page=per_page, error_out=False)
 

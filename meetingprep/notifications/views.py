@@ -45,11 +45,18 @@ def inbox():
     kind = request.args.get("kind", "")[:40]
     pagination = queries.inbox(current_user.id, unread_only=unread_only, kind=kind, page=page_number())
     return render_template("notifications/inbox.html", pagination=pagination, unread_only=unread_only,
-                           kind=kind, kinds=queries.inbox_kinds(current_user.id), kind_labels=_kind_labels())
+                           kind=kind, kinds=queries.inbox_kinds(current_user.id), kind_labels=_kind_labels(),
+                           local_link=_local_link)
+
+
+#: Kinds of the notifications services send with their own words (no wording to edit), by their filter label.
+EVENT_LABELS = {"task.assigned": "任务分派", "task.submitted": "任务提交验收", "task.accepted": "任务验收通过",
+                "task.returned": "任务退回", "task.cancelled": "任务取消", "task.mention": "留言中提到我",
+                "task.predecessor_done": "前置任务完成", "text": "通知"}
 
 
 def _kind_labels() -> dict[str, str]:
-    return {name: spec.label for name, spec in wording.KINDS.items()}
+    return EVENT_LABELS | {name: spec.label for name, spec in wording.KINDS.items()}
 
 
 @bp.route("/<int:notification_id>/read", methods=["POST"])

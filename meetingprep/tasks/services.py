@@ -163,7 +163,7 @@ def update_progress(actor: User, task: Task, progress: int, version_id: int | st
     if version_id is not None:
         expect_version(task, version_id, "该任务")
     if task.status not in OPEN_STATUSES:
-        raise InvalidTransition(f"任务已{task.status.label}，不能再修改进度。")
+        raise InvalidTransition(f"任务当前为「{task.status.label}」，不能再修改进度。")
     if not 0 <= progress <= 100:
         raise ValidationFailed("进度应在 0 到 100 之间。")
     task.progress = progress
@@ -414,7 +414,7 @@ def _bulk_apply(actor: User, task: Task, op: str, *, owner_id: int | None, shift
         return
     require(actor, "task.edit", task)
     if task.status not in OPEN_STATUSES:
-        raise InvalidTransition(f"任务已{task.status.label}，不再调整。")
+        raise InvalidTransition(f"任务当前为「{task.status.label}」，不再调整。")
     if op == BulkOp.REASSIGN:
         if not db.session.scalar(select(GroupMembership.id).where(
                 GroupMembership.group_id == task.group_id, GroupMembership.user_id == owner_id)):

@@ -259,6 +259,23 @@ def test_pinyin_initials_search_finds_zhang_san(setup):
     assert services.pinyin_keys("张三") == ("zhangsan", "zs")
 
 
+@pytest.mark.parametrize(("name", "as_surname", "as_character"), [
+    ("曾芳峰", "zff", "cff"), ("单雄", "sx", "dx"), ("仇英", "qy", "cy"), ("解缙", "xj", "jj"),
+    ("区志强", "ozq", "qzq"),
+    ("查良镛", "zly", "cly"), ("朴树", "ps", None), ("尉迟恭", "ycg", None)])
+def test_polyphonic_surnames_are_found_by_either_reading(setup, name, as_surname, as_character):
+    """曾芳峰 is Zēng Fāngfēng: found by "zff" (and by "cff", which people type too)."""
+    meeting = setup["meeting"]
+    factories.make_member(meeting, name=name)
+    db.session.commit()
+    assert [r.name for r in queries.search_members(meeting.id, as_surname)] == [name]
+    if as_character:
+        assert [r.name for r in queries.search_members(meeting.id, as_character)] == [name]
+    full = services.pinyin_keys(name)[0].split()[0]
+    assert [r.name for r in queries.search_members(meeting.id, full[:5])] == [name]
+    assert [m.name for m in queries.roster_page(meeting.id, q=as_surname).items] == [name]
+
+
 def test_figures_formula_and_grouping(setup):
     sitting, staff = setup["sitting"], setup["staff"]
     services.check_in(staff, sitting, setup["zhang"], method=CheckInMethod.DESK)

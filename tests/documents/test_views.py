@@ -3,6 +3,7 @@ import io
 from urllib.parse import quote
 
 import pytest
+from sqlalchemy import select
 
 from meetingprep import uploads
 from meetingprep.documents import queries, services
@@ -292,3 +293,12 @@ def test_board_filters_and_overdue_highlight(client, login, role_users, review, 
     assert 'class="table-danger"' in body and "超时" in body
     body = client.get("/documents/?overdue=1").get_data(as_text=True)  # the dashboard's overdue figures link here
     assert "政协常委会工作报告" in body and "其他会务材料" not in body and 'id="filter-overdue" checked' in body
+
+
+def test_a_members_speech_page_shows_no_content_hash(client, login, role_users, member_speech):
+    digest = db.session.scalars(select(DocumentVersion.sha256).where(
+        DocumentVersion.document_id == member_speech.id)).first()
+    login(role_users["member"])
+    assert digest[:12] not in client.get(f"/documents/{member_speech.id}").get_data(as_text=True)
+    login(role_users["secretariat"])  # staff who check a file's integrity still see it
+    assert digest[:12] in client.get(f"/documents/{member_speech.id}").get_data(as_text=True)

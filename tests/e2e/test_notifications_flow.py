@@ -21,7 +21,7 @@ def test_staff_reads_a_reminder_from_the_badge(live_server, page):
     expect(badge).to_be_visible()
     page.get_by_role("link", name="通知").first.click()
     expect(page.get_by_text("「布置主会场」将于明天到期")).to_be_visible()
-    page.get_by_role("button", name="查看").click()
+    page.get_by_role("link", name="查看").click()
     page.wait_for_url("**/notifications/settings")
     expect(page.get_by_role("heading", name="通知设置")).to_be_visible()
     assert page.get_by_label("1 条未读").count() == 0

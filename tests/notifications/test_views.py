@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from sqlalchemy import func, insert, select
 
@@ -279,3 +280,19 @@ def test_leave_wordings_open_in_the_editor_and_refuse_unknown_placeholders(app, 
     assert bad.status_code == 400 and "未知的占位符：{批复}" in bad.get_data(as_text=True)
     assert "请假{批复}" in bad.get_data(as_text=True)  # the input is kept
     assert db.session.scalar(select(func.count(MessageTemplate.id))) == 0
+
+
+def test_inbox_filters_by_chinese_type_names_and_links_are_real_links(app, client, login, role_users):
+    staff = role_users["staff"]
+    mention = factories.make_notification(staff, subject="有人提到您", kind="task.mention", link="/tasks/mine")
+    factories.make_notification(staff, subject="外部", kind="task.returned", link="https://evil.example.com/")
+    db.session.commit()
+    login(staff)
+    page = client.get("/notifications/").get_data(as_text=True)
+    assert '<option value="task.mention" >留言中提到我</option>' in page
+    assert '<option value="task.returned" >任务退回</option>' in page
+    assert ">task.mention<" not in page and ">task.returned<" not in page
+    # 查看 is an <a href> (a new tab works); app.js marks it read through the same POST as 标为已读
+    link = re.search(r'<a class="btn btn-sm btn-primary" href="/tasks/mine" data-mark-read="([^"]+)"', page)
+    assert link and link.group(1) == f"/notifications/{mention.id}/read"
+    assert 'href="https://evil.example.com/"' not in page  # an outside link is never drawn

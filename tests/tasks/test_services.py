@@ -368,3 +368,14 @@ def test_coworker_from_another_group_updates_progress_and_comments(world):
     with pytest.raises(NotAllowed, match="责任人"):
         services.transition(world.affairs_staff, task, "start")  # one person answers for the task
     assert task.progress == 60
+
+
+@pytest.mark.parametrize("status", [TaskStatus.DONE, TaskStatus.CANCELLED])
+def test_progress_on_a_closed_task_is_refused_in_plain_words(world, status):
+    """Not 「任务已已完成」: the status label already says 已."""
+    task = factories.make_group_task(world.materials, world.staff, status=status)
+    db.session.commit()
+    with pytest.raises(InvalidTransition) as refused:
+        services.update_progress(world.lead, task, 50)
+    assert refused.value.message == f"任务当前为「{status.label}」，不能再修改进度。"
+    assert "已已" not in refused.value.message
