@@ -31,7 +31,8 @@ ACTION_LABELS = {"create": "创建", "update": "修改", "delete": "删除",
                  "denied": "拒绝访问",
                  # attendance and notification events
                  "close": "结束签到", "reopen": "重新开放签到", "import": "导入名单", "bulk_check_in": "批量签到",
-                 "correct": "更正签到", "reissue_qr": "重发签到码", "resend": "重新发送"}
+                 "correct": "更正签到", "reissue_qr": "重发签到码", "resend": "重新发送",
+                 "undo_check_in": "撤销签到"}
 
 
 class AuditEntry(Base):

@@ -6,6 +6,7 @@ from wtforms import (
     DateTimeLocalField,
     HiddenField,
     IntegerField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -80,7 +81,9 @@ class LeaveRequestForm(BaseForm):
 
 
 class LeaveDecisionForm(VersionedForm):
-    decision = SelectField("审批", choices=[("approve", "批准"), ("reject", "不批准")])
+    # No default: the approver chooses (a pre-selected 批准 approved with one click).
+    decision = RadioField("审批", choices=[("approve", "批准"), ("reject", "不批准")],
+                          validators=[InputRequired("请选择批准或不批准。")])
     note = TextAreaField("审批意见", validators=[Length(max=500)])
 
 

@@ -371,6 +371,17 @@ class CheckInOutcome:
     created: bool
     message: str
     needs_confirmation: bool = False   # not expected here: the desk must confirm to admit
+    early: bool = False  # long before the sitting: the desk may have the wrong sitting open
+
+
+#: A check-in more than this before a sitting starts is flagged (the desk may have the wrong sitting open).
+EARLY_CHECK_IN = dt.timedelta(hours=3)
+#: A desk may undo its own check-in (a wrong Enter) for this long.
+UNDO_WINDOW = dt.timedelta(minutes=15)
+
+
+def is_early(sitting: Sitting, moment: dt.datetime) -> bool:
+    return moment < sitting.starts_at - EARLY_CHECK_IN
 
 
 def _same_meeting(sitting: Sitting, member: MemberProfile) -> None:
@@ -418,7 +429,32 @@ def check_in(actor: User | None, sitting: Sitting, member: MemberProfile, *, met
         parts.append("迟到")
     if not expected:
         parts.append("非应到人员，已记为列席")
-    return CheckInOutcome(record, True, "，".join(parts) + "。")
+    early = is_early(sitting, moment)
+    if early:
+        parts.append(f"距“{sitting.name}”开始还有{timeutil.humanize_delta(sitting.starts_at - moment)}，"
+                     "请确认签到的会次无误，如有误可撤销")
+    return CheckInOutcome(record, True, "，".join(parts) + "。", early=early)
+
+
+def undo_check_in(actor: User, sitting: Sitting, member: MemberProfile) -> str:
+    """Take back a check-in made by mistake (a wrong Enter at the desk): only while the sitting is open, only
+    a desk's or a code's check-in, and only for a short while; recorded in the audit trail."""
+    _same_meeting(sitting, member)
+    if sitting.is_closed:
+        raise InvalidTransition(f"“{sitting.name}”已结束签到，名单已冻结。如需更正请联系大会秘书处。")
+    record = _existing_check_in(sitting, member)
+    if record is None:
+        raise NotFound(f"{member.name} 在“{sitting.name}”没有签到记录，无需撤销。")
+    recent = timeutil.now() - record.checked_in_at <= UNDO_WINDOW
+    if record.method not in (CheckInMethod.DESK, CheckInMethod.QR) or not recent:
+        raise InvalidTransition(f"{member.name} 的签到已超过 {UNDO_WINDOW.seconds // 60} 分钟，不能在签到台撤销；"
+                                "如需更正，请在会次页面的名单中点“更正”并写明原因。")
+    at = timeutil.format_time(record.checked_in_at)
+    db.session.delete(record)
+    audit.record(db.session, "undo_check_in", sitting, actor=actor,
+                 message=f"撤销 {member.name}（{member.member_no}）{at} 的签到")
+    db.session.flush()
+    return f"已撤销 {member.name} 的签到。"
 
 
 def bulk_check_in(actor: User, sitting: Sitting, member_ids: Iterable[int], at: dt.datetime) -> int:
@@ -582,6 +618,17 @@ def request_leave(actor: User, member: MemberProfile, sitting_ids: Iterable[int]
     closed = [s.name for s in sittings if s.is_closed]
     if closed:
         raise ValidationFailed(f"这些会次已结束签到，不能再请假：{'、'.join(closed)}。")
+    # One live request per member and sitting: a second (a double tap, or staff asking again on their behalf)
+    # would be decided twice. A refused request may be followed by a new one.
+    already = db.session.scalars(
+        select(Sitting.name).join(LeaveRequestSitting, LeaveRequestSitting.sitting_id == Sitting.id)
+        .join(LeaveRequest, LeaveRequest.id == LeaveRequestSitting.leave_request_id)
+        .where(LeaveRequest.member_id == member.id, LeaveRequestSitting.sitting_id.in_(ids),
+               LeaveRequest.status.in_([LeaveStatus.PENDING, LeaveStatus.APPROVED]))
+        .order_by(Sitting.starts_at)).all()
+    if already:
+        raise ValidationFailed(f"{member.name} 已有这些会次的请假申请（待审批或已批准），无需重复提交："
+                               f"{'、'.join(dict.fromkeys(already))}。")
     leave = LeaveRequest(meeting_id=member.meeting_id, member_id=member.id, reason=reason[:2000],
                          requested_by_id=actor.id, requested_at=timeutil.now(), sittings=sittings)
     db.session.add(leave)

@@ -5,7 +5,19 @@ from __future__ import annotations
 import re
 
 import segno
-from flask import Blueprint, Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -421,8 +433,14 @@ def desk(sitting_id: int):
     sitting = _sitting(sitting_id)
     require(current_user, "attendance.check_in", sitting)
     q = request.args.get("q", "").strip()[:40]
+    undo = session.get("desk_undo")
+    undo_member = (db.session.get(MemberProfile, undo[1]) if isinstance(undo, list) and len(undo) == 2
+                   and undo[0] == sitting.id else None)
     return render_template(
         "attendance/desk.html", sitting=sitting, q=q, form=DeskCheckInForm(), formula=queries.RATE_FORMULA,
+        early=services.is_early(sitting, timeutil.now()) and not sitting.is_closed, undo_member=undo_member,
+        moment=timeutil.now(),
+        undo_url=url_for(".desk_undo", sitting_id=sitting.id),
         results=queries.search_members(sitting.meeting_id, q, sitting=sitting) if q else [],
         counts=queries.sitting_counts(sitting).as_dict(), registration=False,
         search_url=url_for(".desk_search", sitting_id=sitting.id),
@@ -443,8 +461,8 @@ def _desk_reply(outcome: services.CheckInOutcome, counts: dict | None, back: str
     """JSON with the live counts for the desk's script; without JS, a flash and back (no counts needed)."""
     if _wants_json():
         return jsonify({"ok": outcome.record is not None, "created": outcome.created, "message": outcome.message,
-                        "needs_confirmation": outcome.needs_confirmation, "counts": counts})
-    category = "success" if outcome.created else ("warning" if outcome.needs_confirmation else "info")
+                        "needs_confirmation": outcome.needs_confirmation, "early": outcome.early, "counts": counts})
+    category = "warning" if outcome.needs_confirmation or outcome.early else ("success" if outcome.created else "info")
     flash(outcome.message, category)
     return redirect(back)
 
@@ -475,7 +493,33 @@ def desk_check_in(sitting_id: int):
     if outcome.needs_confirmation and not _wants_json():
         return render_template("attendance/desk_confirm.html", sitting=sitting, member=member, form=form,
                                message=outcome.message, back=back), 409
+    if outcome.created and not _wants_json():
+        session["desk_undo"] = [sitting.id, member.id]  # the desk page offers 撤销 for this one
     return _desk_reply(outcome, counts, back)
+
+
+@bp.route("/sittings/<int:sitting_id>/desk/undo", methods=["POST"])
+@login_required
+def desk_undo(sitting_id: int):
+    """Undo a wrong check-in at the desk (services.undo_check_in: audited, only for a short while)."""
+    sitting = _sitting(sitting_id)
+    require(current_user, "attendance.check_in", sitting)
+    member = _desk_member(DeskCheckInForm(), sitting.meeting_id)
+    try:
+        message = services.undo_check_in(current_user, sitting, member)
+    except DomainError as error:
+        db.session.rollback()
+        if _wants_json():
+            return jsonify({"ok": False, "message": error.message}), error.status_code
+        flash(error.message, "danger")
+        return redirect(url_for(".desk", sitting_id=sitting_id))
+    counts = queries.sitting_counts(sitting).as_dict() if _wants_json() else None
+    db.session.commit()
+    session.pop("desk_undo", None)
+    if _wants_json():
+        return jsonify({"ok": True, "message": message, "counts": counts})
+    flash(message, "success")
+    return redirect(url_for(".desk", sitting_id=sitting_id))
 
 
 @bp.route("/sittings/<int:sitting_id>/bulk", methods=["GET", "POST"])

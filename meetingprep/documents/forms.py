@@ -59,7 +59,8 @@ class SpeechForm(VersionForm):
 
 
 class DecisionForm(BaseForm):
-    decision = RadioField("审核意见", choices=Decision.choices(), default=Decision.APPROVE.value,
+    # No default: one careless click must not approve a document.
+    decision = RadioField("审核结论", choices=Decision.choices(),
                           validators=[InputRequired(message="请选择通过或退回修改。")])
     comment = TextAreaField("意见", validators=[Length(max=5000, message="意见不能超过 5000 字。")],
                             render_kw={"rows": 4})

@@ -3,6 +3,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
+from meetingprep import timeutil
 from meetingprep.attendance import queries, services
 from meetingprep.attendance.models import (
     CheckIn,
@@ -369,3 +370,47 @@ def test_self_check_in_picks_the_parallel_sitting_of_the_members_group(setup):
     outcomes = services.self_check_in(setup["li"])  # 李四 is in the second group
     assert outcomes[-1].created and outcomes[-1].record.sitting_id == second.id
     assert services.self_check_in(setup["zhang"])[-1].record.sitting_id == first.id
+
+
+def test_a_second_leave_request_for_the_same_sitting_is_refused(setup):
+    meeting = setup["meeting"]
+    sitting = factories.make_sitting(meeting, name="闭幕大会", starts_in_minutes=3000)
+    other = factories.make_sitting(meeting, name="分组讨论", starts_in_minutes=4000)
+    staff = setup["staff"]
+    db.session.commit()
+    first = services.request_leave(staff, setup["zhang"], [sitting.id], "出差")
+    with pytest.raises(ValidationFailed, match=r"已有这些会次的请假申请.*闭幕大会"):
+        services.request_leave(staff, setup["zhang"], [other.id, sitting.id], "出差")
+    services.request_leave(staff, setup["li"], [sitting.id], "出差")  # another member: fine
+    services.decide_leave(staff, first, approve=False, note="会议重要，请尽量出席", version_id=first.version_id)
+    services.request_leave(staff, setup["zhang"], [sitting.id], "确实无法出席")  # after a refusal: may ask again
+
+
+def test_a_check_in_long_before_the_sitting_is_flagged(setup):
+    meeting, staff = setup["meeting"], setup["staff"]
+    weeks_ahead = factories.make_sitting(meeting, name="闭幕大会", starts_in_minutes=60 * 24 * 14)
+    soon = factories.make_sitting(meeting, name="分组讨论", starts_in_minutes=30)
+    db.session.commit()
+    early = services.check_in(staff, weeks_ahead, setup["zhang"], method=CheckInMethod.DESK)
+    assert early.created and early.early and "请确认签到的会次无误" in early.message
+    on_time = services.check_in(staff, soon, setup["zhang"], method=CheckInMethod.DESK)
+    assert on_time.created and not on_time.early and "请确认" not in on_time.message
+
+
+def test_a_wrong_check_in_is_undone_and_the_undo_is_audited(setup, time_machine):
+    sitting, zhang, staff = setup["sitting"], setup["zhang"], setup["staff"]
+    services.check_in(staff, sitting, zhang, method=CheckInMethod.DESK)
+    db.session.commit()
+    assert services.undo_check_in(staff, sitting, zhang) == "已撤销 张三 的签到。"
+    db.session.commit()
+    assert check_ins(sitting) == 0
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.action == "undo_check_in"))
+    assert entry.object_id == sitting.id and "张三" in entry.message and entry.actor_id == staff.id
+    with pytest.raises(NotFound):
+        services.undo_check_in(staff, sitting, zhang)  # nothing left to undo
+    services.check_in(staff, sitting, zhang, method=CheckInMethod.DESK)
+    db.session.commit()
+    time_machine.move_to(timeutil.now() + services.UNDO_WINDOW + dt.timedelta(minutes=1))
+    with pytest.raises(InvalidTransition, match="更正"):
+        services.undo_check_in(staff, sitting, zhang)  # too late for the desk: a correction with a reason
+    assert check_ins(sitting) == 1

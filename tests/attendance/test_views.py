@@ -437,3 +437,36 @@ def test_form_pages_with_errors_answer_400(client, login, world):
         response = client.post(path, data={"name": "", "member_no": "", "version_id": "1"})
         assert response.status_code == 400, path
         assert client.get(path).status_code == 200, path
+
+
+def test_a_leave_decision_has_no_preselected_answer(client, login, world):
+    later = factories.make_sitting(world["meeting"], name="闭幕大会", starts_in_minutes=3000)
+    leave = factories.make_leave(world["zhang"], [later])
+    db.session.commit()
+    login(world["secretariat"])
+    page = client.get(f"/attendance/leave/{leave.id}").get_data(as_text=True)
+    assert 'value="approve"' in page and "checked" not in page[page.index('value="approve"') - 200:]
+    response = client.post(f"/attendance/leave/{leave.id}/decide",
+                           data={"note": "同意", "version_id": str(leave.version_id)})
+    assert response.status_code == 400 and "请选择批准或不批准。" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(LeaveRequest, leave.id).status == LeaveStatus.PENDING
+
+
+def test_the_desk_without_script_offers_undo_and_warns_when_far_off(client, login, world):
+    sitting = world["sitting"]
+    login(world["secretariat"])
+    response = client.post(f"/attendance/sittings/{sitting.id}/desk/check-in", data={"member_id": world["zhang"].id})
+    assert response.status_code == 302
+    desk = client.get(f"/attendance/sittings/{sitting.id}/desk").get_data(as_text=True)
+    assert "刚刚为 张三 签到" in desk and "撤销这次签到" in desk and 'id="desk-early"' not in desk
+    response = client.post(f"/attendance/sittings/{sitting.id}/desk/undo", data={"member_id": world["zhang"].id})
+    assert response.status_code == 302
+    assert "已撤销 张三 的签到。" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert db.session.scalar(select(func.count(CheckIn.id))) == 0
+    again = client.post(f"/attendance/sittings/{sitting.id}/desk/undo", data={"member_id": world["zhang"].id},
+                        headers={"Accept": "application/json"})
+    assert again.status_code == 404 and "没有签到记录" in again.get_json()["message"]
+    far = factories.make_sitting(world["meeting"], name="闭幕大会", starts_in_minutes=60 * 24 * 7)
+    db.session.commit()
+    assert 'id="desk-early"' in client.get(f"/attendance/sittings/{far.id}/desk").get_data(as_text=True)

@@ -302,3 +302,17 @@ def test_a_members_speech_page_shows_no_content_hash(client, login, role_users, 
     assert digest[:12] not in client.get(f"/documents/{member_speech.id}").get_data(as_text=True)
     login(role_users["secretariat"])  # staff who check a file's integrity still see it
     assert digest[:12] in client.get(f"/documents/{member_speech.id}").get_data(as_text=True)
+
+
+def test_the_review_form_preselects_no_decision_and_has_one_opinion_box(client, login, role_users, review):
+    factories.add_text_version(queries.document_for_action(review.id), role_users["staff"], "正文")
+    db.session.commit()
+    login(role_users["group_lead"])
+    page = client.get(f"/documents/{review.id}").get_data(as_text=True)
+    decide = page[page.index('id="decide"'):page.index("</form>", page.index('id="decide"'))]
+    assert 'value="approve"' in decide and "checked" not in decide
+    # the comment form (a remark without a decision) is folded away: one visible 意见 box
+    assert "<details" in page and "不作审核结论，只发表意见" in page
+    response = client.post(f"/documents/{review.id}/decide", data={"comment": "同意", "version_number": "1"})
+    assert response.status_code == 400 and "请选择通过或退回修改。" in response.get_data(as_text=True)
+    assert db.session.get(Document, review.id).status == DocumentStatus.IN_REVIEW

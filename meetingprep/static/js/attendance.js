@@ -107,6 +107,23 @@
       });
   };
 
+  const undoCheckIn = (memberId) => {
+    const body = new FormData();
+    body.append("member_id", memberId);
+    body.append("csrf_token", csrfToken());
+    return fetch(desk.dataset.undoUrl, {
+      method: "POST", body, credentials: "same-origin",
+      headers: { Accept: "application/json", "X-CSRFToken": csrfToken() },
+    })
+      .then((response) => response.json().catch(() => ({ message: "操作失败，请重试。" })))
+      .then((data) => {
+        showCounts(data.counts);
+        say(data.message || "操作失败，请重试。", data.ok ? "info" : "danger");
+        input.focus();
+      })
+      .catch(() => { say("网络连接中断，请重试。", "danger"); input.focus(); });
+  };
+
   const act = (memberId, admit) => {
     const body = new FormData();
     body.append("member_id", memberId);
@@ -128,13 +145,19 @@
           confirm.focus();  // Enter confirms, Esc goes back to the search box
           return;
         }
-        say(data.message || "操作失败，请重试。", data.created ? "success" : (data.ok ? "info" : "danger"));
-        if (data.ok) {
-          input.value = "";
-          results = [];
-          selected = 0;
-          render();
+        say(data.message || "操作失败，请重试。",
+          data.early ? "warning" : (data.created ? "success" : (data.ok ? "info" : "danger")));
+        if (data.created && desk.dataset.undoUrl) {
+          const undo = element("button", "btn btn-outline-danger btn-sm ms-2", "撤销这次签到");
+          undo.type = "button";
+          undo.addEventListener("click", () => undoCheckIn(memberId));
+          message.append(undo);
         }
+        // Whatever the answer (done, already done, refused), the box is emptied for the next person.
+        input.value = "";
+        results = [];
+        selected = 0;
+        render();
         input.focus();
       })
       .catch(() => { say("网络连接中断，请重试。", "danger"); input.focus(); });
@@ -152,8 +175,13 @@
     (stale || !results.length ? search() : Promise.resolve()).then(() => {
       const chosen = results[selected];
       if (!chosen) return;
-      if (chosen.done_at) say(`${chosen.name} 已于 ${chosen.done_at} ${verb}，无需重复${verb}。`, "info");
-      else act(chosen.id, false);
+      if (chosen.done_at) {
+        say(`${chosen.name} 已于 ${chosen.done_at} ${verb}，无需重复${verb}。`, "info");
+        input.value = "";  // the next person types into an empty box
+        results = [];
+        selected = 0;
+        render();
+      } else act(chosen.id, false);
     });
   });
   input.addEventListener("keydown", (event) => {
