@@ -112,11 +112,20 @@ def _set_coworkers(task: Task, user_ids: Iterable[int]) -> None:
         task.coworkers.append(TaskCoworker(user_id=user_id, meeting_id=task.meeting_id))
 
 
+def _refuse_past_deadline(due_at: dt.datetime) -> None:
+    """A deadline already gone is a typing slip (2020 for 2027): the task would be born 逾期 by years."""
+    if due_at < timeutil.now():
+        raise ValidationFailed(f"时间节点 {timeutil.format_datetime(due_at)} 已经过去，请检查日期（年份）。"
+                               "新定的时间节点应在现在之后。")
+
+
 def create_task(actor: User, meeting: Meeting, data: TaskData) -> Task:
     _check_assignment(actor, meeting, data)
+    due_at = _resolve_deadline(meeting, data)
+    _refuse_past_deadline(due_at)
     task = Task(meeting_id=meeting.id, group_id=data.group_id, owner_id=data.owner_id, title=data.title,
                 description=data.description, phase=data.phase, priority=data.priority,
-                starts_on=data.starts_on, due_at=_resolve_deadline(meeting, data),
+                starts_on=data.starts_on, due_at=due_at,
                 due_offset_days=data.due_offset_days,
                 due_offset_time=(data.due_offset_time or dt.time(17, 0)) if data.due_offset_days is not None
                 else None,
@@ -141,7 +150,10 @@ def update_task(actor: User, task: Task, data: TaskData, version_id: int | str |
     task.title, task.description = data.title, data.description
     task.group_id, task.owner_id = data.group_id, data.owner_id
     task.phase, task.priority, task.starts_on = data.phase, data.priority, data.starts_on
-    task.due_at = _resolve_deadline(meeting, data)
+    due_at = _resolve_deadline(meeting, data)
+    if due_at != task.due_at:
+        _refuse_past_deadline(due_at)  # an unchanged deadline may have passed: the task is simply overdue
+    task.due_at = due_at
     task.due_offset_days = data.due_offset_days
     task.due_offset_time = (data.due_offset_time or dt.time(17, 0)) if data.due_offset_days is not None else None
     _set_coworkers(task, data.coworker_ids)

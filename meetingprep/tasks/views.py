@@ -305,9 +305,10 @@ def former_hand_off_candidates(task_id: int):
 def _prepare(form: TaskForm, meeting) -> None:
     groups = [g for g in queries.groups_of(meeting.id) if can(current_user, "task.create", g)]
     allowed = {g.id for g in groups}
-    form.group_id.choices = [(g.id, g.name) for g in groups]
+    # Placeholders first: nothing is chosen for the person (the owner used to default to the first listed).
+    form.group_id.choices = [("", "请选择责任组"), *((g.id, g.name) for g in groups)]
     members = [(uid, label, gid) for gid, uid, label in queries.group_members(meeting.id) if gid in allowed]
-    form.owner_id.choices = [(uid, label) for uid, label, _gid in members]
+    form.owner_id.choices = [("", "请选择责任人（先选责任组）"), *((uid, label) for uid, label, _gid in members)]
     form.owner_groups = {(gid, uid) for uid, _label, gid in members}
     form.coworker_ids.choices = queries.active_workers()
 

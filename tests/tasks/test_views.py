@@ -491,3 +491,22 @@ def test_hand_off_audit_entries_are_named_after_the_model(client, login, world):
     db.session.commit()
     entry = db.session.scalars(select(AuditEntry).where(AuditEntry.object_type == "HandOff")).one()
     assert entry.type_label == "任务衔接"
+
+
+def test_the_new_task_form_prevents_the_common_slips(client, login, world):
+    login(world.secretariat)
+    page = client.get("/tasks/new").get_data(as_text=True)
+    owner = page[page.index('name="owner_id"'):page.index("</select>", page.index('name="owner_id"'))]
+    assert '<option selected value="">请选择责任人' in owner  # nobody picked for the person
+    assert 'type="checkbox" name="coworker_ids"' in page and "multiple" not in page  # no Ctrl-click select
+    assert 'class="mb-3 required"><label class="form-label" for="title">' in page  # required fields marked
+    assert "maxlength" not in page  # a long paste is not cut silently …
+    response = client.post("/tasks/new", data=task_form(world, description="长" * 15000))
+    assert response.status_code == 400 and "说明不能超过 5000 字。" in response.get_data(as_text=True)  # … refused
+    response = client.post("/tasks/new", data=task_form(world, owner_id=""))
+    assert response.status_code == 400 and "请选择责任人。" in response.get_data(as_text=True)
+    past = task_form(world, due_mode="absolute", due_at="2020-12-05T17:00", title="年份打错的任务")
+    response = client.post("/tasks/new", data=past)
+    assert response.status_code == 400
+    assert "时间节点 2020年12月5日 周六 17:00 已经过去" in response.get_data(as_text=True)
+    assert db.session.scalar(select(Task).where(Task.title == "年份打错的任务")) is None

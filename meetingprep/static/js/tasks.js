@@ -16,12 +16,10 @@ if (taskForm) {
     const groupId = Number(group.value);
     const allowed = new Set(pairs.filter(([g]) => g === groupId).map(([, u]) => String(u)));
     owner.querySelectorAll("option").forEach((option) => {
-      option.hidden = allowed.size > 0 && !allowed.has(option.value);
+      option.hidden = option.value !== "" && !allowed.has(option.value);  // the placeholder stays
     });
-    if (owner.selectedOptions[0] && owner.selectedOptions[0].hidden) {
-      const first = [...owner.options].find((option) => !option.hidden);
-      if (first) owner.value = first.value;
-    }
+    // Nobody is picked for the person: an owner outside the chosen group is cleared, not replaced.
+    if (owner.selectedOptions[0] && owner.selectedOptions[0].hidden) owner.value = "";
   };
   const showDueMode = () => {
     const mode = (taskForm.querySelector("[name=due_mode]:checked") || {}).value || "relative";
