@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import uuid
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, g, jsonify, render_template, request, url_for
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
@@ -147,6 +147,33 @@ def _record_denial() -> None:
         _discard_transaction()
 
 
+#: Form fields never carried over to the login page (tokens, counters, secrets).
+_NOT_A_DRAFT = ("csrf_token", "version_id", "password", "new_password", "confirm", "current_password")
+DRAFT_MAX_CHARS = 100_000
+
+
+def _login_expired():
+    """The login ended while a form was being filled in (the CSRF token lived in the old session): say so,
+    keep what was typed in this browser (the page stores it and sends the person to log in; back on the
+    form, app.js puts it back), never a bare 「页面已过期」."""
+    from urllib.parse import urlsplit
+
+    referrer = urlsplit(request.referrer or "")
+    same_site = referrer.netloc == urlsplit(request.host_url).netloc
+    back = (referrer.path + (f"?{referrer.query}" if referrer.query else "")) if same_site and referrer.path \
+        else url_for("meetings.home")
+    fields, size = {}, 0
+    for name, value in request.form.items(multi=False):
+        if name in _NOT_A_DRAFT or not isinstance(value, str) or not value.strip():
+            continue
+        size += len(value)
+        if size > DRAFT_MAX_CHARS:
+            break
+        fields[name[:100]] = value
+    return render_template("errors/login_expired.html", back=back, draft_path=urlsplit(back).path, fields=fields,
+                           login_url=url_for("auth.login", next=back, expired=1), title="登录已过期"), 401
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
@@ -168,6 +195,10 @@ def register_error_handlers(app: Flask) -> None:
         if code == 500:  # abort(500), or Flask's stand-in for an error raised while handling another
             return unexpected(getattr(error, "original_exception", None) or error)
         if code == 400 and "CSRF" in (error.description or ""):
+            from flask_login import current_user
+
+            if request.method == "POST" and not current_user.is_authenticated and not _wants_json():
+                return _login_expired()
             return render_error(400, "页面已过期或来源不明，请刷新页面后重新提交。")
         if code == 403:
             _record_denial()

@@ -20,3 +20,38 @@ document.addEventListener("click", (event) => {
   event.preventDefault();
   sent.finally(() => { window.location.href = link.href; });
 });
+// Drafts across an expired login: the login-expired page stores the typed fields for the form's page and goes
+// on to log in; back on that page, empty fields of the same name are filled again, once, with a note.
+(() => {
+  const DAY = 24 * 60 * 60 * 1000;
+  const expired = document.getElementById("login-expired");
+  if (expired) {
+    try {
+      const fields = JSON.parse(expired.dataset.fields || "{}");
+      if (Object.keys(fields).length) {
+        localStorage.setItem(`draft:${expired.dataset.draftPath}`, JSON.stringify({ at: Date.now(), fields }));
+      }
+    } catch (error) { /* private mode or full storage: the page still shows the text to copy */ }
+    window.location.replace(expired.dataset.loginUrl);
+    return;
+  }
+  let draft = null;
+  const key = `draft:${window.location.pathname}`;
+  try { draft = JSON.parse(localStorage.getItem(key) || "null"); } catch (error) { return; }
+  if (!draft || !draft.fields) return;
+  if (Date.now() - draft.at > DAY) { localStorage.removeItem(key); return; }
+  let restored = 0;
+  Object.entries(draft.fields).forEach(([name, value]) => {
+    const control = [...document.querySelectorAll("textarea, input[type=text], input:not([type])")]
+      .find((element) => element.name === name && !element.value);
+    if (control) { control.value = value; restored += 1; }
+  });
+  if (!restored) return;  // not yet on the form's page (e.g. still on the login page)
+  localStorage.removeItem(key);
+  const note = document.createElement("div");
+  note.className = "alert alert-warning";
+  note.setAttribute("role", "status");
+  note.textContent = "已填回您登录过期前填写的内容，请检查后重新提交。";
+  const main = document.querySelector("main");
+  if (main) main.prepend(note);
+})();
