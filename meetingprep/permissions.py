@@ -158,6 +158,7 @@ def _cancel_leave(user, leave) -> bool:
     return user.role in MANAGERS or leave.requested_by_id == user.id or leave.member.user_id == user.id
 # ── dashboard ───────────────────────────────────────────────────────────────────────────────────
 rule("dashboard.view")(_role_in(Role.ADMIN, Role.SECRETARIAT, Role.LEADER, Role.GROUP_LEAD))
+rule("dashboard.kiosk")(_role_in(*MANAGERS))  # create and revoke the wall screens' read-only links
 
 
 def dashboard_group_scope(user: User) -> frozenset[int] | None:
