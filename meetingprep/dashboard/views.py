@@ -52,9 +52,10 @@ def wall():
 
 def _wall(ctx, api_url: str, refresh: int):
     figures = current_figures(ctx)
+    rotate = arg_int("rotate", 20, 1, 600)  # seconds a screenful stays when the wall has several
     return render_template("dashboard/wall.html", ctx=ctx, sections=wall_sections(), figures=figures.sections,
                            api_url=api_url, computed_label=freshness_label(figures.computed_at),
-                           refresh=min(max(refresh, 1), 3600))
+                           refresh=min(max(refresh, 1), 3600), rotate=rotate)
 
 
 def _api_text(ctx) -> str:

@@ -43,3 +43,35 @@ def test_the_wall_updates_live_through_a_kiosk_link_until_revoked(live_server, b
         assert page.goto(wall_url.replace("/wall/", "/wall/x")).status == 404  # a forged token
     finally:
         screen.close()
+
+
+def test_the_wall_fits_one_1080p_screen_and_shows_every_section_in_turn(live_server, browser):
+    from tests.e2e.test_dashboard_flow import seed_national_scale_plan
+
+    with live_server.data():
+        seed_meeting()
+        meeting = db.session.scalar(db.select(Meeting))
+        seed_national_scale_plan(meeting.id, db.session.scalar(db.select(Task.owner_id).limit(1)))
+        secretary = factories.make_user("secretariat", username="mishu")
+        link = kiosk.create_link(secretary, meeting, "主会场屏")
+        db.session.commit()
+        wall_url = f"{live_server.url}/wall/{kiosk.token_for(link)}?rotate=1"
+
+    screen = browser.new_context(locale="zh-CN", viewport={"width": 1920, "height": 1080})
+    page = screen.new_page()
+    try:
+        page.goto(wall_url)
+        every = set(page.evaluate("[...document.querySelectorAll('.dashboard-section')].map((s) => s.id)"))
+        seen = set()
+        for _ in range(8):
+            facts = page.evaluate("""() => ({
+              height: document.documentElement.scrollHeight, inner: innerHeight,
+              width: document.documentElement.scrollWidth, innerWidth,
+              shown: [...document.querySelectorAll('.dashboard-section')].filter((s) => !s.hidden)
+                .map((s) => s.id)})""")
+            assert facts["height"] <= facts["inner"] + 1 and facts["width"] <= facts["innerWidth"], facts
+            seen |= set(facts["shown"])
+            page.wait_for_timeout(600)
+        assert seen == every and len(every) >= 4  # 关键路径, 材料审核, 出席 … all come round
+    finally:
+        screen.close()

@@ -85,3 +85,60 @@
   };
   setInterval(refresh, seconds * 1000);
 })();
+
+// The wall fits one screen: when its sections are taller than the window, they are shown a screenful at a
+// time and the screens rotate every [data-rotate] seconds (default 20), with 第 n / m 屏 in the header.
+(() => {
+  const wall = document.querySelector("body.dashboard-wall [data-dashboard-api]");
+  if (!wall) return;
+  const sections = [...wall.querySelectorAll(".dashboard-section")];
+  const indicator = wall.querySelector("[data-wall-page]");
+  const seconds = Math.max(1, Number(wall.dataset.rotate) || 20);
+  let pages = [];
+  let current = 0;
+
+  const show = (index) => {
+    current = index % pages.length;
+    sections.forEach((section) => { section.hidden = !pages[current].includes(section); });
+    if (indicator) indicator.textContent = pages.length > 1 ? `第 ${current + 1} / ${pages.length} 屏` : "";
+    wall.dataset.wallPage = String(current + 1);
+  };
+
+  // Greedy: lay every section out, then start a new screen at the first one that would end below the window.
+  const paginate = () => {
+    sections.forEach((section) => { section.hidden = false; });
+    const grid = wall.querySelector(".dashboard-grid");
+    const room = window.innerHeight - grid.getBoundingClientRect().top - 16;
+    pages = [];
+    let page = [];
+    let top = null;
+    sections.forEach((section) => {
+      const box = section.getBoundingClientRect();
+      if (top === null) top = box.top;
+      if (page.length && box.bottom - top > room) {
+        pages.push(page);
+        page = [];
+        top = box.top;
+      }
+      page.push(section);
+    });
+    if (page.length) pages.push(page);
+    show(0);
+    // A screen's own flow may still be taller (sections move up once others hide): split it again.
+    const overflow = () => document.documentElement.scrollHeight > window.innerHeight + 1;
+    for (let index = 0; index < pages.length; index += 1) {
+      show(index);
+      while (overflow() && pages[index].length > 1) {
+        if (index + 1 === pages.length) pages.push([]);
+        pages[index + 1].unshift(pages[index].pop());
+        show(index);
+      }
+    }
+    show(0);
+  };
+
+  paginate();
+  let resized = null;
+  window.addEventListener("resize", () => { window.clearTimeout(resized); resized = window.setTimeout(paginate, 300); });
+  window.setInterval(() => { if (pages.length > 1) show(current + 1); }, seconds * 1000);
+})();
