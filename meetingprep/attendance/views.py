@@ -270,7 +270,7 @@ def roster_cards_print():
     q = request.args.get("q", "").strip()[:40]
     members = queries.roster_page(meeting.id, q=q, page=1, per_page=spreadsheets.MAX_ROWS).items
     return render_template("attendance/roster_cards_print.html", meeting=meeting, q=q,
-                           cards=[(member, _qr_svg(member)) for member in members])
+                           cards=[(member, qr_svg(member)) for member in members])
 
 
 @bp.route("/members/<int:member_id>/qr/reissue", methods=["POST"])
