@@ -81,3 +81,7 @@ lock:
 	{ echo "# Exact versions for make run / make test / make bench (pip --constraint). Refresh: make lock."; \
 	  .lock-venv/bin/pip freeze --exclude-editable; } > $(LOCK)
 	rm -rf .lock-venv
+
+# Each role's main page at 390, 1024 and 1920 px into docs/screenshots/ (demo data, Chromium at /usr/bin/chromium).
+screenshots: $(VENV)/.installed-test
+	$(BIN)/python scripts/screenshots.py

@@ -15,7 +15,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    session,
     url_for,
 )
 from flask_login import current_user, login_required
@@ -45,6 +44,7 @@ from meetingprep.attendance.models import (
     shown_status,
 )
 from meetingprep.auth.models import User
+from meetingprep.bounds import arg_int
 from meetingprep.errors import Conflict, DomainError, NotFound
 from meetingprep.extensions import db
 from meetingprep.history import history_for
@@ -433,9 +433,10 @@ def desk(sitting_id: int):
     sitting = _sitting(sitting_id)
     require(current_user, "attendance.check_in", sitting)
     q = request.args.get("q", "").strip()[:40]
-    undo = session.get("desk_undo")
-    undo_member = (db.session.get(MemberProfile, undo[1]) if isinstance(undo, list) and len(undo) == 2
-                   and undo[0] == sitting.id else None)
+    undo_id = arg_int("undo")  # just checked in without the script: offer 撤销 (the POST checks the rules)
+    undo_member = db.session.get(MemberProfile, undo_id) if undo_id else None
+    if undo_member is not None and undo_member.meeting_id != sitting.meeting_id:
+        undo_member = None
     return render_template(
         "attendance/desk.html", sitting=sitting, q=q, form=DeskCheckInForm(), formula=queries.RATE_FORMULA,
         early=services.is_early(sitting, timeutil.now()) and not sitting.is_closed, undo_member=undo_member,
@@ -493,8 +494,8 @@ def desk_check_in(sitting_id: int):
     if outcome.needs_confirmation and not _wants_json():
         return render_template("attendance/desk_confirm.html", sitting=sitting, member=member, form=form,
                                message=outcome.message, back=back), 409
-    if outcome.created and not _wants_json():
-        session["desk_undo"] = [sitting.id, member.id]  # the desk page offers 撤销 for this one
+    if outcome.created and not _wants_json():  # offer 撤销 (form data: member.id would reload)
+        back = url_for(".desk", sitting_id=sitting_id, undo=form.member_id.data)
     return _desk_reply(outcome, counts, back)
 
 
@@ -515,7 +516,6 @@ def desk_undo(sitting_id: int):
         return redirect(url_for(".desk", sitting_id=sitting_id))
     counts = queries.sitting_counts(sitting).as_dict() if _wants_json() else None
     db.session.commit()
-    session.pop("desk_undo", None)
     if _wants_json():
         return jsonify({"ok": True, "message": message, "counts": counts})
     flash(message, "success")

@@ -457,8 +457,8 @@ def test_the_desk_without_script_offers_undo_and_warns_when_far_off(client, logi
     sitting = world["sitting"]
     login(world["secretariat"])
     response = client.post(f"/attendance/sittings/{sitting.id}/desk/check-in", data={"member_id": world["zhang"].id})
-    assert response.status_code == 302
-    desk = client.get(f"/attendance/sittings/{sitting.id}/desk").get_data(as_text=True)
+    assert response.status_code == 302 and f"undo={world['zhang'].id}" in response.headers["Location"]
+    desk = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "刚刚为 张三 签到" in desk and "撤销这次签到" in desk and 'id="desk-early"' not in desk
     response = client.post(f"/attendance/sittings/{sitting.id}/desk/undo", data={"member_id": world["zhang"].id})
     assert response.status_code == 302
