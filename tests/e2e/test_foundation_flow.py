@@ -13,7 +13,9 @@ def test_secretariat_sees_meeting_and_groups_then_logs_out(live_server, page):
         db.session.commit()
 
     log_in(page, live_server, "mishu", factories.PASSWORD)
-    expect(page.get_by_role("heading", name="政协第十届攀枝花市委员会第四次会议")).to_be_visible()
+    expect(page.get_by_role("heading", name="工作台")).to_be_visible()  # the secretariat's home (工作台)
+    expect(page.get_by_role("link", name="政协第十届攀枝花市委员会第四次会议")).to_be_visible()
+    page.get_by_role("link", name="工作组", exact=True).first.click()
     expect(page.get_by_text("会务组").first).to_be_visible()
     page.get_by_role("button", name="秘书处张三").or_(page.get_by_text("秘书处张三")).first.click()
     page.get_by_role("button", name="退出登录").click()
