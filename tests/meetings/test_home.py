@@ -33,7 +33,7 @@ def _seed(role_users, n: int) -> None:
                                   submitted_by_id=staff.id)
         before = factories.make_group_task(other, title=f"前置{i}", due_in_days=1)
         after = factories.make_group_task(group, staff, title=f"等待{i}", due_in_days=30)
-        factories.make_dependency(before, after)
+        factories.make_hand_off(before, after)
         factories.make_group_task(other, title=f"他组逾期{i}", due_in_days=-3)
     db.session.commit()
     assert lead  # leads role_users["group"]
