@@ -161,6 +161,9 @@ def build_world() -> tuple[dict, dict]:
     pending = plan_services.start_import(secretariat, meeting, workbook)
     membership_id = db.session.scalar(select(GroupMembership.id).where(
         GroupMembership.user_id == b_staff.id))
+    from meetingprep.dashboard import kiosk
+
+    kiosk_link = kiosk.create_link(secretariat, meeting, "主会场屏")
     db.session.commit()
 
     targets = {
@@ -177,7 +180,9 @@ def build_world() -> tuple[dict, dict]:
         "meeting_id": [("本次会议", meeting.id)], "user_id": [("乙组工作人员", b_staff.id)],
         "token": [("秘书处的待确认导入", pending.token)],
     }
-    others = {"task_id": [("甲组自己的任务", own_task.id)], "group_id": [("甲组", group_a.id)],
+    # a wall link belongs to the whole meeting and only the secretariat manages it (a role rule, not a group's)
+    others = {"link_id": [("会议的大屏链接", kiosk_link.id)],
+              "task_id": [("甲组自己的任务", own_task.id)], "group_id": [("甲组", group_a.id)],
               "member_id": [("M1 自己的档案", member_m1.id)], "number": [("第1稿", 1)],
               "action": [(action.value, action.value) for action in TaskAction]}
     objects = {kind: [(label, value, kind in targets and (label, value) in targets[kind])
