@@ -1,7 +1,7 @@
 """kiosk links: signed, revocable read-only links for the wall screen
 
 Revision ID: 9c1f3b7a2e10
-Revises: 5cd24118d004
+Revises: 5d0a7c3e91b2
 Create Date: 2026-12-07 12:00:00
 
 """
@@ -13,7 +13,7 @@ import meetingprep.db
 
 # revision identifiers, used by Alembic.
 revision = '9c1f3b7a2e10'
-down_revision = '5cd24118d004'
+down_revision = '5d0a7c3e91b2'
 branch_labels = None
 depends_on = None
 
