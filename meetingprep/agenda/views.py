@@ -74,25 +74,31 @@ def _item_data(form: AgendaItemForm) -> services.ItemData:
                              presiding_user_id=form.presiding_user_id.data or None)
 
 
-@bp.route("/sittings/<int:sitting_id>", methods=["GET", "POST"])
+@bp.route("/sittings/<int:sitting_id>")
 @login_required
 def sitting(sitting_id: int):
     """The agenda, and (for the secretariat) the form that adds an item at its end."""
     sitting = _sitting(sitting_id)
     require(current_user, "agenda.view")
+    return _agenda_page(sitting, _item_form(None, sitting))
+
+
+@bp.route("/sittings/<int:sitting_id>/items", methods=["POST"])
+@login_required
+def item_new(sitting_id: int):
+    sitting = _sitting(sitting_id)
+    require(current_user, "agenda.manage")
     form = _item_form(None, sitting)
-    if form.is_submitted():
-        require(current_user, "agenda.manage")
-        if form.validate():
-            try:
-                item = services.add_item(current_user, sitting, _item_data(form))
-            except DomainError as error:
-                db.session.rollback()
-                form.form_errors.append(error.message)
-                return _agenda_page(sitting, form, error.status_code)
-            db.session.commit()
-            flash(f"已添加议程“{item.title}”。", "success")
-            return redirect(url_for(".sitting", sitting_id=sitting.id))
+    if form.validate():
+        try:
+            item = services.add_item(current_user, sitting, _item_data(form))
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+            return _agenda_page(sitting, form, error.status_code)
+        db.session.commit()
+        flash(f"已添加议程“{item.title}”。", "success")
+        return redirect(url_for(".sitting", sitting_id=sitting.id))
     return _agenda_page(sitting, form)
 
 
@@ -157,28 +163,34 @@ def _add_form(item: AgendaItem) -> SpeechAddForm:
     return form
 
 
-@bp.route("/items/<int:item_id>/speeches", methods=["GET", "POST"])
+@bp.route("/items/<int:item_id>/speeches")
 @login_required
 def speeches(item_id: int):
     item = _speeches_item(item_id)
     require(current_user, "agenda.view")
+    return _speeches_page(item, _add_form(item))
+
+
+@bp.route("/items/<int:item_id>/speeches/add", methods=["POST"])
+@login_required
+def speech_add(item_id: int):
+    item = _speeches_item(item_id)
+    require(current_user, "agenda.manage")
     form = _add_form(item)
-    if form.is_submitted():
-        require(current_user, "agenda.manage")
-        if form.validate():
-            document = db.session.get(Document, form.document_id.data)
-            try:
-                if document is None:
-                    raise ValidationFailed("请选择定稿的发言稿。")
-                services.add_speech(current_user, item, document, mode=SpeechMode(form.mode.data),
-                                    minutes=form.minutes.data, speaker=form.speaker.data or "")
-            except DomainError as error:
-                db.session.rollback()
-                form.form_errors.append(error.message)
-                return _speeches_page(_speeches_item(item_id), form, error.status_code)
-            db.session.commit()
-            flash(f"已将《{document.title}》排入{SpeechMode(form.mode.data).label}。", "success")
-            return redirect(url_for(".speeches", item_id=item.id))
+    if form.validate():
+        document = db.session.get(Document, form.document_id.data)
+        try:
+            if document is None:
+                raise ValidationFailed("请选择定稿的发言稿。")
+            services.add_speech(current_user, item, document, mode=SpeechMode(form.mode.data),
+                                minutes=form.minutes.data, speaker=form.speaker.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+            return _speeches_page(_speeches_item(item_id), form, error.status_code)
+        db.session.commit()
+        flash(f"已将《{document.title}》排入{SpeechMode(form.mode.data).label}。", "success")
+        return redirect(url_for(".speeches", item_id=item.id))
     return _speeches_page(item, form)
 
 

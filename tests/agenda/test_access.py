@@ -7,7 +7,7 @@ from tests.agenda.conftest import finalized_speech, item_data
 ENDPOINTS = {
     "agenda.index", "agenda.sitting", "agenda.item_edit", "agenda.item_move", "agenda.item_delete",
     "agenda.speeches", "agenda.speeches_print", "agenda.slot_edit", "agenda.slot_move", "agenda.slot_remove",
-    "agenda.mine",
+    "agenda.mine", "agenda.item_new", "agenda.speech_add",
 }
 
 
@@ -26,12 +26,13 @@ def test_route_role_table(app, client, login, role_users, sitting, monkeypatch):
     cases = [
         Case("agenda.index", "/agenda/", READERS),
         Case("agenda.sitting", f"/agenda/sittings/{s}", READERS),
-        Case("agenda.sitting", f"/agenda/sittings/{s}", MANAGERS, method="POST", data={"title": ""}),
+        Case("agenda.item_new", f"/agenda/sittings/{s}/items", MANAGERS, method="POST", data={"title": ""}),
         Case("agenda.item_edit", f"/agenda/items/{i}/edit", MANAGERS),
         Case("agenda.item_move", f"/agenda/items/{i}/move", MANAGERS, method="POST", data={"direction": "up"}),
         Case("agenda.item_delete", f"/agenda/items/{i}/delete", MANAGERS, method="POST"),
         Case("agenda.speeches", f"/agenda/items/{p}/speeches", READERS),
-        Case("agenda.speeches", f"/agenda/items/{p}/speeches", MANAGERS, method="POST", data={"document_id": ""}),
+        Case("agenda.speech_add", f"/agenda/items/{p}/speeches/add", MANAGERS, method="POST",
+             data={"document_id": ""}),
         Case("agenda.speeches_print", f"/agenda/items/{p}/speeches/print", READERS),
         Case("agenda.slot_edit", f"/agenda/slots/{sl}/edit", MANAGERS),
         Case("agenda.slot_move", f"/agenda/slots/{sl}/move", MANAGERS, method="POST", data={"direction": "down"}),

@@ -15,11 +15,11 @@ def _local(value: dt.datetime) -> str:
 
 def test_secretariat_builds_an_agenda(client, login, role_users, sitting):
     login(role_users["secretariat"])
-    response = client.post(f"/agenda/sittings/{sitting.id}", data={
+    response = client.post(f"/agenda/sittings/{sitting.id}/items", data={
         "starts_at": _local(sitting.starts_at), "kind": "opening", "title": "宣布大会开幕",
         "presiding_name": "王主席", "presiding_user_id": ""})
     assert response.status_code == 302
-    response = client.post(f"/agenda/sittings/{sitting.id}", data={
+    response = client.post(f"/agenda/sittings/{sitting.id}/items", data={
         "starts_at": _local(sitting.starts_at + dt.timedelta(minutes=30)), "kind": "group", "title": "分组讨论",
         "room": "三楼 301", "presiding_user_id": str(role_users["leader"].id)})
     assert response.status_code == 302
@@ -43,17 +43,17 @@ def test_secretariat_builds_an_agenda(client, login, role_users, sitting):
 
 def test_bad_input_answers_400_with_the_input_kept(client, login, role_users, sitting):
     login(role_users["secretariat"])
-    response = client.post(f"/agenda/sittings/{sitting.id}", data={
+    response = client.post(f"/agenda/sittings/{sitting.id}/items", data={
         "starts_at": "not-a-time", "kind": "plenary", "title": "听取报告甲乙丙"})
     assert response.status_code == 400 and "听取报告甲乙丙" in response.get_data(as_text=True)
-    response = client.post(f"/agenda/sittings/{sitting.id}", data={
+    response = client.post(f"/agenda/sittings/{sitting.id}/items", data={
         "starts_at": _local(sitting.starts_at), "kind": "group", "title": "分组讨论丁", "room": ""})
     page = response.get_data(as_text=True)
     assert response.status_code == 400 and "分组讨论请填写会议室" in page and "分组讨论丁" in page
-    response = client.post(f"/agenda/sittings/{sitting.id}", data={
+    response = client.post(f"/agenda/sittings/{sitting.id}/items", data={
         "starts_at": _local(sitting.starts_at), "kind": "nonsense", "title": "x", "presiding_user_id": "99x"})
     assert response.status_code == 400
-    response = client.post(f"/agenda/sittings/{sitting.id}", data={
+    response = client.post(f"/agenda/sittings/{sitting.id}/items", data={
         "starts_at": "2099-01-01T09:00", "kind": "plenary", "title": "远期"})
     assert response.status_code == 400 and "议程时间" in response.get_data(as_text=True)
     assert db.session.scalar(select(AgendaItem.id)) is None
@@ -76,13 +76,14 @@ def test_speech_order_arranged_printed_and_a_reopened_speech_drops_out(client, l
     db.session.commit()
     login(role_users["secretariat"])
     url = f"/agenda/items/{speeches_item.id}/speeches"
+    add = f"{url}/add"
     for document, mode, minutes in ((first, "oral", "10"), (second, "oral", "8"), (written, "written", "")):
-        response = client.post(url, data={"document_id": str(document.id), "mode": mode, "minutes": minutes})
+        response = client.post(add, data={"document_id": str(document.id), "mode": mode, "minutes": minutes})
         assert response.status_code == 302, response.get_data(as_text=True)
-    again = client.post(url, data={"document_id": str(first.id), "mode": "oral", "minutes": "8"})
+    again = client.post(add, data={"document_id": str(first.id), "mode": "oral", "minutes": "8"})
     assert again.status_code == 409 and "已经安排" in again.get_data(as_text=True)
-    assert client.post(url, data={"document_id": "", "mode": "oral"}).status_code == 400
-    assert client.post(url, data={"document_id": str(first.id), "mode": "oral", "minutes": "500"}).status_code == 400
+    assert client.post(add, data={"document_id": "", "mode": "oral"}).status_code == 400
+    assert client.post(add, data={"document_id": str(first.id), "mode": "oral", "minutes": "500"}).status_code == 400
     printed = client.get(f"{url}/print").get_data(as_text=True)
     assert "大会发言顺序" in printed
     positions = [printed.index(t) for t in ("关于康养产业的发言", "关于乡村振兴的发言", "关于城市更新的书面发言")]

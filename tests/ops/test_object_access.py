@@ -60,6 +60,8 @@ CROSS_GROUP = {
     # leave requests are read by all workers; a member sees only their own.
     "attendance.sitting_detail": READERS, "attendance.sitting_counts": READERS, "attendance.sitting_sheet": READERS,
     "attendance.sitting_sheet_xlsx": READERS, "attendance.member_detail": READERS, "attendance.leave_detail": READERS,
+    # agenda.view = READERS: the agenda and the 大会发言 order are read by all workers and leaders.
+    "agenda.sitting": READERS, "agenda.speeches": READERS, "agenda.speeches_print": READERS,
 }
 # Routes whose URL carries a token instead of an int id but whose object belongs to one person.
 TOKEN_ROUTES = {"plans.import_preview", "plans.import_commit", "plans.import_discard"}
@@ -151,6 +153,17 @@ def build_world() -> tuple[dict, dict]:
     leave = f.make_leave(member_m2, [later], reason="乙委员机密请假事由", requested_by=m2)
     attendance_services.check_in(secretariat, sitting, member_m2, method=CheckInMethod.DESK)
     duty = f.make_duty(b_staff, sitting)
+    # agenda: a 大会发言 item of that sitting with M2's speech in its order (rows written directly: the
+    # speech need not reach 定稿 for the walk)
+    from meetingprep.agenda.models import AgendaItem, AgendaItemKind, SpeechMode, SpeechSlot
+
+    item = AgendaItem(meeting_id=meeting.id, sitting_id=sitting.id, position=1, starts_at=sitting.starts_at,
+                      kind=AgendaItemKind.SPEECHES, title="大会发言", slots=[])
+    db.session.add(item)
+    db.session.flush()
+    slot = SpeechSlot(meeting_id=meeting.id, item_id=item.id, document_id=speech.id, mode=SpeechMode.ORAL,
+                      position=1, minutes=8)
+    db.session.add(slot)
 
     # notifications, plan templates, a pending import, the users and groups themselves
     notification = f.make_notification(b_staff, subject="乙组机密通知", body="乙组机密通知正文",
@@ -179,6 +192,7 @@ def build_world() -> tuple[dict, dict]:
         "group_id": [("乙组", group_b.id)], "membership_id": [("乙组工作人员的组员身份", membership_id)],
         "meeting_id": [("本次会议", meeting.id)], "user_id": [("乙组工作人员", b_staff.id)],
         "token": [("秘书处的待确认导入", pending.token)],
+        "item_id": [("M2 发言所在的大会发言议程", item.id)], "slot_id": [("M2 的发言安排", slot.id)],
     }
     # a wall link belongs to the whole meeting and only the secretariat manages it (a role rule, not a group's)
     others = {"link_id": [("会议的大屏链接", kiosk_link.id)],
