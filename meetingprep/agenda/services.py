@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from meetingprep import audit, signals
 from meetingprep.agenda.models import AgendaItem, AgendaItemKind, SpeechMode, SpeechSlot
 from meetingprep.attendance.models import Sitting
 from meetingprep.auth.models import User
@@ -207,3 +208,21 @@ def remove_speech(actor: User, slot: SpeechSlot) -> None:
     _flush("该发言安排已被他人修改，请刷新后重试。")
     _renumber(_slots_of(item_id, mode))
     db.session.flush()
+
+
+# ── the opening moves ───────────────────────────────────────────────────────────────────────────
+@signals.meeting_rescheduled.connect
+def move_agendas_with_the_opening(meeting, actor: User | None = None, old_opens_at=None, move_sittings=False,
+                                  **_kw) -> int:
+    """The sittings not yet closed move with the opening (attendance.services); their agendas move with
+    them by the same amount, so every item stays where it was in its sitting."""
+    if not move_sittings or old_opens_at is None:
+        return 0
+    shift = meeting.opens_at - old_opens_at
+    items = db.session.scalars(select(AgendaItem).join(Sitting, Sitting.id == AgendaItem.sitting_id)
+                               .where(Sitting.meeting_id == meeting.id, Sitting.closed_at.is_(None))).all()
+    with audit.acting_as(actor):
+        for item in items:
+            item.starts_at += shift
+        db.session.flush()
+    return len(items)

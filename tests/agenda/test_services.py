@@ -203,3 +203,25 @@ def test_speaker_sees_own_slots_only(role_users, speeches_item):
     db.session.flush()
     assert [s.document.title for s in queries.slots_of_speaker(role_users["member"].id)] == ["我的发言"]
     assert [s.document.title for s in queries.slots_of_speaker(other.id)] == ["别人的发言"]
+
+
+def test_an_agenda_moves_with_its_sitting_when_the_opening_moves(role_users, sitting):
+    from meetingprep.meetings.services import update_meeting
+
+    sec, meeting = role_users["secretariat"], role_users["meeting"]
+    item = services.add_item(sec, sitting, item_data(sitting, title="宣布开幕"))
+    db.session.commit()
+    starts, sitting_starts = item.starts_at, sitting.starts_at
+    fields = {"name": meeting.name, "short_name": meeting.short_name, "venue": meeting.venue,
+              "description": meeting.description or "", "closes_at": meeting.closes_at + dt.timedelta(days=1)}
+    update_meeting(sec, meeting, version_id=meeting.version_id, opens_at=meeting.opens_at + dt.timedelta(days=1),
+                   move_sittings=True, **fields)
+    db.session.commit()
+    db.session.expire_all()
+    assert sitting.starts_at == sitting_starts + dt.timedelta(days=1)
+    assert item.starts_at == starts + dt.timedelta(days=1)  # still the same minutes into its sitting
+    update_meeting(sec, meeting, version_id=meeting.version_id, opens_at=meeting.opens_at + dt.timedelta(days=1),
+                   move_sittings=False, **{**fields, "closes_at": meeting.closes_at + dt.timedelta(days=1)})
+    db.session.commit()
+    db.session.expire_all()
+    assert item.starts_at == starts + dt.timedelta(days=1)  # not asked to move: stays
