@@ -136,7 +136,7 @@ _CALENDAR_STATUSES = [status for status in TaskStatus if status != TaskStatus.CA
 @functools.lru_cache(maxsize=8)
 def _month_statements(day_count: int, by_group: bool):
     """The calendar's two statements for a grid of ``day_count`` days, built once per shape: the day
-    bounds, meeting, group and limit are parameters (building 2 × 42 ranges per request cost more than
+    bounds, meeting, group and limit are parameters (building a range per day for every request cost more than
     running them)."""
 
     def in_day(i: int, *conditions):
