@@ -84,4 +84,4 @@ lock:
 
 # Each role's main page at 390, 1024 and 1920 px into docs/screenshots/ (demo data, Chromium at /usr/bin/chromium).
 screenshots: $(VENV)/.installed-test
-	$(BIN)/python scripts/screenshots.py
+	$(BIN)/python -m tests.e2e.screenshots

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from werkzeug.serving import make_server
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "docs" / "screenshots"
 WIDTHS = {390: 844, 1024: 768, 1920: 1080}
 #: (demo login, file name): each role's main page is where it lands after logging in.
