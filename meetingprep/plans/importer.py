@@ -25,6 +25,7 @@ from meetingprep import spreadsheets
 from meetingprep.auth.models import User
 from meetingprep.errors import ValidationFailed
 from meetingprep.extensions import db
+from meetingprep.graphs import loops
 from meetingprep.groups.models import GroupMembership, WorkingGroup
 from meetingprep.meetings.models import Meeting, Phase
 from meetingprep.permissions import Role
@@ -328,7 +329,7 @@ def parse_workbook(data: bytes, meeting: Meeting) -> Preview:
         spec["after"] = [index_of[number] for number in after]
         fields_of[row.number] = spec
 
-    for cycle in _cycles(edges):
+    for cycle in loops(edges):
         path = " → ".join(str(n) for n in [*cycle, cycle[0]])
         for number in cycle:
             rows[index_of[number]].problem("after", f"前置任务形成循环（第 {path} 行），无法确定先后。")
@@ -390,51 +391,6 @@ def _parse_start(row: Row, value: Any, spec: dict, near: dt.date) -> None:
     if "due_at" in spec and day > to_local(spec["due_at"]).date():
         row.problem("starts_on", "开始日期不能晚于时间节点。")
     spec["starts_on"] = day
-
-
-def _cycles(edges: dict[int, list[int]]) -> list[list[int]]:
-    """Strongly connected groups of more than one row (Tarjan, iterative): each one is a loop."""
-    index: dict[int, int] = {}
-    low: dict[int, int] = {}
-    stack: list[int] = []
-    on_stack: set[int] = set()
-    found: list[list[int]] = []
-    counter = 0
-    for root in edges:
-        if root in index:
-            continue
-        work = [(root, iter(edges.get(root, ())))]
-        index[root] = low[root] = counter
-        counter += 1
-        stack.append(root)
-        on_stack.add(root)
-        while work:
-            node, children = work[-1]
-            child = next(children, None)
-            if child is not None:
-                if child not in index:
-                    index[child] = low[child] = counter
-                    counter += 1
-                    stack.append(child)
-                    on_stack.add(child)
-                    work.append((child, iter(edges.get(child, ()))))
-                elif child in on_stack:
-                    low[node] = min(low[node], index[child])
-                continue
-            work.pop()
-            if work:
-                low[work[-1][0]] = min(low[work[-1][0]], low[node])
-            if low[node] == index[node]:
-                component = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    component.append(member)
-                    if member == node:
-                        break
-                if len(component) > 1:
-                    found.append(sorted(component))
-    return found
 
 
 def template_workbook(meeting: Meeting | None) -> bytes:
