@@ -314,11 +314,11 @@ def measure(base: str, page: dict, floor_page: dict, password: str, requests: in
     return measured, floors
 
 
-def serve(env: dict, workers: int) -> tuple[subprocess.Popen, str]:
+def serve(env: dict, workers: int, threads: int = 1) -> tuple[subprocess.Popen, str]:
     port = free_port()
     process = subprocess.Popen(
-        [PYTHON, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning",
-         "--timeout", "120", "wsgi:app"], env=env, cwd=ROOT)
+        [PYTHON, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads), "-b", f"127.0.0.1:{port}",
+         "--log-level", "warning", "--timeout", "120", "--backlog", "2048", "wsgi:app"], env=env, cwd=ROOT)
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:

@@ -36,7 +36,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.run import PYTHON, RESULTS_DIR, ROOT, Session, instance_env, machine, prepare
+from benchmarks.run import PYTHON, RESULTS_DIR, ROOT, Session, instance_env, machine, prepare, serve
 
 PASSWORD = "Rush-bench-2026"
 DESKS, WALLS, STAFF = 10, 20, 100
@@ -374,26 +374,6 @@ def plot(recorder: Recorder, title: str, bin_s: float = 5.0) -> str:
         parts.append(f'<text x="{width - 170}" y="{30 + 14 * i}" fill="{colour}">{name}</text>')
     parts.append(f'<text x="{width - 170}" y="{30 + 14 * 3}" fill="#999">check-ins per {bin_s:.0f} s (bars)</text>')
     return "\n".join([*parts, "</svg>"])
-
-
-def serve(env: dict, workers: int, threads: int):
-    from benchmarks.run import free_port
-
-    port = free_port()
-    process = subprocess.Popen([PYTHON, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads),
-                                "-b", f"127.0.0.1:{port}", "--log-level", "warning", "--timeout", "60",
-                                "--backlog", "2048", "wsgi:app"], env=env, cwd=ROOT)
-    base = f"http://127.0.0.1:{port}"
-    import urllib.request
-
-    for _ in range(300):
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=2):
-                return process, base
-        except OSError:
-            time.sleep(0.1)
-    process.terminate()
-    raise SystemExit("[rush] gunicorn did not come up")
 
 
 def main(argv: list[str] | None = None) -> None:
