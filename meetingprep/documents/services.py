@@ -57,7 +57,7 @@ from meetingprep.errors import Conflict, InvalidTransition, NotAllowed, NotFound
 from meetingprep.extensions import db
 from meetingprep.groups.models import GroupMembership
 from meetingprep.meetings.models import Meeting
-from meetingprep.notifications.services import notify_kind
+from meetingprep.notifications.services import notify_kind, settle
 from meetingprep.permissions import Role, require
 from meetingprep.uploads import check_quota, read_upload, store_bytes
 
@@ -247,7 +247,11 @@ def _notify_pending(document: Document, stage: DocumentStage) -> None:
     notify_kind(pending, kind=messages.REVIEW.kind, link=document_link(document), meeting_id=document.meeting_id,
                 values=messages.values(document.title, stage_name=stage.name, version_number=document.version_count,
                                        allowance_days=stage.allowance_days, due_at=stage.due_at),
-                dedup_key=f"document.review:{document.id}:{stage.id}:{stage.round}:{len(stage.round_decisions())}")
+                dedup_key=f"{_review_key_prefix(document, stage)}{stage.round}:{len(stage.round_decisions())}")
+
+
+def _review_key_prefix(document: Document, stage: DocumentStage) -> str:
+    return f"document.review:{document.id}:{stage.id}:"
 
 
 def _drafter_ids(document: Document) -> set[int]:
@@ -425,6 +429,7 @@ def record_key(stage: DocumentStage) -> str:
 
 def _complete_stage(actor: User, document: Document, stage: DocumentStage, at: dt.datetime) -> None:
     stage.completed_at = at
+    settle(messages.REVIEW.kind, _review_key_prefix(document, stage))  # 待您审核 is answered for everyone
     following = [s for s in document.stages if s.position > stage.position]
     if following:
         _transition(actor, document, ReviewAction.ADVANCE, note=f"{stage.name} → {following[0].name}")

@@ -181,6 +181,16 @@ def notify_kind(recipient_ids: Iterable[int], *, kind: str, values: dict[str, st
 
 
 # ── the inbox ──────────────────────────────────────────────────────────────────────────────────
+def settle(kind: str, dedup_prefix: str) -> int:
+    """What a notification asked for is done (a review stage completed, say): it no longer waits unread in
+    anyone's inbox. ``dedup_prefix`` names the occasion, as its ``dedup_key`` begins."""
+    result = db.session.execute(
+        update(Notification).where(Notification.kind == kind, Notification.dedup_key.startswith(dedup_prefix),
+                                   Notification.read_at.is_(None))
+        .values(read_at=timeutil.now()).execution_options(synchronize_session=False))
+    return result.rowcount or 0
+
+
 def mark_read(actor: User, notification: Notification) -> None:
     if notification.recipient_id != actor.id:
         raise NotFound("这条通知不存在。")

@@ -47,6 +47,9 @@ def test_full_path_return_revise_and_finalise(people, three_stage):
     assert db.session.query(Notification).filter_by(recipient_id=people["初审"].id, kind="document.review").count() == 1
     doc = decide(doc, people["初审"])
     assert doc.current_stage.name == "第2审"
+    waiting = db.session.query(Notification).filter_by(kind="document.review").order_by(Notification.id).all()
+    assert [(n.recipient_id, n.read_at is not None) for n in waiting] == [
+        (people["初审"].id, True), (people["秘书长"].id, False)]  # the completed stage's 待您审核 is settled
     doc = decide(doc, people["秘书长"], Decision.RETURN, "第二段数据需核实")
     assert doc.status == DocumentStatus.RETURNED and doc.current_stage.name == "第2审"
     assert db.session.query(Notification).filter_by(recipient_id=people["起草人"].id,
@@ -58,6 +61,7 @@ def test_full_path_return_revise_and_finalise(people, three_stage):
     doc = decide(doc, people["秘书长"])
     doc = decide(doc, people["主席"])
     assert doc.status == DocumentStatus.FINALIZED and doc.finalized_at is not None
+    assert not db.session.query(Notification).filter_by(kind="document.review", read_at=None).count()
     decisions = db.session.query(ReviewDecision).order_by(ReviewDecision.id).all()
     assert [d.doc_version.number for d in decisions] == [1, 1, 2, 2]  # every decision records its version
     with pytest.raises(InvalidTransition, match="已定稿"):
