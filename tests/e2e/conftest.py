@@ -113,10 +113,25 @@ def log_in(page, live: LiveServer, username: str, password: str) -> None:
 
 
 def log_out(page) -> None:
-    """Open the account menu (it folds into the navbar toggler on a phone) and press 退出登录."""
+    """Open the account menu (it folds into the navbar toggler on a phone) and press 退出登录.
+
+    The menu is Bootstrap's script: a click before the page's scripts have run opens nothing, so wait for
+    the page to load and try the menu again if it did not open (on a busy machine that first click is lost).
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page.wait_for_load_state("load")
     toggler = page.locator(".navbar-toggler")
     if toggler.is_visible():
         toggler.click()
-    page.locator("#userMenu").click()
-    page.get_by_role("button", name="退出登录").click()
+        page.locator(".navbar-collapse.show").wait_for()
+    button = page.get_by_role("button", name="退出登录")
+    for _attempt in range(3):
+        page.locator("#userMenu").click()
+        try:
+            button.wait_for(state="visible", timeout=3000)
+            break
+        except PlaywrightTimeout:
+            continue
+    button.click()
     page.wait_for_url("**/login")
