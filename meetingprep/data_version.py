@@ -140,6 +140,8 @@ def _bump_before_commit(conn: Connection) -> None:
 
 @event.listens_for(Engine, "rollback")
 def _drop_writes(conn: Connection) -> None:
+    if conn.invalidated:
+        return  # the connection died (its info goes with it); asking for it would try to reconnect mid-rollback
     conn.info[WRITTEN] = False
 
 
