@@ -31,6 +31,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -129,23 +130,64 @@ class Sample:
     kind: str        # "qr", "desk", "browse", "wall"
     ms: float
     status: int
+    server_ms: float | None = None  # the server's own time (Server-Timing): the rest is queueing and the network
 
 
 class Recorder:
     def __init__(self, started: float):
         self.started, self.samples, self.acked, self.lock = started, [], [], threading.Lock()
 
-    def add(self, kind: str, ms: float, status: int, acked_member: int | None = None) -> None:
+    def add(self, kind: str, ms: float, status: int, acked_member: int | None = None,
+            server_ms: float | None = None) -> None:
         with self.lock:
-            self.samples.append(Sample(time.perf_counter() - self.started, kind, ms, status))
+            self.samples.append(Sample(time.perf_counter() - self.started, kind, ms, status, server_ms))
             if acked_member is not None:
                 self.acked.append(acked_member)
 
 
+class CpuMeter:
+    """The machine's busy share and this client's own CPU over the run, every ``step`` seconds: on one machine the
+    load client competes with the server for the same cores, and the report says how much it took."""
+
+    def __init__(self, step: float = 15.0):
+        self.step, self.rows, self.stop = step, [], threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    @staticmethod
+    def _machine() -> tuple[float, float]:
+        fields = [float(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        idle = fields[3] + fields[4]
+        return sum(fields), idle
+
+    def _run(self) -> None:
+        ticks = os.sysconf("SC_CLK_TCK")
+        total0, idle0 = self._machine()
+        own0, started = sum(os.times()[:2]), time.perf_counter()
+        while not self.stop.wait(self.step):
+            total, idle = self._machine()
+            own = sum(os.times()[:2])
+            cores = os.cpu_count() or 1
+            busy = (total - total0 - (idle - idle0)) / ticks  # CPU-seconds used on the machine
+            self.rows.append({"at_s": round(time.perf_counter() - started), "busy": busy / (self.step * cores),
+                              "client": (own - own0) / (self.step * cores)})
+            total0, idle0, own0 = total, idle, own
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def finish(self) -> dict:
+        self.stop.set()
+        self.thread.join()
+        rows = self.rows or [{"busy": 0.0, "client": 0.0}]
+        return {"machine_busy": statistics.mean(r["busy"] for r in rows),
+                "client_share": statistics.mean(r["client"] for r in rows), "rows": self.rows}
+
+
 def timed(session: Session, method: str, path: str, data: dict | None = None, headers: dict | None = None):
+    """(client ms, status, body, server ms): each session is used by one thread at a time."""
     started = time.perf_counter()
     status, body = session.request(method, path, data, headers)
-    return (time.perf_counter() - started) * 1000, status, body
+    return (time.perf_counter() - started) * 1000, status, body, (session.server_timing or (None,))[0]
 
 
 def arrival_times(count: int, seconds: float, peak: float) -> list[float]:
@@ -202,13 +244,14 @@ def run_rush(base: str, plan: dict, seconds: float, peak: float, env: dict) -> t
 
     def qr(member: dict) -> None:
         phone = Session(base)
-        ms_get, status, body = timed(phone, "GET", f"/attendance/qr/{member['token']}")
-        recorder.add("qr page", ms_get, status)
+        ms_get, status, body, server = timed(phone, "GET", f"/attendance/qr/{member['token']}")
+        recorder.add("qr page", ms_get, status, server_ms=server)
         token = CSRF.search(body.decode("utf-8", "replace"))
         if status != 200 or token is None:
             return
-        ms, status, body = timed(phone, "POST", f"/attendance/qr/{member['token']}", {"csrf_token": token.group(1)})
-        recorder.add("qr", ms, status, member["id"] if status == 200 and b"alert-success" in body else None)
+        ms, status, body, server = timed(phone, "POST", f"/attendance/qr/{member['token']}",
+                                         {"csrf_token": token.group(1)})
+        recorder.add("qr", ms, status, member["id"] if status == 200 and b"alert-success" in body else None, server)
 
     def desk(index: int) -> None:
         session, line, ready = desks[index], desk_lines[index], desk_ready[index]
@@ -219,20 +262,20 @@ def run_rush(base: str, plan: dict, seconds: float, peak: float, env: dict) -> t
                 if not line:
                     return
                 member = line.pop(0)
-            search = f"/attendance/sittings/{sitting}/desk/search?q={member['initials']}"
-            ms, status, _body = timed(session, "GET", search)
-            recorder.add("desk search", ms, status)
-            ms, status, body = timed(session, "POST", f"/attendance/sittings/{sitting}/desk/check-in",
+            search = f"/attendance/sittings/{sitting}/desk/search?q={urllib.parse.quote(member['initials'])}"
+            ms, status, _body, server = timed(session, "GET", search)
+            recorder.add("desk search", ms, status, server_ms=server)
+            ms, status, body, server = timed(session, "POST", f"/attendance/sittings/{sitting}/desk/check-in",
                                      {"csrf_token": session.csrf, "member_id": member["id"]},
                                      {"Accept": "application/json"})
             created = status == 200 and json.loads(body or b"{}").get("created")
-            recorder.add("desk", ms, status, member["id"] if created else None)
+            recorder.add("desk", ms, status, member["id"] if created else None, server)
 
     def wall(session: Session) -> None:
         time.sleep(random.uniform(0, 5))
         while not stop.is_set():
-            ms, status, _ = timed(session, "GET", "/dashboard/wall")
-            recorder.add("wall", ms, status)
+            ms, status, _, server = timed(session, "GET", "/dashboard/wall")
+            recorder.add("wall", ms, status, server_ms=server)
             stop.wait(5)
 
     pages = ["/tasks/", "/attendance/", f"/attendance/sittings/{sitting}?status=absent",
@@ -241,8 +284,8 @@ def run_rush(base: str, plan: dict, seconds: float, peak: float, env: dict) -> t
     def browse(session: Session) -> None:
         time.sleep(random.uniform(0, 6))
         while not stop.is_set():
-            ms, status, _ = timed(session, "GET", random.choice(pages))
-            recorder.add("browse", ms, status)
+            ms, status, _, server = timed(session, "GET", random.choice(pages))
+            recorder.add("browse", ms, status, server_ms=server)
             stop.wait(random.uniform(2, 6))
 
     scans = []
@@ -262,6 +305,8 @@ def run_rush(base: str, plan: dict, seconds: float, peak: float, env: dict) -> t
     background += [threading.Thread(target=browse, args=(s,)) for s in staff]
     background.append(threading.Thread(target=reminder_scans))
     recorder.started = time.perf_counter()
+    meter = CpuMeter(15.0)
+    meter.start()
     for thread in background:
         thread.start()
     with ThreadPoolExecutor(256) as arrivals:
@@ -279,9 +324,10 @@ def run_rush(base: str, plan: dict, seconds: float, peak: float, env: dict) -> t
     stop.set()
     for thread in background:
         thread.join()
+    cpu = meter.finish()
     last_check_in = time.perf_counter()
     agreement = settle(desks[0], sitting, recorder, last_check_in)
-    return recorder, {"reminder_scans": scans, **agreement}
+    return recorder, {"reminder_scans": scans, **agreement, "cpu": cpu}
 
 
 def settle(session: Session, sitting: int, recorder: Recorder, since: float, limit: float = 10.0) -> dict:
@@ -315,14 +361,18 @@ def summary(recorder: Recorder) -> dict:
     out = {}
     for kind, samples in sorted(by_kind.items()):
         ms = [s.ms for s in samples]
+        server = [s.server_ms for s in samples if s.server_ms is not None]
         out[kind] = {"requests": len(samples), "p50": statistics.median(ms), "p95": percentile(ms, 0.95),
                      "p99": percentile(ms, 0.99), "max": max(ms),
+                     "server_p50": percentile(server, 0.5), "server_p95": percentile(server, 0.95),
                      "5xx": sum(1 for s in samples if s.status >= 500),
                      "other_errors": sum(1 for s in samples if 400 <= s.status < 500 and s.status != 409)}
-    check_ins = [s.ms for s in recorder.samples if s.kind in ("qr", "desk")]
-    out["check-in (qr + desk POST)"] = {"requests": len(check_ins), "p50": statistics.median(check_ins),
-                                         "p95": percentile(check_ins, 0.95), "p99": percentile(check_ins, 0.99),
-                                         "max": max(check_ins)}
+    check_ins = [s for s in recorder.samples if s.kind in ("qr", "desk")]
+    ms = [s.ms for s in check_ins]
+    server = [s.server_ms for s in check_ins if s.server_ms is not None]
+    out["check-in (qr + desk POST)"] = {"requests": len(ms), "p50": statistics.median(ms),
+                                         "p95": percentile(ms, 0.95), "p99": percentile(ms, 0.99), "max": max(ms),
+                                         "server_p50": percentile(server, 0.5), "server_p95": percentile(server, 0.95)}
     return out
 
 
@@ -424,10 +474,21 @@ def main(argv: list[str] | None = None) -> None:
            "check-in p99": stats["check-in (qr + desk POST)"]["p99"], "browse p95": percentile(browse, 0.95)}
     lines = [f"machine: {machine()}; {label}; gunicorn {args.workers} workers × {args.threads} threads; "
              f"{len(plan['members'])} arrivals in {args.seconds:.0f} s (peak {args.peak:.0f}/s)", "",
-             "| kind | requests | p50 ms | p95 ms | p99 ms | max ms | 5xx |", "|---|---|---|---|---|---|---|"]
+             "| kind | requests | p50 ms | p95 ms | p99 ms | max ms | server p50 ms | server p95 ms | 5xx |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for kind, row in stats.items():
         lines.append(f"| {kind} | {row['requests']} | {row['p50']:.0f} | {row['p95']:.0f} | {row['p99']:.0f} | "
-                     f"{row['max']:.0f} | {row.get('5xx', '–')} |")
+                     f"{row['max']:.0f} | {row['server_p50']:.1f} | {row['server_p95']:.1f} | {row.get('5xx', '–')} |")
+    cpu = after.pop("cpu")
+    lines += ["", f"CPU: the machine was {cpu['machine_busy']:.0%} busy on average; the load client itself took "
+                  f"{cpu['client_share']:.0%} of the machine (the rest: gunicorn, the database, the scans).", "",
+              "| second | machine busy | client | check-ins | check-in p95 ms | its server p95 ms |",
+              "|---|---|---|---|---|---|"]
+    for row in cpu["rows"]:
+        window = [s for s in recorder.samples if s.kind in ("qr", "desk") and row["at_s"] - 15 < s.at <= row["at_s"]]
+        server = [s.server_ms for s in window if s.server_ms is not None]
+        lines.append(f"| {row['at_s']} | {row['busy']:.0%} | {row['client']:.0%} | {len(window)} | "
+                     f"{percentile([s.ms for s in window], 0.95):.0f} | {percentile(server, 0.95):.1f} |")
     lines += ["", "Targets: " + ", ".join(f"{name} {value:.0f} ms (≤ {TARGETS[name]})" + ("" if value <= TARGETS[name]
                                                                                       else " MISSED")
                                             for name, value in met.items()),

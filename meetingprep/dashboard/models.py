@@ -38,6 +38,8 @@ class DashboardSnapshot(Base):
     opens_at: Mapped[dt.datetime]  # the opening the figures were computed against
     data_version: Mapped[int] = mapped_column(BigInteger, default=0)
     payload: Mapped[str] = mapped_column(Text)  # the sections' figures: tagged JSON (``snapshots.SERIALIZER``)
+    # set while one worker recomputes stale figures; the others serve these meanwhile (``snapshots.figures_for``)
+    refresh_claimed_at: Mapped[dt.datetime | None]
 
 
 class KioskLink(Audited, Base):

@@ -14,10 +14,14 @@ A snapshot is served while it is fresh:
   writing transaction raises it) or it is younger than ``DASHBOARD_REFRESH_SECONDS``: a busy afternoon
   of changes costs one computation per that interval, not one per change or per viewer.
 
-Otherwise the request computes the figures itself and stores them for the next one. The scheduler
-refreshes the meeting-wide snapshot before it goes stale, so viewers rarely wait; group leads'
-scoped snapshots are refreshed by their own views. Workers that find the same stale snapshot at the
-same moment may each compute it; the newest computation is kept (bounded waste, no lock to leak).
+Otherwise one request computes the figures and stores them for the next ones. Only one: the first to
+find the snapshot stale claims it (``refresh_claimed_at``, a compare-and-set UPDATE committed at once);
+everyone else meanwhile is served the stored figures, as long as they are within ``max_age`` and computed
+against the same opening. Without the claim, twenty wall screens that found the figures stale during a
+check-in rush each computed them at once and took the CPU from the check-ins. So a change shows within
+``DASHBOARD_REFRESH_SECONDS`` plus one computation. A claim older than ``CLAIM_SECONDS`` (its worker
+died) may be taken over. The scheduler refreshes the meeting-wide snapshot before it goes stale, so
+viewers rarely wait; group leads' scoped snapshots are refreshed by their own views.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from typing import Any
 
 from flask import current_app
 from flask.json.tag import JSONTag, TaggedJSONSerializer
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select, update
 
 from meetingprep import timeutil
 from meetingprep.dashboard.core import DashboardContext
@@ -41,6 +45,8 @@ from meetingprep.extensions import db
 from meetingprep.meetings.models import Meeting
 
 WHOLE_MEETING = "all"
+#: A recomputation's claim lapses after this long, so a worker that died while computing blocks nobody.
+CLAIM_SECONDS = 60
 
 
 # ── serialising figures: JSON that gives back datetimes, dates, durations and enums ────────────
@@ -138,11 +144,17 @@ class Policy:
                    max_age=dt.timedelta(seconds=config["DASHBOARD_MAX_AGE_SECONDS"]))
 
 
-def is_fresh(snapshot, *, meeting: Meeting, version: int, moment: dt.datetime, policy: Policy) -> bool:
+def is_servable(snapshot, *, meeting: Meeting, moment: dt.datetime, policy: Policy) -> bool:
+    """Not too old and computed against this opening: may be shown, if perhaps missing the latest changes."""
     age = moment - snapshot.computed_at
-    if age < dt.timedelta(0) or age >= policy.max_age or snapshot.opens_at != meeting.opens_at:
-        return False  # a clock set back, too old, or computed against another opening
-    return snapshot.data_version >= version or age < policy.refresh
+    # a clock set back, too old, or computed against another opening are never shown
+    return dt.timedelta(0) <= age < policy.max_age and snapshot.opens_at == meeting.opens_at
+
+
+def is_fresh(snapshot, *, meeting: Meeting, version: int, moment: dt.datetime, policy: Policy) -> bool:
+    if not is_servable(snapshot, meeting=meeting, moment=moment, policy=policy):
+        return False
+    return snapshot.data_version >= version or moment - snapshot.computed_at < policy.refresh
 
 
 def scope_key(group_ids: frozenset[int] | None) -> str:
@@ -178,13 +190,37 @@ def figures_for(ctx: DashboardContext, compute: Compute) -> Figures:
     """The viewer's figures: stored while fresh (one query), else computed (at most once) and stored."""
     scope = scope_key(ctx.group_ids)
     row = _stored(ctx.meeting.id, scope, with_payload=True)
-    if row.computed_at is not None and is_fresh(row, meeting=ctx.meeting, version=row.current_version,
-                                                moment=ctx.moment, policy=Policy.from_config()):
-        try:
-            return Figures(row.computed_at, loads(row.payload))
-        except (KeyError, ValueError):
-            pass  # stored by other code (a deploy renamed an enum …): computed again below
+    stored = _loaded(row)
+    if stored is not None:
+        policy = Policy.from_config()
+        if is_fresh(row, meeting=ctx.meeting, version=row.current_version, moment=ctx.moment, policy=policy):
+            return stored
+        if (is_servable(row, meeting=ctx.meeting, moment=ctx.moment, policy=policy)
+                and not wrote_uncommitted(db.session) and not _claim(ctx.meeting.id, scope, ctx.moment)):
+            return stored  # another worker is computing newer figures
     return _compute_and_store(ctx, scope, row.current_version, compute)
+
+
+def _loaded(row) -> Figures | None:
+    if row.computed_at is None:
+        return None
+    try:
+        return Figures(row.computed_at, loads(row.payload))
+    except (KeyError, ValueError):
+        return None  # stored by other code (a deploy renamed an enum …): computed again
+
+
+def _claim(meeting_id: int, scope: str, moment: dt.datetime) -> bool:
+    """True when this request is the one to recompute the snapshot (committed at once, so others see it)."""
+    lapsed = moment - dt.timedelta(seconds=CLAIM_SECONDS)
+    with writing(db.session) as session:
+        claimed = session.execute(
+            update(DashboardSnapshot)
+            .where(DashboardSnapshot.meeting_id == meeting_id, DashboardSnapshot.scope == scope,
+                   or_(DashboardSnapshot.refresh_claimed_at.is_(None), DashboardSnapshot.refresh_claimed_at < lapsed))
+            .values(refresh_claimed_at=moment)
+            .execution_options(synchronize_session=False)).rowcount
+    return claimed == 1
 
 
 def _compute_and_store(ctx: DashboardContext, scope: str, version: int, compute: Compute) -> Figures:
@@ -198,7 +234,8 @@ def _compute_and_store(ctx: DashboardContext, scope: str, version: int, compute:
     if wrote_uncommitted(db.session):
         return Figures(ctx.moment, sections)
     values = {"meeting_id": ctx.meeting.id, "scope": scope, "computed_at": ctx.moment,
-              "opens_at": ctx.meeting.opens_at, "data_version": version, "payload": dumps(sections)}
+              "opens_at": ctx.meeting.opens_at, "data_version": version, "payload": dumps(sections),
+              "refresh_claimed_at": None}
     statement = upsert_insert(DashboardSnapshot, db.session.get_bind().dialect.name).values(**values)
     with writing(db.session) as session:
         session.execute(statement.on_conflict_do_update(

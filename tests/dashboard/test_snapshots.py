@@ -223,3 +223,56 @@ def test_figures_stored_by_other_code_that_this_code_cannot_read_are_computed_ag
     db.session.commit()
     assert done_count(client) == 0
     assert "Gone" not in db.session.scalar(select(DashboardSnapshot.payload))
+
+
+def _stale_snapshot(app, meeting) -> dt.datetime:
+    """A stored snapshot older than the refresh interval with a change made since: the next viewer recomputes."""
+    app.config.update(DASHBOARD_REFRESH_SECONDS=10, DASHBOARD_MAX_AGE_SECONDS=600)
+    first = now()
+    snapshots.figures_for(DashboardContext(meeting=meeting, moment=first), lambda ctx: computed({"at": "first"}))
+    factories.make_task(meeting, factories.make_group(meeting))  # a change: the data version moves
+    db.session.commit()
+    return first + dt.timedelta(seconds=20)
+
+
+def test_while_one_viewer_recomputes_stale_figures_the_others_are_served_the_stored_ones(app, meeting):
+    """Twenty wall screens finding the figures stale at once must not all compute them (a check-in rush)."""
+    later = _stale_snapshot(app, meeting)
+    served_meanwhile = []
+
+    def slow_compute(ctx):
+        # while this viewer computes, another worker's request arrives and finds the claim taken
+        served_meanwhile.append(snapshots.figures_for(DashboardContext(meeting=meeting, moment=later), fail))
+        return computed({"at": "second"})
+
+    def fail(ctx):
+        raise AssertionError("a second viewer computed the figures while the first was computing them")
+
+    fresh = snapshots.figures_for(DashboardContext(meeting=meeting, moment=later), slow_compute)
+    assert fresh.sections == {"at": "second"}
+    assert [figures.sections for figures in served_meanwhile] == [{"at": "first"}]
+    stored = db.session.scalar(select(DashboardSnapshot))
+    assert stored.refresh_claimed_at is None  # released with the new figures
+
+
+def test_a_claim_left_by_a_worker_that_died_lapses(app, meeting):
+    later = _stale_snapshot(app, meeting)
+    db.session.execute(DashboardSnapshot.__table__.update().values(refresh_claimed_at=later))
+    db.session.commit()
+    held = snapshots.figures_for(DashboardContext(meeting=meeting, moment=later + dt.timedelta(seconds=5)),
+                                 lambda ctx: computed({"at": "second"}))
+    assert held.sections == {"at": "first"}  # claimed five seconds ago: someone is computing
+    lapsed = later + dt.timedelta(seconds=snapshots.CLAIM_SECONDS + 1)
+    taken_over = snapshots.figures_for(DashboardContext(meeting=meeting, moment=lapsed),
+                                       lambda ctx: computed({"at": "second"}))
+    assert taken_over.sections == {"at": "second"}
+
+
+def test_figures_too_old_to_show_are_computed_even_while_claimed(app, meeting):
+    later = _stale_snapshot(app, meeting)
+    db.session.execute(DashboardSnapshot.__table__.update().values(refresh_claimed_at=later))
+    db.session.commit()
+    too_old = later + dt.timedelta(seconds=600)
+    served = snapshots.figures_for(DashboardContext(meeting=meeting, moment=too_old),
+                                   lambda ctx: computed({"at": "second"}))
+    assert served.sections == {"at": "second"}
