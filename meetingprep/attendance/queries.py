@@ -330,7 +330,8 @@ def counts_by_member(meeting_id: int, moment: dt.datetime, *, page: int = 1, per
     total = db.session.scalar(select(func.count()).select_from(people)) or 0
     listed = db.session.execute(select(people).order_by(people.c.member_no, people.c.member_id)
                                 .limit(per_page).offset((page - 1) * per_page)).all()
-    numbers = None if len(listed) == total else [row.member_no for row in listed]
+    # the whole roster on one page is counted without a list of numbers; one member's record only for them
+    numbers = None if len(listed) == total and member_id is None else [row.member_no for row in listed]
     rows = status_rows(meeting_id, started_before=moment, member_nos=numbers)
     counts = {row.member_no: _counts_from(row) for row in db.session.execute(
         select(rows.c.member_no, *_count_columns(rows)).group_by(rows.c.member_no))}

@@ -292,3 +292,24 @@ def test_per_member_figures_page_by_page_match_the_whole_roll(sized):
     member = db.session.scalar(select(MemberProfile).where(MemberProfile.member_no == "00003"))
     (row, counts), = queries.counts_by_member(meeting.id, moment, member_id=member.id)[0]
     assert row.member_no == "00003" and counts == reference["00003"]
+
+
+def test_one_members_record_counts_only_their_own_rows(sized, monkeypatch):
+    """A member's own page once counted every member's rows to pick out one line (it grew with the roster)."""
+    meeting, staff, closed = sized["meeting"], sized["secretariat"], sized["closed"]
+    sized["grow"](10, 1)
+    services.close_sitting(staff, closed)
+    db.session.commit()
+    asked = []
+    whole_roll = queries.status_rows
+
+    def recording(*args, **kwargs):
+        asked.append(kwargs.get("member_nos"))
+        return whole_roll(*args, **kwargs)
+
+    monkeypatch.setattr(queries, "status_rows", recording)
+    member = db.session.scalar(select(MemberProfile).where(MemberProfile.meeting_id == meeting.id)
+                               .order_by(MemberProfile.member_no))
+    (row, _counts), = queries.counts_by_member(meeting.id, timeutil.now(), member_id=member.id)[0]
+    assert row.member_no == member.member_no
+    assert asked == [[member.member_no]]
