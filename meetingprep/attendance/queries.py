@@ -13,10 +13,26 @@ roll or live. Pages run a fixed number of queries whatever the number of members
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import astuple, dataclass
 
 from flask import g
-from sqlalchemy import Integer, and_, case, cast, distinct, exists, false, func, literal, or_, select, true, union_all
+from sqlalchemy import (
+    Integer,
+    and_,
+    bindparam,
+    case,
+    cast,
+    distinct,
+    exists,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.orm import aliased, joinedload, raiseload, selectinload
 
 from meetingprep.attendance.models import (
@@ -190,37 +206,55 @@ def _counts_from(row) -> Counts:
 def sitting_counts(sitting: Sitting) -> Counts:
     """One sitting's counts in one query that reads indexes, not the whole roll: the desk asks after
     every check-in, so this must not grow with the roster (a frozen roll is counted per status)."""
-    return _counts_from(db.session.execute(_counts_statement(sitting)).one())
-
-
-def _counts_statement(sitting: Sitting):
-    """A one-row select of (sitting_id, expected, present, late, leave, absent, extra) for one sitting."""
-    return _frozen_counts(sitting) if sitting.is_closed else _live_counts(sitting)
+    if sitting.is_closed:
+        return _counts_from(db.session.execute(_frozen_counts(sitting)).one())
+    return _counts_from(db.session.execute(_live_counts_built((sitting.expectation,)), _live_params([sitting])).one())
 
 
 def expected_members(sitting: Sitting):
     """``expected_clause`` specialised to one loaded sitting: a condition on MemberProfile alone
     (meeting included), so each kind is an indexed lookup rather than an OR evaluated per member."""
-    in_meeting = MemberProfile.meeting_id == sitting.meeting_id
-    if sitting.expectation == Expectation.ALL:
+    return _expected_of_kind(sitting.expectation, sitting.id, sitting.meeting_id)
+
+
+def _expected_of_kind(expectation: Expectation, sitting_id, meeting_id):
+    """``expected_members`` for a sitting of this kind; its ids are values or bound parameters."""
+    in_meeting = MemberProfile.meeting_id == meeting_id
+    if expectation == Expectation.ALL:
         return in_meeting
-    if sitting.expectation == Expectation.STANDING:
+    if expectation == Expectation.STANDING:
         return and_(in_meeting, MemberProfile.is_standing == true())
-    if sitting.expectation == Expectation.GROUPS:
+    if expectation == Expectation.GROUPS:
         return and_(in_meeting, MemberProfile.discussion_group_id.in_(
-            select(SittingExpectedGroup.group_id).where(SittingExpectedGroup.sitting_id == sitting.id)))
+            select(SittingExpectedGroup.group_id).where(SittingExpectedGroup.sitting_id == sitting_id)))
     return and_(in_meeting, MemberProfile.id.in_(
-        select(SittingExpectedMember.member_id).where(SittingExpectedMember.sitting_id == sitting.id)))
+        select(SittingExpectedMember.member_id).where(SittingExpectedMember.sitting_id == sitting_id)))
 
 
-def _live_counts(sitting: Sitting):
+def _live_params(sittings: list[Sitting]) -> dict[str, int]:
+    return {name: value for index, sitting in enumerate(sittings)
+            for name, value in ((f"sitting_{index}", sitting.id), (f"meeting_{index}", sitting.meeting_id))}
+
+
+@functools.lru_cache(maxsize=128)
+def _live_counts_built(expectations: tuple[Expectation, ...]):
+    """The live counts of open sittings of these kinds, one row each, as one UNION whose sittings are the bound
+    parameters ``sitting_<i>`` and ``meeting_<i>``: built once per combination of kinds, since the desk asks
+    after every check-in and building the statement cost more than running it."""
+    parts = [_live_counts_of_kind(kind, bindparam(f"sitting_{index}", type_=Integer),
+                                  bindparam(f"meeting_{index}", type_=Integer))
+             for index, kind in enumerate(expectations)]
+    return parts[0] if len(parts) == 1 else union_all(*parts)
+
+
+def _live_counts_of_kind(expectation: Expectation, sitting_id, meeting_id):
     """应到 from the roster index, 实到/迟到/列席 from the sitting's check-ins, 请假 from its leave rows."""
-    expected = expected_members(sitting)
+    expected = _expected_of_kind(expectation, sitting_id, meeting_id)
 
     def count_if(condition):
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
-    if sitting.expectation == Expectation.ALL:
+    if expectation == Expectation.ALL:
         # Everyone on the roster is expected, and only roster members check in: no join needed.
         checked = select(func.count(CheckIn.id).label("total"), func.count(CheckIn.id).label("present"),
                          count_if(CheckIn.is_late == true()).label("late"))
@@ -228,21 +262,22 @@ def _live_counts(sitting: Sitting):
         checked = (select(func.count(CheckIn.id).label("total"), count_if(expected).label("present"),
                           count_if(and_(expected, CheckIn.is_late == true())).label("late"))
                    .join(MemberProfile, and_(MemberProfile.id == CheckIn.member_id,
-                                             MemberProfile.meeting_id == sitting.meeting_id)))
-    checked = checked.where(CheckIn.sitting_id == sitting.id).subquery()
+                                             MemberProfile.meeting_id == meeting_id)))
+    checked = checked.where(CheckIn.sitting_id == sitting_id).subquery()
     roster = select(func.count(MemberProfile.id)).where(expected).scalar_subquery()
     on_leave = (
         select(func.count(distinct(LeaveRequest.member_id)))
         .select_from(LeaveRequestSitting)
         .join(LeaveRequest, LeaveRequest.id == LeaveRequestSitting.leave_request_id)
         .join(MemberProfile, MemberProfile.id == LeaveRequest.member_id)
-        .where(LeaveRequestSitting.sitting_id == sitting.id, LeaveRequest.status == LeaveStatus.APPROVED, expected,
-               ~exists().where(CheckIn.sitting_id == sitting.id, CheckIn.member_id == LeaveRequest.member_id))
+        .where(LeaveRequestSitting.sitting_id == sitting_id, LeaveRequest.status == LeaveStatus.APPROVED, expected,
+               ~exists().where(CheckIn.sitting_id == sitting_id, CheckIn.member_id == LeaveRequest.member_id))
         .scalar_subquery())
     figures = select(roster.label("expected"), func.coalesce(checked.c.present, 0).label("present"),
                      func.coalesce(checked.c.late, 0).label("late"), on_leave.label("leave"),
                      func.coalesce(checked.c.total, 0).label("total")).subquery()
-    return select(_sitting_id(sitting.id), figures.c.expected, figures.c.present, figures.c.late, figures.c.leave,
+    return select(cast(sitting_id, Integer).label("sitting_id"), figures.c.expected, figures.c.present,
+                  figures.c.late, figures.c.leave,
                   (figures.c.expected - figures.c.present - figures.c.leave).label("absent"),
                   (figures.c.total - figures.c.present).label("extra"))
 
@@ -269,9 +304,11 @@ def counts_of(sittings: list[Sitting]) -> dict[int, Counts]:
         tallied = select(SittingTally.sitting_id, *_summed_tallies()).where(SittingTally.sitting_id.in_(closed))
         for row in db.session.execute(tallied.group_by(SittingTally.sitting_id)):
             counts[row.sitting_id] = _counts_from(row)
-    live = [_live_counts(sitting) for sitting in sittings if not sitting.is_closed]
+    live = [sitting for sitting in sittings if not sitting.is_closed]
     if live:
-        counts.update({row.sitting_id: _counts_from(row) for row in db.session.execute(union_all(*live))})
+        statement = _live_counts_built(tuple(sitting.expectation for sitting in live))
+        counts.update({row.sitting_id: _counts_from(row)
+                       for row in db.session.execute(statement, _live_params(live))})
     return counts
 
 
