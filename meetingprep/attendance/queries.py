@@ -576,13 +576,23 @@ def sitting_under_way(meeting_id: int, moment: dt.datetime, opens_before: dt.tim
                       member: MemberProfile | None = None) -> Sitting | None:
     """The sitting whose check-in window (opening before the start, until the end) holds ``moment``;
     with a member, one they are expected at comes first (parallel group discussions)."""
-    query = (select(Sitting).where(Sitting.meeting_id == meeting_id, Sitting.closed_at.is_(None),
-                                   Sitting.starts_at <= moment + opens_before, Sitting.ends_at >= moment))
-    order = [Sitting.starts_at, Sitting.id]
+    params = {"meeting_id": meeting_id, "moment": moment, "window_opens": moment + opens_before}
     if member is not None:
-        query = query.join(MemberProfile, MemberProfile.id == member.id)
+        params["member_id"] = member.id
+    return db.session.scalar(_sitting_under_way_built(member is not None), params)
+
+
+@functools.cache
+def _sitting_under_way_built(for_a_member: bool):
+    """Built once (every QR scan asks): the meeting, the moment and the member are bound parameters."""
+    query = (select(Sitting).where(Sitting.meeting_id == bindparam("meeting_id"), Sitting.closed_at.is_(None),
+                                   Sitting.starts_at <= bindparam("window_opens", type_=Sitting.starts_at.type),
+                                   Sitting.ends_at >= bindparam("moment", type_=Sitting.ends_at.type)))
+    order = [Sitting.starts_at, Sitting.id]
+    if for_a_member:
+        query = query.join(MemberProfile, MemberProfile.id == bindparam("member_id"))
         order.insert(0, case((expected_clause(), 0), else_=1))
-    return db.session.scalar(query.order_by(*order).limit(1))
+    return query.order_by(*order).limit(1)
 
 
 def groups_of(meeting_id: int) -> list[DiscussionGroup]:

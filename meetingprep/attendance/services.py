@@ -584,14 +584,21 @@ def checkin_opens_before() -> dt.timedelta:
     return dt.timedelta(minutes=current_app.config.get("ATTENDANCE_CHECKIN_OPENS_MINUTES", 60))
 
 
-def self_check_in(member: MemberProfile, moment: dt.datetime | None = None) -> list[CheckInOutcome]:
-    """A scanned personal code: register if not yet, and check in to the sitting under way."""
+#: ``self_check_in``'s sitting when the caller has not looked it up
+_LOOK_UP = object()
+
+
+def self_check_in(member: MemberProfile, moment: dt.datetime | None = None, *,
+                  sitting: Sitting | object | None = _LOOK_UP) -> list[CheckInOutcome]:
+    """A scanned personal code: register if not yet, and check in to the sitting under way (``sitting``
+    when the caller has just looked it up for the same moment, as the QR page does)."""
     moment = moment or timeutil.now()
     outcomes = []
     registration = register(None, member, method=CheckInMethod.QR, at=moment)
     if registration.created:
         outcomes.append(registration)
-    sitting = queries.sitting_under_way(member.meeting_id, moment, checkin_opens_before(), member)
+    if sitting is _LOOK_UP:
+        sitting = queries.sitting_under_way(member.meeting_id, moment, checkin_opens_before(), member)
     if sitting is None:
         if not registration.created:
             outcomes.append(registration)

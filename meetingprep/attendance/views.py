@@ -635,7 +635,7 @@ def qr(token: str):
     sitting = queries.sitting_under_way(member.meeting_id, moment, services.checkin_opens_before(), member)
     outcomes = []
     if request.method == "POST":
-        outcomes = services.self_check_in(member, moment)
+        outcomes = services.self_check_in(member, moment, sitting=sitting)
         db.session.commit()
     return render_template("attendance/qr.html", member=member, sitting=sitting, outcomes=outcomes,
                            registration=queries.registration_of(member.id))
