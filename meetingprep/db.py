@@ -189,6 +189,20 @@ def _refuse_undeclared_writes(conn, _cursor, statement, *_args):
         current_app.logger.warning("%s: it is not atomic and may fail on a busy database", message)
 
 
+def commit_then_read(session) -> None:
+    """Commit a writing request's one unit of work, then go on as a reading request: for a POST that
+    draws a page after its commit (the QR check-in). What it loaded stays loaded (no refresh queries),
+    and a later query begins a deferred transaction: IMMEDIATE would take SQLite's write lock again and
+    hold it while the page renders, queueing every other check-in behind a template."""
+    from flask import g, has_app_context
+
+    if isinstance(session, scoped_session):
+        session = session()
+    _commit_keeping_loaded(session)
+    if has_app_context():
+        g._reading_request = True
+
+
 def _commit_keeping_loaded(session) -> None:
     keep, session.expire_on_commit = session.expire_on_commit, False
     try:

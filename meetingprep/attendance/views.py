@@ -45,6 +45,7 @@ from meetingprep.attendance.models import (
 )
 from meetingprep.auth.models import User
 from meetingprep.bounds import arg_int
+from meetingprep.db import commit_then_read
 from meetingprep.errors import Conflict, DomainError, NotFound
 from meetingprep.extensions import db
 from meetingprep.history import history_for
@@ -636,9 +637,12 @@ def qr(token: str):
     outcomes = []
     if request.method == "POST":
         outcomes = services.self_check_in(member, moment, sitting=sitting)
-        db.session.commit()
+        registration = queries.registration_of(member.id)
+        commit_then_read(db.session)  # the answer is drawn from what is loaded, without the write lock
+    else:
+        registration = queries.registration_of(member.id)
     return render_template("attendance/qr.html", member=member, sitting=sitting, outcomes=outcomes,
-                           registration=queries.registration_of(member.id))
+                           registration=registration)
 
 
 # ── leave ───────────────────────────────────────────────────────────────────────────────────────

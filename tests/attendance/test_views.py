@@ -2,7 +2,8 @@ import io
 
 import pytest
 from openpyxl import Workbook, load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from meetingprep.attendance import services
 from meetingprep.attendance.models import CheckIn, LeaveRequest, LeaveStatus, MemberProfile, Sitting
@@ -470,3 +471,22 @@ def test_the_desk_without_script_offers_undo_and_warns_when_far_off(client, logi
     far = factories.make_sitting(world["meeting"], name="闭幕大会", starts_in_minutes=60 * 24 * 7)
     db.session.commit()
     assert 'id="desk-early"' in client.get(f"/attendance/sittings/{far.id}/desk").get_data(as_text=True)
+
+
+def test_a_qr_check_in_draws_its_answer_from_what_it_loaded_after_the_commit(client, world, count_queries):
+    """A query after the commit would begin a new transaction: on SQLite an IMMEDIATE one (a POST) that takes the
+    write lock again and holds it while the page renders — every other scan of the opening rush queued behind a
+    template. The answer is drawn from what the check-in loaded."""
+    token = services.qr_token(world["zhang"])
+    with count_queries() as counter:
+        def mark(_session):
+            counter.statements.append("-- committed")
+
+        event.listen(Session, "after_commit", mark)
+        try:
+            done = client.post(f"/attendance/qr/{token}").get_data(as_text=True)
+        finally:
+            event.remove(Session, "after_commit", mark)
+    assert "签到成功" in done and "张三" in done
+    last_commit = len(counter.statements) - 1 - counter.statements[::-1].index("-- committed")
+    assert counter.statements[last_commit + 1:] == []
