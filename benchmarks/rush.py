@@ -217,6 +217,18 @@ def arrival_times(count: int, seconds: float, peak: float) -> list[float]:
     return sorted(times)
 
 
+def warm_up(base: str, desks: list, walls: list, staff: list, sitting: int, members: list[dict]) -> None:
+    """Every page of the rush a few times on every worker before the doors open (a server that has been up
+    all morning has loaded its templates and prepared its statements): reads only, nobody is checked in."""
+    pages = [(walls[0], "/dashboard/wall"), (staff[0], "/tasks/"), (staff[0], "/attendance/"),
+             (staff[0], f"/attendance/sittings/{sitting}?status=absent"), (staff[0], f"/attendance/sittings/{sitting}"),
+             (desks[0], f"/attendance/sittings/{sitting}/desk/search?q={urllib.parse.quote(members[0]['initials'])}")]
+    with ThreadPoolExecutor(8) as pool:
+        for session, path in pages:
+            list(pool.map(lambda _i, s=session, p=path: s.request("GET", p), range(16)))
+        list(pool.map(lambda member: Session(base).request("GET", f"/attendance/qr/{member['token']}"), members[:32]))
+
+
 def run_rush(base: str, plan: dict, seconds: float, peak: float, env: dict) -> tuple[Recorder, dict]:
     members = plan["members"][:]
     random.shuffle(members)
@@ -240,6 +252,7 @@ def run_rush(base: str, plan: dict, seconds: float, peak: float, env: dict) -> t
     desk_lines = [[] for _ in desks]  # each desk's queue of arrivals
     desk_ready = [threading.Condition() for _ in desks]
     stop = threading.Event()
+    warm_up(base, desks, walls, staff, sitting, members)
     recorder = Recorder(time.perf_counter())
 
     def qr(member: dict) -> None:
