@@ -42,6 +42,9 @@ class Section:
     wide: bool = False  # spans the full width of the page grid
     wall_columns: str = "col-xl-6"  # its width on the wall screen (大屏), which fits one 1080p screen
     on_wall: bool = True
+    # cheap enough (a few index counts) to compute on every view: shown as of now, never from a snapshot, so
+    # the wall's check-in counts agree with the desk's during the opening rush
+    live: bool = False
 
 
 @dataclass

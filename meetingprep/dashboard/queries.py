@@ -28,8 +28,15 @@ def wall_sections() -> tuple[Section, ...]:
 
 
 def current_figures(ctx: DashboardContext) -> snapshots.Figures:
-    """What the pages, the API and the export show: the stored snapshot while fresh."""
-    return snapshots.figures_for(ctx, compute_figures)
+    """What the pages, the API and the export show: the stored snapshot while fresh, and the live sections
+    computed now."""
+    stored = snapshots.figures_for(ctx, _compute_stored)
+    live = {section.key: section.compute(ctx) for section in sections() if section.live}
+    return snapshots.Figures(stored.computed_at, {**stored.sections, **live}) if live else stored
+
+
+def _compute_stored(ctx: DashboardContext) -> dict[str, dict]:
+    return compute_figures(ctx, tuple(section for section in sections() if not section.live))
 
 
 def refresh_snapshots() -> str:
@@ -38,7 +45,7 @@ def refresh_snapshots() -> str:
 
     meeting = get_current_meeting()
     with current_app.test_request_context("/dashboard"):  # links are built as in a request (no SERVER_NAME needed)
-        computed = snapshots.refresh([meeting] if meeting is not None else [], compute_figures)
+        computed = snapshots.refresh([meeting] if meeting is not None else [], _compute_stored)
     return f"重算 {computed} 份" if computed else "无需重算"
 
 

@@ -80,3 +80,23 @@ def test_the_page_shows_the_figures_with_links(client, login, setup):
     html = client.get("/dashboard").get_data(as_text=True)
     assert 'href="/attendance/leave?status=pending"' in html and 'href="/attendance/roster"' in html
     assert "出席率 = 实到 ÷ (应到 − 请假)" in html and "第5次全体会议" in html
+
+
+def test_each_check_in_shows_on_the_wall_at_once_while_the_other_figures_are_stored(app, setup):
+    """The opening rush: the wall must agree with the desk, not with a snapshot up to the refresh interval old."""
+    from meetingprep.dashboard.queries import current_figures
+
+    app.config.update(DASHBOARD_REFRESH_SECONDS=600, DASHBOARD_MAX_AGE_SECONDS=3600)
+    meeting, members, latest = setup["meeting"], setup["members"], setup["sittings"][-1]
+
+    def shown():
+        figures = current_figures(DashboardContext(meeting=meeting, moment=now()))
+        return figures, next(s for s in figures.sections["attendance"]["sittings"] if s["id"] == latest.id)
+
+    before, row = shown()
+    assert row["present"] == 3
+    services.check_in(factories.make_user(Role.SECRETARIAT), latest, members[3], method=CheckInMethod.QR)
+    db.session.commit()
+    after, row = shown()
+    assert row["present"] == 4
+    assert after.computed_at == before.computed_at  # the other sections still come from the stored snapshot

@@ -187,7 +187,7 @@ def test_the_scheduler_tick_builds_links_without_a_request_or_server_name(app, r
     app.config["SERVER_NAME"] = None
     assert execute_job("dashboard.refresh") == (True, "重算 1 份")
     stored = db.session.scalar(select(DashboardSnapshot))
-    assert '"/attendance/' in stored.payload and "http" not in stored.payload
+    assert '"/tasks/' in stored.payload and "http" not in stored.payload
 
 
 def test_the_page_and_the_wall_screen_draw_the_stored_figures_with_todays_templates(

@@ -1,6 +1,7 @@
 """报到与出席: registration so far, the latest sittings' attendance rates, leave requests waiting.
 
-Two queries whatever the roster's size (``attendance.queries.summary_counts`` and ``latest_sittings``);
+Two queries whatever the roster's size (``attendance.queries.summary_counts`` and ``latest_sittings``), cheap
+enough to run on every view (a live section: the wall shows each check-in as the desk does);
 出席率 = 实到 ÷ (应到 − 请假), as everywhere in the product, always beside the raw counts.
 """
 
@@ -50,4 +51,4 @@ def sheets(figures: dict) -> list[Sheet]:
 
 
 SECTION = Section(key="attendance", title="报到与出席", template="dashboard/_attendance.html", compute=compute,
-                  sheets=sheets)
+                  sheets=sheets, live=True)
