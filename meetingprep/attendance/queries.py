@@ -730,22 +730,16 @@ def summary_counts(meeting_id: int) -> dict[str, int]:
 COUNT_FIELDS = ("expected", "present", "late", "leave", "absent", "extra")
 
 
-def latest_sittings(meeting_id: int, moment: dt.datetime,
-                    limit: int) -> tuple[list[tuple[Sitting, Counts]], Counts, int]:
-    """The last ``limit`` sittings begun by ``moment`` with their counts, plus the counts summed over
-    every sitting begun and how many there are — one query (window sums over the grouped rows)."""
-    rows = status_rows(meeting_id, started_before=moment)
-    grouped = select(rows.c.sitting_id, *_count_columns(rows)).group_by(rows.c.sitting_id).subquery("per_sitting")
-    own = [func.coalesce(grouped.c[name], 0).label(name) for name in COUNT_FIELDS]
-    totals = [func.sum(func.coalesce(grouped.c[name], 0)).over().label(f"total_{name}") for name in COUNT_FIELDS]
-    result = db.session.execute(
-        select(Sitting, *own, *totals, func.count().over().label("begun"))
-        .outerjoin(grouped, grouped.c.sitting_id == Sitting.id)
-        .where(Sitting.meeting_id == meeting_id, Sitting.starts_at <= moment)
-        .options(raiseload("*"))
-        .order_by(Sitting.starts_at.desc(), Sitting.id.desc()).limit(limit)).all()
-    if not result:
+def latest_sittings(meeting_id: int, moment: dt.datetime, limit: int,
+                    opens_before: dt.timedelta = dt.timedelta(0)) -> tuple[list[tuple[Sitting, Counts]], Counts, int]:
+    """The last ``limit`` sittings whose check-in has opened by ``moment`` (``opens_before`` their start) with
+    their counts, plus the counts summed over every sitting begun and how many there are. Closed sittings are
+    counted from their tallies, open ones live from indexes (``counts_of``): three statements however large
+    the roster, so the dashboard can show them on every view."""
+    sittings = [sitting for sitting in sittings_of(meeting_id) if sitting.starts_at <= moment + opens_before]
+    if not sittings:
         return [], Counts(), 0
-    latest = [(row.Sitting, Counts(*(int(getattr(row, name)) for name in COUNT_FIELDS))) for row in result]
-    overall = Counts(*(int(getattr(result[0], f"total_{name}") or 0) for name in COUNT_FIELDS))
-    return latest, overall, result[0].begun
+    counts = counts_of(sittings)
+    begun = [sitting for sitting in sittings if sitting.starts_at <= moment]
+    latest = sorted(sittings, key=lambda sitting: (sitting.starts_at, sitting.id), reverse=True)[:limit]
+    return ([(sitting, counts[sitting.id]) for sitting in latest], begun_total(begun, counts, moment), len(begun))

@@ -201,13 +201,26 @@ def figures_for(ctx: DashboardContext, compute: Compute) -> Figures:
     return _compute_and_store(ctx, scope, row.current_version, compute)
 
 
+#: Decoded snapshots of this process, by their stored text (the same text decodes to the same figures): decoding
+#: the tagged JSON cost more than drawing the page, and every view of a snapshot decoded it again. Only read.
+_DECODED: dict[tuple, Figures] = {}
+DECODED_KEPT = 16
+
+
 def _loaded(row) -> Figures | None:
     if row.computed_at is None:
         return None
-    try:
-        return Figures(row.computed_at, loads(row.payload))
-    except (KeyError, ValueError):
-        return None  # stored by other code (a deploy renamed an enum …): computed again
+    key = (row.computed_at, row.payload)
+    figures = _DECODED.get(key)
+    if figures is None:
+        try:
+            figures = Figures(row.computed_at, loads(row.payload))
+        except (KeyError, ValueError):
+            return None  # stored by other code (a deploy renamed an enum …): computed again
+        if len(_DECODED) >= DECODED_KEPT:
+            _DECODED.clear()
+        _DECODED[key] = figures
+    return figures
 
 
 def _claim(meeting_id: int, scope: str, moment: dt.datetime) -> bool:

@@ -276,3 +276,16 @@ def test_figures_too_old_to_show_are_computed_even_while_claimed(app, meeting):
     served = snapshots.figures_for(DashboardContext(meeting=meeting, moment=too_old),
                                    lambda ctx: computed({"at": "second"}))
     assert served.sections == {"at": "second"}
+
+
+def test_a_stored_snapshot_is_decoded_once_per_process(app, meeting, monkeypatch):
+    decoded = []
+    real_loads = snapshots.loads
+    monkeypatch.setattr(snapshots, "loads", lambda payload: decoded.append(1) or real_loads(payload))
+    moment = now()
+    snapshots.figures_for(DashboardContext(meeting=meeting, moment=moment), lambda ctx: computed({"at": "first"}))
+    for seconds in (1, 2, 3):
+        served = snapshots.figures_for(DashboardContext(meeting=meeting, moment=moment + dt.timedelta(seconds=seconds)),
+                                       lambda ctx: computed({"at": "again"}))
+        assert served.sections == {"at": "first"}
+    assert len(decoded) == 1

@@ -1,7 +1,8 @@
 """报到与出席: registration so far, the latest sittings' attendance rates, leave requests waiting.
 
-Two queries whatever the roster's size (``attendance.queries.summary_counts`` and ``latest_sittings``), cheap
-enough to run on every view (a live section: the wall shows each check-in as the desk does);
+A few index counts whatever the roster's size (``attendance.queries.summary_counts`` and ``latest_sittings``),
+cheap enough to run on every view (a live section: the wall shows each check-in as the desk does, from the
+moment a sitting's check-in opens);
 出席率 = 实到 ÷ (应到 − 请假), as everywhere in the product, always beside the raw counts.
 """
 
@@ -11,6 +12,7 @@ from flask import url_for
 
 from meetingprep import timeutil
 from meetingprep.attendance import queries
+from meetingprep.attendance.services import checkin_opens_before
 from meetingprep.dashboard.core import DashboardContext, Section, Sheet, percent
 
 LATEST = 4
@@ -23,7 +25,7 @@ def _link(endpoint: str, **values) -> str:
 
 def compute(ctx: DashboardContext) -> dict:
     summary = queries.summary_counts(ctx.meeting.id)
-    latest, overall, begun = queries.latest_sittings(ctx.meeting.id, ctx.moment, LATEST)
+    latest, overall, begun = queries.latest_sittings(ctx.meeting.id, ctx.moment, LATEST, checkin_opens_before())
     return {
         "formula": queries.RATE_FORMULA,
         "registration": {"expected": summary["expected"], "registered": summary["registered"],
