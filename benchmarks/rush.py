@@ -339,15 +339,16 @@ def run_rush(base: str, plan: dict, seconds: float, peak: float, env: dict) -> t
         thread.join()
     cpu = meter.finish()
     last_check_in = time.perf_counter()
-    agreement = settle(desks[0], sitting, recorder, last_check_in)
+    agreement = settle(desks[0], walls[0], sitting, recorder, last_check_in)
     return recorder, {"reminder_scans": scans, **agreement, "cpu": cpu}
 
 
-def settle(session: Session, sitting: int, recorder: Recorder, since: float, limit: float = 10.0) -> dict:
-    """Seconds until the live counts and the 未签到 list agree with the acknowledged check-ins (≤ limit)."""
+def settle(session: Session, wall: Session, sitting: int, recorder: Recorder, since: float,
+           limit: float = 10.0) -> dict:
+    """Seconds until the live counts, the 未签到 list and the wall agree with the acknowledged check-ins (≤ limit)."""
     acked = len(set(recorder.acked))
-    counts_at = absent_at = None
-    while time.perf_counter() - since <= limit and (counts_at is None or absent_at is None):
+    counts_at = absent_at = wall_at = None
+    while time.perf_counter() - since <= limit and None in (counts_at, absent_at, wall_at):
         _s, body = session.request("GET", f"/attendance/sittings/{sitting}/counts.json")
         counts = json.loads(body)
         if counts_at is None and counts["present"] + counts["extra"] == acked:
@@ -357,8 +358,12 @@ def settle(session: Session, sitting: int, recorder: Recorder, since: float, lim
         listed = page.decode("utf-8", "replace").count('href="/attendance/members/')
         if absent_at is None and listed == min(absent, ROLL_PAGE) and counts["present"] + counts["extra"] == acked:
             absent_at = time.perf_counter() - since
+        _s, body = wall.request("GET", "/api/dashboard")  # the figures the wall screens draw
+        shown = [row for row in json.loads(body)["attendance"]["sittings"] if row["id"] == sitting]
+        if wall_at is None and shown and shown[0]["present"] + shown[0]["extra"] == acked:
+            wall_at = time.perf_counter() - since
         time.sleep(0.2)
-    return {"counts_agree_after_s": counts_at, "absent_list_agrees_after_s": absent_at}
+    return {"counts_agree_after_s": counts_at, "absent_list_agrees_after_s": absent_at, "wall_agrees_after_s": wall_at}
 
 
 # ── the report ────────────────────────────────────────────────────────────────────────────────────
