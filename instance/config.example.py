@@ -83,6 +83,12 @@ MAX_CONTENT_LENGTH = 25 * 1024 * 1024
 UPLOAD_MAX_BYTES = 20 * 1024 * 1024
 # Where uploaded files are kept (default: instance/uploads). Back it up with the database.
 # UPLOAD_FOLDER = "/var/lib/meetingprep/uploads"
+# 会议材料: PDF pages are drawn as images (with the reader's watermark) and kept here; a cache, not backed up
+# (default: instance/material_pages).
+# MATERIAL_PAGES_FOLDER = "/var/cache/meetingprep/material_pages"
+# The font the watermark is drawn in: empty = the first Chinese font installed (Debian: fonts-noto-cjk).
+# Without a Chinese font the page images carry the member number and account only (the page shows the name).
+MATERIAL_WATERMARK_FONT = ""
 
 # ── Scheduler (reminders, outbox, digest) ──────────────────────────────────────────────────────
 # `make run` embeds the scheduler in the development server; in production run exactly one

@@ -32,3 +32,5 @@ def _register_domain_blueprints(app: Flask) -> None:
     app.register_blueprint(plans_bp)
     from meetingprep.agenda.views import bp as agenda_bp
     app.register_blueprint(agenda_bp)
+    from meetingprep.materials.views import bp as materials_bp
+    app.register_blueprint(materials_bp)

@@ -56,6 +56,10 @@ class DefaultConfig:
     MAX_CONTENT_LENGTH = 25 * 1024 * 1024
     UPLOAD_MAX_BYTES = 20 * 1024 * 1024
     UPLOAD_QUOTA_BYTES = 500 * 1024 * 1024  # per user, over every kind of upload
+    # 会议材料: PDF pages drawn as images are kept here (a cache, safe to delete; default instance/material_pages).
+    # The watermark drawn into them uses MATERIAL_WATERMARK_FONT, else the first Chinese font installed
+    # (Debian: fonts-noto-cjk); without one the image carries the member number and account only.
+    MATERIAL_WATERMARK_FONT = ""
 
     # Scheduler: the dev server embeds it; production runs `flask --app meetingprep scheduler run`.
     # /readyz fails when the scheduler's heartbeat is older than this (seconds); set
@@ -150,6 +154,7 @@ def load_config(app: Flask, overrides: dict | None) -> None:
     app.config["REMEMBER_COOKIE_DURATION"] = lifetime
     app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config["SESSION_COOKIE_SECURE"])
     app.config.setdefault("UPLOAD_FOLDER", str(instance / "uploads"))
+    app.config.setdefault("MATERIAL_PAGES_FOLDER", str(instance / "material_pages"))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret_key(instance)
     from meetingprep import base_url

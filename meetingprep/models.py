@@ -11,6 +11,7 @@ import meetingprep.dashboard.models  # the burn-down's index on tasks
 import meetingprep.data_version
 import meetingprep.documents.models
 import meetingprep.groups.models
+import meetingprep.materials.models
 import meetingprep.meetings.models
 import meetingprep.notifications.models
 import meetingprep.ops.models

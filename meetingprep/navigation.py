@@ -21,6 +21,7 @@ from meetingprep.permissions import can
 NAV_ACTIONS = (
     "task.view", "plan.calendar", "plan.ical", "plan.timeline", "plan.import", "plan.templates",
     "document.board", "document.configure", "speech.submit", "attendance.view", "attendance.own", "agenda.view",
+    "material.board", "material.mine",
     "dashboard.view", "notifications.inbox", "meeting.view", "group.view", "user.manage", "audit.search",
     "notifications.admin", "notifications.webhooks",
 )

@@ -317,3 +317,30 @@ def _view_speech_slot(user, slot) -> bool:
     if user.role in READERS:
         return True
     return slot is not None and slot.spoken_by(user.id)
+# ── materials to members (会议材料发放) and 会议简报 ──────────────────────────────────────────────
+# The secretariat publishes, scopes, withdraws and reminds, and alone sees who read what. Whoever follows
+# the preparation reads every published material; a member reads those whose audience includes them.
+# Downloads: the secretariat always (it holds the originals); others only when the material allows it.
+rule("material.board")(_role_in(*READERS))
+rule("material.manage")(_role_in(*MANAGERS))
+rule("material.mine")(lambda user, _obj=None: True)
+
+
+@rule("material.view")
+def _view_material(user, material) -> bool:
+    if user.role in MANAGERS:
+        return material is not None
+    if material is None or not material.is_live:
+        return False
+    if user.role in READERS:
+        return True
+    from meetingprep.materials.audience import reaches
+
+    return reaches(material, user.id)
+
+
+@rule("material.download")
+def _download_material(user, material) -> bool:
+    if user.role in MANAGERS:
+        return material is not None
+    return material is not None and material.is_downloadable and _view_material(user, material)

@@ -10,3 +10,7 @@ _signals = Namespace()
 #: sender=Meeting, kwargs: actor, old_opens_at, move_sittings. Tasks with deadlines relative to the opening
 #: move; with ``move_sittings`` the sittings whose roll is not frozen move by the same amount.
 meeting_rescheduled = _signals.signal("meeting-rescheduled")
+
+#: sender=Document, kwargs: actor. Sent when a document reaches 定稿 (its last stage approved), inside the
+#: decision's transaction: a material published from it follows with the new version.
+document_finalized = _signals.signal("document-finalized")

@@ -6,6 +6,7 @@ SEEDERS = [
     "meetingprep.documents.demo",
     "meetingprep.attendance.demo",
     "meetingprep.agenda.demo",  # the sittings above get agendas; speeches reach 定稿 for the 大会发言 order
+    "meetingprep.materials.demo",  # the opening's materials and 会议简报 第1期, published, some read
     "meetingprep.notifications.demo",  # last: it scans what the others seeded
 ]
 

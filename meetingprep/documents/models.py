@@ -33,6 +33,7 @@ class DocumentTypeCode(LabeledEnum):
     PROPOSAL_REPORT = "proposal_report", "提案工作情况报告"
     SPEECH = "speech", "大会发言"
     OTHER = "other", "其他材料"
+    BRIEFING = "briefing", "会议简报"  # numbered per meeting, published to members on 定稿 (materials)
 
 
 class DocumentType(Audited, Base):

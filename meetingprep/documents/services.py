@@ -24,7 +24,7 @@ from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.datastructures import FileStorage
 
-from meetingprep import audit, timeutil
+from meetingprep import audit, signals, timeutil
 from meetingprep.auth.models import User
 from meetingprep.concurrency import expect_version
 from meetingprep.documents import messages
@@ -445,6 +445,7 @@ def _complete_stage(actor: User, document: Document, stage: DocumentStage, at: d
                 values=messages.values(document.title, version_number=document.current_version.number),
                 link=document_link(document), meeting_id=document.meeting_id,
                 dedup_key=f"document.finalized:{document.id}:{at.isoformat()}")
+    signals.document_finalized.send(document, actor=actor)  # a material published from it follows
 
 
 def reopen(actor: User, document: Document, reason: str) -> None:

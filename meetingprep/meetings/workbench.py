@@ -3,7 +3,7 @@
 Staff see their own tasks (overdue, due soon, returned to them); group leads also what waits on their
 acceptance and what is stuck in their groups; the secretariat what is late across groups, what waits on
 their review, and what needs attention in imports and deliveries; members their sittings, speeches,
-leave and QR code. Leaders go straight to the dashboard (the view redirects). Every list is a few rows and
+leave, materials and QR code. Leaders go straight to the dashboard (the view redirects). Every list is a few rows and
 its count, so the page's queries do not grow with the data.
 """
 
@@ -60,6 +60,8 @@ class Workbench:
     sittings: list = field(default_factory=list)
     speeches: list = field(default_factory=list)
     leaves: list = field(default_factory=list)
+    materials: list = field(default_factory=list)  # 我的材料: the newest few, and how many wait unread
+    materials_unread: int = 0
 
 
 def is_leader_home(user: User) -> bool:
@@ -108,6 +110,10 @@ def _member_bench(user: User, meeting: Meeting, moment: dt.datetime) -> Workbenc
             select(LeaveRequest).where(LeaveRequest.member_id == member.id)
             .options(selectinload(LeaveRequest.sittings), raiseload("*"))
             .order_by(LeaveRequest.requested_at.desc(), LeaveRequest.id.desc()).limit(MEMBER_ROWS)))
+    if can(user, "material.mine"):
+        from meetingprep.materials import queries as materials
+
+        bench.materials, bench.materials_unread = materials.my_latest(meeting.id, user.id, MEMBER_ROWS)
     if can(user, "speech.submit"):
         bench.speeches = list(db.session.scalars(documents.my_speeches_statement(user.id).limit(MEMBER_ROWS))
                               .unique())
