@@ -79,8 +79,8 @@ def test_publish_read_on_a_phone_with_a_watermark_see_the_receipt_and_remind(liv
     phone.get_by_role("link", name="大会日程").click()
     first_page = phone.get_by_role("img", name="第 1 页")
     expect(first_page).to_be_visible()
-    phone.wait_for_function("document.querySelector('.material-page img').naturalWidth > 0")
-    assert abs(phone.evaluate("document.querySelector('.material-page img').naturalWidth") - 1240) <= 1
+    width = first_page.evaluate("img => img.decode().then(() => img.naturalWidth)")  # the page drawn on the server
+    assert abs(width - 1240) <= 1
     assert phone.locator(".material-page img").count() == 2
     expect(phone.get_by_role("link", name="下载PDF")).to_be_visible()
 

@@ -1,7 +1,7 @@
 """materials to members: published versions, read receipts, discussion-group scopes and 会议简报 (#20)
 
 Revision ID: 92c524c48c1a
-Revises: 9c1f3b7a2e10
+Revises: 3e5a9d1c7b20
 Create Date: 2026-12-07 14:47:23.387880
 
 """
@@ -13,7 +13,7 @@ import meetingprep.db
 
 # revision identifiers, used by Alembic.
 revision = '92c524c48c1a'
-down_revision = '9c1f3b7a2e10'
+down_revision = '3e5a9d1c7b20'
 branch_labels = None
 depends_on = None
 
