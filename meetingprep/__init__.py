@@ -70,7 +70,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     load_domain_rules()  # each domain's reminder rules (tasks, documents, attendance) and wording kinds
 
-    from meetingprep.errors import register_error_handlers
+    from meetingprep.web_errors import register_error_handlers
 
     register_error_handlers(app)
 

@@ -25,7 +25,7 @@ from meetingprep.timeutil import now
 _actor_id: contextvars.ContextVar[int | None] = contextvars.ContextVar("audit_actor_id", default=None)
 
 ACTION_LABELS = {"create": "创建", "update": "修改", "delete": "删除",
-                 # security events (auth services, errors.py)
+                 # security events (auth services, web_errors.py)
                  "login": "登录", "login_failed": "登录失败", "password_changed": "修改密码",
                  "password_reset": "重置密码", "login_unblocked": "解除登录等待", "role_changed": "角色变更",
                  "denied": "拒绝访问",

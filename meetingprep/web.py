@@ -37,7 +37,7 @@ def login_required_answer():
     from flask import flash, redirect
     from flask_login.utils import login_url
 
-    from meetingprep.errors import render_error, wants_json
+    from meetingprep.web_errors import render_error, wants_json
 
     if wants_json():
         return render_error(401, "未登录或登录已过期，请先登录。")

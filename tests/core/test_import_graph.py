@@ -81,3 +81,12 @@ def test_the_package_has_no_import_loop():
     loops = cycles(graph)
     detail = ["; ".join(f"{m} → {sorted(graph[m] & set(loop))}" for m in loop) for loop in loops]
     assert loops == [], "\n".join(detail)
+
+
+def test_domain_errors_need_no_web_framework():
+    """errors.py is imported by services, the CLI and scheduler jobs: it raises, web_errors.py answers."""
+    tree = ast.parse((ROOT / "errors.py").read_text(encoding="utf-8"))
+    imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import)
+                for alias in node.names}
+    imported |= {(node.module or "").split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert imported <= {"__future__"}

@@ -17,7 +17,7 @@ import pytest
 from flask import abort
 from werkzeug.serving import make_server
 
-from meetingprep import PROJECT_ROOT, create_app, errors, uploads
+from meetingprep import PROJECT_ROOT, create_app, uploads, web_errors
 from meetingprep.extensions import db
 from meetingprep.servers import QuietRequestHandler
 from tests import factories
@@ -69,18 +69,18 @@ def test_500_pages_keep_their_error_id(app, client, monkeypatch, caplog):
     body = client.get("/test/abort").get_data(as_text=True)
     assert re.search(r"错误编号：<code>[0-9a-f]{12}</code>", body)
 
-    real = errors.render_template
+    real = web_errors.render_template
 
     def layout_fails(*args, **kwargs):
         raise RuntimeError("and so did the error page's layout")
 
-    monkeypatch.setattr(errors, "render_template", layout_fails)
+    monkeypatch.setattr(web_errors, "render_template", layout_fails)
     response = client.get("/test/broken-layout")
     assert response.status_code == 500
     error_id = re.search(r"错误编号：<code>([0-9a-f]{12})</code>", response.get_data(as_text=True)).group(1)
     assert any(error_id in record.getMessage() for record in caplog.records)
     assert response.headers["Content-Type"] == "text/html; charset=utf-8"
-    monkeypatch.setattr(errors, "render_template", real)
+    monkeypatch.setattr(web_errors, "render_template", real)
 
 
 def _free_port() -> int:
