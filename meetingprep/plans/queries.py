@@ -21,7 +21,7 @@ from meetingprep.meetings.models import Meeting
 from meetingprep.plans.models import PendingImport, PlanTemplate, PlanTemplateItem
 from meetingprep.tasks.models import HandOff, Task, TaskCoworker
 from meetingprep.tasks.queries import NAMES_OF_GROUP_AND_OWNER, OWNER_NAME
-from meetingprep.tasks.states import OPEN_STATUSES, TaskStatus
+from meetingprep.tasks.states import TaskStatus
 from meetingprep.timeutil import local_midnight, now
 
 # The ends of a hand-off. Module level: an alias made per call is a new entity and defeats the ORM's caches.
@@ -181,7 +181,7 @@ class GroupRef(NamedTuple):
 
 
 def group_task_counts(meeting: Meeting) -> list[tuple[GroupRef, int]]:
-    """Every group with its number of (not cancelled) tasks: the timeline's navigation. Counting walks
+    """Every group with its number of (not cancelled) tasks: the timeline's navigation. Counting reads
     every task of the meeting, so the counts are kept until anything changes (kept.py)."""
     def build() -> list[tuple[GroupRef, int]]:
         rows = db.session.execute(
@@ -230,5 +230,5 @@ def open_tasks_of(user_id: int) -> list[Task]:
     coworked = select(TaskCoworker.task_id).where(TaskCoworker.user_id == user_id)
     return list(db.session.scalars(
         select(Task).options(joinedload(Task.group), joinedload(Task.meeting), raiseload("*"))
-        .where(or_(Task.owner_id == user_id, Task.id.in_(coworked)), Task.status.in_(OPEN_STATUSES))
+        .where(or_(Task.owner_id == user_id, Task.id.in_(coworked)), Task.is_open)
         .order_by(Task.due_at, Task.id)))

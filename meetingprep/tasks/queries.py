@@ -111,7 +111,7 @@ def _waits(task_id) -> ColumnElement[bool]:
 
 
 def _union_of(parts: Iterable[Select]) -> Subquery:
-    """Several LIMITed walks (each over its own index range) as one subquery to order and cut again.
+    """Several LIMITed selects (each over its own index range) as one subquery to order and cut again.
 
     Callers read plain columns from it and load the chosen tasks by id in a second query: an ORM
     entity aliased to the union is costly for SQLAlchemy to set up on every request, and ``Task.id IN
@@ -356,10 +356,10 @@ def _involving_ids(user_id: int) -> Select:
                  select(TaskCoworker.task_id).where(TaskCoworker.user_id == user_id))
 
 
-def _tasks_of(user_id, meeting_id, statuses: Collection[TaskStatus], *columns) -> Select:
-    """The user's tasks of the meeting in these statuses: a UNION of what they own (found through
+def _open_tasks_of(user_id, meeting_id, *columns) -> Select:
+    """The user's open tasks of the meeting: a UNION of what they own (found through
     ``ix_tasks_owner_id_meeting_id_status_due_at``) and what they co-work (their few co-worker rows)."""
-    wanted = (Task.meeting_id == meeting_id, Task.status.in_(statuses))
+    wanted = (Task.meeting_id == meeting_id, Task.is_open)
     return union(select(*columns).where(Task.owner_id == user_id, *wanted),
                  select(*columns).join(TaskCoworker, TaskCoworker.task_id == Task.id)
                  .where(TaskCoworker.user_id == user_id, TaskCoworker.meeting_id == meeting_id, *wanted))
@@ -370,12 +370,14 @@ def _tasks_of(user_id, meeting_id, statuses: Collection[TaskStatus], *columns) -
 @cache
 def _mine_ids_statement() -> Select:
     """The user's MINE_LIMIT open tasks due first and RECENTLY_CLOSED latest closed ones, as (id, status,
-    due_at, updated_at): a LIMITed walk of the owner index per status plus the co-worked tasks, so a
+    due_at, updated_at): a LIMITed range of the owner index per status plus the co-worked tasks, so a
     thousand open tasks are not sorted to show fifty."""
     user_id, meeting_id = bindparam("user_id"), bindparam("meeting_id")
     columns = (Task.id, Task.status, Task.due_at, Task.updated_at)
 
-    def walks(statuses, order, limit):
+    def index_ranges(statuses, order, limit):
+        # one ordered, LIMITed index range per status (an IN list would sort them all): the open statuses are
+        # Task.is_open's own, the closed ones the rest
         owned = (select(*columns).where(Task.owner_id == user_id, Task.meeting_id == meeting_id, Task.status == status)
                  .order_by(*order).limit(limit) for status in sorted(statuses))
         coworked = (select(*columns).join(TaskCoworker, TaskCoworker.task_id == Task.id)
@@ -384,14 +386,14 @@ def _mine_ids_statement() -> Select:
                            Task.status.in_(sorted(statuses))).order_by(*order).limit(limit))
         return [*owned, coworked]
 
-    return select(_union_of([*walks(OPEN_STATUSES, (Task.due_at, Task.id), MINE_LIMIT),
-                             *walks(CLOSED_STATUSES, (Task.updated_at.desc(), Task.id), RECENTLY_CLOSED)]))
+    return select(_union_of([*index_ranges(OPEN_STATUSES, (Task.due_at, Task.id), MINE_LIMIT),
+                             *index_ranges(CLOSED_STATUSES, (Task.updated_at.desc(), Task.id), RECENTLY_CLOSED)]))
 
 
 def _mine_ids(user_id: int, meeting_id: int) -> tuple[list[int], list[int]]:
     rows = db.session.execute(_mine_ids_statement(), {"user_id": user_id, "meeting_id": meeting_id}).all()
-    urgent = sorted((r for r in rows if r.status in OPEN_STATUSES), key=lambda r: (r.due_at, r.id))
-    latest = sorted((r for r in rows if r.status in CLOSED_STATUSES), key=lambda r: (-r.updated_at.timestamp(), r.id))
+    urgent = sorted((r for r in rows if r.status.is_open), key=lambda r: (r.due_at, r.id))
+    latest = sorted((r for r in rows if not r.status.is_open), key=lambda r: (-r.updated_at.timestamp(), r.id))
     return [r.id for r in urgent[:MINE_LIMIT]], [r.id for r in latest[:RECENTLY_CLOSED]]
 
 
@@ -400,8 +402,8 @@ def _bucket_counts_statement() -> Select:
     """How many open tasks fall in each bucket of 我的任务 (overdue first, then waiting, then due soon),
     in one GROUP BY over the user's open tasks; the hand-off test runs only for tasks not overdue.
     Counting them all is the one part of the page that grows with the user's tasks."""
-    mine = _tasks_of(bindparam("user_id"), bindparam("meeting_id"), sorted(OPEN_STATUSES),
-                     Task.id, Task.due_at, Task.is_overdue_at(bindparam("moment")).label("overdue")).subquery()
+    mine = _open_tasks_of(bindparam("user_id"), bindparam("meeting_id"),
+                          Task.id, Task.due_at, Task.is_overdue_at(bindparam("moment")).label("overdue")).subquery()
     bucket = case((mine.c.overdue, "overdue"), (_waits(mine.c.id), "waiting"),
                   (mine.c.due_at <= bindparam("soon"), "due_soon"), else_="other").label("bucket")
     return select(bucket, func.count()).group_by(bucket)
@@ -443,7 +445,7 @@ def my_tasks(user: User, meeting_id: int) -> MyTasks:
 # ── the group board ─────────────────────────────────────────────────────────────────────────────
 def _column_order(status: TaskStatus) -> tuple:
     """Open columns: most urgent first; closed columns: most recently closed first."""
-    return (Task.updated_at.desc(), Task.id) if status in CLOSED_STATUSES else (Task.due_at, Task.id)
+    return (Task.due_at, Task.id) if status.is_open else (Task.updated_at.desc(), Task.id)
 
 
 @cache
@@ -464,7 +466,7 @@ def _board_cards_statement() -> Select:
 def board(meeting_id: int, group_id: int) -> tuple[dict[TaskStatus, list[Task]], dict[TaskStatus, int]]:
     """At most BOARD_CARDS_PER_COLUMN cards per status (open: most urgent first; closed: latest first),
     with each column's true total. Three queries whatever the group's size: the cards' ids are a UNION
-    ALL of one LIMITed walk per column over the (meeting, group, status, due_at | updated_at) indexes
+    ALL of one LIMITed index range per column over the (meeting, group, status, due_at | updated_at) indexes
     (ranking the whole group with a window function grows with the group), then the cards by id,
     then the totals in a GROUP BY, kept until anything changes (kept.py)."""
     in_group = and_(Task.meeting_id == meeting_id, Task.group_id == group_id)
@@ -473,7 +475,7 @@ def board(meeting_id: int, group_id: int) -> tuple[dict[TaskStatus, list[Task]],
     columns: dict[TaskStatus, list[Task]] = {status: [] for status in BOARD_COLUMNS}
     for task in cards:
         columns[task.status].append(task)
-    for status in CLOSED_STATUSES:
+    for status in (status for status in BOARD_COLUMNS if not status.is_open):
         columns[status].sort(key=lambda t: t.updated_at, reverse=True)
     return columns, kept("board.totals", (meeting_id, group_id), lambda: _board_totals(in_group))
 
@@ -501,8 +503,8 @@ def group_summary(group_id: int) -> tuple[dict[TaskStatus, int], int]:
 # ── the task page ───────────────────────────────────────────────────────────────────────────────
 @cache
 def _task_for_page_statement() -> Select:
-    """The task with what its page shows of it, and whether its hand-offs, comments and evidence exist (index
-    probes in the same statement, so that ``task_page`` skips the lists that are empty)."""
+    """The task with what its page shows of it, and whether its hand-offs, comments and evidence exist (EXISTS
+    subqueries in the same statement, so that ``task_page`` skips the lists that are empty)."""
     handoffs = or_(exists().where(HandOff.predecessor_id == Task.id),
                    exists().where(HandOff.successor_id == Task.id))
     comments = exists().where(TaskComment.task_id == Task.id)
@@ -576,7 +578,7 @@ class TaskPage:
 
 @cache
 def _task_page_statements() -> tuple[Select, ...]:
-    """The task page's lists, built once (statement building was 40% of each query's cost)."""
+    """The task page's lists, built once per process: building a statement costs more than running it."""
     task_id, other = bindparam("task_id"), _Linked
     links = (select(HandOff.id, (HandOff.predecessor_id == other.id).label("is_predecessor"), other.id,
                     other.title, other.status, other.due_at, WorkingGroup.name).join(other, or_(
@@ -658,7 +660,7 @@ def _link_rows(found: Subquery, limit: int, first_id: int | None = None) -> list
 
 @cache
 def _own_group_links_statement() -> Select:
-    """The picker without a search: the group's tasks by deadline, one LIMITed walk per status. One more
+    """The picker without a search: the group's tasks by deadline, one LIMITed index range per status. One more
     than shown, so that the same list serves every task of the group (each leaves itself out)."""
     columns = (Task.id, Task.title, Task.group_id, Task.due_at)
     in_group = (Task.meeting_id == bindparam("meeting_id"), Task.group_id == bindparam("group_id"))
@@ -675,7 +677,7 @@ def _own_group_hand_off_choices(meeting_id: int, group_id: int) -> list[tuple[in
 
 def hand_off_candidates(task: Task, q: str = "", limit: int = HAND_OFF_CHOICES) -> list[tuple[int, str]]:
     """Choices for the hand-off picker, by deadline: without ``q`` the task's own group (one LIMITed
-    walk per status of the group index), with ``q`` any task of the meeting whose title contains it, or
+    index range per status of the group index), with ``q`` any task of the meeting whose title contains it, or
     whose number it is ("#123"). Sorting the whole meeting by group and deadline to keep a few hundred took
     time growing with the meeting on every task page, and still hid most of them."""
     q = q.strip()[:100]

@@ -22,7 +22,6 @@ from meetingprep.notifications.rules import DueItem, ReminderRule, ScanContext, 
 from meetingprep.roles import Role
 from meetingprep.tasks.links import task_path
 from meetingprep.tasks.models import Task, TaskCoworker
-from meetingprep.tasks.states import OPEN_STATUSES
 
 
 # ── settings ───────────────────────────────────────────────────────────────────────────────────
@@ -53,7 +52,13 @@ def _open_tasks(*conditions) -> Select:
                    WorkingGroup.name.label("group_name"), Task.group_id)
             .join(owner, owner.c.id == Task.owner_id)
             .join(WorkingGroup, WorkingGroup.id == Task.group_id)
-            .where(Task.status.in_(OPEN_STATUSES), *conditions))
+            .where(Task.is_open, *conditions))
+
+
+def _deadline_reached(moment: dt.datetime):
+    """Due at or before ``moment``. With ``_open_tasks`` this is ``Task.is_overdue_at`` plus the deadline's own
+    instant: a scan tick that falls on the deadline already sends the day-0 overdue reminder."""
+    return Task.due_at <= moment
 
 
 def _due_stage(task_row, moment: dt.datetime) -> dt.datetime | None:
@@ -83,7 +88,7 @@ def collect_task_due(ctx: ScanContext) -> Iterable[DueItem]:
             select(TaskCoworker.task_id, coworker.c.id, coworker.c.display_name)
             .join(coworker, coworker.c.id == TaskCoworker.user_id)
             .join(Task, Task.id == TaskCoworker.task_id)
-            .where(Task.status.in_(OPEN_STATUSES), *window, coworker.c.is_active_account)):
+            .where(Task.is_open, *window, coworker.c.is_active_account)):
         people[task_id].append((user_id, name))
     for task_id, row in tasks.items():
         stage = _due_stage(row, ctx.now)
@@ -101,7 +106,7 @@ def _overdue_days_stage(task_row, moment: dt.datetime) -> tuple[int, dt.datetime
 
 
 def collect_task_overdue_owner(ctx: ScanContext) -> Iterable[DueItem]:
-    for row in db.session.execute(_open_tasks(Task.due_at <= ctx.now)):
+    for row in db.session.execute(_open_tasks(_deadline_reached(ctx.now))):
         if not row.owner_active:
             continue
         _days, stage = _overdue_days_stage(row, ctx.now)
@@ -114,7 +119,7 @@ def collect_task_overdue_lead(ctx: ScanContext) -> Iterable[DueItem]:
     """From day N (default 1) on, daily to the leads of the task's group (not to a lead who owns it)."""
     after = dt.timedelta(days=current_app.config["REMINDER_OVERDUE_LEAD_DAYS"])
     lead = User.__table__.alias("lead")
-    statement = (_open_tasks(Task.due_at <= ctx.now - after)
+    statement = (_open_tasks(_deadline_reached(ctx.now - after))
                  .join(GroupMembership, (GroupMembership.group_id == Task.group_id) & GroupMembership.is_lead)
                  .join(lead, lead.c.id == GroupMembership.user_id)
                  .where(lead.c.is_active_account, lead.c.id != Task.owner_id)
@@ -129,7 +134,7 @@ def collect_task_overdue_lead(ctx: ScanContext) -> Iterable[DueItem]:
 def collect_task_overdue_secretariat(ctx: ScanContext) -> Iterable[DueItem]:
     """Once per task, N days (default 3) after the deadline: an escalation to the secretariat."""
     after = dt.timedelta(days=current_app.config["REMINDER_OVERDUE_SECRETARIAT_DAYS"])
-    tasks = db.session.execute(_open_tasks(Task.due_at <= ctx.now - after)).all()
+    tasks = db.session.execute(_open_tasks(_deadline_reached(ctx.now - after))).all()
     if not tasks:
         return
     secretariat = db.session.execute(select(User.id, User.display_name).where(

@@ -34,7 +34,7 @@ from meetingprep.tasks.models import (
     TaskEvent,
     TaskPriority,
 )
-from meetingprep.tasks.states import OPEN_STATUSES, TRANSITIONS, TaskAction
+from meetingprep.tasks.states import TRANSITIONS, TaskAction
 from meetingprep.uploads import save_upload
 
 ATTACHMENT_KINDS = {"docx", "xlsx", "pdf", "txt", "md", "png", "jpg"}
@@ -174,7 +174,7 @@ def update_progress(actor: User, task: Task, progress: int, version_id: int | st
     require(actor, "task.progress", task)
     if version_id is not None:
         expect_version(task, version_id, "该任务")
-    if task.status not in OPEN_STATUSES:
+    if not task.is_open:
         raise InvalidTransition(f"任务当前为「{task.status.label}」，不能再修改进度。")
     if not 0 <= progress <= 100:
         raise ValidationFailed("进度应在 0 到 100 之间。")
@@ -287,7 +287,7 @@ def _notify_transition(actor: User, task: Task, action: TaskAction) -> None:
 def _notify_successors(task: Task) -> None:
     successors = db.session.scalars(
         select(Task).join(HandOff, HandOff.successor_id == Task.id)
-        .where(HandOff.predecessor_id == task.id, Task.status.in_(OPEN_STATUSES)))
+        .where(HandOff.predecessor_id == task.id, Task.is_open))
     for successor in successors:
         still_waiting = unfinished_predecessors(successor)
         body = "前置任务已全部完成，可以开展并提交。" if not still_waiting else \
@@ -425,7 +425,7 @@ def _bulk_apply(actor: User, task: Task, op: str, *, owner_id: int | None, shift
         transition(actor, task, TaskAction.CANCEL, note=reason)
         return
     require(actor, "task.edit", task)
-    if task.status not in OPEN_STATUSES:
+    if not task.is_open:
         raise InvalidTransition(f"任务当前为「{task.status.label}」，不再调整。")
     if op == BulkOp.REASSIGN:
         if not db.session.scalar(select(GroupMembership.id).where(

@@ -81,7 +81,7 @@ TRANSITIONS: dict[TaskAction, Transition] = {
 #: spell the same list, which is how SQLite recognises that the index applies.
 OPEN_IN_ORDER = (S.NOT_STARTED, S.IN_PROGRESS, S.SUBMITTED, S.RETURNED)
 OPEN_STATUSES = frozenset(OPEN_IN_ORDER)
-CLOSED_STATUSES = frozenset({S.DONE, S.CANCELLED})
+CLOSED_STATUSES = frozenset(TaskStatus) - OPEN_STATUSES
 #: The status note's meaning in the statuses it explains: the reason given by the step that led there.
 STATUS_NOTE_LABELS = {S.RETURNED: TRANSITIONS[TaskAction.RETURN].note_label,
                       S.CANCELLED: TRANSITIONS[TaskAction.CANCEL].note_label}

@@ -10,14 +10,14 @@ import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import raiseload
 
 from meetingprep.extensions import db
 from meetingprep.groups.models import WorkingGroup
 from meetingprep.tasks.models import Task
 from meetingprep.tasks.queries import _AS_A_ROW, NAMES_OF_GROUP_AND_OWNER, _waits
-from meetingprep.tasks.states import CLOSED_STATUSES, OPEN_STATUSES, TaskStatus
+from meetingprep.tasks.states import TaskStatus
 
 #: Rows shown per list of a home page.
 HOME_ROWS = 8
@@ -33,11 +33,6 @@ class TaskList:
     @property
     def more(self) -> int:
         return self.count - len(self.rows)
-
-
-def overdue_clause(moment: dt.datetime) -> ColumnElement[bool]:
-    """逾期 in SQL, the same rule as tasks.models.is_overdue: still open past its time node."""
-    return and_(Task.status.not_in(sorted(CLOSED_STATUSES)), Task.due_at < moment)
 
 
 def _listed(*where, order=(Task.due_at, Task.id), limit: int = HOME_ROWS) -> TaskList:
@@ -64,7 +59,7 @@ def awaiting_acceptance(group_ids: Collection[int], meeting_id: int) -> TaskList
 def group_overdue(group_ids: Collection[int], meeting_id: int, moment: dt.datetime) -> TaskList:
     if not group_ids:
         return TaskList()
-    return _listed(Task.meeting_id == meeting_id, Task.group_id.in_(sorted(group_ids)), overdue_clause(moment))
+    return _listed(Task.meeting_id == meeting_id, Task.group_id.in_(sorted(group_ids)), Task.is_overdue_at(moment))
 
 
 def group_blocked(group_ids: Collection[int], meeting_id: int) -> TaskList:
@@ -72,7 +67,7 @@ def group_blocked(group_ids: Collection[int], meeting_id: int) -> TaskList:
     if not group_ids:
         return TaskList()
     return _listed(Task.meeting_id == meeting_id, Task.group_id.in_(sorted(group_ids)),
-                   Task.status.in_(sorted(OPEN_STATUSES)), _waits(Task.id))
+                   Task.is_open, _waits(Task.id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +82,6 @@ def late_by_group(meeting_id: int, moment: dt.datetime) -> list[GroupLate]:
     count = func.count(Task.id).label("overdue")
     rows = db.session.execute(
         select(WorkingGroup.id, WorkingGroup.name, count).join(Task, Task.group_id == WorkingGroup.id)
-        .where(Task.meeting_id == meeting_id, overdue_clause(moment))
+        .where(Task.meeting_id == meeting_id, Task.is_overdue_at(moment))
         .group_by(WorkingGroup.id, WorkingGroup.name).order_by(count.desc(), WorkingGroup.name)).all()
     return [GroupLate(*row) for row in rows]

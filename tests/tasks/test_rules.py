@@ -52,6 +52,27 @@ def test_open_is_one_rule_for_statuses_tasks_and_sql(world, every_status):
     assert set(db.session.scalars(select(Task.id).where(Task.is_open))) == open_ids
 
 
+def test_open_and_overdue_mean_the_same_to_every_other_reader(app, world, every_status):
+    """The home pages, the dashboard's graph and risk list, the iCal feed and the reminder scan ask the model."""
+    from meetingprep.dashboard.graph import load_open_graph
+    from meetingprep.dashboard.sections import risk
+    from meetingprep.notifications.rules import ScanContext
+    from meetingprep.plans.queries import open_tasks_of
+    from meetingprep.tasks import reminders, workbench
+
+    moment = now()
+    open_ids = {task.id for task in every_status.values() if task.is_open}
+    overdue = {task.id for task in every_status.values() if task.is_overdue_at(moment)}
+    assert set(load_open_graph(world.meeting.id).nodes) == open_ids
+    assert {task.id for task in open_tasks_of(world.staff.id)} == open_ids
+    assert [(row.name, row.overdue) for row in workbench.late_by_group(world.meeting.id, moment)] \
+        == [("材料组", len(overdue))]
+    listed = workbench.group_overdue([world.materials.id], world.meeting.id, moment)
+    assert listed.count == len(overdue) and {task.id for task, _waiting in listed.rows} <= overdue
+    assert risk.compute(DashboardContext(world.meeting, moment))["overdue"]["total"] == len(overdue)
+    assert {item.object_id for item in reminders.collect_task_overdue_owner(ScanContext(now=moment))} == overdue
+
+
 @pytest.mark.parametrize("predecessor_status, waits", [
     (TaskStatus.NOT_STARTED, True), (TaskStatus.RETURNED, True), (TaskStatus.SUBMITTED, True),
     (TaskStatus.DONE, False), (TaskStatus.CANCELLED, False)])

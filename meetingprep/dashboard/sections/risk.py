@@ -12,13 +12,13 @@ from meetingprep.dashboard.core import DashboardContext, Section, task_url
 from meetingprep.dashboard.cpm import waiting_counts
 from meetingprep.extensions import db
 from meetingprep.groups.models import WorkingGroup
-from meetingprep.tasks.models import Task
-from meetingprep.tasks.states import TaskStatus
+from meetingprep.tasks.models import Task, is_overdue
+from meetingprep.tasks.states import BOARD_COLUMNS, TaskStatus
 
 LIMIT = 15
 SOON = dt.timedelta(hours=48)
-#: The open statuses in the order the due-soon figures show them: not yet submitted first.
-DUE_SOON_ORDER = (TaskStatus.NOT_STARTED, TaskStatus.IN_PROGRESS, TaskStatus.RETURNED, TaskStatus.SUBMITTED)
+#: The open statuses in the order the due-soon figures show them (the board's): not yet submitted first.
+DUE_SOON_ORDER = tuple(status for status in BOARD_COLUMNS if status.is_open)
 
 
 def compute(ctx: DashboardContext) -> dict:
@@ -29,7 +29,8 @@ def _overdue(ctx: DashboardContext) -> dict:
     """"How much waits" = unfinished tasks that depend on it directly or through others (transitive),
     counted on the open hand-off graph; ties go to the longest overdue."""
     graph = ctx.open_graph
-    overdue = [node for node in graph.nodes.values() if node.due_at < ctx.moment and ctx.in_scope(node.group_id)]
+    overdue = [node for node in graph.nodes.values() if ctx.in_scope(node.group_id)
+               and is_overdue(graph.details[node.id]["status"], node.due_at, ctx.moment)]
     waiting = waiting_counts([node.id for node in overdue], graph.edges)
     overdue.sort(key=lambda node: (-waiting[node.id], node.due_at, node.id))
     shown = overdue[:LIMIT]
@@ -53,7 +54,7 @@ def _due_soon(ctx: DashboardContext) -> dict:
                User.display_name.label("owner"), func.count().over().label("total"), *per_status)
         .join(WorkingGroup, WorkingGroup.id == Task.group_id)
         .join(User, User.id == Task.owner_id)
-        .where(*ctx.task_filters(Task), Task.status.in_(DUE_SOON_ORDER),
+        .where(*ctx.task_filters(Task), Task.is_open,
                Task.due_at >= ctx.moment, Task.due_at <= ctx.moment + SOON)
         .order_by(Task.status == TaskStatus.SUBMITTED, Task.due_at, Task.id)
         .limit(LIMIT)
