@@ -118,9 +118,10 @@ OUTBOX_INTERVAL_SECONDS = 60
 # and a page costs the same at any data size. 0 makes every change show on the next view.
 DASHBOARD_REFRESH_SECONDS = 15
 DASHBOARD_MAX_AGE_SECONDS = 60
-# The ledger's status counts and pick lists are kept by each worker until anything changes (every change
-# writes an audit entry), and never longer than this: what turned overdue by the clock alone shows within it.
-KEPT_MAX_AGE_SECONDS = 60
+# The ledger's status counts and pick lists are cached by each worker until the data changes (every writing
+# transaction raises the data version), and never longer than this: what turned overdue by the clock alone
+# shows within it. (Its former name KEPT_MAX_AGE_SECONDS is still read.)
+CACHE_MAX_AGE_SECONDS = 60
 
 # SQLite keeps no query-planner statistics by itself; job "db.statistics" runs ANALYZE this often
 # (first when the scheduler starts). PostgreSQL's autovacuum does it on its own.

@@ -246,7 +246,7 @@ def _write_audit_rows(session: Session, _context) -> None:
 @dataclass(frozen=True, slots=True)
 class TrailEntry:
     """One line of an object's history as its page draws it: read-only, so a row rather than an entity
-    (entities with their actor cost twice as much to load, on every page that shows a trail)."""
+    (entities with their actor cost far more to load, on every page that shows a trail)."""
 
     id: int
     at: dt.datetime

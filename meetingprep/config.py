@@ -99,7 +99,7 @@ class DefaultConfig:
     # Leaders' dashboard: stored figures (dashboard/snapshots.py), recomputed by the scheduler.
     DASHBOARD_REFRESH_SECONDS = 15  # a change shows on the dashboard within this (and the job's interval)
     DASHBOARD_MAX_AGE_SECONDS = 60  # figures are never older than this, changes or not
-    KEPT_MAX_AGE_SECONDS = 60  # counts and pick lists kept per worker (kept.py): at most this old, changes or not
+    CACHE_MAX_AGE_SECONDS = 60  # counts and pick lists cached per worker (versioned_cache.py): at most this old
     DB_STATISTICS_HOURS = 6  # job db.statistics: SQLite's query-planner statistics (ANALYZE) renewed this often
     DELIVERY_MAX_ATTEMPTS = 8  # then "dead" (resend from the admin page)
     DELIVERY_BACKOFF_SECONDS = 60  # doubles after every failure …
@@ -137,6 +137,8 @@ def load_config(app: Flask, overrides: dict | None) -> None:
     app.config.from_prefixed_env("MEETINGPREP")
     if overrides:
         app.config.update(overrides)
+    if "KEPT_MAX_AGE_SECONDS" in app.config:  # the setting's name before it was CACHE_MAX_AGE_SECONDS
+        app.config["CACHE_MAX_AGE_SECONDS"] = app.config.pop("KEPT_MAX_AGE_SECONDS")
 
     instance = Path(app.instance_path)
     instance.mkdir(parents=True, exist_ok=True)

@@ -4,8 +4,8 @@ Every page shows the same few dozen links, chosen by permission rules and marked
 drawing them through Jinja on every request is a large share of a small page's time. What they depend on
 is small and known — which of ``NAV_ACTIONS`` the user may do, the page's endpoint, the unread count
 shown in the badge, the URL root — so the drawn entries are held under exactly that key. Nothing in them
-comes from the data except through the key, so they need no data version (``kept.py``): the permission
-answers and the badge are computed for each request. ``_nav_items.html`` sees only these values (it is
+comes from the data except through the key, so they need no data version (``versioned_cache.py``): the
+permission answers and the badge are computed for each request. ``_nav_items.html`` sees only these values (it is
 rendered without the request's context), so nothing else can slip into a held copy.
 """
 

@@ -4,7 +4,7 @@ Each signed-in request must look up its session and user (``ops/sessions.py``). 
 reads what the page frame and the caches need, so none of them costs a statement of its own:
 
 * ``unread_notifications`` — the navigation's badge (``navigation.py``);
-* ``data_version`` — what cached values are checked against (``kept.py``, ``data_version.py``);
+* ``data_version`` — what cached values are checked against (``versioned_cache.py``, ``data_version.py``);
 * ``current_meeting`` — the meeting the pages are about (``web.current_meeting``).
 
 To add something every page needs, add a field to ``RequestState``, a column to ``_statement`` and its

@@ -111,9 +111,9 @@ def init_app(app: Flask) -> None:
     )
     from meetingprep.audit import field_label
     from meetingprep.forms import hidden_fields
-    from meetingprep.kept import kept_html
+    from meetingprep.versioned_cache import cached_fragment
 
-    app.jinja_env.globals.update(audit_field_label=field_label, can=can, Role=Role, kept_html=kept_html,
+    app.jinja_env.globals.update(audit_field_label=field_label, can=can, Role=Role, cached_fragment=cached_fragment,
                                  current_meeting=current_meeting, now=timeutil.now,
                                  page_url=page_url, hidden_fields=hidden_fields)
     app.jinja_env.trim_blocks = True

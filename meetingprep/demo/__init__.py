@@ -108,7 +108,7 @@ def build_demo(scale: str = "small", reset: bool = False,
             _earlier_session(ctx, earlier, progress)
     db.session.commit()
     # Planner statistics for the bulk-inserted rows, as autovacuum / a DBA would gather them: without
-    # them PostgreSQL estimated 20 tasks in a 20,000-task meeting and skipped the deadline index.
+    # them PostgreSQL underestimates a large meeting's tasks and skips the deadline index.
     db.session.execute(text("ANALYZE"))
     db.session.commit()
     return ctx

@@ -27,8 +27,8 @@ from meetingprep.documents.models import (
 from meetingprep.documents.states import DocumentStatus
 from meetingprep.extensions import db
 from meetingprep.groups.models import WorkingGroup
-from meetingprep.kept import kept
 from meetingprep.permissions import Role
+from meetingprep.versioned_cache import cached_value
 
 # Module level: an alias made per call is a new entity and defeats the ORM's caches.
 _Mine = aliased(DocumentStageReviewer, name="mine")
@@ -116,7 +116,7 @@ def board(meeting_id: int, filters: BoardFilters, per_page: int):
 
 def board_choices(meeting_id: int) -> dict:
     """Filter choices: types, groups and the stage names in use (three small queries), the same for every
-    view, so kept until anything changes (kept.py)."""
+    view, so cached until the data changes (versioned_cache.py)."""
     def build() -> dict:
         return {
             "types": [tuple(row) for row in db.session.execute(
@@ -127,7 +127,7 @@ def board_choices(meeting_id: int) -> dict:
             "stages": stage_names(meeting_id),
         }
 
-    return kept("documents.board_choices", meeting_id, build)
+    return cached_value("documents.board_choices", meeting_id, build)
 
 
 def stage_names(meeting_id: int) -> list[str]:
@@ -149,8 +149,8 @@ def stage_names(meeting_id: int) -> list[str]:
 
 
 def status_counts(meeting_id: int) -> dict[DocumentStatus, int]:
-    """Documents per status: they count every document of the meeting, so kept until anything changes."""
-    return kept("documents.status_counts", meeting_id, lambda: dict(db.session.execute(
+    """Documents per status: they count every document of the meeting, so cached until the data changes."""
+    return cached_value("documents.status_counts", meeting_id, lambda: dict(db.session.execute(
         select(Document.status, func.count()).where(Document.meeting_id == meeting_id)
         .group_by(Document.status)).all()))
 

@@ -16,13 +16,13 @@ from sqlalchemy.orm import aliased, joinedload, raiseload
 from meetingprep.auth.models import User
 from meetingprep.extensions import db
 from meetingprep.groups.models import GroupMembership, WorkingGroup
-from meetingprep.kept import kept
 from meetingprep.meetings.models import Meeting
 from meetingprep.plans.models import PendingImport, PlanTemplate, PlanTemplateItem
 from meetingprep.tasks.models import HandOff, Task, TaskCoworker
 from meetingprep.tasks.queries import NAMES_OF_GROUP_AND_OWNER, OWNER_NAME
 from meetingprep.tasks.states import TaskStatus
 from meetingprep.timeutil import local_midnight, now
+from meetingprep.versioned_cache import cached_value
 
 # The ends of a hand-off. Module level: an alias made per call is a new entity and defeats the ORM's caches.
 _Pred, _Succ = aliased(Task, name="pred"), aliased(Task, name="succ")
@@ -182,7 +182,7 @@ class GroupRef(NamedTuple):
 
 def group_task_counts(meeting: Meeting) -> list[tuple[GroupRef, int]]:
     """Every group with its number of (not cancelled) tasks: the timeline's navigation. Counting reads
-    every task of the meeting, so the counts are kept until anything changes (kept.py)."""
+    every task of the meeting, so the counts are kept until anything changes (versioned_cache.py)."""
     def build() -> list[tuple[GroupRef, int]]:
         rows = db.session.execute(
             select(WorkingGroup.id, WorkingGroup.name, func.count(Task.id))
@@ -194,7 +194,7 @@ def group_task_counts(meeting: Meeting) -> list[tuple[GroupRef, int]]:
             .group_by(WorkingGroup.id, WorkingGroup.name).order_by(WorkingGroup.sort_order, WorkingGroup.id))
         return [(GroupRef(group_id, name), total) for group_id, name, total in rows]
 
-    return kept("timeline.group_counts", meeting.id, build)
+    return cached_value("timeline.group_counts", meeting.id, build)
 
 
 def timeline_tasks(group_id: int, offset: int, limit: int) -> list[Task]:

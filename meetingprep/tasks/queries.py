@@ -62,7 +62,6 @@ from meetingprep.bounds import MAX_ID, parse_int
 from meetingprep.extensions import db
 from meetingprep.groups.models import GroupMembership, WorkingGroup
 from meetingprep.history import HistoryRow, readable
-from meetingprep.kept import kept
 from meetingprep.meetings.models import Phase
 from meetingprep.permissions import Role
 from meetingprep.tasks.models import (
@@ -85,6 +84,7 @@ from meetingprep.tasks.states import (
     TaskStatus,
 )
 from meetingprep.timeutil import now
+from meetingprep.versioned_cache import cached_value
 
 #: (value, label) pairs of a pick list
 PickList = tuple[tuple[int, str], ...]
@@ -296,21 +296,21 @@ def ledger_page(meeting_id: int, filt: LedgerFilter, per_page: int,
 
 
 def ledger_counts(meeting_id: int, filt: LedgerFilter) -> dict[TaskStatus, int]:
-    """``status_counts``, kept until anything changes (kept.py): they count every task of the filter.
-    They ignore the status, order and page, so those share one copy."""
-    return kept("ledger.counts", (meeting_id, replace(filt, status=None, sort="due", page=1)),
-                lambda: status_counts(meeting_id, filt))
+    """``status_counts``, cached until the data changes (versioned_cache.py): they count every task of the
+    filter. They ignore the status, order and page, so those share one copy."""
+    return cached_value("ledger.counts", (meeting_id, replace(filt, status=None, sort="due", page=1)),
+                        lambda: status_counts(meeting_id, filt))
 
 
 def ledger_pick_lists(meeting_id: int) -> tuple[PickList, PickList, PickList]:
     """The ledger's group and owner filters and the bulk owner's choices as (value, label) pairs: every
-    group member, the same for every view, so kept until anything changes (kept.py)."""
+    group member, the same for every view, so cached until the data changes (versioned_cache.py)."""
     def build():
         groups = tuple((group.id, group.name) for group in groups_of(meeting_id))
         members = tuple((uid, label) for _gid, uid, label in group_members(meeting_id))
         return groups, members, tuple(sorted(set(members), key=lambda item: item[1]))
 
-    return kept("ledger.pick_lists", meeting_id, build)
+    return cached_value("ledger.pick_lists", meeting_id, build)
 
 
 def status_counts(meeting_id: int, filt: LedgerFilter) -> dict[TaskStatus, int]:
@@ -419,16 +419,16 @@ def _bucket_counts(user_id: int, meeting_id: int, moment: dt.datetime, soon: dt.
 
 def my_tasks(user: User, meeting_id: int) -> MyTasks:
     """The MINE_LIMIT most urgent open tasks the user owns or co-works, bucketed, with the true count
-    of each bucket; plus the last few closed. Three queries (ids, rows, counts — kept until anything
-    changes, kept.py), whatever the number of tasks."""
+    of each bucket; plus the last few closed. Three queries (ids, rows, counts — cached until anything
+    changes, versioned_cache.py), whatever the number of tasks."""
     moment = now()
     soon = moment + dt.timedelta(days=DUE_SOON_DAYS)
     urgent_ids, closed_ids = _mine_ids(user.id, meeting_id)
     loaded = {task.id: (task, waiting) for task, waiting in db.session.execute(
         select(Task, _waits(Task.id)).where(Task.id.in_(urgent_ids + closed_ids))
         .options(_AS_A_ROW, *NAMES_OF_GROUP_AND_OWNER, raiseload("*")))}
-    mine = MyTasks(counts=kept("mine.counts", (user.id, meeting_id),
-                               lambda: _bucket_counts(user.id, meeting_id, moment, soon)))
+    mine = MyTasks(counts=cached_value("mine.counts", (user.id, meeting_id),
+                                       lambda: _bucket_counts(user.id, meeting_id, moment, soon)))
     for task, waiting in (loaded[i] for i in urgent_ids if i in loaded):
         if task.is_overdue_at(moment):
             mine.overdue.append((task, waiting))
@@ -468,7 +468,7 @@ def board(meeting_id: int, group_id: int) -> tuple[dict[TaskStatus, list[Task]],
     with each column's true total. Three queries whatever the group's size: the cards' ids are a UNION
     ALL of one LIMITed index range per column over the (meeting, group, status, due_at | updated_at) indexes
     (ranking the whole group with a window function grows with the group), then the cards by id,
-    then the totals in a GROUP BY, kept until anything changes (kept.py)."""
+    then the totals in a GROUP BY, cached until the data changes (versioned_cache.py)."""
     in_group = and_(Task.meeting_id == meeting_id, Task.group_id == group_id)
     shown = db.session.scalars(_board_ids_statement(), {"meeting_id": meeting_id, "group_id": group_id}).all()
     cards = db.session.scalars(_board_cards_statement(), {"ids": shown}).all()
@@ -477,11 +477,11 @@ def board(meeting_id: int, group_id: int) -> tuple[dict[TaskStatus, list[Task]],
         columns[task.status].append(task)
     for status in (status for status in BOARD_COLUMNS if not status.is_open):
         columns[status].sort(key=lambda t: t.updated_at, reverse=True)
-    return columns, kept("board.totals", (meeting_id, group_id), lambda: _board_totals(in_group))
+    return columns, cached_value("board.totals", (meeting_id, group_id), lambda: _board_totals(in_group))
 
 
 def _board_totals(in_group) -> dict[TaskStatus, int]:
-    """Each column's true total: counts every task of the group, so kept until anything changes."""
+    """Each column's true total: counts every task of the group, so cached until the data changes."""
     totals = dict.fromkeys(BOARD_COLUMNS, 0)
     totals.update({TaskStatus(s): n for s, n in db.session.execute(
         select(Task.status, func.count()).where(in_group).group_by(Task.status))})
@@ -670,9 +670,9 @@ def _own_group_links_statement() -> Select:
 
 
 def _own_group_hand_off_choices(meeting_id: int, group_id: int) -> list[tuple[int, str]]:
-    """Kept until anything changes (kept.py): every task page of the group shows the same list."""
-    return kept("task.own_group_links", (meeting_id, group_id), lambda: _labels(db.session.execute(
-        _own_group_links_statement(), {"meeting_id": meeting_id, "group_id": group_id})))
+    """Kept until anything changes (versioned_cache.py): every task page of the group shows the same list."""
+    return cached_value("task.own_group_links", (meeting_id, group_id), lambda: _labels(
+        db.session.execute(_own_group_links_statement(), {"meeting_id": meeting_id, "group_id": group_id})))
 
 
 def hand_off_candidates(task: Task, q: str = "", limit: int = HAND_OFF_CHOICES) -> list[tuple[int, str]]:

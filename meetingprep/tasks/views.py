@@ -126,7 +126,7 @@ def board(group_id: int):
     if group is None:
         raise NotFound("该工作组不存在。")
     columns, totals = queries.board(group.meeting_id, group.id)
-    # the tabs for every group of the meeting are drawn once and kept: loaded only when drawn
+    # the tabs for every group of the meeting are cached once drawn (cached_fragment): loaded only when drawn
     return render_template("tasks/board.html", group=group, columns=columns, totals=totals,
                            groups=lambda: queries.groups_of(group.meeting_id),
                            order=BOARD_COLUMNS, limit=queries.BOARD_CARDS_PER_COLUMN, moment=now())

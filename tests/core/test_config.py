@@ -26,3 +26,11 @@ def test_layers_defaults_instance_file_then_environment(tmp_path, monkeypatch):
     key = (instance / "secret_key").read_text()
     assert len(key) == 64 and app.config["SECRET_KEY"] == key
     assert create_app({"INSTANCE_PATH": str(instance)}).config["SECRET_KEY"] == key  # kept across restarts
+
+
+def test_the_cache_age_setting_keeps_its_old_name_working(tmp_path):
+    """CACHE_MAX_AGE_SECONDS was KEPT_MAX_AGE_SECONDS: an installation's config.py may still say so."""
+    instance = tmp_path / "instance"
+    instance.mkdir()
+    (instance / "config.py").write_text("KEPT_MAX_AGE_SECONDS = 5\n")
+    assert create_app({"INSTANCE_PATH": str(instance)}).config["CACHE_MAX_AGE_SECONDS"] == 5

@@ -31,13 +31,13 @@ def _bulk_tasks(plan, group, owner, count, start=0, due=None):
     db.session.execute(insert(Task), rows)
     db.session.commit()
     # a bulk insert writes no audit entry (every path of the app does), so counts kept by the
-    # workers (kept.py) would not see it: forget them, as a real change would
-    current_app.extensions.get("kept", {}).clear()
+    # workers (versioned_cache.py) would not see it: forget them, as a real change would
+    current_app.extensions.get("versioned_cache", {}).clear()
 
 
 def _measured_get(client, url, count_queries):
     """A request as a fresh one sees it: nothing cached in the session from earlier requests, counts
-    kept by the worker (kept.py) built by a first request."""
+    kept by the worker (versioned_cache.py) built by a first request."""
     db.session.commit()  # ends the transaction and expires everything, as between real requests
     client.get(url)
     with count_queries() as counter:

@@ -1,12 +1,12 @@
-"""Kept values (kept.py): reused while nothing changes, rebuilt after any change or when too old."""
+"""Cached values (versioned_cache.py): reused while nothing changes, rebuilt after any change or when too old."""
 
 import datetime as dt
 
 from flask import g
 
 from meetingprep.extensions import db
-from meetingprep.kept import kept
 from meetingprep.timeutil import now
+from meetingprep.versioned_cache import cached_value
 from tests import factories
 
 
@@ -14,10 +14,10 @@ def _fetch(app, builds: list) -> int:
     """As a new request would: the test's app context (and its g) outlives one."""
     with app.test_request_context():
         g.pop("_data_version", None)
-        return kept("test.value", 1, lambda: builds.append(1) or len(builds))
+        return cached_value("test.value", 1, lambda: builds.append(1) or len(builds))
 
 
-def test_kept_until_anything_changes(app):
+def test_cached_until_the_data_changes(app):
     builds: list = []
     assert _fetch(app, builds) == 1
     assert _fetch(app, builds) == 1  # same data version: not rebuilt
@@ -27,8 +27,8 @@ def test_kept_until_anything_changes(app):
     assert _fetch(app, builds) == 2
 
 
-def test_kept_at_most_the_configured_age_by_the_apps_clock(app, time_machine):
-    app.config["KEPT_MAX_AGE_SECONDS"] = 60
+def test_cached_at_most_the_configured_age_by_the_apps_clock(app, time_machine):
+    app.config["CACHE_MAX_AGE_SECONDS"] = 60
     start = now()
     time_machine.move_to(start, tick=False)
     builds: list = []
@@ -43,8 +43,8 @@ def test_kept_at_most_the_configured_age_by_the_apps_clock(app, time_machine):
 
 def test_the_data_version_is_read_once_per_request(app, count_queries):
     with app.test_request_context(), count_queries() as counter:
-        kept("test.a", 1, lambda: "a")
-        kept("test.b", 1, lambda: "b")
+        cached_value("test.a", 1, lambda: "a")
+        cached_value("test.b", 1, lambda: "b")
         assert "_data_version" in g
     assert counter.count <= 2  # BEGIN and the version's one row
 
@@ -82,8 +82,8 @@ def test_a_reading_page_has_the_data_version_and_badge_from_its_login_query(app,
     assert "全部 2<" in page and 'aria-label="1 条未读"' in page
 
 
-def test_a_kept_fragment_is_per_key_and_redrawn_after_a_change(app, client, login_as, count_queries):
-    """kept_html: the board's tabs for every group are drawn once per (meeting, active group), until anything
+def test_a_cached_fragment_is_per_key_and_redrawn_after_a_change(app, client, login_as, count_queries):
+    """cached_fragment: the board's tabs for every group are drawn once per (meeting, active group), until anything
     changes; they are then neither drawn nor their groups loaded."""
     import re
 
