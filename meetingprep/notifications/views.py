@@ -29,11 +29,12 @@ bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 
 def _local_link(link: str) -> str:
-    """Follow a notification's link only within this site."""
+    """Follow a notification's link only within this site. Links are stored as paths inside the application
+    (``tasks.links``), so the mount point (``SCRIPT_NAME``) is added here, as ``url_for`` would."""
     parts = urlsplit(link or "")
     if parts.scheme or parts.netloc or not link.startswith("/") or link.startswith("//"):
         return url_for("notifications.inbox")
-    return link
+    return request.script_root + link
 
 
 # ── inbox ──────────────────────────────────────────────────────────────────────────────────────

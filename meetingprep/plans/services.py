@@ -23,7 +23,7 @@ from meetingprep.permissions import require
 from meetingprep.plans import deadlines, importer, queries
 from meetingprep.plans.models import PendingImport, PlanTemplate, PlanTemplateItem
 from meetingprep.plans.specs import NewTask
-from meetingprep.tasks.links import task_path
+from meetingprep.tasks.links import my_tasks_path, task_path
 from meetingprep.tasks.models import HandOff, Task, TaskCoworker
 from meetingprep.tasks.services import relative_due_at
 from meetingprep.tasks.states import TaskStatus
@@ -74,7 +74,7 @@ def _tell_owners(actor: User, meeting: Meeting, tasks: list[Task], how: str) -> 
         if len(owned) > NOTIFIED_TITLES:
             lines.append(f"……等共 {len(owned)} 项")
         notify([owner_id], kind="task.assigned", subject=f"您有 {len(owned)} 项新任务（{how}）",
-               body="\n".join(lines), link=task_path(owned[0].id) if len(owned) == 1 else "/tasks/mine",
+               body="\n".join(lines), link=task_path(owned[0].id) if len(owned) == 1 else my_tasks_path(),
                dedup_key=f"task.assigned.batch:{owned[0].id}", meeting_id=meeting.id)
 
 

@@ -1,4 +1,4 @@
-"""Where a task lives on the web: the one place that turns a task id into a link.
+"""Where a task lives on the web: the one place that turns a task id (or 我的任务) into a link.
 
 Three forms, all from the ``tasks.detail`` route, so a change of route changes them all:
 
@@ -8,6 +8,8 @@ Three forms, all from the ``tasks.detail`` route, so a change of route changes t
   (``SCRIPT_NAME``), as ``url_for`` would; outside one it is the path.
 - ``task_url(id, external=True)``: the absolute address from ``BASE_URL``, for what leaves the server
   (mail, chat robots, the iCal feed) — the same in a request and in the scheduler.
+
+``my_tasks_path()`` is 我的任务's path for stored links, built from its route the same way.
 """
 
 from __future__ import annotations
@@ -31,6 +33,11 @@ def _route_parts(app: Flask) -> tuple[str, str]:
 def task_path(task_id: int, anchor: str = "") -> str:
     head, tail = _route_parts(current_app)
     return f"{head}{task_id}{tail}{'#' + anchor if anchor else ''}"
+
+
+def my_tasks_path() -> str:
+    """我的任务 inside the application ("/tasks/mine"): a stored link, like ``task_path``."""
+    return current_app.url_map.bind("localhost").build("tasks.mine")
 
 
 def task_url(task_id: int, anchor: str = "", *, external: bool = False) -> str:

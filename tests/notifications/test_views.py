@@ -296,3 +296,18 @@ def test_inbox_filters_by_chinese_type_names_and_links_are_real_links(app, clien
     link = re.search(r'<a class="btn btn-sm btn-primary" href="/tasks/mine" data-mark-read="([^"]+)"', page)
     assert link and link.group(1) == f"/notifications/{mention.id}/read"
     assert 'href="https://evil.example.com/"' not in page  # an outside link is never drawn
+
+
+def test_a_stored_link_opens_under_the_applications_mount_point(app, client, login, role_users):
+    """Stored links are paths inside the application (tasks.links): served under /prep, 查看 leads to /prep/…"""
+    from meetingprep.tasks.links import my_tasks_path
+
+    staff = role_users["staff"]
+    note = factories.make_notification(staff, subject="新任务", kind="task.assigned", link=my_tasks_path())
+    db.session.commit()
+    login(staff)
+    prefix = {"SCRIPT_NAME": "/prep"}
+    page = client.get("/notifications/", environ_overrides=prefix).get_data(as_text=True)
+    assert 'href="/prep/tasks/mine"' in page
+    response = client.post(f"/notifications/{note.id}/read", data={"go": "1"}, environ_overrides=prefix)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/prep/tasks/mine")
