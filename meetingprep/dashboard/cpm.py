@@ -11,7 +11,7 @@ The method, in the words shown on the page (METHOD):
   time unless something changes.
 * A chain runs back from each end task (no unfinished successor in the network) through the
   predecessor that drives its earliest start; chains are ranked by their least slack.
-Tasks caught in a dependency cycle (which the tasks domain should refuse) are left out, not looped on.
+Tasks caught in a hand-off cycle (which the tasks domain refuses) are left out, not looped on.
 """
 
 from __future__ import annotations

@@ -42,7 +42,7 @@ MAX_ROWS = 5000
 HEADER_SEARCH_ROWS = 10  # rows looked at for the header (a title may stand above it)
 #: Columns holding names, numbers and dates rather than prose: full-width characters typed there
 #: (ｗａｎｇ, ＃１２, １７：００) are read as their ASCII forms.
-NORMALISED = ("group", "owner", "coworkers", "phase", "priority", "starts_on", "due", "after")
+NORMALISED = ("group", "owner", "coworkers", "phase", "priority", "starts_on", "due", "predecessors")
 DEFAULT_TIME = dt.time(17, 0)
 
 # key → header as written in the template; a header matches on the words before any bracket.
@@ -56,7 +56,7 @@ COLUMNS: dict[str, str] = {
     "priority": "优先级",
     "starts_on": "开始日期",
     "due": "时间节点",
-    "after": "前置任务",
+    "predecessors": "前置任务",
 }
 REQUIRED = ("title", "group", "due")
 TEXT_COLUMNS = ("D", "E", "J")  # 责任人, 协办人, 前置任务: names and numbers that must not turn into numbers
@@ -71,7 +71,7 @@ HELP = {
     "starts_on": "选填，日期，如 2026-12-01。",
     "due": "必填：具体时间如 2026-12-13 17:00，或相对开幕如“开幕前7天 17:00”“开幕当天 08:00”“开幕后1天 09:00”。"
            "相对时间会随开幕时间调整自动顺延。",
-    "after": "选填：须先完成的任务。填本表行号（如 3），或已有任务编号（如 #128），多个用逗号分隔。",
+    "predecessors": "选填：须先完成的任务。填本表行号（如 3），或已有任务编号（如 #128），多个用逗号分隔。",
 }
 _SPLIT = re.compile(r"[,，、;；\s]+")
 _HEADER_BRACKETS = re.compile(r"[（(].*$")
@@ -228,7 +228,7 @@ def parse_workbook(data: bytes, meeting: Meeting) -> Preview:
     existing_titles = {(group_id, title) for group_id, title in db.session.execute(
         select(Task.group_id, Task.title).where(Task.meeting_id == meeting.id, Task.status != TaskStatus.CANCELLED,
                                                Task.title.in_(titles)))}
-    referenced = {int(m[1]) for row in rows for token in _SPLIT.split(row.values.get("after", ""))
+    referenced = {int(m[1]) for row in rows for token in _SPLIT.split(row.values.get("predecessors", ""))
                   if (m := _EXISTING_REF.match(token))}
     existing_tasks = dict(db.session.execute(select(Task.id, Task.meeting_id).where(Task.id.in_(referenced))).all())
 
@@ -306,33 +306,33 @@ def parse_workbook(data: bytes, meeting: Meeting) -> Preview:
         _parse_due(row, raw[row.number].get("due"), meeting, moment, spec)
         _parse_start(row, raw[row.number].get("starts_on"), spec, deadlines.opening_date(meeting.opens_at))
 
-        after, after_ids = [], []
-        for token in filter(None, _SPLIT.split(v.get("after", ""))):
+        in_sheet, existing = [], []
+        for token in filter(None, _SPLIT.split(v.get("predecessors", ""))):
             if match := _EXISTING_REF.match(token):
                 task_id = int(match[1])
                 if existing_tasks.get(task_id) != meeting.id:
-                    row.problem("after", f"本次会议没有编号为 {task_id} 的任务。")
+                    row.problem("predecessors", f"本次会议没有编号为 {task_id} 的任务。")
                 else:
-                    after_ids.append(task_id)
+                    existing.append(task_id)
             elif token.isdigit():
                 number = int(token)
                 if number == row.number:
-                    row.problem("after", "任务不能以自己为前置任务。")
+                    row.problem("predecessors", "任务不能以自己为前置任务。")
                 elif number not in row_numbers:
-                    row.problem("after", f"第 {number} 行不是本表中的任务行。")
+                    row.problem("predecessors", f"第 {number} 行不是本表中的任务行。")
                 else:
-                    after.append(number)
+                    in_sheet.append(number)
             else:
-                row.problem("after", f"无法识别「{token}」：本表行号直接写数字，已有任务写 #编号。")
-        edges[row.number] = after
-        spec["after_task_ids"] = after_ids
-        spec["after"] = [index_of[number] for number in after]
+                row.problem("predecessors", f"无法识别「{token}」：本表行号直接写数字，已有任务写 #编号。")
+        edges[row.number] = in_sheet
+        spec["predecessor_task_ids"] = existing
+        spec["predecessors"] = [index_of[number] for number in in_sheet]
         fields_of[row.number] = spec
 
     for cycle in loops(edges):
         path = " → ".join(str(n) for n in [*cycle, cycle[0]])
         for number in cycle:
-            rows[index_of[number]].problem("after", f"前置任务形成循环（第 {path} 行），无法确定先后。")
+            rows[index_of[number]].problem("predecessors", f"前置任务形成循环（第 {path} 行），无法确定先后。")
 
     for row in rows:
         if row.status != "error":

@@ -54,7 +54,7 @@ class PlanTemplateItem(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     template_id: Mapped[int] = mapped_column(ForeignKey("plan_templates.id", ondelete="CASCADE"))
-    key: Mapped[int]  # 1, 2, 3 … within the template; dependencies refer to it
+    key: Mapped[int]  # 1, 2, 3 … within the template; predecessor_keys refer to it
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     group_name: Mapped[str] = mapped_column(String(60))
@@ -63,7 +63,8 @@ class PlanTemplateItem(Base):
     due_offset_days: Mapped[int]
     due_time: Mapped[dt.time] = mapped_column(Time)
     start_offset_days: Mapped[int | None]
-    depends_on: Mapped[list[int]] = mapped_column(JSON, default=list)  # keys of predecessor items
+    # keys of the items that must be done first (its hand-offs, 衔接); the column keeps its first name
+    predecessor_keys: Mapped[list[int]] = mapped_column("depends_on", JSON, default=list)
 
     template: Mapped[PlanTemplate] = relationship(back_populates="items", lazy="raise")
 

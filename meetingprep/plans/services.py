@@ -50,7 +50,7 @@ def create_tasks(actor: User, meeting: Meeting, specs: Sequence[NewTask], *, how
         for task, spec in zip(tasks, specs, strict=True):
             links += [TaskCoworker(task_id=task.id, user_id=user_id, meeting_id=meeting.id)
                       for user_id in dict.fromkeys(spec.coworker_ids) if user_id != spec.owner_id]
-            predecessors = [tasks[index].id for index in spec.after] + list(spec.after_task_ids)
+            predecessors = [tasks[index].id for index in spec.predecessors] + list(spec.predecessor_task_ids)
             links += [HandOff(predecessor_id=pid, successor_id=task.id) for pid in dict.fromkeys(predecessors)]
         db.session.add_all(links)
         audit.record(db.session, "create", meeting, actor=actor, message=f"{how}：新建任务 {len(tasks)} 项")
@@ -121,7 +121,7 @@ def save_template(actor: User, meeting: Meeting, *, name: str, description: str 
             "group_name": row.name, "phase": row.phase, "priority": row.priority,
             "due_offset_days": offset.days, "due_time": offset.time,
             "start_offset_days": (row.starts_on - opening).days if row.starts_on else None,
-            "depends_on": sorted(predecessors.get(key, [])),
+            "predecessor_keys": sorted(predecessors.get(key, [])),
         })
     db.session.execute(insert(PlanTemplateItem), items)
     audit.record(db.session, "create", template, actor=actor,
@@ -169,7 +169,7 @@ def apply_template(actor: User, template: PlanTemplate, meeting: Meeting, group_
             due_offset_days=item.due_offset_days, due_offset_time=item.due_time,
             starts_on=opening + dt.timedelta(days=item.start_offset_days)
             if item.start_offset_days is not None else None,
-            after=[index_of[key] for key in item.depends_on or () if key in index_of]))
+            predecessors=[index_of[key] for key in item.predecessor_keys or () if key in index_of]))
     return create_tasks(actor, meeting, specs, how=f"按模板「{template.name}」生成")
 
 

@@ -13,8 +13,8 @@ from meetingprep.tasks.models import TaskPriority
 
 @dataclass
 class NewTask:
-    """One task to create. ``after`` names other entries of the same batch (by index) that must be
-    accepted first; ``after_task_ids`` names existing tasks of the same meeting."""
+    """One task to create. ``predecessors`` names other entries of the same batch (by index) that must be
+    accepted first (its hand-offs, 衔接); ``predecessor_task_ids`` names existing tasks of the same meeting."""
 
     title: str
     group_id: int
@@ -27,5 +27,5 @@ class NewTask:
     due_offset_days: int | None = None
     due_offset_time: dt.time | None = None
     coworker_ids: Sequence[int] = ()
-    after: Sequence[int] = ()
-    after_task_ids: Sequence[int] = ()
+    predecessors: Sequence[int] = ()
+    predecessor_task_ids: Sequence[int] = ()

@@ -580,7 +580,7 @@ class TaskPage:
 def _task_page_statements() -> tuple[Select, ...]:
     """The task page's lists, built once per process: building a statement costs more than running it."""
     task_id, other = bindparam("task_id"), _Linked
-    links = (select(HandOff.id, (HandOff.predecessor_id == other.id).label("is_predecessor"), other.id,
+    hand_offs = (select(HandOff.id, (HandOff.predecessor_id == other.id).label("is_predecessor"), other.id,
                     other.title, other.status, other.due_at, WorkingGroup.name).join(other, or_(
         and_(HandOff.successor_id == task_id, other.id == HandOff.predecessor_id),
         and_(HandOff.predecessor_id == task_id, other.id == HandOff.successor_id)))
@@ -591,14 +591,14 @@ def _task_page_statements() -> tuple[Select, ...]:
                 .order_by(TaskComment.id).limit(500))
     evidence = (select(TaskAttachment).where(TaskAttachment.task_id == task_id, TaskAttachment.is_evidence.is_(True))
                 .options(person_name(TaskAttachment.uploaded_by)).order_by(TaskAttachment.id))
-    return links, history, comments, evidence
+    return hand_offs, history, comments, evidence
 
 
 def task_page(task: Task) -> TaskPage:
     """The page's lists. One known to be empty (``task_for_page``'s flags) is not queried; without the flags
     (a task loaded otherwise) every list is. The read-only ones — hand-offs, 办理经过, the trail — are rows;
     comments and evidence, whose attachments are served by id, are entities."""
-    links_statement, history_statement, comments_statement, evidence_statement = _task_page_statements()
+    hand_offs_statement, history_statement, comments_statement, evidence_statement = _task_page_statements()
     params = {"task_id": task.id}
 
     def entities(flag: bool | None, statement: Select) -> list:
@@ -607,7 +607,7 @@ def task_page(task: Task) -> TaskPage:
     db.session.flush()  # rows are read on the connection: pending changes (their audit entries) written first
     connection = db.session.connection()
     handoffs = [] if task.has_handoffs is False else [
-        HandOffRow(*row) for row in connection.execute(links_statement, params)]
+        HandOffRow(*row) for row in connection.execute(hand_offs_statement, params)]
     history = connection.execute(history_statement, params).all()
     steps = sorted((row for row in history if row.kind == STEP), key=lambda row: row.id)
     trail = sorted((row for row in history if row.kind == TRAIL), key=lambda row: row.id, reverse=True)
@@ -641,38 +641,39 @@ def _history_statement() -> CompoundSelect:
     return union_all(steps, entries)
 
 
-_LINKABLE = [status for status in BOARD_COLUMNS if status != TaskStatus.CANCELLED]
+#: The statuses a hand-off's predecessor may have (a cancelled task holds nothing up), one index range each.
+_MAY_PRECEDE = [status for status in BOARD_COLUMNS if status != TaskStatus.CANCELLED]
 
 
 def _labels(rows) -> list[tuple[int, str]]:
     return [(tid, f"{group}｜{title}") for tid, title, group in rows]
 
 
-def _link_statement(found: Subquery, limit: int, first_id=None) -> Select:
+def _choice_statement(found: Subquery, limit: int, first_id=None) -> Select:
     order = [case((found.c.id == first_id, 0), else_=1)] if first_id is not None else []
     return (select(found.c.id, found.c.title, WorkingGroup.name).join(WorkingGroup, WorkingGroup.id == found.c.group_id)
             .order_by(*order, found.c.due_at, found.c.id).limit(limit))
 
 
-def _link_rows(found: Subquery, limit: int, first_id: int | None = None) -> list[tuple[int, str]]:
-    return _labels(db.session.execute(_link_statement(found, limit, first_id)))
+def _choice_rows(found: Subquery, limit: int, first_id: int | None = None) -> list[tuple[int, str]]:
+    return _labels(db.session.execute(_choice_statement(found, limit, first_id)))
 
 
 @cache
-def _own_group_links_statement() -> Select:
+def _own_group_choices_statement() -> Select:
     """The picker without a search: the group's tasks by deadline, one LIMITed index range per status. One more
     than shown, so that the same list serves every task of the group (each leaves itself out)."""
     columns = (Task.id, Task.title, Task.group_id, Task.due_at)
     in_group = (Task.meeting_id == bindparam("meeting_id"), Task.group_id == bindparam("group_id"))
-    return _link_statement(_union_of(
+    return _choice_statement(_union_of(
         select(*columns).where(*in_group, Task.status == status).order_by(Task.due_at, Task.id)
-        .limit(HAND_OFF_CHOICES + 1) for status in _LINKABLE), HAND_OFF_CHOICES + 1)
+        .limit(HAND_OFF_CHOICES + 1) for status in _MAY_PRECEDE), HAND_OFF_CHOICES + 1)
 
 
 def _own_group_hand_off_choices(meeting_id: int, group_id: int) -> list[tuple[int, str]]:
     """Kept until anything changes (versioned_cache.py): every task page of the group shows the same list."""
-    return cached_value("task.own_group_links", (meeting_id, group_id), lambda: _labels(
-        db.session.execute(_own_group_links_statement(), {"meeting_id": meeting_id, "group_id": group_id})))
+    return cached_value("task.own_group_hand_off_choices", (meeting_id, group_id), lambda: _labels(
+        db.session.execute(_own_group_choices_statement(), {"meeting_id": meeting_id, "group_id": group_id})))
 
 
 def hand_off_candidates(task: Task, q: str = "", limit: int = HAND_OFF_CHOICES) -> list[tuple[int, str]]:
@@ -686,18 +687,18 @@ def hand_off_candidates(task: Task, q: str = "", limit: int = HAND_OFF_CHOICES) 
         return [choice for choice in own if choice[0] != task.id][:HAND_OFF_CHOICES]
     columns = (Task.id, Task.title, Task.group_id, Task.due_at)
     eligible = (Task.meeting_id == task.meeting_id, Task.id != task.id)
-    linkable = _LINKABLE
+    may_precede = _MAY_PRECEDE
     if not q:
-        return _link_rows(_union_of(
+        return _choice_rows(_union_of(
             select(*columns).where(*eligible, Task.group_id == task.group_id, Task.status == status)
-            .order_by(Task.due_at, Task.id).limit(limit) for status in linkable), limit)
+            .order_by(Task.due_at, Task.id).limit(limit) for status in may_precede), limit)
     pattern = f"%{q.replace('%', '').replace('_', '')}%"
-    parts = [select(*columns).where(*eligible, Task.status.in_(linkable), Task.title.ilike(pattern))
+    parts = [select(*columns).where(*eligible, Task.status.in_(may_precede), Task.title.ilike(pattern))
              .order_by(Task.due_at, Task.id).limit(limit)]
     number = parse_int(q.removeprefix("#").strip(), maximum=MAX_ID)
     if number:
-        parts.append(select(*columns).where(*eligible, Task.status.in_(linkable), Task.id == number))
-    return _link_rows(_union_of(parts), limit, number)
+        parts.append(select(*columns).where(*eligible, Task.status.in_(may_precede), Task.id == number))
+    return _choice_rows(_union_of(parts), limit, number)
 
 
 def hand_off_choice(task: Task, candidate_id: int | None) -> list[tuple[int, str]]:

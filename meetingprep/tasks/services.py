@@ -343,17 +343,17 @@ def add_hand_off(actor: User, predecessor: Task, successor: Task) -> HandOff:
         titles = dict(db.session.execute(select(Task.id, Task.title).where(Task.id.in_(path))).all())
         chain = " → ".join(titles[i] for i in [*path, successor.id])
         raise ValidationFailed(f"不能这样衔接，会形成循环：{chain}")
-    link = HandOff(predecessor_id=predecessor.id, successor_id=successor.id)
-    db.session.add(link)
+    hand_off = HandOff(predecessor_id=predecessor.id, successor_id=successor.id)
+    db.session.add(hand_off)
     db.session.flush()
-    return link
+    return hand_off
 
 
-def remove_hand_off(actor: User, link: HandOff) -> None:
-    tasks = db.session.scalars(select(Task).where(Task.id.in_([link.predecessor_id, link.successor_id]))).all()
+def remove_hand_off(actor: User, hand_off: HandOff) -> None:
+    tasks = db.session.scalars(select(Task).where(Task.id.in_([hand_off.predecessor_id, hand_off.successor_id]))).all()
     if not any(can(actor, "task.hand_off", task) for task in tasks):
         raise NotAllowed("只有相关工作组的组长或大会秘书处可以取消任务衔接。")
-    db.session.delete(link)
+    db.session.delete(hand_off)
     db.session.flush()
 
 

@@ -18,7 +18,8 @@ def test_secretariat_fixes_a_bad_row_then_imports_and_sees_the_tasks_on_the_cale
                           row("布置主会场", group="会务组", owner="wanghw", due="下周五下午")]))
     fixed = tmp_path / "施工图（已改）.xlsx"
     fixed.write_bytes(xlsx([row("印制代表证", group="会务组", owner="wanghw", due="开幕前7天 17:00"),
-                            row("布置主会场", group="会务组", owner="wanghw", due="开幕前2天 17:00", after="2")]))
+                            row("布置主会场", group="会务组", owner="wanghw", due="开幕前2天 17:00",
+                                predecessors="2")]))
 
     log_in(page, live_server, "mishu", factories.PASSWORD)
     page.goto(f"{live_server.url}/plans/import")

@@ -54,8 +54,8 @@ def xlsx(rows: list[list], header: list[str] | None = None) -> bytes:
 
 
 def row(title="", description="", group="", owner="", coworkers="", phase="", priority="", starts_on="", due="",
-        after=""):
-    return [title, description, group, owner, coworkers, phase, priority, starts_on, due, after]
+        predecessors=""):
+    return [title, description, group, owner, coworkers, phase, priority, starts_on, due, predecessors]
 
 
 def upload(client, data: bytes, meeting_id: int, name: str = "施工图.xlsx"):

@@ -51,10 +51,11 @@ def test_preview_marks_each_row_new_warning_or_error_with_column_and_reason(sett
         row("迎宾", group="礼宾组", owner="wanghw", due="开幕当天 08:00"),                    # 6 unknown group
         row("安排车辆", group="会务组", owner="赵材料", due="开幕前3天 17:00"),               # 7 owner not in group
         row("准备茶歇", group="会务组", owner="李干事", due="下周五"),                          # 8 bad date
-        row("甲", group="会务组", owner="李干事", due="开幕前2天 17:00", after="10"),          # 9 cycle 9→10→9
-        row("乙", group="会务组", owner="李干事", due="开幕前2天 18:00", after="9"),           # 10
-        row("丙", group="会务组", owner="李干事", due="开幕前1天 18:00", after=f"2, #{existing.id}"),  # 11 ok
-        row("丁", group="会务组", owner="查无此人", phase="会间", due="开幕后1天 09:00", after="#999999 40"),  # 12
+        row("甲", group="会务组", owner="李干事", due="开幕前2天 17:00", predecessors="10"),          # 9 cycle 9→10→9
+        row("乙", group="会务组", owner="李干事", due="开幕前2天 18:00", predecessors="9"),           # 10
+        row("丙", group="会务组", owner="李干事", due="开幕前1天 18:00", predecessors=f"2, #{existing.id}"),  # 11 ok
+        row("丁", group="会务组", owner="查无此人", phase="会间", due="开幕后1天 09:00",
+            predecessors="#999999 40"),  # 12
         row("", group="会务组", due="2026-12-01 10:00", starts_on="十二月"),                  # 13 no title
     ])
     by_number = {r.number: r for r in preview.rows}
@@ -83,7 +84,7 @@ def test_preview_marks_each_row_new_warning_or_error_with_column_and_reason(sett
     assert spec.priority == TaskPriority.HIGH and spec.starts_on == dt.date(2026, 12, 1)
     assert to_local(spec.due_at) == local(2026, 12, 13, 17) and spec.due_offset_days == -7
     assert to_local(by_number[5].spec.due_at) == local(2026, 12, 16, 9) and by_number[5].spec.due_offset_days is None
-    assert by_number[11].spec.after == [0] and by_number[11].spec.after_task_ids == [existing.id]
+    assert by_number[11].spec.predecessors == [0] and by_number[11].spec.predecessor_task_ids == [existing.id]
 
 
 def test_coworkers_must_be_staff_and_start_cannot_follow_the_deadline(setting):
@@ -117,7 +118,7 @@ def test_import_commits_every_row_in_one_go_with_coworkers_and_hand_offs(setting
     login(setting["secretary"])
     existing = setting["existing"]
     data = xlsx([row("印制证件", group="会务组", owner="ligs", coworkers="赵材料、wanghw", due="开幕前7天 17:00"),
-                 row("发放证件", group="会务组", due="开幕前1天 17:00", after=f"2 #{existing.id}")])
+                 row("发放证件", group="会务组", due="开幕前1天 17:00", predecessors=f"2 #{existing.id}")])
     token = upload(client, data, setting["meeting"].id).headers["Location"].rsplit("/", 1)[-1]
     pending = db.session.scalar(select(PendingImport))
     stored = uploads.stored_path(pending.stored_name)
@@ -225,7 +226,7 @@ def test_preview_filters_and_pages(setting, client, login):
 def test_checking_a_sheet_costs_the_same_queries_for_10_and_500_rows(setting, count_queries):
     def rows(n):
         return [row(f"任务{i}", group="会务组" if i % 2 else "材料组", owner="李干事" if i % 2 else "",
-                    coworkers="赵材料", due=f"开幕前{i % 20 + 1}天 17:00", after=str(i + 1) if i else "")
+                    coworkers="赵材料", due=f"开幕前{i % 20 + 1}天 17:00", predecessors=str(i + 1) if i else "")
                 for i in range(n)]
 
     counts = []

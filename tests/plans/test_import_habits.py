@@ -63,7 +63,7 @@ def test_dates_in_the_usual_chinese_forms_are_read(meeting, typed, expected, war
 def test_a_title_above_the_header_is_skipped_and_rows_keep_their_excel_numbers(meeting):
     preview = importer.parse_workbook(workbook([row("印制证件", group="会务组", owner="ligs", due="2026/12/12 17:00"),
                                                 row("布置会场", group="会务组", owner="ligs", due="明天",
-                                                    after="4")], title="2026年大会筹备任务表"), meeting)
+                                                    predecessors="4")], title="2026年大会筹备任务表"), meeting)
     first, second = preview.rows
     assert (first.number, first.status) == (4, "new")
     assert second.number == 5 and second.status == "error"

@@ -52,7 +52,7 @@ def test_save_template_keeps_offsets_groups_and_hand_offs(this_year):
     assert items["印制证件"].priority == TaskPriority.HIGH
     assert (items["印制工作报告"].due_offset_days, items["印制工作报告"].due_time) == (-7, dt.time(0, 30))
     assert (items["排定座次"].due_offset_days, items["排定座次"].due_time) == (-1, dt.time(10, 0))
-    assert sorted(items["排定座次"].depends_on) == sorted([items["印制证件"].key, items["印制工作报告"].key])
+    assert sorted(items["排定座次"].predecessor_keys) == sorted([items["印制证件"].key, items["印制工作报告"].key])
     entry = db.session.scalar(select(AuditEntry).where(AuditEntry.object_type == "PlanTemplate"))
     assert entry is not None and entry.actor_id == secretary.id
 
