@@ -167,18 +167,28 @@ def import_template():
         "Content-Disposition": spreadsheets.content_disposition("任务导入模板.xlsx", "tasks-template")})
 
 
-def _pending_or_404(token: str):
+def _pending(token: str):
+    """The upload behind the token, unless it was imported, discarded or has expired."""
     pending = queries.pending_import(token)
     if pending is None or pending.created_at < now() - services.PENDING_IMPORT_LIFETIME:
-        raise NotFound("这次上传不存在或已过期（上传后 24 小时内有效），请重新上传。")
+        return None
     return pending
+
+
+def _spent():
+    """An upload already imported or discarded (the browser's Back after 确认导入 returns to its preview; a second
+    click on 确认导入) or expired: the upload page says so, rather than 页面不存在."""
+    flash("这次上传已经导入、已放弃或已过期（上传后 24 小时内有效）。如需导入，请重新上传。", "info")
+    return redirect(url_for("plans.import_upload"))
 
 
 @bp.route("/import/<token>")
 @login_required
 def import_preview(token: str):
     require(current_user, "plan.import")
-    pending = _pending_or_404(token)
+    pending = _pending(token)
+    if pending is None:
+        return _spent()
     try:
         preview = importer.parse_workbook(services.pending_data(pending), pending.meeting)
     except DomainError as error:
@@ -198,7 +208,9 @@ def import_preview(token: str):
 @login_required
 def import_commit(token: str):
     require(current_user, "plan.import")
-    pending = _pending_or_404(token)
+    pending = _pending(token)
+    if pending is None:
+        return _spent()
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -217,7 +229,9 @@ def import_commit(token: str):
 @login_required
 def import_discard(token: str):
     require(current_user, "plan.import")
-    pending = _pending_or_404(token)
+    pending = _pending(token)
+    if pending is None:
+        return _spent()
     if not ConfirmForm().validate_on_submit():
         abort(400)
     services.discard_import(pending)

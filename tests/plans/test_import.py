@@ -141,7 +141,11 @@ def test_import_commits_every_row_in_one_go_with_coworkers_and_hand_offs(setting
     assert {(n.recipient_id, n.subject) for n in notes} == {
         (setting["member"].id, "您有 1 项新任务（从表格「施工图.xlsx」导入）"),
         (setting["lead"].id, "您有 1 项新任务（从表格「施工图.xlsx」导入）")}
-    assert client.get(f"/plans/import/{token}").status_code == 404
+    back = client.get(f"/plans/import/{token}", follow_redirects=True)  # the browser's Back, or a second click
+    assert back.request.path == "/plans/import" and "这次上传已经导入、已放弃或已过期" in back.get_data(as_text=True)
+    again = client.post(f"/plans/import/{token}/commit")
+    assert again.status_code == 302 and again.headers["Location"].endswith("/plans/import")
+    assert db.session.scalar(select(func.count(Task.id)).where(Task.title == "印制证件")) == 1
 
 
 def test_confirm_rechecks_the_file_and_imports_nothing_if_a_row_went_bad(setting, client, login):
@@ -201,14 +205,16 @@ def test_pending_imports_expire_and_discard_removes_the_file(setting, client, lo
     old_file = uploads.stored_path(db.session.scalar(select(PendingImport)).stored_name)
     time_machine.move_to(local(2026, 11, 27, 11), tick=False)
     login(setting["secretary"])  # a fresh login: the old one outlived its 12 hours
-    assert client.get(f"/plans/import/{old_token}").status_code == 404
+    expired = client.get(f"/plans/import/{old_token}")
+    assert expired.status_code == 302 and expired.headers["Location"].endswith("/plans/import")
     new_token = upload(client, data, setting["meeting"].id).headers["Location"].rsplit("/", 1)[-1]
     assert not old_file.exists()  # purged when the next upload came in
     assert db.session.scalar(select(func.count(PendingImport.id))) == 1
     new_file = uploads.stored_path(db.session.scalar(select(PendingImport)).stored_name)
     assert client.post(f"/plans/import/{new_token}/discard").status_code == 302
     assert not new_file.exists() and db.session.scalar(select(func.count(PendingImport.id))) == 0
-    assert client.get("/plans/import/" + "x" * 200).status_code == 404
+    assert client.get(f"/plans/import/{new_token}").headers["Location"].endswith("/plans/import")  # discarded
+    assert client.get("/plans/import/" + "x" * 200).headers["Location"].endswith("/plans/import")
     assert client.get("/plans/import/%00").status_code == 400  # a NUL byte is refused before routing
 
 
