@@ -149,3 +149,27 @@ def test_timeline_lists_cross_group_hand_offs_as_links_and_draws_lines(plan, cli
     assert "会务组 <span" in html and "材料组 <span" in html
     assert client.get("/plans/timeline?group=abc&page=-3").status_code == 200
     assert client.get("/plans/timeline?page=99999999999999999999").status_code == 200
+
+
+def test_timeline_axis_labels_never_run_into_each_other(app):
+    """A Monday the day before the 1st drew "3012月"; now the week label gives way to the month's, and 开幕 and
+    今天 on one row give way to each other (#19)."""
+    from types import SimpleNamespace
+
+    from meetingprep.plans import gantt
+
+    task = SimpleNamespace(id=1, starts_on=dt.date(2026, 11, 2), created_at=local(2026, 11, 1, 9),
+                           due_at=local(2027, 2, 25, 17), status=TaskStatus.IN_PROGRESS,
+                           is_overdue_at=lambda moment: False)
+    opening = local(2027, 1, 10, 9)
+    for today in (local(2026, 12, 7, 10), local(2027, 1, 9, 10), local(2027, 1, 10, 11)):
+        chart = gantt.layout([task], [], today, opening)
+        labels = {label: x for x, label in chart.ticks if label}
+        assert "12月" in labels and "1月" in labels and "7" in labels  # months and weeks are drawn …
+        assert "30" not in labels  # … but not Monday 30 November, a day before 12月
+        spans = sorted((x + 2, x + 2 + gantt.label_width(label)) for label, x in labels.items())
+        assert all(right + gantt.LABEL_GAP <= left for (_l, right), (left, _r) in itertools.pairwise(spans))
+        marks = sorted([(chart.today_x, chart.today_anchor), (chart.opening_x, chart.opening_anchor)])
+        extents = [(x + 3, x + 3 + gantt.label_width("今天")) if anchor == "start" else
+                   (x - 3 - gantt.label_width("今天"), x - 3) for x, anchor in marks]
+        assert extents[0][1] + gantt.LABEL_GAP <= extents[1][0]
