@@ -521,7 +521,7 @@ def search_members(meeting_id: int, q: str, *, sitting: Sitting | None = None, l
     match = or_(MemberProfile.name.contains(q, autoescape=True),
                 MemberProfile.member_no.startswith(q, autoescape=True))
     if term.isascii() and term.isalpha():
-        # Each key may hold two readings ("zff cff" for 曾芳峰, services.pinyin_keys): either may start the match.
+        # Each key may hold two readings ("zff cff" for 曾芳峰, names.pinyin_keys): either may start the match.
         match = or_(match, MemberProfile.initials.like(f"{like}%", escape="\\"),
                     MemberProfile.pinyin.like(f"{like}%", escape="\\"),
                     MemberProfile.initials.like(f"% {like}%", escape="\\"),
