@@ -1,7 +1,9 @@
 """工作台 in a browser: each role lands on its own home, on a phone, without sideways scrolling; the member's
-check-in QR code fills the phone's width (and no more)."""
+check-in QR code fills the phone's width (and no more) and reads, as drawn, as their check-in link."""
 
 from __future__ import annotations
+
+import io
 
 import pytest
 
@@ -43,6 +45,30 @@ def people(live_server):
         db.session.commit()
 
 
+def _decoded(png: bytes) -> list[str]:
+    """What a phone's scanner reads from the drawn code (zxing-cpp, the reader many apps use)."""
+    import zxingcpp
+    from PIL import Image
+
+    return [result.text for result in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))]
+
+
+def _check_in_url(live_server, username: str) -> str:
+    """The member's own check-in link, as the app builds it (BASE_URL and the signed token)."""
+    from flask import current_app, url_for
+    from sqlalchemy import select
+
+    from meetingprep.attendance import services
+    from meetingprep.attendance.models import MemberProfile
+    from meetingprep.auth.models import User
+
+    with live_server.app.test_request_context():
+        member = db.session.scalar(select(MemberProfile).join(User, User.id == MemberProfile.user_id)
+                                   .where(User.username == username))
+        token = services.qr_token(member)
+        return current_app.config["BASE_URL"].rstrip("/") + url_for("attendance.qr", token=token)
+
+
 @pytest.mark.parametrize("role", sorted(SECTIONS))
 def test_each_role_lands_on_its_own_home(live_server, phone_page, people, role):
     log_in(phone_page, live_server, role, factories.PASSWORD)
@@ -60,6 +86,7 @@ def test_each_role_lands_on_its_own_home(live_server, phone_page, people, role):
         box = phone_page.locator("#my-qr svg").bounding_box()
         assert box["width"] >= 200 and box["x"] >= 0 and box["x"] + box["width"] <= 390  # fills, never clipped
         assert abs(box["width"] - box["height"]) < 2  # square: scanned as drawn
+        assert _decoded(phone_page.locator("#my-qr svg").screenshot()) == [_check_in_url(live_server, "member")]
 
 
 def test_a_leader_lands_on_the_dashboard(live_server, phone_page, people):
