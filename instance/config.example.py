@@ -154,6 +154,38 @@ MAIL_USERNAME = ""
 MAIL_PASSWORD = ""
 MAIL_FROM = "meetingprep@localhost"
 
+# ── SMS (短信平台) ───────────────────────────────────────────────────────────────────────────────
+# Notices (通知公告) and, if listed below, reminders can go out as SMS through the intranet's SMS platform,
+# reached over HTTP. Describe its request here (docs/notifications.md, "SMS gateway"). Empty URL = SMS off.
+# Placeholders, in the URL and the body: {phone} (11 digits), {text}, {msgid} (unique per delivery: lets the
+# platform drop a resend), {timestamp} (Unix seconds). They are escaped for SMS_GATEWAY_CONTENT_TYPE (JSON
+# string content, form-urlencoded, XML; as-is for text/plain) and URL-quoted in the URL.
+SMS_GATEWAY_URL = ""                     # e.g. "http://sms.intranet.example/api/send"
+SMS_GATEWAY_METHOD = "POST"              # POST, PUT or GET (GET: put the placeholders in the URL's query)
+SMS_GATEWAY_CONTENT_TYPE = "application/json; charset=utf-8"
+SMS_GATEWAY_BODY = '{"mobile": "{phone}", "content": "{text}", "msgid": "{msgid}"}'
+# e.g. form: SMS_GATEWAY_CONTENT_TYPE = "application/x-www-form-urlencoded"; SMS_GATEWAY_BODY = "to={phone}&msg={text}"
+SMS_GATEWAY_HEADERS = {}                 # extra headers, e.g. {"X-App-Id": "meetingprep"}
+# Signature of the body (of the query string for GET) with a shared secret, sent in a header:
+# "" (none), "hmac-sha256" (hex digest) or "hmac-sha256-base64".
+SMS_GATEWAY_SIGNATURE = ""
+SMS_GATEWAY_SECRET = ""
+SMS_GATEWAY_SIGNATURE_HEADER = "X-Signature"
+SMS_GATEWAY_TIMEOUT = 10                 # seconds; no answer in time = a failed attempt, retried with backoff
+# Accepted = any 2xx answer; name JSON fields the answer must also carry if the platform answers 200 to errors,
+# e.g. {"code": "0"} (compared as text).
+SMS_GATEWAY_SUCCESS = {}
+SMS_SIGN_NAME = "【大会秘书处】"          # every text begins with this
+SMS_MAX_CHARS = 300                      # longer texts are cut ("…"); the link is kept whole
+# Reminder kinds also sent by SMS to people with a mobile number (their account's 手机, else the roster's),
+# e.g. ("attendance.sitting",) for the members' sitting reminders. Kinds: 提醒任务管理 → 提醒措辞.
+SMS_NOTIFICATION_KINDS = ()
+
+# ── Notices (通知公告) ──────────────────────────────────────────────────────────────────────────
+# Job "notices.tick" sends notices whose set time has come and reminds recipients who have not read a notice
+# by its reminder time; it runs this often.
+NOTICES_INTERVAL_SECONDS = 60
+
 # The address people reach the service at: used in links in e-mails, robot messages and QR codes, e.g.
 # "https://choubei.example.gov.cn". Empty: `make run HOST=… PORT=…` derives it from where it serves (the
 # machine's LAN address when HOST is 0.0.0.0); other processes (gunicorn, the scheduler) use

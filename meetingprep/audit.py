@@ -32,7 +32,9 @@ ACTION_LABELS = {"create": "创建", "update": "修改", "delete": "删除",
                  # attendance and notification events
                  "close": "结束签到", "reopen": "重新开放签到", "import": "导入名单", "bulk_check_in": "批量签到",
                  "correct": "更正签到", "reissue_qr": "重发签到码", "resend": "重新发送",
-                 "undo_check_in": "撤销签到"}
+                 "undo_check_in": "撤销签到",
+                 # notices (通知公告)
+                 "send": "发送", "schedule": "定时发送", "remind": "未读提醒"}
 
 
 class AuditEntry(Base):

@@ -34,3 +34,5 @@ def _register_domain_blueprints(app: Flask) -> None:
     app.register_blueprint(agenda_bp)
     from meetingprep.materials.views import bp as materials_bp
     app.register_blueprint(materials_bp)
+    from meetingprep.notices.views import bp as notices_bp
+    app.register_blueprint(notices_bp)

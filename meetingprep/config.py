@@ -112,6 +112,26 @@ class DefaultConfig:
     # addresses (an intranet gateway). Every other robot address must be https:// to public addresses.
     WEBHOOK_ALLOWED_HOSTS: tuple[str, ...] = ()
 
+    # SMS through the intranet's SMS platform (notifications/sms.py; off while SMS_GATEWAY_URL is empty). The
+    # request is described here: placeholders {phone} {text} {msgid} {timestamp}, escaped for the content type.
+    SMS_GATEWAY_URL = ""
+    SMS_GATEWAY_METHOD = "POST"  # POST, PUT or GET (GET: the placeholders go in the URL)
+    SMS_GATEWAY_CONTENT_TYPE = "application/json; charset=utf-8"
+    SMS_GATEWAY_BODY = '{"mobile": "{phone}", "content": "{text}", "msgid": "{msgid}"}'
+    SMS_GATEWAY_HEADERS: dict = {}  # extra headers, e.g. {"X-App-Id": "meetingprep"}
+    SMS_GATEWAY_SIGNATURE = ""  # "", "hmac-sha256" (hex) or "hmac-sha256-base64": of the body, with the secret …
+    SMS_GATEWAY_SECRET = ""
+    SMS_GATEWAY_SIGNATURE_HEADER = "X-Signature"  # … in this header
+    SMS_GATEWAY_TIMEOUT = 10  # seconds
+    SMS_GATEWAY_SUCCESS: dict = {}  # fields the JSON answer must carry, e.g. {"code": "0"}; empty: any 2xx
+    SMS_SIGN_NAME = "【大会秘书处】"  # every text begins with it
+    SMS_MAX_CHARS = 300  # a longer text is cut (the link stays whole)
+    # Reminder kinds (wording kinds, e.g. "attendance.sitting") also sent by SMS to people with a mobile number.
+    SMS_NOTIFICATION_KINDS: tuple[str, ...] = ()
+
+    # Notices (通知公告): scheduled notices go out and unread ones are reminded by job "notices.tick".
+    NOTICES_INTERVAL_SECONDS = 60
+
     # The URL people reach the service at, for links in e-mails, robot messages and QR codes. Empty: derived
     # by `flask serve` / `make run` from its HOST and PORT (the LAN address for 0.0.0.0), else
     # http://127.0.0.1:5000 (meetingprep/base_url.py).

@@ -13,6 +13,7 @@ import meetingprep.documents.models
 import meetingprep.groups.models
 import meetingprep.materials.models
 import meetingprep.meetings.models
+import meetingprep.notices.models
 import meetingprep.notifications.models
 import meetingprep.ops.models
 import meetingprep.plans.models

@@ -23,7 +23,7 @@ NAV_ACTIONS = (
     "document.board", "document.configure", "speech.submit", "attendance.view", "attendance.own", "agenda.view",
     "material.board", "material.mine",
     "dashboard.view", "notifications.inbox", "meeting.view", "group.view", "user.manage", "audit.search",
-    "notifications.admin", "notifications.webhooks",
+    "notifications.admin", "notifications.webhooks", "notice.list", "notice.manage",
 )
 #: The 系统管理 menu shows when one of these is allowed …
 ADMIN_MENU = frozenset({"user.manage", "audit.search", "notifications.admin"})

@@ -177,6 +177,16 @@ rule("notifications.wording")(_role_in(*MANAGERS))
 # Group robots post task titles to an outside address: only the secretariat sets them (#17, SSRF).
 rule("notifications.webhooks")(_role_in(*MANAGERS))
 rule("notifications.webhook")(_role_in(*MANAGERS))
+# ── notices (通知公告) ──────────────────────────────────────────────────────────────────────────────
+# The secretariat sends notices and reads every receipt; everyone reads the notices sent to them, and only those.
+rule("notice.manage")(_role_in(*MANAGERS))
+rule("notice.list")(lambda user, _obj=None: True)
+
+
+@rule("notice.read")
+def _read_notice(user, receipt) -> bool:
+    """``receipt``: the user's NoticeRecipient row of the notice (None: the notice was not sent to them)."""
+    return receipt is not None and receipt.user_id == user.id
 # ── documents (材料审核) ─────────────────────────────────────────────────────────────────────────
 # Documents take loaded ``drafters`` and ``current_stage.reviewers`` (the detail query loads them).
 rule("document.board")(_role_in(*READERS))

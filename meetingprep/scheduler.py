@@ -2,7 +2,8 @@
 guarantees in our own tables.
 
 ``JOBS`` lists them: the reminder scan (each domain's rules, ``<domain>/reminders.py``), the outbox, the
-daily digest, the dashboard's figures, the database's statistics and a heartbeat. A domain adds a job
+daily digest, the dashboard's figures, the database's statistics, the notices' tick (scheduled notices and
+unread reminders, ``notices/jobs.py``) and a heartbeat. A domain adds a job
 by adding a ``JobSpec`` here that calls its own function.
 
 Jobs are registered with fixed ids and ``replace_existing=True`` in a SQLAlchemyJobStore in the
@@ -78,6 +79,12 @@ def _statistics() -> str:
     return refresh_statistics(db.session)
 
 
+def _notices() -> str:
+    from meetingprep.notices.jobs import tick
+
+    return tick()
+
+
 def _heartbeat() -> str:
     return "在线"
 
@@ -113,6 +120,9 @@ JOBS: dict[str, JobSpec] = {spec.id: spec for spec in (
     JobSpec("db.statistics", "更新数据库查询统计", _statistics,
             lambda: IntervalTrigger(hours=current_app.config["DB_STATISTICS_HOURS"], timezone=timeutil.zone()),
             3600),
+    JobSpec("notices.tick", "发送定时通知公告、提醒未读", _notices,
+            lambda: IntervalTrigger(seconds=current_app.config["NOTICES_INTERVAL_SECONDS"],
+                                    timezone=timeutil.zone()), None),
     JobSpec("heartbeat", "调度器心跳", _heartbeat,
             lambda: IntervalTrigger(seconds=30, timezone=timeutil.zone()), 30),
 )}

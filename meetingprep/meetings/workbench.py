@@ -62,6 +62,7 @@ class Workbench:
     leaves: list = field(default_factory=list)
     materials: list = field(default_factory=list)  # 我的材料: the newest few, and how many wait unread
     materials_unread: int = 0
+    notices: object | None = None  # notices.queries.HomeNotices: everyone's latest notices, unread first
 
 
 def is_leader_home(user: User) -> bool:
@@ -121,8 +122,14 @@ def _member_bench(user: User, meeting: Meeting, moment: dt.datetime) -> Workbenc
 
 
 def workbench(user: User, meeting: Meeting, moment: dt.datetime) -> Workbench:
-    if user.role == Role.MEMBER:
-        return _member_bench(user, meeting, moment)
+    from meetingprep.notices.queries import home_notices
+
+    bench = _member_bench(user, meeting, moment) if user.role == Role.MEMBER else _worker_bench(user, meeting, moment)
+    bench.notices = home_notices(user.id, meeting.id)
+    return bench
+
+
+def _worker_bench(user: User, meeting: Meeting, moment: dt.datetime) -> Workbench:
     bench = Workbench(kind="worker")
     if can(user, "task.view"):
         bench.overdue, bench.due_soon = _my_tasks(user, meeting, moment)

@@ -12,14 +12,17 @@ from meetingprep.timeutil import now
 
 class Notification(Base):
     """One message to one person. ``dedup_key`` (rule, object, recipient, due moment) is unique:
-    the same reminder can never be created twice, whichever process or restart tries."""
+    the same reminder can never be created twice, whichever process or restart tries.
+
+    ``recipient_id`` is None only for a message to someone without an account (a member on the roster who
+    never got one, told by SMS of a notice): it carries that person's deliveries and is in nobody's inbox."""
 
     __tablename__ = "notifications"
     __table_args__ = (Index("ix_notifications_recipient_id_read_at", "recipient_id", "read_at"),
                       Index("ix_notifications_recipient_id_id", "recipient_id", "id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    recipient_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    recipient_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(String(40), index=True)
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
@@ -42,6 +45,7 @@ class Channel(LabeledEnum):
 
     EMAIL = "email", "电子邮件"
     WEBHOOK = "webhook", "工作组群机器人"
+    SMS = "sms", "短信"
 
 
 class DeliveryStatus(LabeledEnum):
@@ -56,7 +60,8 @@ class Delivery(Base):
     """One notification on one channel to one destination, with the outcome of its attempts.
 
     Unique per (notification, channel, target): a message is sent at most once per destination,
-    whoever runs the outbox. ``target`` is the e-mail address or the working group id of a webhook.
+    whoever runs the outbox. ``target`` is the e-mail address, the working group id of a webhook or the
+    mobile number of an SMS.
     """
 
     __tablename__ = "notification_deliveries"

@@ -26,7 +26,7 @@ from sqlalchemy.orm import joinedload
 from meetingprep import timeutil
 from meetingprep.auth.models import User
 from meetingprep.extensions import db
-from meetingprep.notifications import channels, robots
+from meetingprep.notifications import channels, robots, sms
 from meetingprep.notifications.models import Channel, Delivery, DeliveryStatus, GroupWebhook, RobotPost
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,11 @@ def _send(delivery: Delivery) -> None:
         channels.send_email(delivery.target, notification.subject, notification.body, notification.link)
     elif delivery.channel == Channel.WEBHOOK:
         _send_to_robot(delivery, notification)
+    elif delivery.channel == Channel.SMS:
+        # An account-less recipient cannot follow a link that asks for a login: their text is the whole message.
+        link = channels.absolute_link(notification.link) if notification.recipient_id is not None else ""
+        sms.send_sms(delivery.target, sms.message_text(notification.subject, notification.body, link),
+                     msgid=f"meetingprep-{delivery.id}", now=timeutil.now())
 
 
 def robot_key(url: str) -> str:

@@ -23,7 +23,7 @@ from meetingprep.db import upsert_insert
 from meetingprep.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from meetingprep.extensions import db
 from meetingprep.groups.models import GroupMembership, WorkingGroup
-from meetingprep.notifications import robots, wording
+from meetingprep.notifications import robots, sms, wording
 from meetingprep.notifications.channels import absolute_link, email_configured
 from meetingprep.notifications.models import (
     Channel,
@@ -49,9 +49,11 @@ def insert_ignoring_conflicts(model, rows: Sequence[dict], conflict_columns: Seq
     """
     if not rows:
         return []
+    # render_nulls: a None is sent as NULL rather than leaving the column out, so every row has the same
+    # columns and they go in one batch (the ORM otherwise starts a new statement wherever the Nones change).
     statement = upsert_insert(model, db.session.get_bind().dialect.name) \
         .on_conflict_do_nothing(index_elements=list(conflict_columns)) \
-        .execution_options(insertmanyvalues_page_size=_MAX_PARAMETERS // len(rows[0]))
+        .execution_options(insertmanyvalues_page_size=_MAX_PARAMETERS // len(rows[0]), render_nulls=True)
     if returning:
         return db.session.execute(statement.returning(*returning), list(rows)).all()
     db.session.execute(statement, list(rows))
@@ -109,7 +111,7 @@ def create_messages(messages: Sequence[Message]) -> list[int]:
              "is_escalation": m.is_escalation, "created_at": moment} for m in messages]
     inserted = insert_ignoring_conflicts(
         Notification, rows, ["dedup_key"],
-        returning=(Notification.id, Notification.recipient_id, Notification.is_escalation))
+        returning=(Notification.id, Notification.recipient_id, Notification.is_escalation, Notification.kind))
     _queue_deliveries(inserted, moment)
     return [row.id for row in inserted]
 
@@ -135,6 +137,8 @@ def _queue_deliveries(inserted, moment: dt.datetime) -> None:
                        GroupWebhook.url != "")):
             group_hooks.setdefault(user_id, []).append(group_id)
     mail_on = email_configured()
+    sms_kinds = sms.notification_kinds() if sms.configured() else frozenset()
+    mobiles = mobile_numbers({row.recipient_id for row in inserted if row.kind in sms_kinds})
     rows = []
     for row in inserted:
         person = people.get(row.recipient_id)
@@ -148,10 +152,29 @@ def _queue_deliveries(inserted, moment: dt.datetime) -> None:
         if mail_on and person.email and (person.email_enabled is None or person.email_enabled):
             targets.append((Channel.EMAIL, person.email))
         targets += [(Channel.WEBHOOK, str(group_id)) for group_id in group_hooks.get(row.recipient_id, [])]
+        if row.kind in sms_kinds and mobiles.get(row.recipient_id):
+            targets.append((Channel.SMS, mobiles[row.recipient_id]))
         rows += [{"notification_id": row.id, "channel": channel, "target": target,
                   "status": DeliveryStatus.PENDING, "attempts": 0, "next_attempt_at": due, "last_error": "",
                   "created_at": moment} for channel, target in targets]
     insert_ignoring_conflicts(Delivery, rows, ["notification_id", "channel", "target"])
+
+
+def mobile_numbers(user_ids: set[int]) -> dict[int, str]:
+    """Each person's mobile number: their account's 手机, else their roster row's (two queries, any number)."""
+    if not user_ids:
+        return {}
+    from meetingprep.attendance.models import MemberProfile
+
+    found = {user_id: sms.phone_target(phone) for user_id, phone in db.session.execute(
+        select(User.id, User.phone).where(User.id.in_(user_ids)))}
+    missing = [user_id for user_id, phone in found.items() if not phone]
+    if missing:
+        for user_id, phone in db.session.execute(
+                select(MemberProfile.user_id, MemberProfile.phone).where(MemberProfile.user_id.in_(missing))
+                .order_by(MemberProfile.id.desc())):
+            found[user_id] = found.get(user_id) or sms.phone_target(phone)
+    return {user_id: phone for user_id, phone in found.items() if phone}
 
 
 def notify(recipient_ids: Iterable[int], *, kind: str, subject: str, body: str = "", link: str = "",

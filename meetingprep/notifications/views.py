@@ -53,7 +53,7 @@ def inbox():
 #: Kinds of the notifications services send with their own words (no wording to edit), by their filter label.
 EVENT_LABELS = {"task.assigned": "任务分派", "task.submitted": "任务提交验收", "task.accepted": "任务验收通过",
                 "task.returned": "任务退回", "task.cancelled": "任务取消", "task.mention": "留言中提到我",
-                "task.predecessor_done": "前置任务完成", "text": "通知"}
+                "task.predecessor_done": "前置任务完成", "text": "通知", "notice": "通知公告"}
 
 
 def _kind_labels() -> dict[str, str]:

@@ -38,7 +38,8 @@ from tests import factories
 
 SECRETS = ("乙组机密任务", "乙组机密留言", "乙组机密附件", "乙组机密材料", "乙组机密正文", "乙组机密意见",
            "乙委员机密发言", "乙委员机密请假", "乙组机密通知", "乙组机密模板", "乙组机密流程", "13900000002",
-           "乙委员机密单位", "13900000009", "乙委员机密会议材料")
+           "乙委员机密单位", "13900000009", "乙委员机密会议材料",
+           "乙组机密通告")
 ATTACKERS = ("a_lead", "a_staff", "m1")
 WRITE_ATTACKERS = (*ATTACKERS, "leader")  # leaders read everything, but act only where a review names them
 READERS = {"a_lead", "a_staff"}  # of the attackers, those in permissions.READERS (M1 is a member)
@@ -190,6 +191,13 @@ def build_world() -> tuple[dict, dict]:
     from meetingprep.dashboard import kiosk
 
     kiosk_link = kiosk.create_link(secretariat, meeting, "主会场屏")
+    # a notice sent to 乙组 only (通知公告): its text and receipts are for 乙组 and the secretariat
+    from meetingprep.notices import services as notice_services
+    from meetingprep.notices.models import NoticeCategory, ScopeKind
+
+    notice = notice_services.create_notice(secretariat, meeting, notice_services.NoticeData(
+        category=NoticeCategory.GENERAL, title="乙组机密通告", body="乙组机密通告正文",
+        scopes=[notice_services.ScopeChoice(ScopeKind.WORKING_GROUP, ref_id=group_b.id)]))
     db.session.commit()
 
     targets = {
@@ -207,6 +215,7 @@ def build_world() -> tuple[dict, dict]:
         "token": [("秘书处的待确认导入", pending.token)],
         "item_id": [("M2 发言所在的大会发言议程", item.id)], "slot_id": [("M2 的发言安排", slot.id)],
         "material_id": [("发给常委（M2）的会议材料", material.id)],
+        "notice_id": [("发给乙组的通知公告", notice.id)],
     }
     # a wall link belongs to the whole meeting and only the secretariat manages it (a role rule, not a group's)
     others = {"link_id": [("会议的大屏链接", kiosk_link.id)],
