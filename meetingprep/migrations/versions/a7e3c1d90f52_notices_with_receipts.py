@@ -1,7 +1,7 @@
 """notices with read receipts (通知公告, #20); SMS deliveries; notifications may carry deliveries for people without an account
 
 Revision ID: a7e3c1d90f52
-Revises: 9c1f3b7a2e10
+Revises: 3e5a9d1c7b20
 Create Date: 2026-12-07 14:10:00
 
 """
@@ -13,7 +13,7 @@ import meetingprep.db
 
 # revision identifiers, used by Alembic.
 revision = 'a7e3c1d90f52'
-down_revision = '9c1f3b7a2e10'
+down_revision = '3e5a9d1c7b20'
 branch_labels = None
 depends_on = None
 
