@@ -1,7 +1,7 @@
 """notices with read receipts (通知公告, #20); SMS deliveries; notifications may carry deliveries for people without an account
 
 Revision ID: a7e3c1d90f52
-Revises: 92c524c48c1a
+Revises: 609595237700
 Create Date: 2026-12-07 14:10:00
 
 """
@@ -13,7 +13,7 @@ import meetingprep.db
 
 # revision identifiers, used by Alembic.
 revision = 'a7e3c1d90f52'
-down_revision = '92c524c48c1a'
+down_revision = '609595237700'
 branch_labels = None
 depends_on = None
 
