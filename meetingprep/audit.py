@@ -34,7 +34,9 @@ ACTION_LABELS = {"create": "创建", "update": "修改", "delete": "删除",
                  "correct": "更正签到", "reissue_qr": "重发签到码", "resend": "重新发送",
                  "undo_check_in": "撤销签到",
                  # notices (通知公告)
-                 "send": "发送", "schedule": "定时发送", "remind": "未读提醒"}
+                 "send": "发送", "schedule": "定时发送", "remind": "未读提醒",
+                 # following up who is missing (attendance)
+                 "remind_missing": "提醒未到委员"}
 
 
 class AuditEntry(Base):

@@ -22,6 +22,7 @@ NAV_ACTIONS = (
     "task.view", "plan.calendar", "plan.ical", "plan.timeline", "plan.import", "plan.templates",
     "document.board", "document.configure", "speech.submit", "attendance.view", "attendance.own", "agenda.view",
     "material.board", "material.mine",
+    "agenda.schedule",
     "dashboard.view", "notifications.inbox", "meeting.view", "group.view", "user.manage", "audit.search",
     "notifications.admin", "notifications.webhooks", "notice.list", "notice.manage",
 )

@@ -84,8 +84,33 @@ rule("group.manage")(_role_in(*MANAGERS))
 # ── attendance ──────────────────────────────────────────────────────────────────────────────────
 rule("attendance.view")(_role_in(*READERS))          # roster, sittings, figures: leaders read all
 rule("attendance.manage")(_role_in(*MANAGERS))       # roster, sittings, duties, corrections, codes
-rule("attendance.leave.decide")(_role_in(*MANAGERS))
 rule("attendance.own")(_role_in(Role.MEMBER))         # 我的出勤
+# Following up who is missing (#20): absences without leave and how each was resolved — the notes often say
+# why someone stayed away — are the secretariat's work.
+rule("attendance.follow_up")(_role_in(*MANAGERS))
+
+
+@rule("attendance.leave.decide")
+def _decide_leave(user, target) -> bool:
+    """The secretariat, and the leaders it names to decide the meeting's leave (LeaveApprover).
+
+    ``target`` is a LeaveRequest, or a Meeting (may they decide its leave at all: their home lists what waits).
+    """
+    if user.role in MANAGERS:
+        return True
+    if user.role != Role.LEADER or target is None:
+        return False
+    from meetingprep.attendance.queries import leave_approver_meetings
+
+    meeting_id = getattr(target, "meeting_id", None) or target.id
+    return meeting_id in leave_approver_meetings(user)
+
+
+@rule("attendance.remind")
+def _remind_missing(user, target) -> bool:
+    """Remind the 未签到 (target: a Sitting) or 未报到 (target: a Meeting) through their channels: the
+    secretariat, and who runs that desk (the people at the door see who is missing)."""
+    return _run_check_in(user, target)
 
 
 @rule("attendance.check_in")
@@ -141,7 +166,10 @@ def _member_personal_data(user, member) -> bool:
 
 @rule("attendance.leave.reason")
 def _leave_reason(user, leave) -> bool:
-    return user.role in MANAGERS or (leave is not None and leave.member.user_id == user.id)
+    """The secretariat, the member, and a leader named to decide it (a decision needs its reason)."""
+    if user.role in MANAGERS or (leave is not None and leave.member.user_id == user.id):
+        return True
+    return leave is not None and _decide_leave(user, leave)
 
 
 @rule("attendance.leave.view")
@@ -319,6 +347,7 @@ rule("plan.ical")(_role_in(*WORKERS))
 rule("agenda.view")(_role_in(*READERS))
 rule("agenda.manage")(_role_in(*MANAGERS))
 rule("agenda.mine")(lambda user, _obj=None: True)
+rule("agenda.schedule")(_role_in(Role.MEMBER))  # 我的日程: a member's sittings, rooms, items, slot
 
 
 @rule("agenda.slot.view")

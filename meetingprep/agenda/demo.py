@@ -97,15 +97,17 @@ def seed(ctx: DemoContext) -> None:
     speeches_item = None
     for sitting in sittings:
         if sitting.kind == SittingKind.GROUP:
-            plan = [(0, K.GROUP, f"{group.name}讨论", f"驻地{n // 4 + 2}楼 {n % 4 + 1:02d} 会议室")
+            # Each group in its own room, the same all meeting: a member's schedule shows theirs.
+            topic = sitting.name.partition("：")[2] or "分组讨论"
+            plan = [(0, K.GROUP, f"{group.name}：{topic}", f"驻地{n // 4 + 2}楼 {n % 4 + 1:02d} 会议室", group.id)
                     for n, group in enumerate(groups[:8])]
         else:
-            plan = AGENDAS.get(sitting.kind, [])
-        for minutes, kind, title, room in plan:
+            plan = [(*row, None) for row in AGENDAS.get(sitting.kind, [])]
+        for minutes, kind, title, room, group_id in plan:
             presiding = vice if kind in (K.GROUP, K.SPEECHES) else chair
             item = services.add_item(secretariat, sitting, services.ItemData(
                 starts_at=sitting.starts_at + dt.timedelta(minutes=minutes), kind=kind, title=title, room=room,
-                presiding_user_id=presiding.id if presiding else None))
+                presiding_user_id=presiding.id if presiding else None, discussion_group_id=group_id))
             if kind == K.SPEECHES and speeches_item is None:
                 speeches_item = item
     if speeches_item is None:

@@ -17,6 +17,8 @@ class AgendaItemForm(VersionedForm):
                                           Length(max=200, message="议题不能超过 200 字。")])
     room = StringField("会议室", validators=[Length(max=120, message="会议室不能超过 120 字。")],
                        description="分组讨论必填，如“第一讨论组：三楼 301 会议室”。")
+    discussion_group_id = SelectField("讨论组（可选）", coerce=to_id_or_none, validate_choice=False,
+                                      description="分组讨论时选择该组：组内委员的日程显示这一项和它的会议室。")
     presiding_name = StringField("主持人", validators=[Length(max=80, message="主持人不能超过 80 字。")],
                                  description="按印发的称谓填写；选了账号而此处留空时，取账号的姓名。")
     presiding_user_id = SelectField("主持人账号（可选）", coerce=to_id_or_none, validate_choice=False)

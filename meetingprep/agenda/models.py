@@ -46,6 +46,9 @@ class AgendaItem(Audited, Base):
     kind: Mapped[AgendaItemKind] = mapped_column(enum_column(AgendaItemKind), info={"label": "类型"})
     title: Mapped[str] = mapped_column(String(200), info={"label": "议题"})
     room: Mapped[str] = mapped_column(String(120), default="", info={"label": "会议室"})
+    #: The item is one discussion group's (分组讨论 in its own room); None = everyone at the sitting.
+    discussion_group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("discussion_groups.id", ondelete="SET NULL"), index=True, info={"label": "讨论组"})
     #: 主持人 as printed; when a user account is named, its display name is the default.
     presiding_name: Mapped[str] = mapped_column(String(80), default="", info={"label": "主持人"})
     presiding_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
@@ -53,6 +56,7 @@ class AgendaItem(Audited, Base):
     version_id: Mapped[int] = mapped_column(default=1)
 
     presiding_user = relationship("User", lazy="raise")
+    discussion_group = relationship("DiscussionGroup", lazy="raise")
     slots: Mapped[list[SpeechSlot]] = relationship(
         back_populates="item", cascade="all, delete-orphan", lazy="raise", passive_deletes=True,
         order_by="[SpeechSlot.mode, SpeechSlot.position, SpeechSlot.id]")

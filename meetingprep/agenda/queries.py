@@ -37,7 +37,8 @@ def agenda_of(sitting_id: int) -> list[AgendaItem]:
     """The items in order, with their presiding accounts and speech slots (and each slot's speech) loaded."""
     return list(db.session.scalars(
         select(AgendaItem).where(AgendaItem.sitting_id == sitting_id)
-        .options(joinedload(AgendaItem.presiding_user), *_slot_loads(), raiseload("*"))
+        .options(joinedload(AgendaItem.presiding_user), joinedload(AgendaItem.discussion_group), *_slot_loads(),
+                 raiseload("*"))
         .order_by(AgendaItem.position, AgendaItem.id)).unique())
 
 
@@ -125,3 +126,12 @@ def presiding_choices() -> list[tuple[int, str]]:
         User.is_active_account, User.role.in_([Role.LEADER, Role.SECRETARIAT]))
         .order_by(User.role, User.display_name, User.id)).all()
     return [(row.id, row.display_name) for row in rows]
+
+
+def group_choices(meeting_id: int) -> list[tuple[int, str]]:
+    """The meeting's discussion groups, for an item held by one of them."""
+    from meetingprep.attendance.models import DiscussionGroup
+
+    return [(row.id, row.name) for row in db.session.execute(
+        select(DiscussionGroup.id, DiscussionGroup.name).where(DiscussionGroup.meeting_id == meeting_id)
+        .order_by(DiscussionGroup.sort_order, DiscussionGroup.name))]

@@ -16,7 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from meetingprep import audit, signals
 from meetingprep.agenda.models import AgendaItem, AgendaItemKind, SpeechMode, SpeechSlot
-from meetingprep.attendance.models import Sitting
+from meetingprep.attendance.models import DiscussionGroup, Sitting
 from meetingprep.auth.models import User
 from meetingprep.concurrency import expect_version
 from meetingprep.documents.models import Document, DocumentType, DocumentTypeCode
@@ -46,6 +46,8 @@ class ItemData:
     room: str = ""
     presiding_name: str = ""
     presiding_user_id: int | None = None
+    #: One discussion group's item (its own room); None = the whole sitting.
+    discussion_group_id: int | None = None
 
 
 def _check_item(sitting: Sitting, data: ItemData) -> None:
@@ -55,6 +57,10 @@ def _check_item(sitting: Sitting, data: ItemData) -> None:
         raise ValidationFailed("议程时间应在本会次当天前后，请检查日期。")
     if data.kind == AgendaItemKind.GROUP and not data.room.strip():
         raise ValidationFailed("分组讨论请填写会议室。")
+    if data.discussion_group_id is not None:
+        group = db.session.get(DiscussionGroup, data.discussion_group_id)
+        if group is None or group.meeting_id != sitting.meeting_id:
+            raise ValidationFailed("所选讨论组不在本次会议中。")
     if data.presiding_user_id is not None:
         user = db.session.get(User, data.presiding_user_id)
         if user is None or not user.is_active:
@@ -74,7 +80,8 @@ def add_item(actor: User, sitting: Sitting, data: ItemData) -> AgendaItem:
                              .order_by(AgendaItem.position.desc()).limit(1))
     item = AgendaItem(meeting_id=sitting.meeting_id, sitting_id=sitting.id, position=(last or 0) + 1,
                       starts_at=data.starts_at, kind=data.kind, title=data.title.strip(), room=data.room.strip(),
-                      presiding_name=_presiding_name(data), presiding_user_id=data.presiding_user_id, slots=[])
+                      presiding_name=_presiding_name(data), presiding_user_id=data.presiding_user_id,
+                      discussion_group_id=data.discussion_group_id, slots=[])
     db.session.add(item)
     _flush("议程刚刚被他人修改，请刷新后重试。")
     return item
@@ -88,6 +95,7 @@ def update_item(actor: User, item: AgendaItem, data: ItemData, version_id: int |
         raise ValidationFailed("该议程已安排了大会发言，请先移出发言后再改为其他类型。")
     item.starts_at, item.kind, item.title = data.starts_at, data.kind, data.title.strip()
     item.room, item.presiding_user_id = data.room.strip(), data.presiding_user_id
+    item.discussion_group_id = data.discussion_group_id
     item.presiding_name = _presiding_name(data)
     _flush("该议程已被他人修改，请刷新后重试。")
 

@@ -7,8 +7,10 @@ from flask_login import current_user, login_required
 
 from meetingprep import timeutil
 from meetingprep.agenda import queries, services
+from meetingprep.agenda import schedule as schedule_module
 from meetingprep.agenda.forms import AgendaItemForm, MoveForm, SpeechAddForm, SpeechSlotForm
 from meetingprep.agenda.models import AgendaItem, AgendaItemKind, SpeechMode, SpeechSlot
+from meetingprep.attendance import queries as attendance_queries
 from meetingprep.attendance.models import Sitting
 from meetingprep.documents.models import Document
 from meetingprep.errors import DomainError, NotFound, ValidationFailed
@@ -62,6 +64,7 @@ def index():
 def _item_form(item: AgendaItem | None, sitting: Sitting) -> AgendaItemForm:
     form = AgendaItemForm(obj=item)
     form.presiding_user_id.choices = [("", "（不关联账号）"), *queries.presiding_choices()]
+    form.discussion_group_id.choices = [("", "（全体，不分组）"), *queries.group_choices(sitting.meeting_id)]
     if not form.is_submitted():
         form.starts_at.data = timeutil.to_local(item.starts_at if item else sitting.starts_at).replace(tzinfo=None)
     return form
@@ -71,7 +74,8 @@ def _item_data(form: AgendaItemForm) -> services.ItemData:
     return services.ItemData(starts_at=timeutil.from_local(form.starts_at.data), kind=AgendaItemKind(form.kind.data),
                              title=form.title.data or "", room=form.room.data or "",
                              presiding_name=form.presiding_name.data or "",
-                             presiding_user_id=form.presiding_user_id.data or None)
+                             presiding_user_id=form.presiding_user_id.data or None,
+                             discussion_group_id=form.discussion_group_id.data or None)
 
 
 @bp.route("/sittings/<int:sitting_id>")
@@ -252,6 +256,19 @@ def slot_remove(slot_id: int):
     db.session.commit()
     flash(f"已将《{title}》移出发言安排。", "success")
     return redirect(url_for(".speeches", item_id=item_id))
+
+
+# ── a member's schedule ────────────────────────────────────────────────────────────────────────
+@bp.route("/schedule")
+@login_required
+def schedule():
+    """我的日程: the member's sittings day by day — room, seat area, agenda items, speaking slot, what to bring."""
+    require(current_user, "agenda.schedule")
+    meeting = current_meeting()
+    member = attendance_queries.profile_of_user(meeting.id, current_user.id) if meeting is not None else None
+    moment = timeutil.now()
+    return render_template("agenda/schedule.html", meeting=meeting, member=member, moment=moment,
+                           days=schedule_module.schedule_of(member) if member is not None else [])
 
 
 # ── a speaker's own slots ──────────────────────────────────────────────────────────────────────

@@ -1,6 +1,8 @@
-"""Demo attendance: a roster across the usual 界别 and discussion groups, the sittings of a plenary,
-and for the sittings already held (a 常委会议 and a training session before the opening) a realistic
-spread of check-ins, lateness and leave, with their rolls frozen.
+"""Demo attendance: a roster across the usual 界别 and discussion groups (with 座区 for the hall), the
+plenary's five sittings over three days (开幕大会 and 分组讨论（一）; 分组讨论（二） and 大会发言; 闭幕大会)
+after a 预备会议 the afternoon before, each with what to bring; and for the sittings already held (a 常委会议
+and a training session before the opening) a realistic spread of check-ins, lateness and leave, with their
+rolls frozen — so the absences without leave stand as follow-up items, a few of them already resolved.
 """
 
 from __future__ import annotations
@@ -12,11 +14,14 @@ from sqlalchemy import insert, select
 from meetingprep import timeutil
 from meetingprep.attendance import services
 from meetingprep.attendance.models import (
+    AbsenceFollowUp,
     CheckIn,
     CheckinDuty,
     CheckInMethod,
     DiscussionGroup,
     Expectation,
+    FollowUpOutcome,
+    LeaveApprover,
     LeaveRequest,
     LeaveStatus,
     MemberProfile,
@@ -70,8 +75,13 @@ def seed(ctx: DemoContext) -> None:
     actor = ctx.secretariat[0] if ctx.secretariat else None
     for sitting in past:
         _attendance_of_past(ctx, sitting, members, actor)
+    _resolve_some_follow_ups(ctx, actor)
     _upcoming_leave(ctx, upcoming, members, actor)
     _duties(ctx, upcoming)
+    # The 秘书长 decides leave besides the secretariat: the pending requests wait on their home page.
+    for leader in ctx.leaders:
+        if leader.username == "mishuzhang":
+            db.session.add(LeaveApprover(meeting_id=ctx.meeting.id, user_id=leader.id))
 
 
 def _groups(ctx: DemoContext) -> list[DiscussionGroup]:
@@ -99,6 +109,7 @@ def _roster(ctx: DemoContext, groups: list[DiscussionGroup]) -> list[dict]:
             "sector": ctx.rng.choices(sectors, weights)[0], "committee": ctx.rng.choice(COMMITTEES),
             "discussion_group_id": groups[index % len(groups)].id, "is_standing": ctx.rng.random() < 0.15,
             "unit": unit, "position": position, "phone": f"13{ctx.rng.randrange(10**9):09d}",
+            "seat_area": _seat_area(index),
             "qr_generation": 1, "version_id": 1,
         })
     for start in range(0, len(rows), 1000):
@@ -109,6 +120,25 @@ def _roster(ctx: DemoContext, groups: list[DiscussionGroup]) -> list[dict]:
     for row in rows:
         row["id"] = by_no[row["member_no"]]
     return rows
+
+
+def _seat_area(index: int) -> str:
+    """座区 in the hall by member number: 24 seats a row, 10 rows an area (A–F), then the balcony."""
+    area, place = divmod(index, 240)
+    row, seat = divmod(place, 24)
+    floor = "一楼" if area < 6 else "二楼"
+    return f"{floor} {'ABCDEFGHIJKL'[area % 12]} 区 {row + 1} 排 {seat + 1} 座"
+
+
+#: What to bring to each kind of sitting (Sitting.bring_note), as the 会务组 writes it in the 会议须知.
+BRING = {
+    SittingKind.PREPARATORY: "请携带委员证、会议材料袋；15:45 前入场，按座区就座。",
+    SittingKind.OPENING: "请携带委员证、会议材料袋（含大会文件）；着正装；8:30 起安检入场，8:50 前按座区就座，"
+                         "会场内手机调至静音。",
+    SittingKind.GROUP: "请携带委员证、《政府工作报告》（征求意见稿）和发言提纲；在本组讨论室签到。",
+    SittingKind.PLENARY: "请携带委员证和大会发言材料；发言委员请提前 15 分钟到主席台侧候场。",
+    SittingKind.CLOSING: "请携带委员证和表决器领取卡；着正装；8:50 前按座区就座，会后在驻地退房。",
+}
 
 
 def _sittings(ctx: DemoContext, groups: list[DiscussionGroup]) -> tuple[list[Sitting], list[Sitting]]:
@@ -122,14 +152,15 @@ def _sittings(ctx: DemoContext, groups: list[DiscussionGroup]) -> tuple[list[Sit
          "市委党校报告厅"),
         (SittingKind.PREPARATORY, "预备会议", opening - dt.timedelta(days=1), 16, 17, Expectation.ALL,
          f"{venue}大礼堂"),
+        # The plenary itself: five sittings over three days.
         (SittingKind.OPENING, "开幕大会", opening, 9, 11, Expectation.ALL, f"{venue}大礼堂"),
         (SittingKind.GROUP, "分组讨论（一）：审议常委会工作报告", opening, 15, 18, Expectation.GROUPS,
          "驻地各讨论室"),
         (SittingKind.GROUP, "分组讨论（二）：讨论政府工作报告", opening + dt.timedelta(days=1), 9, 12,
          Expectation.GROUPS, "驻地各讨论室"),
-        (SittingKind.PLENARY, "全体会议（大会发言）", opening + dt.timedelta(days=2), 9, 12, Expectation.ALL,
+        (SittingKind.PLENARY, "全体会议（大会发言）", opening + dt.timedelta(days=1), 15, 18, Expectation.ALL,
          f"{venue}大礼堂"),
-        (SittingKind.CLOSING, "闭幕大会", opening + dt.timedelta(days=4), 9, 11, Expectation.ALL, f"{venue}大礼堂"),
+        (SittingKind.CLOSING, "闭幕大会", opening + dt.timedelta(days=2), 9, 11, Expectation.ALL, f"{venue}大礼堂"),
     ]
     for n in range(ctx.target("sittings", len(plan)) - len(plan)):  # large: the year's earlier meetings
         day = today - dt.timedelta(days=12 + 7 * n)
@@ -139,6 +170,9 @@ def _sittings(ctx: DemoContext, groups: list[DiscussionGroup]) -> tuple[list[Sit
     for kind, name, day, start, end, expectation, place in plan:
         sitting = Sitting(meeting_id=ctx.meeting.id, kind=kind, name=name, starts_at=_at(day, start),
                           ends_at=_at(day, end), venue=place, expectation=expectation, late_grace_minutes=10,
+                          seated=kind in (SittingKind.PREPARATORY, SittingKind.OPENING, SittingKind.PLENARY,
+                                          SittingKind.CLOSING),
+                          bring_note=BRING.get(kind, ""),
                           expected_groups=[SittingExpectedGroup(group_id=g.id) for g in groups]
                           if expectation == Expectation.GROUPS else [])
         db.session.add(sitting)
@@ -168,6 +202,22 @@ def _attendance_of_past(ctx: DemoContext, sitting: Sitting, members: list[dict],
         db.session.execute(insert(CheckIn), check_ins)
     if actor is not None:
         services.close_sitting(actor, sitting)
+
+
+#: How the secretariat closed the first few follow-ups (the rest stay open on its 工作台).
+RESOLVED = [(FollowUpOutcome.CONTACTED, "已电话联系本人，因单位临时有急事未能到会，已提醒下次提前请假。"),
+            (FollowUpOutcome.EXCUSED, "本人当天突发疾病就医，已补交请假说明，经秘书长同意补假。"),
+            (FollowUpOutcome.UNEXCUSED, "多次电话未接通，短信未回复，按无故缺席记录。")]
+
+
+def _resolve_some_follow_ups(ctx: DemoContext, actor) -> None:
+    if actor is None:
+        return
+    items = db.session.scalars(select(AbsenceFollowUp).where(AbsenceFollowUp.meeting_id == ctx.meeting.id)
+                               .order_by(AbsenceFollowUp.sitting_id, AbsenceFollowUp.member_no)
+                               .limit(len(RESOLVED))).all()
+    for item, (outcome, note) in zip(items, RESOLVED, strict=False):
+        services.resolve_follow_up(actor, item, outcome, note, version_id=item.version_id)
 
 
 def _leave(ctx: DemoContext, member: dict, sittings: list[Sitting], status: LeaveStatus, actor,

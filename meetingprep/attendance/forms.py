@@ -14,7 +14,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
-from meetingprep.attendance.models import Expectation, RollStatus, SittingKind
+from meetingprep.attendance.models import Expectation, FollowUpOutcome, RollStatus, SittingKind
 from meetingprep.bounds import MAX_ID, to_id
 from meetingprep.forms import BaseForm, VersionedForm
 
@@ -33,6 +33,8 @@ class MemberForm(VersionedForm):
     unit = StringField("工作单位", validators=[Length(max=120)])
     position = StringField("职务", validators=[Length(max=120)])
     phone = StringField("手机", validators=[Length(max=32)])
+    seat_area = StringField("座区", validators=[Length(max=40, message="座区不能超过 40 字。")],
+                            description="按座区入座的会次（大会）显示在委员的日程上，如“一楼 A 区 3 排”。")
     username = StringField("登录账号（可选）", validators=[Length(max=64)],
                            description="关联一个“委员”角色的账号后，委员可查看本人出勤并在线请假。")
 
@@ -54,6 +56,10 @@ class SittingForm(VersionedForm):
                                    validators=[Length(max=60000)])
     late_grace_minutes = IntegerField("迟到宽限（分钟）", validators=[
         InputRequired("请填写迟到宽限。"), NumberRange(0, 240, "宽限应在 0 到 240 分钟之间。")])
+    seated = BooleanField("按座区入座（委员的日程显示本人座区）")
+    bring_note = TextAreaField("携带物品及须知（显示在应到委员的日程上）",
+                               validators=[Length(max=500, message="携带物品及须知不能超过 500 字。")],
+                               description="如：请携带委员证、会议材料袋；着正装；8:40 前入场。")
 
 
 class DeskCheckInForm(BaseForm):
@@ -90,3 +96,25 @@ class LeaveDecisionForm(VersionedForm):
 class DutyForm(BaseForm):
     user_id = SelectField("工作人员", coerce=to_id, validate_choice=False)
     sitting_id = SelectField("负责范围", coerce=to_id, validate_choice=False)
+
+
+class MissingRemindForm(BaseForm):
+    """The 提醒 button of a 未报到 / 未签到 list: the list's filter as hidden fields (queries.MissingFilter)."""
+
+    sector = HiddenField()
+    group = HiddenField()
+    standing = HiddenField()
+
+
+class FollowUpResolveForm(VersionedForm):
+    # No default: the secretariat chooses how it ended.
+    outcome = RadioField("处理结果", choices=FollowUpOutcome.choices(),
+                         validators=[InputRequired("请选择处理结果：已联系、补假或无故缺席。")])
+    note = TextAreaField("处理说明", validators=[DataRequired("请填写处理说明（如联系情况、缺席原因）。"),
+                                              Length(max=500, message="处理说明不能超过 500 字。")])
+
+
+class LeaveApproversForm(BaseForm):
+    user_ids = SelectMultipleField("可审批请假的领导", coerce=to_id, validate_choice=False,
+                                   description="除大会秘书处外，这些领导也可以审批本次会议的请假申请；"
+                                               "不选则只由秘书处审批。")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import Boolean, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from meetingprep.audit import Audited
@@ -107,6 +108,8 @@ class MemberProfile(Audited, Base):
     unit: Mapped[str] = mapped_column(String(120), default="", info={"label": "工作单位"})
     position: Mapped[str] = mapped_column(String(120), default="", info={"label": "职务"})
     phone: Mapped[str] = mapped_column(String(32), default="", info={"label": "手机"})
+    #: Where the member sits at sittings seated by area (``Sitting.seated``), e.g. "一楼 A 区 3 排".
+    seat_area: Mapped[str] = mapped_column(String(40), default="", info={"label": "座区"})
     # Bumped to revoke the personal check-in code; the signed token carries the generation.
     qr_generation: Mapped[int] = mapped_column(default=1, info={"label": "签到码版本"})
     version_id: Mapped[int] = mapped_column(default=1)
@@ -137,6 +140,10 @@ class Sitting(Audited, Base):
     expectation: Mapped[Expectation] = mapped_column(enum_column(Expectation), default=Expectation.ALL,
                                                      info={"label": "应到范围"})
     late_grace_minutes: Mapped[int] = mapped_column(default=10, info={"label": "迟到宽限（分钟）"})
+    #: Members sit in their own 座区 (MemberProfile.seat_area): their schedule shows it.
+    seated: Mapped[bool] = mapped_column(Boolean, default=False, info={"label": "按座区入座"})
+    #: What to bring and know (委员证、会议材料、着装…), shown on each expected member's schedule.
+    bring_note: Mapped[str] = mapped_column(String(500), default="", info={"label": "携带物品及须知"})
     closed_at: Mapped[dt.datetime | None] = mapped_column(info={"label": "结束签到时间"})
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
                                                      info={"label": "结束签到人"})
@@ -327,3 +334,74 @@ class CheckinDuty(Audited, Base):
 
     def audit_title(self) -> str:
         return f"签到值守 用户 #{self.user_id}"
+
+
+class LeaveApprover(Audited, Base):
+    """A leader the secretariat names to decide the meeting's leave requests besides the secretariat
+    (permissions: ``attendance.leave.decide``)."""
+
+    __tablename__ = "leave_approvers"
+    __audit_label__ = "请假审批领导"
+    __table_args__ = (UniqueConstraint("meeting_id", "user_id"), Index("ix_leave_approvers_user_id", "user_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), info={"label": "审批领导"})
+
+    user = relationship("User", lazy="raise")
+
+    def audit_title(self) -> str:
+        return f"请假审批领导 用户 #{self.user_id}"
+
+
+class FollowUpOutcome(LabeledEnum):
+    """How the secretariat closed a follow-up of an absence without leave."""
+
+    CONTACTED = "contacted", "已联系"
+    EXCUSED = "excused", "补假"
+    UNEXCUSED = "unexcused", "无故缺席"
+
+
+class AbsenceFollowUp(Audited, Base):
+    """An expected member absent without approved leave when a sitting's roll froze: the secretariat follows
+    up and records how it ended, with a note. Written from the frozen roll (``follow_up.sync_follow_ups``);
+    the name and 界别 are the roll's, so the item stays readable if the member leaves the roster."""
+
+    __tablename__ = "absence_follow_ups"
+    __audit_label__ = "缺席跟进"
+    __table_args__ = (UniqueConstraint("sitting_id", "member_no"),
+                      Index("ix_absence_follow_ups_meeting_id_resolved_at", "meeting_id", "resolved_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    sitting_id: Mapped[int] = mapped_column(ForeignKey("sittings.id", ondelete="CASCADE"), info={"label": "会次"})
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("member_profiles.id", ondelete="SET NULL"),
+                                                  index=True, info={"label": "委员"})
+    member_no: Mapped[str] = mapped_column(String(20), info={"label": "委员编号"})
+    name: Mapped[str] = mapped_column(String(40), info={"label": "姓名"})
+    sector: Mapped[str] = mapped_column(String(40), default="", info={"label": "界别"})
+    created_at: Mapped[dt.datetime] = mapped_column(default=now, info={"label": "生成时间"})
+    outcome: Mapped[FollowUpOutcome | None] = mapped_column(enum_column(FollowUpOutcome), info={"label": "处理结果"})
+    note: Mapped[str] = mapped_column(String(500), default="", info={"label": "处理说明"})
+    resolved_at: Mapped[dt.datetime | None] = mapped_column(info={"label": "处理时间"})
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
+                                                       info={"label": "处理人"})
+    version_id: Mapped[int] = mapped_column(default=1)
+
+    sitting: Mapped[Sitting] = relationship(lazy="raise")
+    member: Mapped[MemberProfile | None] = relationship(lazy="raise")
+    resolved_by = relationship("User", lazy="raise")
+
+    __mapper_args__ = {"version_id_col": version_id}
+
+    @hybrid_property
+    def is_open(self) -> bool:
+        return self.resolved_at is None
+
+    @is_open.inplace.expression
+    @classmethod
+    def _is_open_expression(cls):
+        return cls.resolved_at.is_(None)
+
+    def audit_title(self) -> str:
+        return f"{self.name}（{self.member_no}）缺席跟进"

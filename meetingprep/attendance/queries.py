@@ -36,10 +36,12 @@ from sqlalchemy import (
 from sqlalchemy.orm import aliased, joinedload, raiseload, selectinload
 
 from meetingprep.attendance.models import (
+    AbsenceFollowUp,
     CheckIn,
     CheckinDuty,
     DiscussionGroup,
     Expectation,
+    LeaveApprover,
     LeaveRequest,
     LeaveRequestSitting,
     LeaveStatus,
@@ -54,7 +56,7 @@ from meetingprep.attendance.models import (
 )
 from meetingprep.auth.models import User
 from meetingprep.extensions import db
-from meetingprep.roles import WORKERS
+from meetingprep.roles import WORKERS, Role
 
 RATE_FORMULA = "出席率 = 实到 ÷ (应到 − 请假)；迟到计入实到，非应到人员（列席）不计入"
 SEARCH_LIMIT = 20
@@ -743,3 +745,216 @@ def latest_sittings(meeting_id: int, moment: dt.datetime, limit: int,
     begun = [sitting for sitting in sittings if sitting.starts_at <= moment]
     latest = sorted(sittings, key=lambda sitting: (sitting.starts_at, sitting.id), reverse=True)[:limit]
     return ([(sitting, counts[sitting.id]) for sitting in latest], begun_total(begun, counts, moment), len(begun))
+
+
+# ── following up who is missing (#20) ───────────────────────────────────────────────────────────
+@dataclass(frozen=True)
+class MissingFilter:
+    """The 未报到 / 未签到 lists' query-string contract (the remind form posts the same names):
+    ``sector`` 界别 (exact), ``group`` a discussion group's id, ``standing=1`` 常委 only, ``page``.
+    Anything malformed is ignored — no filter, never an error."""
+
+    sector: str = ""
+    group: int | None = None
+    standing: bool = False
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> MissingFilter:
+        from meetingprep.bounds import MAX_PAGE, parse_id, parse_int
+
+        return cls(sector=(args.get("sector") or "").strip()[:40], group=parse_id(args.get("group")),
+                   standing=args.get("standing") == "1", page=parse_int(args.get("page"), 1, MAX_PAGE) or 1)
+
+    def args(self, **changes) -> dict[str, str]:
+        """The query string for links (pagination, print, the remind form's hidden fields); defaults left out."""
+        values = {"sector": self.sector, "group": self.group, "standing": self.standing, "page": self.page, **changes}
+        return {key: "1" if value is True else str(value) for key, value in values.items()
+                if value not in (None, "", False) and (key, value) != ("page", 1)}
+
+    def describe(self, group_names: dict[int, str]) -> str:
+        """In words, for the audit trail and the page: 界别：民盟；讨论组：第一组；仅常委 (or 全部)."""
+        parts = [f"界别：{self.sector}" if self.sector else "",
+                 f"讨论组：{group_names[self.group]}" if self.group in group_names else "",
+                 "仅常委" if self.standing else ""]
+        return "；".join(part for part in parts if part) or "全部"
+
+
+@dataclass(frozen=True)
+class MissingRow:
+    """One person on a 未报到 / 未签到 list. ``phone`` is drawn only for who may see personal data."""
+
+    member_id: int | None
+    member_no: str
+    name: str
+    sector: str
+    group_name: str
+    is_standing: bool
+    phone: str
+    has_account: bool
+    pending_leave: bool
+
+
+def _unregistered(meeting_id: int, filt: MissingFilter, group_names: dict[int, str]):
+    """Roster members with no 报到 record, as the columns of ``MissingRow``."""
+    query = (select(MemberProfile.id.label("member_id"), MemberProfile.member_no.label("member_no"),
+                    MemberProfile.name.label("name"), MemberProfile.sector.label("sector"),
+                    func.coalesce(DiscussionGroup.name, "").label("group_name"),
+                    MemberProfile.is_standing.label("is_standing"), MemberProfile.phone.label("phone"),
+                    MemberProfile.user_id.label("user_id"), literal(False).label("pending_leave"))
+             .select_from(MemberProfile)
+             .outerjoin(DiscussionGroup, DiscussionGroup.id == MemberProfile.discussion_group_id)
+             .where(MemberProfile.meeting_id == meeting_id,
+                    ~exists().where(Registration.member_id == MemberProfile.id)))
+    if filt.sector:
+        query = query.where(MemberProfile.sector == filt.sector)
+    if filt.group in group_names:
+        query = query.where(MemberProfile.discussion_group_id == filt.group)
+    if filt.standing:
+        query = query.where(MemberProfile.is_standing == true())
+    return query
+
+
+def _absent(sitting: Sitting, filt: MissingFilter, group_names: dict[int, str]):
+    """Expected at the sitting, not checked in, no approved leave (the roll's 缺席/未到 tab: live, or the frozen
+    roll of a closed sitting), with the roster's phone and account; ``pending_leave``: a request waits."""
+    roll = sitting_roll(sitting, RollStatus.ABSENT.value)
+    pending = exists().where(LeaveRequestSitting.sitting_id == sitting.id,
+                             LeaveRequestSitting.leave_request_id == LeaveRequest.id,
+                             LeaveRequest.member_id == roll.c.member_id, LeaveRequest.status == LeaveStatus.PENDING)
+    query = (select(roll.c.member_id, roll.c.member_no, roll.c.name, roll.c.sector, roll.c.group_name,
+                    func.coalesce(MemberProfile.is_standing, false()).label("is_standing"),
+                    func.coalesce(MemberProfile.phone, "").label("phone"), MemberProfile.user_id.label("user_id"),
+                    pending.label("pending_leave"))
+             .select_from(roll).outerjoin(MemberProfile, MemberProfile.id == roll.c.member_id))
+    if filt.sector:
+        query = query.where(roll.c.sector == filt.sector)
+    if filt.group in group_names:  # the roll names the group (a frozen roll keeps the name it had)
+        query = query.where(roll.c.group_name == group_names[filt.group])
+    if filt.standing:
+        query = query.where(MemberProfile.is_standing == true())
+    return query
+
+
+def _missing_page(query, page: int, per_page: int) -> tuple[list[MissingRow], int]:
+    """One page in member-number order and the total, in one query (a window count)."""
+    rows = query.subquery("missing")
+    result = db.session.execute(select(rows, func.count().over().label("total")).order_by(rows.c.member_no)
+                                .limit(per_page).offset((page - 1) * per_page)).all()
+    if not result and page > 1:  # past the last page: the total still counts
+        total = db.session.scalar(select(func.count()).select_from(rows)) or 0
+        return [], total
+    return [MissingRow(row.member_id, row.member_no, row.name, row.sector, row.group_name, bool(row.is_standing),
+                       row.phone or "", row.user_id is not None, bool(row.pending_leave)) for row in result], \
+        (result[0].total if result else 0)
+
+
+def unregistered_page(meeting_id: int, filt: MissingFilter, group_names: dict[int, str], *,
+                      per_page: int = 100) -> tuple[list[MissingRow], int]:
+    return _missing_page(_unregistered(meeting_id, filt, group_names), filt.page, per_page)
+
+
+def absent_page(sitting: Sitting, filt: MissingFilter, group_names: dict[int, str], *,
+                per_page: int = 100) -> tuple[list[MissingRow], int]:
+    return _missing_page(_absent(sitting, filt, group_names), filt.page, per_page)
+
+
+def missing_accounts(query) -> tuple[list[int], int]:
+    """Everyone a list's filter keeps: (their accounts' user ids, how many have no account) — one query."""
+    rows = query.subquery("missing")
+    user_ids, without = [], 0
+    for (user_id,) in db.session.execute(select(rows.c.user_id)):
+        if user_id is None:
+            without += 1
+        else:
+            user_ids.append(user_id)
+    return user_ids, without
+
+
+def unregistered_accounts(meeting_id: int, filt: MissingFilter, group_names: dict[int, str]):
+    return missing_accounts(_unregistered(meeting_id, filt, group_names))
+
+
+def absent_accounts(sitting: Sitting, filt: MissingFilter, group_names: dict[int, str]):
+    return missing_accounts(_absent(sitting, filt, group_names))
+
+
+def filter_choices(meeting_id: int) -> tuple[list[str], dict[int, str]]:
+    """The roster's 界别 (in order) and discussion groups (id → name), in one query."""
+    sectors = select(MemberProfile.sector.label("name"), cast(literal(None), Integer).label("id"),
+                     literal(0).label("kind"), literal(0).label("sort_order")).where(
+        MemberProfile.meeting_id == meeting_id, MemberProfile.sector != "").distinct()
+    groups = select(DiscussionGroup.name, DiscussionGroup.id, literal(1), DiscussionGroup.sort_order).where(
+        DiscussionGroup.meeting_id == meeting_id)
+    both = union_all(sectors, groups).subquery("choices")
+    rows = db.session.execute(select(both).order_by(both.c.kind, both.c.sort_order, both.c.name)).all()
+    return [row.name for row in rows if row.kind == 0], {row.id: row.name for row in rows if row.kind == 1}
+
+
+# ── absences without leave, followed up (AbsenceFollowUp) ──────────────────────────────────────────
+def follow_ups_page(meeting_id: int, *, state: str = "open", sitting_id: int | None = None, page: int = 1,
+                    per_page: int = 50) -> tuple[list, int]:
+    """Follow-up items (open / resolved / all) with their sitting, member (phone) and resolver; the newest
+    sittings first, then member number; one query with the total."""
+    query = (select(AbsenceFollowUp, func.count().over().label("total"))
+             .join(Sitting, Sitting.id == AbsenceFollowUp.sitting_id)
+             .options(joinedload(AbsenceFollowUp.sitting), joinedload(AbsenceFollowUp.member),
+                      joinedload(AbsenceFollowUp.resolved_by), raiseload("*"))
+             .where(AbsenceFollowUp.meeting_id == meeting_id))
+    if state == "open":
+        query = query.where(AbsenceFollowUp.is_open)
+    elif state == "resolved":
+        query = query.where(~AbsenceFollowUp.is_open)
+    if sitting_id is not None:
+        query = query.where(AbsenceFollowUp.sitting_id == sitting_id)
+    rows = db.session.execute(query.order_by(Sitting.starts_at.desc(), AbsenceFollowUp.member_no)
+                              .limit(per_page).offset((page - 1) * per_page)).all()
+    return [row.AbsenceFollowUp for row in rows], (rows[0].total if rows else 0)
+
+
+def follow_up(follow_up_id: int) -> AbsenceFollowUp | None:
+    return db.session.scalar(
+        select(AbsenceFollowUp).options(joinedload(AbsenceFollowUp.sitting), joinedload(AbsenceFollowUp.member),
+                                        joinedload(AbsenceFollowUp.resolved_by))
+        .where(AbsenceFollowUp.id == follow_up_id))
+
+
+def open_follow_up_counts(meeting_id: int) -> dict[int, int]:
+    """Open items per sitting: the sitting pages' 待跟进 figure."""
+    return dict(db.session.execute(
+        select(AbsenceFollowUp.sitting_id, func.count()).where(AbsenceFollowUp.meeting_id == meeting_id,
+                                                               AbsenceFollowUp.is_open)
+        .group_by(AbsenceFollowUp.sitting_id)).all())
+
+
+# ── leave decided by designated leaders (LeaveApprover) ────────────────────────────────────────────
+def leave_approver_meetings(user) -> frozenset[int]:
+    """The meetings whose leave this user was named to decide; one query per request (cached on ``g``)."""
+    cache = g.setdefault("attendance_leave_approver", {})
+    if user.id not in cache:
+        cache[user.id] = frozenset(db.session.scalars(
+            select(LeaveApprover.meeting_id).where(LeaveApprover.user_id == user.id)))
+    return cache[user.id]
+
+
+def leave_approvers(meeting_id: int) -> list[LeaveApprover]:
+    return list(db.session.scalars(select(LeaveApprover).options(joinedload(LeaveApprover.user))
+                                   .where(LeaveApprover.meeting_id == meeting_id).order_by(LeaveApprover.id)))
+
+
+def leader_choices() -> list[tuple[int, str]]:
+    """Active leader accounts: who may be named to decide leave."""
+    rows = db.session.execute(select(User.id, User.display_name, User.username)
+                              .where(User.role == Role.LEADER, User.is_active_account.is_(True))
+                              .order_by(User.display_name, User.id))
+    return [(user_id, f"{name}（{username}）") for user_id, name, username in rows]
+
+
+def pending_leave(meeting_id: int, *, limit: int = 5) -> tuple[list[LeaveRequest], int]:
+    """The oldest pending requests first (they waited longest), with how many wait in all — one query."""
+    rows = db.session.execute(
+        select(LeaveRequest, func.count().over().label("total"))
+        .options(joinedload(LeaveRequest.member), selectinload(LeaveRequest.sittings), raiseload("*"))
+        .where(LeaveRequest.meeting_id == meeting_id, LeaveRequest.status == LeaveStatus.PENDING)
+        .order_by(LeaveRequest.requested_at, LeaveRequest.id).limit(limit)).unique().all()
+    return [row.LeaveRequest for row in rows], (rows[0].total if rows else 0)

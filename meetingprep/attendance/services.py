@@ -13,17 +13,20 @@ from dataclasses import dataclass, field
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, exists, func, insert, literal, select, true
 from sqlalchemy.exc import IntegrityError
 
 from meetingprep import audit, signals, timeutil
 from meetingprep.attendance import messages, queries, spreadsheets
 from meetingprep.attendance.models import (
+    AbsenceFollowUp,
     CheckIn,
     CheckinDuty,
     CheckInMethod,
     DiscussionGroup,
     Expectation,
+    FollowUpOutcome,
+    LeaveApprover,
     LeaveRequest,
     LeaveRequestSitting,
     LeaveStatus,
@@ -42,7 +45,7 @@ from meetingprep.concurrency import expect_version
 from meetingprep.errors import InvalidTransition, NotFound, ValidationFailed
 from meetingprep.extensions import db
 from meetingprep.meetings.models import Meeting
-from meetingprep.notifications.services import notify_kind
+from meetingprep.notifications.services import notify_kind, settle
 from meetingprep.permissions import Role
 
 QR_SALT = "member-checkin"
@@ -76,7 +79,7 @@ def _member_user(username: str) -> User | None:
 
 def _apply_member_fields(member: MemberProfile, fields: dict, group: DiscussionGroup | None,
                          user: User | None) -> None:
-    for key in ("member_no", "name", "sector", "committee", "unit", "position", "phone", "is_standing"):
+    for key in ("member_no", "name", "sector", "committee", "unit", "position", "phone", "is_standing", "seat_area"):
         if key in fields:
             setattr(member, key, fields[key])
     member.discussion_group_id = group.id if group else None
@@ -257,6 +260,10 @@ def save_sitting(actor: User, meeting: Meeting, fields: dict, *, group_ids: Iter
         db.session.add(sitting)
     for key in ("kind", "name", "starts_at", "ends_at", "venue", "late_grace_minutes"):
         setattr(sitting, key, fields[key])
+    if "seated" in fields:
+        sitting.seated = bool(fields["seated"])
+    if "bring_note" in fields:
+        sitting.bring_note = (fields["bring_note"] or "").strip()[:500]
     sitting.expectation = expectation
     sitting.expected_groups = [SittingExpectedGroup(group_id=g.id) for g in groups] \
         if expectation == Expectation.GROUPS else []
@@ -290,7 +297,9 @@ def close_sitting(actor: User, sitting: Sitting) -> int:
     sitting.closed_at = timeutil.now()
     sitting.closed_by_id = actor.id
     db.session.flush()
-    audit.record(db.session, "close", sitting, actor=actor, message="结束签到，冻结名单")
+    created = sync_follow_ups(sitting)
+    audit.record(db.session, "close", sitting, actor=actor,
+                 message="结束签到，冻结名单" + (f"；{created} 名无假缺席的委员列入缺席跟进" if created else ""))
     return db.session.scalar(select(func.count(SittingRollEntry.id)).where(SittingRollEntry.sitting_id == sitting.id))
 
 
@@ -330,6 +339,9 @@ def reopen_sitting(actor: User, sitting: Sitting) -> None:
         raise InvalidTransition("该会次尚未结束签到。")
     db.session.execute(delete(SittingRollEntry).where(SittingRollEntry.sitting_id == sitting.id))
     db.session.execute(delete(SittingTally).where(SittingTally.sitting_id == sitting.id))
+    # Open follow-ups go with the frozen roll (the next close writes them again); resolved ones are a record.
+    db.session.execute(delete(AbsenceFollowUp).where(AbsenceFollowUp.sitting_id == sitting.id, AbsenceFollowUp.is_open)
+                       .execution_options(synchronize_session=False))
     sitting.closed_at = None
     sitting.closed_by_id = None
     db.session.flush()
@@ -478,6 +490,7 @@ def correct_record(actor: User, sitting: Sitting, member: MemberProfile, status:
             entry.checked_in_at = None
         db.session.flush()
         _tally_frozen_roll(sitting)
+        sync_follow_ups(sitting)
     else:
         if status not in CORRECTABLE:
             raise ValidationFailed("会次进行中只能更正为出席、迟到或缺席；请假须通过请假审批。")
@@ -614,7 +627,8 @@ def request_leave(actor: User, member: MemberProfile, sitting_ids: Iterable[int]
     db.session.flush()
     secretariat = db.session.scalars(select(User.id).where(User.role == Role.SECRETARIAT,
                                                            User.is_active_account.is_(True))).all()
-    notify_kind(secretariat, kind=messages.LEAVE_REQUESTED.kind, meeting_id=leave.meeting_id,
+    deciders = [*secretariat, *_approver_ids(leave.meeting_id)]
+    notify_kind(deciders, kind=messages.LEAVE_REQUESTED.kind, meeting_id=leave.meeting_id,
                 values=messages.values(member.name, "、".join(s.name for s in sittings), reason=leave.reason[:200]),
                 dedup_key=f"attendance.leave_requested:{leave.id}", link=f"/attendance/leave/{leave.id}")
     return leave
@@ -641,6 +655,8 @@ def decide_leave(actor: User, leave: LeaveRequest, *, approve: bool, note: str =
     leave.decided_at = timeutil.now()
     leave.decision_note = note.strip()[:500]
     db.session.flush()
+    # Decided: the request no longer waits unread in the other deciders' inboxes.
+    settle(messages.LEAVE_REQUESTED.kind, f"attendance.leave_requested:{leave.id}:")
     member = db.session.get(MemberProfile, leave.member_id)
     if member.user_id:
         names = "、".join(db.session.scalars(
@@ -680,3 +696,145 @@ def remove_duty(actor: User, duty: CheckinDuty) -> None:
     db.session.delete(duty)
     db.session.flush()
 
+
+# ── leave decided by designated leaders ──────────────────────────────────────────────────────────
+def _approver_ids(meeting_id: int) -> list[int]:
+    """The active leaders named to decide the meeting's leave (they are told of each request too)."""
+    return list(db.session.scalars(
+        select(User.id).join(LeaveApprover, LeaveApprover.user_id == User.id)
+        .where(LeaveApprover.meeting_id == meeting_id, User.role == Role.LEADER, User.is_active_account.is_(True))))
+
+
+def set_leave_approvers(actor: User, meeting: Meeting, user_ids: Iterable[int]) -> list[User]:
+    """Name the leaders who may decide the meeting's leave besides the secretariat (none: the secretariat
+    alone). Only active leader accounts; each naming and removal lands in the trail (LeaveApprover)."""
+    wanted = set(user_ids)
+    users = list(db.session.scalars(select(User).where(User.id.in_(wanted)))) if wanted else []
+    refused = [u.display_name for u in users if u.role != Role.LEADER or not u.is_active]
+    if refused or len(users) != len(wanted):
+        raise ValidationFailed("只能指定在岗的“领导”角色账号审批请假" +
+                               (f"：{'、'.join(refused)} 不符合。" if refused else "；所选账号中有的已不存在。"))
+    current = {a.user_id: a for a in db.session.scalars(select(LeaveApprover)
+                                                        .where(LeaveApprover.meeting_id == meeting.id))}
+    for user_id, approver in current.items():
+        if user_id not in wanted:
+            db.session.delete(approver)
+    for user in users:
+        if user.id not in current:
+            db.session.add(LeaveApprover(meeting_id=meeting.id, user_id=user.id))
+    db.session.flush()
+    return sorted(users, key=lambda u: u.display_name)
+
+
+# ── following up who is missing (#20) ────────────────────────────────────────────────────────────
+@dataclass(frozen=True)
+class Reminded:
+    """What one remind action did: messages queued (in-app, and each person's e-mail / robots), and how many
+    on the list have no account (they are phoned: the print list)."""
+
+    sent: int
+    without_account: int
+
+
+def _stamp(moment: dt.datetime) -> str:
+    """The minute of a remind action: a second click within the minute sends nothing twice (dedup key)."""
+    return timeutil.to_local(moment).strftime("%Y%m%d%H%M")
+
+
+def _remind(actor: User, obj, kind: str, values: dict[str, str], targets: tuple[list[int], int], what: str,
+            described: str, dedup_key: str, meeting_id: int) -> Reminded:
+    user_ids, without = targets
+    if not user_ids and not without:
+        raise ValidationFailed(f"筛选范围（{described}）内没有{what}的委员，无需提醒。")
+    if not user_ids:
+        raise ValidationFailed(f"筛选范围（{described}）内 {without} 位{what}的委员都没有登录账号，无法在线提醒，"
+                               "请打印名单电话联系。")
+    notify_kind(user_ids, kind=kind, values=values, link="/agenda/schedule", dedup_key=dedup_key,
+                meeting_id=meeting_id)
+    audit.record(db.session, "remind_missing", obj, actor=actor, meeting_id=meeting_id,
+                 message=f"提醒{what}委员 {len(user_ids)} 人（{described}）"
+                         + (f"；{without} 人无登录账号，需电话联系" if without else ""))
+    return Reminded(len(user_ids), without)
+
+
+def remind_absent(actor: User, sitting: Sitting, filt: queries.MissingFilter,
+                  moment: dt.datetime | None = None) -> Reminded:
+    """Remind the members the 未签到 list shows (its filter) through their channels. Only while check-in is
+    open: before it, the scheduled sitting reminder speaks; after the close, the follow-up items do."""
+    moment = moment or timeutil.now()
+    if sitting.is_closed:
+        raise InvalidTransition(f"“{sitting.name}”已结束签到，不再发送签到提醒；无假缺席的委员已列入缺席跟进。")
+    opens = sitting.starts_at - checkin_opens_before()
+    if moment < opens:
+        raise InvalidTransition(f"“{sitting.name}”的签到于 {timeutil.format_datetime(opens)} 开放，签到开放后才能"
+                                "提醒未签到的委员（会前提醒由系统按时发送）。")
+    _sectors, groups = queries.filter_choices(sitting.meeting_id)
+    values = {"会议": "", "会次": sitting.name, "开始时间": timeutil.format_datetime(sitting.starts_at),
+              "地点": sitting.venue or "（见会议通知）"}
+    return _remind(actor, sitting, messages.ABSENT.kind, values, queries.absent_accounts(sitting, filt, groups),
+                   "未签到", filt.describe(groups), f"attendance.absent:{sitting.id}:{_stamp(moment)}",
+                   sitting.meeting_id)
+
+
+def remind_unregistered(actor: User, meeting: Meeting, filt: queries.MissingFilter,
+                        moment: dt.datetime | None = None) -> Reminded:
+    """Remind the members the 未报到 list shows (its filter) to register for the meeting."""
+    moment = moment or timeutil.now()
+    _sectors, groups = queries.filter_choices(meeting.id)
+    values = {"会议": meeting.display_name, "会次": "", "开始时间": timeutil.format_datetime(meeting.opens_at),
+              "地点": meeting.venue or "（见会议通知）"}
+    return _remind(actor, meeting, messages.UNREGISTERED.kind, values,
+                   queries.unregistered_accounts(meeting.id, filt, groups), "未报到", filt.describe(groups),
+                   f"attendance.unregistered:{meeting.id}:{_stamp(moment)}", meeting.id)
+
+
+def sync_follow_ups(sitting: Sitting) -> int:
+    """The frozen roll was written or corrected: an open follow-up for every expected member absent without
+    leave, none for anyone else (approved leave is 请假, not 缺席). Resolved items stay — they record what was
+    done. Returns how many items were added. Two statements whatever the roll's size."""
+    entry = SittingRollEntry
+    absent = (entry.sitting_id == sitting.id, entry.was_expected == true(), entry.status == RollStatus.ABSENT)
+    db.session.execute(
+        delete(AbsenceFollowUp).where(AbsenceFollowUp.sitting_id == sitting.id, AbsenceFollowUp.is_open,
+                                      AbsenceFollowUp.member_no.not_in(select(entry.member_no).where(*absent)))
+        .execution_options(synchronize_session=False))
+    moment = timeutil.now()
+    new = select(literal(sitting.meeting_id), entry.sitting_id, entry.member_id, entry.member_no, entry.name,
+                 entry.sector, literal(moment, AbsenceFollowUp.created_at.type)).where(
+        *absent, ~exists().where(AbsenceFollowUp.sitting_id == sitting.id,
+                                 AbsenceFollowUp.member_no == entry.member_no))
+    created = db.session.execute(insert(AbsenceFollowUp).from_select(
+        ["meeting_id", "sitting_id", "member_id", "member_no", "name", "sector", "created_at"], new)
+        .returning(AbsenceFollowUp.id))  # the count from the rows themselves: drivers differ on rowcount
+    return len(created.all())
+
+
+def resolve_follow_up(actor: User, item: AbsenceFollowUp, outcome: FollowUpOutcome, note: str,
+                      version_id=None) -> None:
+    """Close a follow-up: 已联系, 补假 (leave granted after the fact: the frozen roll records 请假 and the
+    figures follow), or 无故缺席. Once; a second answer is told who answered and when."""
+    if not item.is_open:
+        who = db.session.get(User, item.resolved_by_id) if item.resolved_by_id else None
+        raise InvalidTransition(f"该缺席跟进已由{who.display_name if who else '他人'}于 "
+                                f"{timeutil.format_datetime(item.resolved_at)} 处理为“{item.outcome.label}”，"
+                                "您的处理没有保存。")
+    expect_version(item, version_id, "该缺席跟进")
+    note = note.strip()
+    if not note:
+        raise ValidationFailed("请填写处理说明（如联系情况、缺席原因）。")
+    item.outcome = outcome
+    item.note = note[:500]
+    item.resolved_at = timeutil.now()
+    item.resolved_by_id = actor.id
+    db.session.flush()
+    if outcome == FollowUpOutcome.EXCUSED:
+        entry = db.session.scalar(select(SittingRollEntry).where(SittingRollEntry.sitting_id == item.sitting_id,
+                                                                 SittingRollEntry.member_no == item.member_no))
+        if entry is not None and entry.status == RollStatus.ABSENT:
+            entry.status = RollStatus.LEAVE
+            db.session.flush()
+            sitting = db.session.get(Sitting, item.sitting_id)
+            _tally_frozen_roll(sitting)
+            audit.record(db.session, "correct", sitting, actor=actor,
+                         changes={"status": [RollStatus.ABSENT.value, RollStatus.LEAVE.value]},
+                         message=f"{item.name}（{item.member_no}）补假：“{sitting.name}”出勤 缺席 → 请假。{item.note}")

@@ -28,15 +28,19 @@ from meetingprep.attendance.forms import (
     CorrectionForm,
     DeskCheckInForm,
     DutyForm,
+    FollowUpResolveForm,
+    LeaveApproversForm,
     LeaveDecisionForm,
     LeaveRequestForm,
     MemberForm,
+    MissingRemindForm,
     RosterImportForm,
     SittingForm,
 )
 from meetingprep.attendance.models import (
     CheckinDuty,
     CheckInMethod,
+    FollowUpOutcome,
     LeaveStatus,
     MemberProfile,
     RollStatus,
@@ -44,9 +48,9 @@ from meetingprep.attendance.models import (
     shown_status,
 )
 from meetingprep.auth.models import User
-from meetingprep.bounds import arg_int
+from meetingprep.bounds import arg_id, arg_int
 from meetingprep.db import commit_then_read
-from meetingprep.errors import Conflict, DomainError, NotFound
+from meetingprep.errors import Conflict, DomainError, NotFound, ValidationFailed
 from meetingprep.extensions import db
 from meetingprep.history import history_for
 from meetingprep.permissions import Role, can, require
@@ -164,7 +168,7 @@ def roster_import():
 
 def _member_fields(form: MemberForm) -> dict:
     return {name: form[name].data for name in ("member_no", "name", "sector", "committee", "group",
-                                                "is_standing", "unit", "position", "phone", "username")}
+                                                "is_standing", "unit", "position", "phone", "seat_area", "username")}
 
 
 @bp.route("/members/new", methods=["GET", "POST"])
@@ -323,7 +327,8 @@ def sitting_edit(sitting_id: int | None = None):
     if form.validate_on_submit():
         fields = {"kind": form.kind.data, "name": form.name.data, "venue": form.venue.data,
                   "starts_at": _local(form.starts_at.data), "ends_at": _local(form.ends_at.data),
-                  "expectation": form.expectation.data, "late_grace_minutes": form.late_grace_minutes.data}
+                  "expectation": form.expectation.data, "late_grace_minutes": form.late_grace_minutes.data,
+                  "seated": form.seated.data, "bring_note": form.bring_note.data or ""}
         try:
             sitting = services.save_sitting(
                 current_user, meeting, fields, group_ids=form.group_ids.data or [],
@@ -827,3 +832,192 @@ def duty_remove(duty_id: int):
     flash("已取消该签到值守。", "success")
     return redirect(url_for(".duties"))
 
+
+
+# ── following up who is missing (#20) ────────────────────────────────────────────────────────────
+MISSING_PER_PAGE = 100
+
+
+def _missing_list(kind: str, filt: queries.MissingFilter, *, sitting: Sitting | None = None, form=None,
+                  status: int | None = None, message: str = ""):
+    """The 未报到 (kind "unregistered") or 未签到 ("absent") list page; a refused reminder is drawn on it
+    with the filter kept."""
+    meeting = _meeting()
+    sectors, groups = queries.filter_choices(sitting.meeting_id if sitting is not None else meeting.id)
+    if sitting is not None:
+        rows, total = queries.absent_page(sitting, filt, groups, per_page=MISSING_PER_PAGE)
+        remind_target = sitting
+    else:
+        rows, total = queries.unregistered_page(meeting.id, filt, groups, per_page=MISSING_PER_PAGE)
+        remind_target = meeting
+    if form is None:
+        form = MissingRemindForm(formdata=None, data=filt.args(page=1))
+    return render_template(
+        "attendance/missing.html", kind=kind, meeting=meeting, sitting=sitting, rows=rows, total=total, filt=filt,
+        sectors=sectors, groups=groups, per_page=MISSING_PER_PAGE, form=form, message=message,
+        may_remind=can(current_user, "attendance.remind", remind_target),
+        personal=can(current_user, "attendance.member.personal"),
+        live=sitting is not None and sitting.is_under_way(timeutil.now(), services.checkin_opens_before()),
+    ), status or 200
+
+
+def _remind(kind: str, send, sitting: Sitting | None = None):
+    """POST of a list's 提醒 button: ``send(filter)`` (one service) for the list's filter, then back to the list
+    with it; a refusal is drawn on the list, the filter kept."""
+    form = MissingRemindForm()
+    valid = form.validate_on_submit()
+    filt = queries.MissingFilter.from_args(form.data)
+    try:
+        if not valid:
+            raise ValidationFailed("提醒没有发出：页面已过期，请刷新后重试。")
+        reminded = send(filt)
+    except DomainError as error:
+        db.session.rollback()
+        return _missing_list(kind, filt, sitting=sitting, form=form, status=error.status_code,
+                             message=error.message)
+    db.session.commit()
+    extra = f"另有 {reminded.without_account} 人没有登录账号，请打印名单电话联系。" if reminded.without_account else ""
+    flash(f"已向 {reminded.sent} 位委员发送提醒（站内通知，以及本人开通的邮件等渠道）。{extra}", "success")
+    if sitting is not None:
+        return redirect(url_for(".absent", sitting_id=sitting.id, **filt.args(page=1)))
+    return redirect(url_for(".unregistered", **filt.args(page=1)))
+
+
+@bp.route("/registration/missing")
+@login_required
+def unregistered():
+    """未报到: the roster's members who have not registered, filtered by 界别 / 讨论组 / 常委."""
+    require(current_user, "attendance.view")
+    return _missing_list("unregistered", queries.MissingFilter.from_args(request.args))
+
+
+@bp.route("/registration/missing/remind", methods=["POST"])
+@login_required
+def unregistered_remind():
+    meeting = _meeting()
+    require(current_user, "attendance.remind", meeting)
+    return _remind("unregistered", lambda filt: services.remind_unregistered(current_user, meeting, filt))
+
+
+@bp.route("/registration/missing/print")
+@login_required
+def unregistered_print():
+    """未报到 list for phoning: name, 界别, phone (personal data: the secretariat), A4."""
+    require(current_user, "attendance.member.personal")
+    meeting = _meeting()
+    filt = queries.MissingFilter.from_args(request.args)
+    _sectors, groups = queries.filter_choices(meeting.id)
+    rows, total = queries.unregistered_page(meeting.id, queries.MissingFilter(filt.sector, filt.group, filt.standing),
+                                            groups, per_page=spreadsheets.MAX_ROWS)
+    return render_template("attendance/missing_print.html", kind="unregistered", meeting=meeting, sitting=None,
+                           rows=rows, total=total, described=filt.describe(groups), moment=timeutil.now())
+
+
+@bp.route("/sittings/<int:sitting_id>/missing")
+@login_required
+def absent(sitting_id: int):
+    """未签到: expected at the sitting, not checked in, no approved leave (a pending request is flagged)."""
+    sitting = _sitting(sitting_id)
+    require(current_user, "attendance.view")
+    return _missing_list("absent", queries.MissingFilter.from_args(request.args), sitting=sitting)
+
+
+@bp.route("/sittings/<int:sitting_id>/missing/remind", methods=["POST"])
+@login_required
+def absent_remind(sitting_id: int):
+    sitting = _sitting(sitting_id)
+    require(current_user, "attendance.remind", sitting)
+    return _remind("absent", lambda filt: services.remind_absent(current_user, sitting, filt), sitting)
+
+
+@bp.route("/sittings/<int:sitting_id>/missing/print")
+@login_required
+def absent_print(sitting_id: int):
+    """未签到 list for phoning, A4."""
+    sitting = _sitting(sitting_id)
+    require(current_user, "attendance.member.personal")
+    meeting = _meeting()
+    filt = queries.MissingFilter.from_args(request.args)
+    _sectors, groups = queries.filter_choices(sitting.meeting_id)
+    rows, total = queries.absent_page(sitting, queries.MissingFilter(filt.sector, filt.group, filt.standing),
+                                      groups, per_page=spreadsheets.MAX_ROWS)
+    return render_template("attendance/missing_print.html", kind="absent", meeting=meeting, sitting=sitting,
+                           rows=rows, total=total, described=filt.describe(groups), moment=timeutil.now())
+
+
+FOLLOW_UP_STATES = {"open": "待跟进", "resolved": "已处理", "all": "全部"}
+
+
+@bp.route("/follow-ups")
+@login_required
+def follow_ups():
+    """缺席跟进: absences without leave from closed sittings, open first; each resolved with a note."""
+    require(current_user, "attendance.follow_up")
+    meeting = _meeting()
+    state = request.args.get("state", "open")
+    state = state if state in FOLLOW_UP_STATES else "open"
+    sitting_id = arg_id("sitting")
+    items, total = queries.follow_ups_page(meeting.id, state=state, sitting_id=sitting_id, page=page_number())
+    closed = [s for s in queries.sittings_of(meeting.id) if s.is_closed]
+    return render_template("attendance/follow_ups.html", items=items, total=total, page=page_number(), per_page=50,
+                           state=state, states=FOLLOW_UP_STATES, sitting_id=sitting_id, sittings=closed,
+                           personal=can(current_user, "attendance.member.personal"))
+
+
+def _follow_up(follow_up_id: int):
+    item = queries.follow_up(follow_up_id)
+    if item is None:
+        raise NotFound("该缺席跟进不存在，或其会次已重新开放签到。")
+    return item
+
+
+@bp.route("/follow-ups/<int:follow_up_id>", methods=["GET", "POST"])
+@login_required
+def follow_up_resolve(follow_up_id: int):
+    item = _follow_up(follow_up_id)
+    require(current_user, "attendance.follow_up")
+    form = FollowUpResolveForm(obj=item if request.method == "GET" else None)
+    if request.method == "GET":
+        form.outcome.data = None  # no answer pre-selected
+    if form.validate_on_submit():
+        try:
+            services.resolve_follow_up(current_user, item, FollowUpOutcome(form.outcome.data), form.note.data or "",
+                                       version_id=form.version_id.data)
+        except (DomainError, StaleDataError) as error:
+            db.session.rollback()
+            item = _follow_up(follow_up_id)
+            refusal = error if isinstance(error, DomainError) else Conflict()
+            form.form_errors.append(refusal.message)
+            return render_form("attendance/follow_up.html", form, refusal.status_code, item=item,
+                               trail=history_for(db.session, item))
+        message = f"{item.name} 的缺席跟进已处理：{FollowUpOutcome(form.outcome.data).label}。"
+        db.session.commit()
+        flash(message, "success")
+        return redirect(url_for(".follow_ups"))
+    return render_form("attendance/follow_up.html", form, item=item, trail=history_for(db.session, item))
+
+
+@bp.route("/leave/approvers", methods=["GET", "POST"])
+@login_required
+def leave_approvers():
+    """Which leaders may decide the meeting's leave besides the secretariat (a setting of the meeting)."""
+    require(current_user, "attendance.manage")
+    meeting = _meeting()
+    form = LeaveApproversForm()
+    form.user_ids.choices = queries.leader_choices()
+    if request.method == "GET":
+        form.user_ids.data = [a.user_id for a in queries.leave_approvers(meeting.id)]
+    if form.validate_on_submit():
+        try:
+            chosen = services.set_leave_approvers(current_user, meeting, form.user_ids.data or [])
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+            return render_form("attendance/leave_approvers.html", form, error.status_code,
+                               approvers=queries.leave_approvers(meeting.id))
+        db.session.commit()
+        names = "、".join(u.display_name for u in chosen)
+        flash(f"已保存：除大会秘书处外，{names} 也可审批请假。" if chosen else "已保存：请假只由大会秘书处审批。",
+              "success")
+        return redirect(url_for(".leave_approvers"))
+    return render_form("attendance/leave_approvers.html", form, approvers=queries.leave_approvers(meeting.id))

@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_login import current_user, login_required
 
 from meetingprep import spreadsheets, timeutil
+from meetingprep.attendance import queries as attendance_queries
 from meetingprep.bounds import arg_int
 from meetingprep.dashboard import kiosk
 from meetingprep.dashboard.core import DashboardContext
@@ -17,7 +18,7 @@ from meetingprep.errors import DomainError, NotFound
 from meetingprep.extensions import db
 from meetingprep.forms import BaseForm
 from meetingprep.meetings.models import Meeting
-from meetingprep.permissions import require
+from meetingprep.permissions import can, require
 from meetingprep.web import current_meeting
 
 bp = Blueprint("dashboard", __name__)
@@ -38,8 +39,12 @@ def _context():
 def index():
     ctx = _context()
     figures = current_figures(ctx)
+    # Whoever may decide the meeting's leave (a leader named to, the secretariat): the dashboard is a leader's
+    # home, so what waits on them is at its top.
+    pending = attendance_queries.pending_leave(ctx.meeting.id) \
+        if can(current_user, "attendance.leave.decide", ctx.meeting) else None
     return render_template("dashboard/index.html", ctx=ctx, sections=sections(), figures=figures.sections,
-                           computed_label=freshness_label(figures.computed_at))
+                           computed_label=freshness_label(figures.computed_at), pending=pending)
 
 
 @bp.route("/dashboard/wall")

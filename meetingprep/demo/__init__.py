@@ -142,11 +142,11 @@ def _core(scale: str, rng: random.Random, progress: Callable[[str], None]) -> De
     password_hash = generate_password_hash(current_app.config["DEMO_PASSWORD"])  # once: hashing is slow
     opening_day = timeutil.today() + dt.timedelta(days=21)
     opens_at = timeutil.from_local(dt.datetime.combine(opening_day, dt.time(9, 0)))
-    closes_at = timeutil.from_local(dt.datetime.combine(opening_day + dt.timedelta(days=4), dt.time(12, 0)))
+    closes_at = timeutil.from_local(dt.datetime.combine(opening_day + dt.timedelta(days=2), dt.time(12, 0)))
     meeting = Meeting(name=MEETING_NAME, short_name="市政协十届四次会议", opens_at=opens_at, closes_at=closes_at,
                       venue="攀枝花市会议中心", is_current=True,
-                      description="会期四天半：开幕大会，听取和审议常委会工作报告、提案工作情况报告；"
-                                  "列席市人大会议；分组讨论；大会发言；闭幕大会。")
+                      description="会期两天半，五个会次：开幕大会，听取和审议常委会工作报告、提案工作情况报告；"
+                                  "两次分组讨论；大会发言；闭幕大会。")
     db.session.add(meeting)
     db.session.flush()
     ctx = DemoContext(meeting=meeting, scale=scale, rng=rng, now=timeutil.now(), progress=progress)

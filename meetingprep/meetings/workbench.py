@@ -2,9 +2,10 @@
 
 Staff see their own tasks (overdue, due soon, returned to them); group leads also what waits on their
 acceptance and what is stuck in their groups; the secretariat what is late across groups, what waits on
-their review, and what needs attention in imports and deliveries; members their sittings, speeches,
-leave, materials and QR code. Leaders go straight to the dashboard (the view redirects). Every list is a few rows and
-its count, so the page's queries do not grow with the data.
+their review, what needs attention in imports and deliveries, and absences without leave to follow up;
+members their sittings, speeches, leave, materials and QR code. Leaders go straight to the dashboard (the
+view redirects; one named to decide leave finds it waiting there). Every list is a few rows and its count,
+so the page's queries do not grow with the data.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ class Workbench:
     review_queue: list | None = None
     review_count: int = 0
     attention: Attention | None = None
+    follow_ups: list | None = None  # the secretariat: absences without leave to follow up (#20)
+    follow_up_count: int = 0
     # members
     member: object | None = None
     sittings: list = field(default_factory=list)
@@ -146,6 +149,10 @@ def _worker_bench(user: User, meeting: Meeting, moment: dt.datetime) -> Workbenc
         queue = documents.review_queue(user.id, 1, task_lists.HOME_ROWS)
         bench.review_queue, bench.review_count = list(queue.items), queue.total or 0
         bench.attention = _attention(user, meeting, moment)
+        from meetingprep.attendance import queries as attendance
+
+        bench.follow_ups, bench.follow_up_count = attendance.follow_ups_page(meeting.id, state="open",
+                                                                             per_page=task_lists.HOME_ROWS)
     elif can(user, "document.queue"):
         from meetingprep.documents import queries as documents
 

@@ -7,7 +7,7 @@ from tests.agenda.conftest import finalized_speech, item_data
 ENDPOINTS = {
     "agenda.index", "agenda.sitting", "agenda.item_edit", "agenda.item_move", "agenda.item_delete",
     "agenda.speeches", "agenda.speeches_print", "agenda.slot_edit", "agenda.slot_move", "agenda.slot_remove",
-    "agenda.mine", "agenda.item_new", "agenda.speech_add",
+    "agenda.mine", "agenda.item_new", "agenda.speech_add", "agenda.schedule",
 }
 
 
@@ -38,5 +38,6 @@ def test_route_role_table(app, client, login, role_users, sitting, monkeypatch):
         Case("agenda.slot_move", f"/agenda/slots/{sl}/move", MANAGERS, method="POST", data={"direction": "down"}),
         Case("agenda.slot_remove", f"/agenda/slots/{sl}/remove", MANAGERS, method="POST"),
         Case("agenda.mine", "/agenda/mine", EVERYONE),
+        Case("agenda.schedule", "/agenda/schedule", {"member"}),
     ]
     check_cases(app, client, login, role_users, cases, ENDPOINTS)

@@ -32,6 +32,8 @@ def test_demo_builds_agendas_and_a_speaking_order_of_final_speeches(app):
     assert all(counts.get(s.id) for s in sittings)
     rooms = [i.room for i in queries.agenda_of(sittings[1].id)]
     assert len(rooms) == 2 and all(rooms)
+    # each group's item names its group: a member's schedule shows their own room
+    assert {i.discussion_group.name for i in queries.agenda_of(sittings[1].id)} == {"第一组", "第二组"}
     speeches = [i for i in queries.agenda_of(sittings[3].id) if i.kind == AgendaItemKind.SPEECHES]
     order = queries.speech_order(queries.item_with_order(speeches[0].id))
     assert (len(order.oral), len(order.written), len(order.dropped)) == (8, 20, 0)

@@ -1,4 +1,7 @@
+from sqlalchemy import select
+
 from meetingprep.attendance import services
+from meetingprep.attendance.models import AbsenceFollowUp
 from meetingprep.extensions import db
 from tests import factories
 from tests.access import EVERYONE, MANAGERS, READERS, Case, check_cases
@@ -15,6 +18,9 @@ ENDPOINTS = {
     "attendance.leave_new", "attendance.leave_detail", "attendance.leave_decide", "attendance.leave_cancel",
     "attendance.figures", "attendance.summary_xlsx", "attendance.duties", "attendance.duty_remove",
     "attendance.roster_cards", "attendance.roster_cards_print", "attendance.member_delete", "attendance.sitting_delete",
+    "attendance.unregistered", "attendance.unregistered_remind", "attendance.unregistered_print", "attendance.absent",
+    "attendance.absent_remind", "attendance.absent_print", "attendance.follow_ups", "attendance.follow_up_resolve",
+    "attendance.leave_approvers",
 }
 
 
@@ -28,6 +34,9 @@ def test_route_role_table(app, client, login, role_users, monkeypatch):
     # The group lead is named to run this sitting's desk; the staff user is not.
     duty = services.assign_duty(role_users["secretariat"], meeting, role_users["group_lead"], sitting)
     leave = factories.make_leave(own, [later], requested_by=role_users["member"])
+    held = factories.make_sitting(meeting, name="培训会", starts_in_minutes=-600)
+    services.close_sitting(role_users["secretariat"], held)  # 张三 and 李四 were absent: follow-up items
+    follow_up = db.session.scalar(select(AbsenceFollowUp).where(AbsenceFollowUp.member_id == other.id))
     db.session.commit()
     token = services.qr_token(own)
     # Deleting endpoints: the walk checks who gets through, so the first allowed role must not delete
@@ -36,6 +45,10 @@ def test_route_role_table(app, client, login, role_users, monkeypatch):
     monkeypatch.setattr(services, "cancel_leave", lambda *_args: None)
     monkeypatch.setattr(services, "remove_member", lambda *_args: None)
     monkeypatch.setattr(services, "delete_sitting", lambda *_args: None)
+    # Reminders and resolutions: the walk checks who gets through (their effect: tests/attendance/test_follow_up.py).
+    monkeypatch.setattr(services, "remind_absent", lambda *_args: services.Reminded(1, 0))
+    monkeypatch.setattr(services, "remind_unregistered", lambda *_args: services.Reminded(1, 0))
+    monkeypatch.setattr(services, "resolve_follow_up", lambda *_args, **_kw: None)
 
     s, m = sitting.id, own.id
     desk_roles = MANAGERS | {"group_lead"}
@@ -91,6 +104,19 @@ def test_route_role_table(app, client, login, role_users, monkeypatch):
         Case("attendance.sitting_delete", f"/attendance/sittings/{later.id}/delete", MANAGERS, method="POST"),
         Case("attendance.sitting_close", f"/attendance/sittings/{closing.id}/close", MANAGERS, method="POST"),
         Case("attendance.sitting_reopen", f"/attendance/sittings/{closing.id}/reopen", MANAGERS, method="POST"),
+        # following up who is missing: lists for readers, phones and follow-ups for the secretariat, reminders
+        # for the secretariat and whoever runs that desk (the group lead, for this sitting)
+        Case("attendance.unregistered", "/attendance/registration/missing?sector=民盟&standing=1", READERS),
+        Case("attendance.unregistered_remind", "/attendance/registration/missing/remind", MANAGERS, method="POST"),
+        Case("attendance.unregistered_print", "/attendance/registration/missing/print", MANAGERS),
+        Case("attendance.absent", f"/attendance/sittings/{s}/missing?group=1", READERS),
+        Case("attendance.absent_remind", f"/attendance/sittings/{s}/missing/remind", desk_roles, method="POST"),
+        Case("attendance.absent_print", f"/attendance/sittings/{s}/missing/print", MANAGERS),
+        Case("attendance.follow_ups", "/attendance/follow-ups?state=all", MANAGERS),
+        Case("attendance.follow_up_resolve", f"/attendance/follow-ups/{follow_up.id}", MANAGERS),
+        Case("attendance.follow_up_resolve", f"/attendance/follow-ups/{follow_up.id}", MANAGERS, method="POST",
+             data={"outcome": "contacted", "note": "已联系", "version_id": "1"}),
+        Case("attendance.leave_approvers", "/attendance/leave/approvers", MANAGERS),
     ]
     check_cases(app, client, login, role_users, cases, ENDPOINTS)
 

@@ -354,6 +354,16 @@ def test_demo_seed_builds_roster_sittings_and_past_figures(app, role_users):
     db.session.commit()
     sittings = queries.sittings_of(meeting.id)
     assert len(sittings) == 8 and sum(s.is_closed for s in sittings) == 2
+    # the plenary itself: five sittings over three days, each saying what to bring; seated by area in the hall
+    from meetingprep.timeutil import to_local
+
+    plenary = [s for s in sittings if to_local(s.starts_at).date() >= to_local(meeting.opens_at).date()]
+    assert len(plenary) == 5 and len({to_local(s.starts_at).date() for s in plenary}) == 3
+    assert all(s.bring_note for s in plenary) and sum(s.seated for s in plenary) == 3
+    # the absences without leave at the sittings held stand as follow-ups, the first three resolved
+    items = queries.follow_ups_page(meeting.id, state="all", per_page=1000)[0]
+    assert len(items) > 5 and sum(not item.is_open for item in items) == 3
+    assert queries.profile_of_user(meeting.id, members[0].id).seat_area.startswith("一楼 A 区")
     overall = queries.meeting_counts(meeting.id, now())
     assert overall.expected > 300 and 0.8 < overall.rate < 1 and overall.late > 0 and overall.leave > 0
     assert len({name for name, _c in queries.counts_by(meeting.id, "sector", now())}) > 15

@@ -51,7 +51,7 @@ def figures(meeting):
 def test_registration_latest_sittings_and_leave_waiting(setup):
     f = figures(setup["meeting"])
     assert f["registration"] == {"expected": 6, "registered": 4, "missing": 2, "percent": 66.7,
-                                 "url": "/attendance/roster"}
+                                 "url": "/attendance/registration/missing"}
     assert [s["name"] for s in f["sittings"]] == ["第5次全体会议", "第4次全体会议", "第3次全体会议", "第2次全体会议"]
     assert len(f["sittings"]) == section.LATEST
     latest = f["sittings"][0]
@@ -78,7 +78,7 @@ def test_the_page_shows_the_figures_with_links(client, login, setup):
     login(factories.make_user(Role.LEADER))
     db.session.commit()
     html = client.get("/dashboard").get_data(as_text=True)
-    assert 'href="/attendance/leave?status=pending"' in html and 'href="/attendance/roster"' in html
+    assert 'href="/attendance/leave?status=pending"' in html and 'href="/attendance/registration/missing"' in html
     assert "出席率 = 实到 ÷ (应到 − 请假)" in html and "第5次全体会议" in html
 
 

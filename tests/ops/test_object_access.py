@@ -61,6 +61,9 @@ CROSS_GROUP = {
     # leave requests are read by all workers; a member sees only their own.
     "attendance.sitting_detail": READERS, "attendance.sitting_counts": READERS, "attendance.sitting_sheet": READERS,
     "attendance.sitting_sheet_xlsx": READERS, "attendance.member_detail": READERS, "attendance.leave_detail": READERS,
+    # attendance.view = READERS: who has not checked in at a sitting is read like its roll (phones stay with the
+    # secretariat: attendance.member.personal).
+    "attendance.absent": READERS,
     # agenda.view = READERS: the agenda and the 大会发言 order are read by all workers and leaders.
     "agenda.sitting": READERS, "agenda.speeches": READERS, "agenda.speeches_print": READERS,
     # material.view / material.download = READERS besides the members in scope: a published material is read
@@ -159,6 +162,14 @@ def build_world() -> tuple[dict, dict]:
     leave = f.make_leave(member_m2, [later], reason="乙委员机密请假事由", requested_by=m2)
     attendance_services.check_in(secretariat, sitting, member_m2, method=CheckInMethod.DESK)
     duty = f.make_duty(b_staff, sitting)
+    # a closed sitting M2 missed without leave: a follow-up item, resolved with a private note
+    held = f.make_sitting(meeting, name="会前培训会", starts_in_minutes=-600)
+    attendance_services.close_sitting(secretariat, held)
+    from meetingprep.attendance.models import AbsenceFollowUp, FollowUpOutcome
+
+    follow_up = db.session.scalar(select(AbsenceFollowUp).where(AbsenceFollowUp.member_id == member_m2.id))
+    attendance_services.resolve_follow_up(secretariat, follow_up, FollowUpOutcome.CONTACTED, "乙委员机密请假说明",
+                                          version_id=follow_up.version_id)
     # agenda: a 大会发言 item of that sitting with M2's speech in its order (rows written directly: the
     # speech need not reach 定稿 for the walk)
     from meetingprep.agenda.models import AgendaItem, AgendaItemKind, SpeechMode, SpeechSlot
@@ -216,6 +227,7 @@ def build_world() -> tuple[dict, dict]:
         "item_id": [("M2 发言所在的大会发言议程", item.id)], "slot_id": [("M2 的发言安排", slot.id)],
         "material_id": [("发给常委（M2）的会议材料", material.id)],
         "notice_id": [("发给乙组的通知公告", notice.id)],
+        "follow_up_id": [("M2 的缺席跟进", follow_up.id)],
     }
     # a wall link belongs to the whole meeting and only the secretariat manages it (a role rule, not a group's)
     others = {"link_id": [("会议的大屏链接", kiosk_link.id)],

@@ -30,7 +30,7 @@ def compute(ctx: DashboardContext) -> dict:
         "formula": queries.RATE_FORMULA,
         "registration": {"expected": summary["expected"], "registered": summary["registered"],
                          "missing": summary["missing"], "percent": percent(summary["registered"], summary["expected"]),
-                         "url": _link("attendance.roster")},
+                         "url": _link("attendance.unregistered")},
         "overall": {**overall.as_dict(), "sittings": begun, "url": _link("attendance.figures")},
         "sittings": [{"id": sitting.id, "name": sitting.name, "starts": timeutil.format_short(sitting.starts_at),
                       "starts_at": sitting.starts_at,
