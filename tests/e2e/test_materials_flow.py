@@ -91,6 +91,7 @@ def test_publish_read_on_a_phone_with_a_watermark_see_the_receipt_and_remind(liv
     expect(page.locator("tr[data-member-no='0013']")).to_contain_text("未阅")
     page.get_by_role("button", name="提醒未阅的 1 位委员").click()
     expect(page.get_by_text("已提醒 1 位尚未阅读的委员")).to_be_visible()
+    page.screenshot(path=str(tmp_path / "material-receipts.png"), full_page=True)
     log_out(page)
 
     log_in(page, live_server, "weiyuan2", factories.PASSWORD)
