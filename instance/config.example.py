@@ -123,6 +123,13 @@ DASHBOARD_MAX_AGE_SECONDS = 60
 # shows within it. (Its former name KEPT_MAX_AGE_SECONDS is still read.)
 CACHE_MAX_AGE_SECONDS = 60
 
+# Archives (会后归档): the scheduler's job "archive.build" picks up requested bundles every
+# ARCHIVE_INTERVAL_SECONDS and writes them under UPLOAD_FOLDER/archives/ (back that folder up with the
+# uploads). Where no scheduler runs beside the web server, ARCHIVE_BUILD_IN_THREAD = True builds a bundle in
+# a thread of the web process that received the request.
+ARCHIVE_INTERVAL_SECONDS = 10
+ARCHIVE_BUILD_IN_THREAD = False
+
 # SQLite keeps no query-planner statistics by itself; job "db.statistics" runs ANALYZE this often
 # (first when the scheduler starts). PostgreSQL's autovacuum does it on its own.
 DB_STATISTICS_HOURS = 6

@@ -36,3 +36,5 @@ def _register_domain_blueprints(app: Flask) -> None:
     app.register_blueprint(materials_bp)
     from meetingprep.notices.views import bp as notices_bp
     app.register_blueprint(notices_bp)
+    from meetingprep.archive.views import bp as archive_bp
+    app.register_blueprint(archive_bp)

@@ -100,6 +100,10 @@ class DefaultConfig:
     DASHBOARD_REFRESH_SECONDS = 15  # a change shows on the dashboard within this (and the job's interval)
     DASHBOARD_MAX_AGE_SECONDS = 60  # figures are never older than this, changes or not
     CACHE_MAX_AGE_SECONDS = 60  # counts and pick lists cached per worker (versioned_cache.py): at most this old
+    # Archives (会后归档): the scheduler's job archive.build looks for requested bundles this often. Where no
+    # scheduler runs beside the web server, ARCHIVE_BUILD_IN_THREAD builds them in a thread of the web process.
+    ARCHIVE_INTERVAL_SECONDS = 10
+    ARCHIVE_BUILD_IN_THREAD = False
     DB_STATISTICS_HOURS = 6  # job db.statistics: SQLite's query-planner statistics (ANALYZE) renewed this often
     DELIVERY_MAX_ATTEMPTS = 8  # then "dead" (resend from the admin page)
     DELIVERY_BACKOFF_SECONDS = 60  # doubles after every failure …

@@ -19,7 +19,7 @@ caches neither serve nor keep values there (``wrote_uncommitted``).
 
 Some tables hold bookkeeping that no cached value is computed from (sessions touched once a minute per
 signed-in user, the scheduler's job store, runs and heartbeats, the robots' rate window, the dashboard's
-own stored figures): writing only those
+own stored figures, the archive builder's progress): writing only those
 leaves the number alone, otherwise every cache would be dropped at every tick. A table added here must
 be one no cache reads.
 
@@ -39,7 +39,7 @@ from meetingprep.db import Base
 #: Writes to these tables alone do not change the version (see the module's docstring).
 BOOKKEEPING_TABLES = frozenset({
     "user_sessions", "login_attempts", "login_throttles", "heartbeats", "scheduler_job_runs", "apscheduler_jobs",
-    "dashboard_snapshots", "robot_posts",
+    "dashboard_snapshots", "robot_posts", "meeting_archives",
 })
 
 #: One statement for both databases: the row is created by the first bump (e.g. after a TRUNCATE).

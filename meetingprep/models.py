@@ -4,6 +4,7 @@ Each domain package adds its own line here.
 """
 
 import meetingprep.agenda.models
+import meetingprep.archive.models
 import meetingprep.attendance.models
 import meetingprep.audit
 import meetingprep.auth.models
@@ -12,6 +13,7 @@ import meetingprep.data_version
 import meetingprep.documents.models
 import meetingprep.groups.models
 import meetingprep.materials.models
+import meetingprep.meetings.closure  # the read-only guard of archived meetings (a flush hook)
 import meetingprep.meetings.models
 import meetingprep.notices.models
 import meetingprep.notifications.models

@@ -80,6 +80,11 @@ rule("meeting.view")(lambda user, _meeting=None: True)
 rule("meeting.manage")(_role_in(*MANAGERS))
 rule("group.view")(_role_in(*READERS))
 rule("group.manage")(_role_in(*MANAGERS))
+# 会后 (#21): the secretariat archives a meeting (read-only from then on), downloads its bundle and summary draft,
+# and starts the next meeting from it; only an administrator reopens an archived meeting (with a reason).
+rule("meeting.archive")(_role_in(*MANAGERS))
+rule("meeting.reopen")(_role_in(Role.ADMIN))
+rule("meeting.carry_over")(_role_in(*MANAGERS))
 
 # ── attendance ──────────────────────────────────────────────────────────────────────────────────
 rule("attendance.view")(_role_in(*READERS))          # roster, sittings, figures: leaders read all

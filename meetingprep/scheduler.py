@@ -73,6 +73,12 @@ def _dashboard() -> str:
     return refresh_snapshots()
 
 
+def _archives() -> str:
+    from meetingprep.archive.services import run_pending
+
+    return run_pending()
+
+
 def _statistics() -> str:
     from meetingprep.db import refresh_statistics
 
@@ -116,6 +122,9 @@ JOBS: dict[str, JobSpec] = {spec.id: spec for spec in (
             first_run_at_once=False),
     JobSpec("dashboard.refresh", "预先计算驾驶舱数据", _dashboard,
             lambda: IntervalTrigger(seconds=max(current_app.config["DASHBOARD_REFRESH_SECONDS"], 5),
+                                    timezone=timeutil.zone()), 60),
+    JobSpec("archive.build", "生成会议归档包", _archives,
+            lambda: IntervalTrigger(seconds=max(current_app.config["ARCHIVE_INTERVAL_SECONDS"], 2),
                                     timezone=timeutil.zone()), 60),
     JobSpec("db.statistics", "更新数据库查询统计", _statistics,
             lambda: IntervalTrigger(hours=current_app.config["DB_STATISTICS_HOURS"], timezone=timeutil.zone()),

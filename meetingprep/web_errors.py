@@ -140,8 +140,12 @@ def _login_expired():
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
+        """A refused request keeps nothing of its work, and the session is usable again for the page (a refusal
+        raised by a flush hook, such as an archived meeting's guard, leaves its transaction needing a rollback)."""
         if isinstance(error, NotAllowed):
             _record_denial()
+        else:
+            _discard_transaction()
         return render_error(error.status_code, error.message)
 
     @app.errorhandler(StaleDataError)

@@ -8,7 +8,8 @@ SEEDERS = [
     "meetingprep.agenda.demo",  # the sittings above get agendas; speeches reach 定稿 for the 大会发言 order
     "meetingprep.materials.demo",  # the opening's materials and 会议简报 第1期, published, some read
     "meetingprep.notices.demo",  # two sent notices (会议纪律要求, 报到须知) with some receipts
-    "meetingprep.notifications.demo",  # last: it scans what the others seeded
+    "meetingprep.notifications.demo",  # it scans what the others seeded
+    "meetingprep.archive.demo",  # last year's session, held and archived (after the scan: nothing to remind of)
 ]
 
 # Seeders that also fill the earlier, closed sessions at the xl scale (``SCALES[...]["meetings"]``).

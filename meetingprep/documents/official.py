@@ -183,13 +183,49 @@ def _font_table(document) -> None:
     part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-def official_docx(title: str, text: str) -> bytes:
+def start(title: str):
+    """A new document in the official layout with its title: add paragraphs (``add_text``) and tables
+    (``add_table``), then ``finish``. The 会议总结 and the 审签单 of the archive are written this way too."""
     document = new_docx()
     _page_setup(document)
     _body_style(document)
     _title(document, title)
-    for paragraph in paragraphs(text):
-        _body(document, paragraph)
+    return document
+
+
+def add_text(document, text: str) -> None:
+    """One body paragraph; a structure-level heading ("一、…") gets its font."""
+    _body(document, text)
+
+
+TABLE_SIZE = Pt(12)  # 小四: tables are denser than the body
+
+
+def add_table(document, header: list[str], rows: list[list], widths_mm: list[float] | None = None) -> None:
+    """A ruled table (Word's "Table Grid"), header row repeated on every page, cells in 仿宋 小四."""
+    table = document.add_table(rows=1, cols=len(header))
+    table.style = document.styles["Table Grid"]
+    for index, row in enumerate([header, *rows]):
+        cells = table.rows[0].cells if index == 0 else table.add_row().cells
+        for cell, value in zip(cells, row, strict=True):
+            paragraph = cell.paragraphs[0]
+            fmt = paragraph.paragraph_format
+            fmt.first_line_indent = Pt(0)
+            fmt.line_spacing_rule = WD_LINE_SPACING.SINGLE
+            fmt.alignment = WD_ALIGN_PARAGRAPH.CENTER if index == 0 else WD_ALIGN_PARAGRAPH.LEFT
+            _set_font(paragraph.add_run("" if value is None else str(value)), BODY_FONT, TABLE_SIZE, bold=index == 0)
+    header_row = table.rows[0]._tr.get_or_add_trPr()
+    repeat = OxmlElement("w:tblHeader")
+    repeat.set(qn("w:val"), "true")
+    header_row.append(repeat)
+    if widths_mm:
+        for row in table.rows:
+            for cell, width in zip(row.cells, widths_mm, strict=False):
+                cell.width = Mm(width)
+    document.add_paragraph()
+
+
+def finish(document, title: str) -> bytes:
     _page_numbers(document)
     _font_table(document)
     document.core_properties.title = title
@@ -198,6 +234,13 @@ def official_docx(title: str, text: str) -> bytes:
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+def official_docx(title: str, text: str) -> bytes:
+    document = start(title)
+    for paragraph in paragraphs(text):
+        add_text(document, paragraph)
+    return finish(document, title)
 
 
 def final_docx(document: Document) -> tuple[bytes, str]:

@@ -35,6 +35,7 @@ from meetingprep.documents.text import COMPARABLE_KINDS, compare
 from meetingprep.errors import DomainError, NotFound, ValidationFailed
 from meetingprep.extensions import db
 from meetingprep.history import history_for
+from meetingprep.meetings import closure
 from meetingprep.permissions import Role, can, require
 from meetingprep.timeutil import now
 from meetingprep.uploads import KINDS, send_stored
@@ -268,12 +269,15 @@ def comment(document_id: int):
 def add_version(document_id: int):
     document = _document(document_id)
     require(current_user, "document.add_version", document)
+    if request.method == "GET":
+        closure.ensure_open(document.meeting)  # archived: said before a file is chosen (an upload is refused anyway)
     form = VersionForm()
     if form.validate_on_submit():
         try:
             version = services.add_version(current_user, document, file=form.file.data, text=form.text.data,
                                            note=form.note.data)
         except DomainError as error:
+            db.session.rollback()  # first: reloading with the refused changes pending would flush them again
             return _refused(error, "documents/version_form.html", form=form,
                             document=services.get_document_or_404(document_id))
         db.session.commit()
@@ -370,6 +374,7 @@ def reopen(document_id: int):
         try:
             services.reopen(current_user, document, form.reason.data)
         except DomainError as error:
+            db.session.rollback()  # first: reloading with the refused changes pending would flush them again
             return _refused(error, "documents/reopen.html", form=form,
                             document=services.get_document_or_404(document_id))
         db.session.commit()
@@ -392,6 +397,7 @@ def assign(document_id: int):
             services.assign_pipeline(current_user, document, template_id=form.template_id.data,
                                      group_id=none_if_zero(form.group_id.data), due_on=form.due_on.data)
         except DomainError as error:
+            db.session.rollback()  # first: reloading with the refused changes pending would flush them again
             return _refused(error, "documents/assign.html", form=form,
                             document=services.get_document_or_404(document_id))
         db.session.commit()

@@ -34,9 +34,17 @@ class Meeting(Audited, Base):
     description: Mapped[str] = mapped_column(Text, default="", info={"label": "说明"})
     is_current: Mapped[bool] = mapped_column(Boolean, default=False, index=True, info={"label": "当前会议"})
     created_at: Mapped[dt.datetime] = mapped_column(default=now)
+    #: 归档: set when the secretariat archives the meeting, which makes it read-only (meetings/closure.py);
+    #: only an administrator clears it again, with a reason. Who did either is in the audit trail.
+    closed_at: Mapped[dt.datetime | None] = mapped_column(info={"label": "归档时间"})
     version_id: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version_id}
+
+    @property
+    def is_closed(self) -> bool:
+        """归档 (read-only): every write to the meeting's records is refused (meetings/closure.py)."""
+        return self.closed_at is not None
 
     def audit_meeting_id(self) -> int | None:
         return self.id

@@ -9,7 +9,7 @@ from meetingprep.attendance.views import qr_svg
 from meetingprep.errors import DomainError
 from meetingprep.extensions import db
 from meetingprep.history import history_for
-from meetingprep.meetings import queries, services, workbench
+from meetingprep.meetings import closure, queries, services, workbench
 from meetingprep.meetings.forms import MeetingCreateForm, MeetingEditForm, MeetingForm
 from meetingprep.meetings.models import Meeting
 from meetingprep.permissions import can, require
@@ -84,6 +84,8 @@ def detail(meeting_id: int):
 def edit(meeting_id: int):
     meeting = db.get_or_404(Meeting, meeting_id)
     require(current_user, "meeting.manage", meeting)
+    if request.method == "GET":
+        closure.ensure_open(meeting)  # an archived meeting: say so instead of a form that cannot be saved
     # a POST is judged on what it sends: a field left out must not keep the stored (aware) time
     form = MeetingEditForm(obj=meeting) if request.method == "GET" else MeetingEditForm()
     if not form.is_submitted():

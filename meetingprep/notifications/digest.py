@@ -102,7 +102,7 @@ def digest_text(meeting: Meeting, moment: dt.datetime) -> str | None:
 def send_daily_digest() -> int:
     """Send today's digest once per person (dedup by meeting and local date); returns how many were new."""
     meeting = get_current_meeting()
-    if meeting is None:
+    if meeting is None or meeting.is_closed:  # an archived meeting has nothing left to chase
         return 0
     moment = timeutil.now()
     content = digest_text(meeting, moment)

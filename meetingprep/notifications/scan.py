@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from meetingprep import timeutil
 from meetingprep.extensions import db
+from meetingprep.meetings.models import Meeting
 from meetingprep.notifications import rules, wording
 from meetingprep.notifications.channels import absolute_link
 from meetingprep.notifications.models import ReminderLog
@@ -81,10 +82,20 @@ def _render_item(item: rules.DueItem, texts: dict[str, wording.Wording]) -> tupl
     return wording.render_kind(texts[rules.RULES[item.rule].kind], values)
 
 
+def _of_open_meetings(items: list[rules.DueItem]) -> list[rules.DueItem]:
+    """An archived meeting's open tasks and unfinished reviews stay as they were closed: nobody is reminded."""
+    meeting_ids = {item.meeting_id for item in items if item.meeting_id is not None}
+    if not meeting_ids:
+        return items
+    closed = set(db.session.scalars(select(Meeting.id).where(Meeting.id.in_(meeting_ids),
+                                                             Meeting.closed_at.is_not(None))))
+    return [item for item in items if item.meeting_id not in closed] if closed else items
+
+
 def scan_reminders() -> ScanResult:
     """One scan over every registered rule; the caller commits (one unit of work)."""
     ctx = rules.ScanContext(now=timeutil.now())
-    items = [item for rule in rules.RULES.values() for item in rule.collect(ctx)]
+    items = _of_open_meetings([item for rule in rules.RULES.values() for item in rule.collect(ctx)])
     claimed = _new_items(items)
     if not claimed:
         return ScanResult()

@@ -23,14 +23,20 @@ def _cells(number: int, task, moment) -> list:
             "是" if task.is_overdue_at(moment) else "", task.completion_note]
 
 
+def ledger_table(meeting, rows: Iterable, moment) -> Table:
+    """The ledger's sheet: ``rows`` are the ledger's (task, waiting) rows (also the archive's 任务台账)."""
+    lines = [_cells(number, task, moment) for number, (task, _waiting) in enumerate(rows, 1)]
+    title = f"{meeting.name}筹备工作任务台账（{to_local(moment):%Y年%m月%d日 %H:%M} 导出）"
+    return Table("任务台账", COLUMNS, lines, title=title, title_row=True)
+
+
 def respond(meeting, rows: Iterable, fmt: str) -> Response:
     moment = now()
-    lines = [_cells(number, task, moment) for number, (task, _waiting) in enumerate(rows, 1)]
     if fmt == "csv":
+        lines = [_cells(number, task, moment) for number, (task, _waiting) in enumerate(rows, 1)]
         body, content_type = spreadsheets.csv_bytes(COLUMNS, lines), spreadsheets.CSV_MIMETYPE
     else:
-        title = f"{meeting.name}筹备工作任务台账（{to_local(moment):%Y年%m月%d日 %H:%M} 导出）"
-        table = Table("任务台账", COLUMNS, lines, title=title, title_row=True)
+        table = ledger_table(meeting, rows, moment)
         body, content_type = spreadsheets.workbook_bytes([table], moment), spreadsheets.XLSX_MIMETYPE
     response = Response(body, content_type=content_type)
     response.headers["Content-Disposition"] = spreadsheets.content_disposition(

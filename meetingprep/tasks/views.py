@@ -10,6 +10,7 @@ from meetingprep.auth.views import safe_next
 from meetingprep.errors import Conflict, DomainError, NotFound
 from meetingprep.extensions import db
 from meetingprep.groups.models import WorkingGroup
+from meetingprep.meetings import closure
 from meetingprep.meetings.models import Meeting, Phase
 from meetingprep.permissions import Role, can, require
 from meetingprep.tasks import export, links, queries, services, workbench
@@ -346,6 +347,7 @@ def edit(task_id: int):
     form = TaskForm(obj=task) if request.method == "GET" else TaskForm()
     _prepare(form, meeting)
     if request.method == "GET":
+        closure.ensure_open(meeting)  # archived: said before anything is typed (a save is refused anyway)
         form.fill_from(task)
         form.phase.data, form.priority.data = task.phase.value, task.priority.value
         form.due_at.data = to_local(task.due_at).replace(tzinfo=None)

@@ -80,7 +80,7 @@ def test_scheduler_ticks_that_change_no_data_leave_it_alone(app, role_users):
 
     execute_job("dashboard.refresh")  # stores the snapshot
     start = _version()
-    for job_id in ("heartbeat", "dashboard.refresh", "outbox.deliver", "reminders.scan"):
+    for job_id in ("heartbeat", "dashboard.refresh", "outbox.deliver", "reminders.scan", "archive.build"):
         assert execute_job(job_id)[0], job_id
     assert _version() == start
 

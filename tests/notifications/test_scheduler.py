@@ -15,8 +15,8 @@ from meetingprep.notifications.scan import scan_reminders
 from meetingprep.ops.heartbeat import last_beat
 from tests.notifications.conftest import build_task, local
 
-EXPECTED_JOBS = {"reminders.scan", "outbox.deliver", "digest.daily", "dashboard.refresh", "db.statistics",
-                 "notices.tick", "heartbeat"}
+EXPECTED_JOBS = {"reminders.scan", "outbox.deliver", "digest.daily", "dashboard.refresh", "archive.build",
+                 "db.statistics", "notices.tick", "heartbeat"}
 
 
 def test_execute_job_records_the_outcome_and_beats(app, cast, clock):

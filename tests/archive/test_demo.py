@@ -1,0 +1,47 @@
+"""The demo holds last year's session, held and archived, with attendance and tasks to compare with; and the
+demo meeting itself archives into a bundle whose manifest holds."""
+
+from sqlalchemy import func, select
+
+from meetingprep.archive import demo, services, summary
+from meetingprep.attendance.models import Sitting, SittingTally
+from meetingprep.auth.models import User
+from meetingprep.demo import build_demo
+from meetingprep.extensions import db
+from meetingprep.meetings.models import Meeting
+from meetingprep.tasks.models import Task
+from meetingprep.tasks.states import TaskStatus
+from tests.archive.test_archive import check_manifest
+
+
+def test_last_years_archived_meeting_and_the_demo_meetings_archive(app, client, login):
+    build_demo("small")
+    current = db.session.scalar(select(Meeting).where(Meeting.is_current.is_(True)))
+    last = db.session.scalar(select(Meeting).where(Meeting.name == demo.NAME))
+    assert last.is_closed and not last.is_current and last.closes_at < last.closed_at < current.opens_at
+    statuses = dict(db.session.execute(select(Task.status, func.count()).where(Task.meeting_id == last.id)
+                                       .group_by(Task.status)).all())
+    assert set(statuses) == {TaskStatus.DONE} and statuses[TaskStatus.DONE] > 50
+    late = db.session.scalar(select(func.count()).where(Task.meeting_id == last.id, Task.submitted_at > Task.due_at))
+    assert 5 <= late < statuses[TaskStatus.DONE] // 3
+    sittings = db.session.scalars(select(Sitting).where(Sitting.meeting_id == last.id)).all()
+    assert len(sittings) == len(demo.SITTINGS) and all(s.is_closed for s in sittings)
+    assert db.session.scalar(select(func.count(SittingTally.id)).where(
+        SittingTally.sitting_id.in_([s.id for s in sittings])))
+
+    figures = summary.figures(current)
+    assert figures.previous.id == last.id
+    assert 0.8 < figures.previous_attendance.rate < 0.97 and figures.trend_points is not None
+    previous = summary.figures(last)
+    assert previous.task_total.done == statuses[TaskStatus.DONE] and previous.task_total.late > 0
+
+    # the current demo meeting archives, as the secretariat would do it
+    login(db.session.scalar(select(User).where(User.username == "mishu")))
+    response = client.post(f"/meetings/{current.id}/archive", data={"confirmation": current.short_name})
+    assert response.status_code == 302
+    assert "归档包已生成" in services.run_pending()
+    data = client.get(f"/meetings/{current.id}/archive/download").data
+    manifest = check_manifest(data)
+    paths = [item["path"] for item in manifest["files"]]
+    assert sum(p.endswith("审签单.docx") for p in paths) >= 10
+    assert sum(p.startswith("03-出勤/签到表/") for p in paths) == 8

@@ -1,0 +1,74 @@
+"""The 会议总结 draft: its figures from the data (tasks on time, review rounds, attendance and its trend against
+the previous meeting, speeches), each with its source, as a .docx that python-docx and LibreOffice open."""
+
+import io
+
+from docx import Document as read_docx
+
+from meetingprep.archive import summary
+from meetingprep.extensions import db
+from meetingprep.meetings.models import Meeting
+from tests import office
+
+
+def _text(data: bytes) -> str:
+    document = read_docx(io.BytesIO(data))
+    cells = [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    return "\n".join([p.text for p in document.paragraphs] + cells)
+
+
+def test_the_figures_count_what_happened(world):
+    f = summary.figures(db.session.get(Meeting, world.meeting.id))
+    total = f.task_total
+    assert (total.total, total.done, total.on_time, total.late, total.open, total.cancelled) == (3, 2, 1, 1, 1, 1)
+    assert total.on_time_rate == 0.5
+    report = next(d for d in f.documents if d.title == "常委会工作报告")
+    assert (report.versions, report.returns, report.rounds, report.status.label) == (2, 1, 2, "定稿")
+    draft = next(d for d in f.documents if d.title == "提案工作情况报告")
+    assert draft.rounds == 0
+    assert [s.name for s in f.sittings] == ["开幕大会"]  # the closing sitting has not begun
+    a = f.attendance
+    assert (a.expected, a.present, a.late, a.leave, a.absent) == (5, 3, 1, 1, 1) and a.rate_text == "75.0%"
+    assert f.previous.id == world.earlier.id and f.previous_attendance.rate_text == "25.0%"
+    assert round(f.trend_points, 1) == 50.0
+    assert (f.groups, f.members) == (1, 5)
+
+
+def test_the_docx_holds_the_figures_and_their_sources(client, login, world):
+    login(world.secretariat)
+    response = client.get(f"/meetings/{world.meeting.id}/summary.docx")
+    assert response.status_code == 200
+    assert response.mimetype == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    assert "attachment" in response.headers["Content-Disposition"]
+    text = _text(response.data)
+    for expected in ("会议总结（草稿）", "二、筹备任务完成情况", "共分解筹备任务 3 项（另有 1 项已取消，不计入）",
+                     "按时完成 1 项、逾期完成 1 项", "按时完成率 50.0%", "仍未办结 1 项",
+                     "纳入审核的会议材料 2 份，已定稿 1 份", "平均审核 2.0 轮", "常委会工作报告",
+                     "应到 5 人次，实到 3 人次（其中迟到 1 人次）", "出席率 75.0%",
+                     "与上次会议（测试会议，出席率 25.0%）相比提高 50.0 个百分点",
+                     "附：数据来源", "按时完成 = 提交验收时间不晚于时间节点", "审核轮次 = 退回修改次数 + 1",
+                     "出席率 = 实到 ÷ (应到 − 请假)", "未含：会议材料分发、通知阅读回执、委员意见采纳情况"):
+        assert expected in text, expected
+    for role in ("leader", "group_lead", "staff", "member"):
+        login(getattr(world, role))
+        assert client.get(f"/meetings/{world.meeting.id}/summary.docx").status_code == 403
+
+
+def test_a_meeting_with_nothing_yet_has_a_summary_too(client, login, role_users):
+    login(role_users["secretariat"])
+    response = client.get(f"/meetings/{role_users['meeting'].id}/summary.docx")
+    text = _text(response.data)
+    assert response.status_code == 200 and "没有筹备任务记录" in text and "尚无材料提交审核" in text
+
+
+def test_the_summary_opens_in_libreoffice_with_its_figures(client, login, world, tmp_path):
+    login(world.secretariat)
+    path = tmp_path / "summary.docx"
+    path.write_bytes(client.get(f"/meetings/{world.meeting.id}/summary.docx").data)
+    pdf = next(office.convert(path, "pdf", tmp_path).glob("*.pdf"))
+    info = office.pdfinfo(pdf)
+    assert "A4" in info["Page size"] and int(info["Pages"]) >= 2
+    text = "".join(office.pdftext(pdf).split())  # the layout breaks lines and spaces anywhere
+    for expected in ("会议总结", "按时完成率50.0%", "出席率75.0%", "提高50.0个百分点", "会务组",
+                     "附：数据来源"):
+        assert expected in text, expected
