@@ -11,6 +11,7 @@ Other domains add a section by appending ``"module:function"`` to ``SECTIONS``: 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -31,10 +32,14 @@ from meetingprep.notifications.rules import optional_module
 from meetingprep.tasks.models import Task
 from meetingprep.tasks.states import OPEN_STATUSES, TaskStatus
 
-#: Sections other domains contribute (materials handed out, notices read, opinions taken up …).
-SECTIONS: list[str] = []
-#: What the draft says it leaves out while no domain contributes it (never a made-up figure).
-NOT_RECORDED = "会议材料分发、通知阅读回执、委员意见采纳情况（本系统尚未记录这些数据，本稿未含，请秘书处据实补充）"
+#: Sections other domains contribute, after the draft's own (their titles without a number: the draft numbers
+#: every section).
+SECTIONS: list[str] = [
+    "meetingprep.archive.extras:materials_section",  # 会议材料 handed out and read
+    "meetingprep.archive.extras:notices_section",  # 通知公告 and their read receipts
+]
+#: What the draft says it leaves out because no domain records it yet (never a made-up figure).
+NOT_RECORDED = ["委员意见采纳情况"]
 
 
 @dataclass(frozen=True)
@@ -220,14 +225,14 @@ def figures(meeting: Meeting, moment: dt.datetime | None = None) -> Figures:
 def _sections(f: Figures) -> list[Section]:
     meeting, total = f.meeting, f.task_total
     date = timeutil.format_date
-    sections = [Section("一、会议基本情况", [
+    sections = [Section("会议基本情况", [
         f"{meeting.name}于{date(meeting.opens_at, weekday=False)}至{date(meeting.closes_at, weekday=False)}"
         f"{'在' + meeting.venue if meeting.venue else ''}召开。大会设工作组 {f.groups} 个，工作人员 {f.staff} 人；"
         f"委员名册共 {f.members} 人，共举行会次 {len(f.sittings)} 场。"],
         sources=["工作组与成员（working_groups、group_memberships）；委员名册（member_profiles）；会次（sittings，已开始的）。"])]
 
     if total.total or total.cancelled:
-        sections.append(Section("二、筹备任务完成情况", [
+        sections.append(Section("筹备任务完成情况", [
             f"本次会议共分解筹备任务 {total.total} 项（另有 {total.cancelled} 项已取消，不计入），"
             f"已完成 {total.done} 项，其中按时完成 {total.on_time} 项、逾期完成 {total.late} 项，"
             f"按时完成率 {_percent(total.on_time_rate)}；截至归档时仍未办结 {total.open} 项。"],
@@ -237,12 +242,12 @@ def _sections(f: Figures) -> list[Section]:
             sources=["任务台账（tasks）：按时完成 = 提交验收时间不晚于时间节点（未经提交而验收的，按验收时间计）；"
                      "已取消的任务不计入任务数。"]))
     else:
-        sections.append(Section("二、筹备任务完成情况", ["本次会议在系统中没有筹备任务记录。"],
+        sections.append(Section("筹备任务完成情况", ["本次会议在系统中没有筹备任务记录。"],
                                 sources=["任务台账（tasks）。"]))
 
     finalized = [d for d in f.documents if d.status == DocumentStatus.FINALIZED]
     rounds = [d.rounds for d in f.documents if d.rounds]
-    sections.append(Section("三、会议材料审核情况", [
+    sections.append(Section("会议材料审核情况", [
         f"纳入审核的会议材料 {len(f.documents)} 份，已定稿 {len(finalized)} 份；"
         + (f"平均审核 {sum(rounds) / len(rounds):.1f} 轮，最多 {max(rounds)} 轮。" if rounds
            else "尚无材料提交审核。")],
@@ -251,7 +256,7 @@ def _sections(f: Figures) -> list[Section]:
                timeutil.format_datetime(d.finalized_at, weekday=False) if d.finalized_at else "—"]
               for d in f.documents],
         sources=["材料审核（documents、document_versions、review_decisions）：审核轮次 = 退回修改次数 + 1；"
-                 "大会发言稿另计（见“五”）。"]))
+                 "大会发言稿另计（见“大会发言情况”）。"]))
 
     a = f.attendance
     trend = ""
@@ -262,7 +267,7 @@ def _sections(f: Figures) -> list[Section]:
                  f"{direction}{change}。")
     elif f.previous is not None:
         trend = f"上次会议（{f.previous.display_name}）没有可比的出勤数据。"
-    sections.append(Section("四、委员出勤情况", [
+    sections.append(Section("委员出勤情况", [
         f"已举行的 {len(f.sittings)} 场会次合计应到 {a.expected} 人次，"
         f"实到 {a.present} 人次（其中迟到 {a.late} 人次），"
         f"请假 {a.leave} 人次，缺席 {a.absent} 人次，出席率 {a.rate_text}。{trend}"],
@@ -273,14 +278,14 @@ def _sections(f: Figures) -> list[Section]:
                  f"{RATE_FORMULA}。",
                  "上次会议：开幕时间早于本次会议的最近一次会议，按同一口径计算。"]))
 
-    sections.append(Section("五、大会发言情况", [
+    sections.append(Section("大会发言情况", [
         f"委员提交大会发言稿 {f.speeches_submitted} 篇，定稿 {f.speeches_finalized} 篇；"
         f"安排口头发言 {f.speeches_oral} 篇、书面发言 {f.speeches_written} 篇。"],
         sources=["大会发言（类型为“大会发言”的材料；speech_slots 中已定稿的发言安排）。"]))
     sections.extend(f.extra)
-    sections.append(Section(f"{_number(len(sections) + 1)}、存在的问题和改进建议",
-                            ["（请秘书处根据以上情况补充。）"]))
-    return sections
+    sections.append(Section("存在的问题和改进建议", ["（请秘书处根据以上情况补充。）"]))
+    return [dataclasses.replace(section, title=f"{_number(n)}、{section.title}")
+            for n, section in enumerate(sections, start=1)]
 
 
 def _number(n: int) -> str:
@@ -308,6 +313,7 @@ def summary_docx(f: Figures) -> bytes:
                                 "根据系统记录生成，各项数字的来源和计算口径如下：")
     for number, source in enumerate(sources, start=1):
         official.add_text(document, f"（{number}）{source}")
-    if not f.extra:
-        official.add_text(document, f"（{len(sources) + 1}）未含：{NOT_RECORDED}。")
+    if NOT_RECORDED:
+        official.add_text(document, f"（{len(sources) + 1}）未含：{'、'.join(NOT_RECORDED)}"
+                                    "（本系统尚未记录这些数据，本稿未含，请秘书处据实补充）。")
     return official.finish(document, title)

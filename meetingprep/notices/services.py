@@ -298,9 +298,16 @@ def _delivery_rows(notification_id: int | None, email: str, phone: str, moment: 
              "created_at": moment} for channel, target in targets]
 
 
+def _of_open_meetings():
+    """An archived meeting is read-only (meetings/closure.py): its scheduled notices and reminders wait (and go
+    out if it is reopened) instead of failing at every tick."""
+    return Notice.meeting_id.not_in(select(Meeting.id).where(Meeting.closed_at.is_not(None)))
+
+
 def due_to_send(moment: dt.datetime) -> list[int]:
     return list(db.session.scalars(select(Notice.id).where(
-        Notice.status == NoticeStatus.SCHEDULED, Notice.send_at <= moment).order_by(Notice.send_at, Notice.id)))
+        Notice.status == NoticeStatus.SCHEDULED, Notice.send_at <= moment, _of_open_meetings())
+        .order_by(Notice.send_at, Notice.id)))
 
 
 def send_scheduled(notice_id: int, moment: dt.datetime) -> Notice | None:
@@ -355,7 +362,7 @@ def open_notice(actor: User, receipt: NoticeRecipient) -> bool:
 def due_to_remind(moment: dt.datetime) -> list[int]:
     return list(db.session.scalars(select(Notice.id).where(
         Notice.status == NoticeStatus.SENT, Notice.reminded_at.is_(None), Notice.remind_at.is_not(None),
-        Notice.remind_at <= moment).order_by(Notice.remind_at, Notice.id)))
+        Notice.remind_at <= moment, _of_open_meetings()).order_by(Notice.remind_at, Notice.id)))
 
 
 def remind_unread(notice_id: int, moment: dt.datetime) -> int | None:

@@ -206,3 +206,16 @@ def test_ensure_open_is_the_friendly_check(world):
     archive(world)
     with pytest.raises(MeetingClosed):
         closure.ensure_open(db.session.get(Meeting, world.meeting.id))
+
+
+def test_an_archived_meetings_scheduled_notice_waits_instead_of_failing_every_tick(world):
+    from meetingprep.notices import services as notice_services
+    from meetingprep.notices.models import Notice, NoticeCategory, NoticeStatus
+
+    notice = Notice(meeting_id=world.meeting.id, category=NoticeCategory.GENERAL, title="会后座谈", body="请参加",
+                    status=NoticeStatus.SCHEDULED, send_at=timeutil.now() - dt.timedelta(minutes=1))
+    db.session.add(notice)
+    db.session.commit()
+    assert notice.id in notice_services.due_to_send(timeutil.now())
+    archive(world)
+    assert notice.id not in notice_services.due_to_send(timeutil.now())
