@@ -120,8 +120,9 @@ def roster():
     require(current_user, "attendance.view")
     meeting = _meeting()
     q = request.args.get("q", "").strip()[:40]
-    return render_template("attendance/roster.html", meeting=meeting, q=q,
-                           pagination=queries.roster_page(meeting.id, q=q, page=page_number()))
+    pagination = queries.roster_page(meeting.id, q=q, page=page_number())
+    return render_template("attendance/roster.html", meeting=meeting, q=q, pagination=pagination,
+                           registered=queries.registered_at([m.id for m in pagination.items]))
 
 
 @bp.route("/roster/template.xlsx")

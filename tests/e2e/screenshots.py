@@ -21,6 +21,10 @@ WIDTHS = {390: 844, 1024: 768, 1920: 1080}
 #: (demo login, file name): each role's main page is where it lands after logging in.
 ROLES = [("mishu", "secretariat"), ("huiwu_zz", "group-lead"), ("huiwu_01", "staff"), ("zhuxi", "leader"),
          ("weiyuan001", "member"), ("admin", "admin")]
+#: (demo login, page, file name, width): pages worth a picture beyond the landing pages — the wall (大屏) on a
+#: 1080p screen, and lists that turn into cards on a phone.
+EXTRA = [("zhuxi", "/dashboard/wall", "wall", 1920), ("mishu", "/tasks/", "ledger", 390),
+         ("mishu", "/tasks/", "ledger", 1920), ("mishu", "/documents/", "documents", 1920)]
 CHROMIUM = os.environ.get("MEETINGPREP_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -49,22 +53,24 @@ def main() -> int:
         try:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-                for username, name in ROLES:
-                    for width, height in WIDTHS.items():
-                        context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai",
-                                                      viewport={"width": width, "height": height},
-                                                      is_mobile=width < 600, device_scale_factor=1)
-                        page = context.new_page()
-                        page.goto(f"{url}/login")
-                        page.get_by_label("用户名").fill(username)
-                        page.get_by_label("密码").fill(password)
-                        page.get_by_role("button", name="登录").click()
-                        page.wait_for_url(lambda current: "/login" not in current)
-                        page.wait_for_load_state("networkidle")
-                        target = OUT / f"{name}-{width}.png"
-                        page.screenshot(path=str(target))
-                        print(target.relative_to(ROOT))
-                        context.close()
+                shots = [(username, None, name, width) for username, name in ROLES for width in WIDTHS]
+                for username, path, name, width in [*shots, *EXTRA]:
+                    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai",
+                                                  viewport={"width": width, "height": WIDTHS[width]},
+                                                  is_mobile=width < 600, device_scale_factor=1)
+                    page = context.new_page()
+                    page.goto(f"{url}/login")
+                    page.get_by_label("用户名").fill(username)
+                    page.get_by_label("密码").fill(password)
+                    page.get_by_role("button", name="登录").click()
+                    page.wait_for_url(lambda current: "/login" not in current)
+                    if path:
+                        page.goto(url + path)
+                    page.wait_for_load_state("networkidle")
+                    target = OUT / f"{name}-{width}.png"
+                    page.screenshot(path=str(target))
+                    print(target.relative_to(ROOT))
+                    context.close()
                 browser.close()
         finally:
             server.shutdown()

@@ -87,3 +87,67 @@ def test_the_unread_count_stays_in_sight_when_the_menu_folds(live_server, browse
         page.wait_for_url("**/notifications/")
     finally:
         context.close()
+
+
+#: (path, table, role, status column, date column, filters that fold away on a phone or None). The delivery log
+#: sits under the scheduler's jobs on its page: its first card is scrolled to, the others are on the first screen.
+CARD_LISTS = [
+    ("/attendance/roster", "#roster", "secretariat", "报到", "报到时间", "#roster-tools"),
+    ("/attendance/leave", "#leave-list", "secretariat", "状态", "提交时间", None),
+    ("/audit/", "#audit-entries", "admin", "操作", "时间", "#audit-tools"),
+    ("/notifications/admin", "#deliveries", "admin", "状态", "下次尝试", "#delivery-tools"),
+]
+
+CARD_ROW = """([selector, status, date]) => {
+  const row = document.querySelector(selector + ' tbody tr');
+  if (selector === '#deliveries') row.scrollIntoView({behavior: 'instant', block: 'start'});
+  const box = (label) => {
+    const cell = row.querySelector(`td[data-label="${label}"]`);
+    const rect = cell.getBoundingClientRect();
+    return {x: rect.x, y: rect.y, width: rect.width, height: rect.height, text: cell.innerText.trim(),
+            display: getComputedStyle(cell).display};
+  };
+  return {head: row.querySelector('td.card-head').getBoundingClientRect().y, status: box(status), date: box(date),
+          rowDisplay: getComputedStyle(row).display, innerWidth, innerHeight,
+          scrollWidth: document.documentElement.scrollWidth};
+}"""
+
+
+@pytest.mark.parametrize(("path", "table", "role", "status", "date", "tools"), CARD_LISTS)
+def test_more_lists_are_cards_on_a_phone_with_status_and_date_in_sight(live_server, phone_page, world,  # noqa: F811
+                                                                       path, table, role, status, date, tools):
+    from meetingprep.attendance.models import CheckInMethod, MemberProfile, Registration
+    from meetingprep.extensions import db
+    from meetingprep.notifications.models import Notification
+
+    with live_server.data():  # one member registered, one delivery in the log
+        member = db.session.scalar(db.select(MemberProfile).order_by(MemberProfile.member_no))
+        db.session.add(Registration(meeting_id=member.meeting_id, member_id=member.id, method=CheckInMethod.DESK))
+        factories.make_delivery(db.session.scalar(db.select(Notification).limit(1)))
+        db.session.commit()
+    log_in(phone_page, live_server, role, factories.PASSWORD)
+    phone_page.goto(live_server.url + path)
+    if tools:
+        assert not phone_page.locator(tools).is_visible()  # the filters fold away
+    facts = phone_page.evaluate(CARD_ROW, [table, status, date])
+    assert facts["rowDisplay"] == "flex" and facts["scrollWidth"] <= facts["innerWidth"]  # a card, not a wide row
+    for box in (facts["status"], facts["date"]):
+        assert box["text"] and box["display"] != "none", facts
+        assert box["x"] >= 0 and box["x"] + box["width"] <= facts["innerWidth"], facts  # not off to the right
+        assert box["y"] + box["height"] <= facts["innerHeight"], facts  # on the first screen
+        assert box["y"] > facts["head"]  # under the card's title
+    if path == "/attendance/roster":
+        assert facts["status"]["text"] == "已报到" and "月" in facts["date"]["text"]
+    if tools:
+        phone_page.locator(f"[aria-controls={tools[1:]}]").click()
+        phone_page.locator(tools).wait_for(state="visible")  # one tap brings them back
+
+
+def test_the_documents_board_folds_its_filters_on_a_phone(live_server, phone_page, world):  # noqa: F811
+    log_in(phone_page, live_server, "secretariat", factories.PASSWORD)
+    phone_page.goto(f"{live_server.url}/documents/")
+    assert not phone_page.locator("#board-tools").is_visible()
+    row = phone_page.locator(".doc-table tbody tr").first.bounding_box()
+    assert row["y"] + row["height"] <= 844  # the first document on the first screen
+    phone_page.locator("[aria-controls=board-tools]").click()
+    phone_page.locator("#board-tools select[name=status]").wait_for(state="visible")
