@@ -318,3 +318,17 @@ def test_a_broken_notice_does_not_hold_back_the_others(world, clock, monkeypatch
         jobs.tick()
     assert db.session.get(Notice, first.id).status == NoticeStatus.SCHEDULED  # tried again next tick
     assert db.session.get(Notice, second.id).status == NoticeStatus.SENT
+
+
+def test_an_archived_meetings_notices_neither_go_out_nor_remind(world, clock):
+    clock(2027, 1, 10, 8, 0)
+    actor, meeting = _actor(world), _meeting(world)
+    scheduled = services.create_notice(actor, meeting, data(send_at=local(2027, 1, 10, 9, 0)))
+    sent = services.create_notice(actor, meeting, data(remind_after_hours=1))
+    db.session.commit()
+    meeting.closed_at = local(2027, 1, 10, 8, 30)  # archived (归档): read-only from now on
+    db.session.commit()
+    clock(2027, 1, 10, 10, 0)
+    assert jobs.tick() == "发送通知公告 0 条，未读提醒 0 人"
+    assert db.session.get(Notice, scheduled.id).status == NoticeStatus.SCHEDULED
+    assert db.session.get(Notice, sent.id).reminded_at is None
