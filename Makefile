@@ -82,6 +82,6 @@ lock:
 	  .lock-venv/bin/pip freeze --exclude-editable; } > $(LOCK)
 	rm -rf .lock-venv
 
-# Each role's main page at 390, 1024 and 1920 px into docs/screenshots/ (demo data, Chromium at /usr/bin/chromium).
+# Each role's main page at 390, 1024 and 1920 px, the wall at 1920 and the ledger on a phone, into docs/screenshots/ (demo data, Chromium at /usr/bin/chromium).
 screenshots: $(VENV)/.installed-test
 	$(BIN)/python -m tests.e2e.screenshots

@@ -1,4 +1,5 @@
-"""``make screenshots``: the main page of each role at 390, 1024 and 1920 px, into docs/screenshots/.
+"""``make screenshots``: the main page of each role at 390, 1024 and 1920 px (and a few more: ``EXTRA``), into
+docs/screenshots/.
 
 Builds the demo in a throw-away instance, serves it from a thread on 127.0.0.1 and drives Chromium
 (/usr/bin/chromium, or MEETINGPREP_CHROMIUM) with Playwright; nothing leaves the machine.
