@@ -38,3 +38,7 @@ def _register_domain_blueprints(app: Flask) -> None:
     app.register_blueprint(notices_bp)
     from meetingprep.archive.views import bp as archive_bp
     app.register_blueprint(archive_bp)
+    from meetingprep.opinions.views import bp as opinions_bp
+    app.register_blueprint(opinions_bp)
+    from meetingprep.records.views import bp as records_bp
+    app.register_blueprint(records_bp)

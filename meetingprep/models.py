@@ -17,6 +17,7 @@ import meetingprep.meetings.closure  # the read-only guard of archived meetings 
 import meetingprep.meetings.models
 import meetingprep.notices.models
 import meetingprep.notifications.models
+import meetingprep.opinions.models
 import meetingprep.ops.models
 import meetingprep.plans.models
 import meetingprep.tasks.models  # noqa: F401

@@ -25,6 +25,7 @@ NAV_ACTIONS = (
     "agenda.schedule",
     "dashboard.view", "notifications.inbox", "meeting.view", "group.view", "user.manage", "audit.search",
     "notifications.admin", "notifications.webhooks", "notice.list", "notice.manage",
+    "opinion.view", "records.aggregate", "records.own",
 )
 #: The 系统管理 menu shows when one of these is allowed …
 ADMIN_MENU = frozenset({"user.manage", "audit.search", "notifications.admin"})

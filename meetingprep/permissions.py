@@ -388,3 +388,48 @@ def _download_material(user, material) -> bool:
     if user.role in MANAGERS:
         return material is not None
     return material is not None and material.is_downloadable and _view_material(user, material)
+# ── discussion opinions (分组讨论意见) ────────────────────────────────────────────────────────────
+# Opinions raised in the group discussions are read by whoever follows the preparation; a discussion
+# group's recorders (named by the secretariat) enter them for their group; the drafting group (the
+# document's drafters, and the secretariat) answers them; a member sees their own and the answers.
+rule("opinion.view")(_role_in(*READERS))
+rule("opinion.recorders")(_role_in(*MANAGERS))
+rule("opinion.own")(_role_in(Role.MEMBER))
+rule("opinion.record_any")(_role_in(*MANAGERS))  # for every discussion group, without being named
+
+
+@rule("opinion.record")
+def _record_opinion(user, discussion_group) -> bool:
+    """``discussion_group`` a DiscussionGroup or its id; None: may the user record for some group (the button)."""
+    if _RULES["opinion.record_any"](user, None):
+        return True
+    if user.role not in WORKERS:
+        return False
+    from meetingprep.opinions.scope import recorder_groups_of
+
+    groups = recorder_groups_of(user)
+    if discussion_group is None:
+        return bool(groups)
+    group_id = discussion_group if isinstance(discussion_group, int) else discussion_group.id
+    return group_id in groups
+
+
+@rule("opinion.answer")
+def _answer_opinion(user, document) -> bool:
+    """The drafting group: the document's drafters (loaded), and the secretariat."""
+    return user.role in MANAGERS or (document is not None and user.id in document.drafter_ids)
+
+
+# ── members' records (委员履职) ──────────────────────────────────────────────────────────────────
+# A member's record is personal data like the roster's: the secretariat and the member themself.
+# Leaders see the aggregates (per 界别, per 讨论组), the 常委 view and the comparison of meetings.
+rule("records.list")(_role_in(*MANAGERS))
+rule("records.aggregate")(_role_in(*MANAGERS, Role.LEADER))
+rule("records.standing")(_role_in(*MANAGERS, Role.LEADER))
+rule("records.compare")(_role_in(*MANAGERS, Role.LEADER))
+rule("records.own")(_role_in(Role.MEMBER))
+
+
+@rule("records.member")
+def _member_record(user, member) -> bool:
+    return user.role in MANAGERS or (member is not None and member.user_id == user.id)

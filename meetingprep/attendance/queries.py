@@ -966,3 +966,48 @@ def pending_leave(meeting_id: int, *, limit: int = 5) -> tuple[list[LeaveRequest
         .where(LeaveRequest.meeting_id == meeting_id, LeaveRequest.status == LeaveStatus.PENDING)
         .order_by(LeaveRequest.requested_at, LeaveRequest.id).limit(limit)).unique().all()
     return [row.LeaveRequest for row in rows], (rows[0].total if rows else 0)
+
+
+# ── for members' records (委员履职) and the comparison of meetings ───────────────────────────────────
+def counts_of_members(meeting_id: int, moment: dt.datetime, member_nos: list[str] | None) -> dict[str, Counts]:
+    """member number → counts across the sittings begun by ``moment``, in one query (None: every member)."""
+    if member_nos is not None and not member_nos:
+        return {}
+    rows = status_rows(meeting_id, started_before=moment, member_nos=member_nos)
+    return {row.member_no: _counts_from(row) for row in db.session.execute(
+        select(rows.c.member_no, *_count_columns(rows)).group_by(rows.c.member_no))}
+
+
+def counts_by_standing(meeting_id: int, moment: dt.datetime) -> dict[bool, Counts]:
+    """常委 (True) and the other members (False) across the sittings begun, by the roster as it is now."""
+    rows = status_rows(meeting_id, started_before=moment)
+    result = db.session.execute(
+        select(MemberProfile.is_standing, *_count_columns(rows)).select_from(rows)
+        .join(MemberProfile, and_(MemberProfile.meeting_id == meeting_id, MemberProfile.member_no == rows.c.member_no))
+        .group_by(MemberProfile.is_standing))
+    counts = {True: Counts(), False: Counts()}
+    counts.update({bool(row[0]): _counts_from(row) for row in result})
+    return counts
+
+
+def counts_by_meeting(meeting_ids: list[int], moment: dt.datetime) -> dict[int, Counts]:
+    """Each meeting's counts over its sittings begun by ``moment``: closed sittings from their tallies in one
+    query, the open ones counted live (``counts_of``) — a fixed number of queries for any number of meetings."""
+    counts = {meeting_id: Counts() for meeting_id in meeting_ids}
+    if not meeting_ids:
+        return counts
+    tallied = db.session.execute(
+        select(Sitting.meeting_id, *_summed_tallies()).select_from(SittingTally)
+        .join(Sitting, Sitting.id == SittingTally.sitting_id)
+        .where(Sitting.meeting_id.in_(meeting_ids), Sitting.closed_at.is_not(None), Sitting.starts_at <= moment)
+        .group_by(Sitting.meeting_id))
+    parts: dict[int, list[Counts]] = {meeting_id: [] for meeting_id in meeting_ids}
+    for row in tallied:
+        parts[row.meeting_id].append(_counts_from(row))
+    open_sittings = list(db.session.scalars(
+        select(Sitting).options(raiseload("*"))
+        .where(Sitting.meeting_id.in_(meeting_ids), Sitting.closed_at.is_(None), Sitting.starts_at <= moment)))
+    live = counts_of(open_sittings)
+    for sitting in open_sittings:
+        parts[sitting.meeting_id].append(live[sitting.id])
+    return {meeting_id: Counts.total(found) for meeting_id, found in parts.items()}

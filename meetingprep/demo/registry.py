@@ -6,6 +6,7 @@ SEEDERS = [
     "meetingprep.documents.demo",
     "meetingprep.attendance.demo",
     "meetingprep.agenda.demo",  # the sittings above get agendas; speeches reach 定稿 for the 大会发言 order
+    "meetingprep.opinions.demo",  # recorders for the discussion groups, opinions on the two reports under review
     "meetingprep.materials.demo",  # the opening's materials and 会议简报 第1期, published, some read
     "meetingprep.notices.demo",  # two sent notices (会议纪律要求, 报到须知) with some receipts
     "meetingprep.notifications.demo",  # it scans what the others seeded

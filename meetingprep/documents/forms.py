@@ -67,6 +67,8 @@ class DecisionForm(BaseForm):
     quote = TextAreaField("引用原文（可选）", validators=[Length(max=2000, message="引用不能超过 2000 字。")],
                           render_kw={"rows": 2})
     version_number = HiddenField()
+    #: 定稿 while discussion opinions are unanswered is allowed, once the reviewer has seen the warning.
+    confirm_unanswered = BooleanField("我已知晓尚有意见未答复，仍然通过（定稿）")
 
 
 class CommentForm(BaseForm):

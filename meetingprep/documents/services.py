@@ -413,6 +413,15 @@ def decide(actor: User, document: Document, decision: Decision, *, comment: str 
     return record
 
 
+def approval_finalizes(actor: User, document: Document) -> bool:
+    """Whether the actor approving now would make the document 定稿: the last stage, and their approval
+    meets its rule (the page warns first when something still waits, e.g. unanswered discussion opinions)."""
+    stage = document.current_stage
+    if document.status != DocumentStatus.IN_REVIEW or stage is None or stage.id != document.stages[-1].id:
+        return False
+    return len(stage.approver_ids() | {actor.id}) >= stage.required_count
+
+
 def ensure_may_decide(actor: User, document: Document) -> None:
     """Only the current stage's reviewers decide. A reviewer of an earlier stage arriving late (the
     stage was completed by someone else meanwhile) learns that, rather than a bare "no permission"."""

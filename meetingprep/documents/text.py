@@ -549,3 +549,12 @@ def compare(old_text: str | None, new_text: str | None, *, mark: bool = True,
             rows.append(DiffRow("changed", i + 1, left, j + 1, right))
     return Comparison(rows, marked=mark and not over_budget, over_budget=over_budget, aligned=complete,
                       work=work.spent)
+
+
+def paragraph_map(old_text: str | None, new_text: str | None, *,
+                  budget: int = DEFAULT_WORK_BUDGET) -> dict[int, int]:
+    """Where each paragraph of an older version stands in a newer one (1-based numbers, as the diff shows
+    them): unchanged and edited paragraphs are found by the diff's own alignment; a deleted one is missing."""
+    old, new = paragraphs(old_text), paragraphs(new_text)
+    steps, _complete = _align(old, new, WorkBudget(budget))
+    return {i + 1: j + 1 for i, j in steps if i is not None and j is not None}

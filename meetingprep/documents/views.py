@@ -36,6 +36,7 @@ from meetingprep.errors import DomainError, NotFound, ValidationFailed
 from meetingprep.extensions import db
 from meetingprep.history import history_for
 from meetingprep.meetings import closure
+from meetingprep.opinions.queries import counts_of_document
 from meetingprep.permissions import Role, can, require
 from meetingprep.timeutil import now
 from meetingprep.uploads import KINDS, send_stored
@@ -195,15 +196,26 @@ def _render_detail(document: Document, *, decision_form=None, comment_form=None,
     comments = queries.comments_of(document.id, include_internal=can_see_internal)
     thread = sorted([(d.at, "decision", d) for s in document.stages for d in s.decisions if d.comment or d.quote]
                     + [(c.created_at, "comment", c) for c in comments], key=lambda item: item[0])
+    opinions = counts_of_document(document)
+    waiting_on_me = _waiting_on_me(document)
     return render_template(
         "documents/detail.html", document=document, versions=queries.versions_of(document.id), thread=thread,
+        opinions=opinions, finalize_warning=_finalize_warning(document, opinions) if waiting_on_me else "",
         stage_names={s.id: s.name for s in document.stages},
         decision_form=decision_form, comment_form=comment_form or CommentForm(prefix="c"),
         current_text=current_text,
         may_add_version=document.status in VERSION_ACTIONS and can(current_user, "document.add_version", document),
-        waiting_on_me=_waiting_on_me(document), can_see_internal=can_see_internal,
+        waiting_on_me=waiting_on_me, can_see_internal=can_see_internal,
         trail=history_for(db.session, document) if can(current_user, "audit.view") else [],
     ), status
+
+
+def _finalize_warning(document: Document, opinions) -> str:
+    """What the reviewer should know before their approval makes the document 定稿 (a warning, not a block)."""
+    if opinions is None or not opinions.unanswered or not services.approval_finalizes(current_user, document):
+        return ""
+    return (f"您的通过将使本文件定稿，但还有 {opinions.unanswered} 条分组讨论意见未答复。"
+            "建议先请起草组答复；如仍要定稿，请勾选下方确认后再提交。")
 
 
 def _waiting_on_me(document: Document) -> bool:
@@ -230,6 +242,11 @@ def decide(document_id: int):
         version_number = int(form.version_number.data)
     except (TypeError, ValueError):
         version_number = None
+    if form.decision.data == Decision.APPROVE and not form.confirm_unanswered.data:
+        warning = _finalize_warning(document, counts_of_document(document))
+        if warning:
+            form.confirm_unanswered.errors.append("请确认：尚有分组讨论意见未答复，仍然定稿。")
+            return _render_detail(document, decision_form=form, status=409)
     try:
         services.decide(current_user, document, Decision(form.decision.data), comment=form.comment.data,
                         quote=form.quote.data, version_number=version_number)

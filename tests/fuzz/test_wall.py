@@ -78,7 +78,8 @@ ID_TABLES = {"template": ("pipeline_templates", "plan_templates"), "type": ("doc
              "group": ("working_groups", "discussion_groups"), "owner": ("users",), "drafter": ("users",),
              "reviewer": ("users",), "coworker": ("users",), "predecessor": ("tasks",), "sitting": ("sittings",),
              "number": ("document_versions", "material_versions"), "item": ("agenda_items",), "slot": ("speech_slots",),
-             "follow_up": ("absence_follow_ups",)}
+             "follow_up": ("absence_follow_ups",),
+             "opinion": ("discussion_opinions",), "recorder": ("discussion_recorders",)}
 QUERY_NAME = re.compile(r"""(?:args|values)\.get\(\s*["'](\w+)["']|(?:arg_id|arg_int|_version_arg)\(\s*["'](\w+)["']""")
 INPUT_TAG = re.compile(r"<(input|select|textarea)\b([^>]*)>", re.S)
 SELECT_TAG = re.compile(r"<select\b([^>]*)>(.*?)</select>", re.S)

@@ -39,7 +39,8 @@ from tests import factories
 SECRETS = ("乙组机密任务", "乙组机密留言", "乙组机密附件", "乙组机密材料", "乙组机密正文", "乙组机密意见",
            "乙委员机密发言", "乙委员机密请假", "乙组机密通知", "乙组机密模板", "乙组机密流程", "13900000002",
            "乙委员机密单位", "13900000009", "乙委员机密会议材料",
-           "乙组机密通告")
+           "乙组机密通告",
+           "乙委员机密讨论意见")
 ATTACKERS = ("a_lead", "a_staff", "m1")
 WRITE_ATTACKERS = (*ATTACKERS, "leader")  # leaders read everything, but act only where a review names them
 READERS = {"a_lead", "a_staff"}  # of the attackers, those in permissions.READERS (M1 is a member)
@@ -69,6 +70,9 @@ CROSS_GROUP = {
     # material.view / material.download = READERS besides the members in scope: a published material is read
     # by all workers and leaders (its receipts, versions and scope stay with the secretariat).
     "materials.read": READERS, "materials.page_image": READERS, "materials.download": READERS,
+    # opinion.view = READERS: the discussion opinions on the reports and their answers, per report and group.
+    "opinions.document": READERS, "opinions.report": READERS, "opinions.report_xlsx": READERS,
+    "opinions.group": READERS,
 }
 # Reads that are recorded when allowed (who downloaded a material: its audit trail).
 RECORDED_READS = {"materials.download"}
@@ -88,7 +92,8 @@ PLAUSIBLE = {  # what the rightful user would send
     "tasks.edit": {"title": "改名", "group_id": "{group_a}", "owner_id": "{a_staff}", "due_mode": "relative",
                    "offset_direction": "before", "offset_days": "3", "offset_time": "17:00", "phase": "before",
                    "priority": "normal", "version_id": "{task_version}"},
-    "documents.decide": {"decision": "approve", "comment": "同意", "version_number": "2"},
+    # (M2's discussion opinion on the report is unanswered: approving it to 定稿 takes the confirmation)
+    "documents.decide": {"decision": "approve", "comment": "同意", "version_number": "2", "confirm_unanswered": "y"},
     "documents.comment": {"c-body": "甲组的意见"}, "documents.add_version": {"text": "甲组改写的正文"},
     "documents.edit": {"title": "改名", "type_id": "{doc_type}", "drafter_ids": "{a_staff}", "version_id": "1"},
     "documents.reopen": {"reason": "重新修改"}, "documents.assign": {"template_id": "{pipeline}"},
@@ -182,6 +187,17 @@ def build_world() -> tuple[dict, dict]:
                       position=1, minutes=8)
     db.session.add(slot)
 
+    # discussion opinions: 乙讨论组 (M2's) with 乙组's staff as recorder, and M2's opinion on 乙组's report
+    from meetingprep.opinions import services as opinion_services
+
+    discussion_group = f.make_discussion_group(meeting, "乙讨论组")
+    member_m2.discussion_group_id = discussion_group.id
+    recorder = opinion_services.add_recorder(secretariat, meeting.id, group_id=discussion_group.id,
+                                             user_id=b_staff.id)
+    opinion = opinion_services.record_opinion(b_staff, document_queries.document_for_action(document.id),
+                                              group_id=discussion_group.id, member_id=member_m2.id,
+                                              paragraph_number=1, body="乙委员机密讨论意见")
+
     # notifications, plan templates, a pending import, the users and groups themselves
     notification = f.make_notification(b_staff, subject="乙组机密通知", body="乙组机密通知正文",
                                        link=f"/tasks/{task.id}")
@@ -228,6 +244,8 @@ def build_world() -> tuple[dict, dict]:
         "material_id": [("发给常委（M2）的会议材料", material.id)],
         "notice_id": [("发给乙组的通知公告", notice.id)],
         "follow_up_id": [("M2 的缺席跟进", follow_up.id)],
+        "opinion_id": [("M2 的讨论意见", opinion.id)], "recorder_id": [("乙讨论组的记录员", recorder.id)],
+        "opinions.group_id": [("M2 的讨论组", discussion_group.id)],
     }
     # a wall link belongs to the whole meeting and only the secretariat manages it (a role rule, not a group's)
     others = {"link_id": [("会议的大屏链接", kiosk_link.id)],

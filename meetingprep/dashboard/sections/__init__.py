@@ -14,7 +14,7 @@ from functools import cache
 
 from meetingprep.dashboard.core import Section
 
-ORDER = ("overview", "groups", "risk", "critical_path", "documents", "attendance", "burndown", "activity")
+ORDER = ("overview", "groups", "risk", "critical_path", "documents", "attendance", "burndown", "activity", "comparison")
 
 #: section module → (domain package it needs, title, placeholder text while that package is absent)
 OPTIONAL = {

@@ -1,0 +1,214 @@
+"""Read side of members' records. A page runs a fixed number of queries whatever the roster's size:
+the page's members, their attendance counts (one grouped query over the status rows), their speeches
+(one query) and their opinions (one grouped query).
+
+Speech outcomes (大会发言): 口头发言 / 书面发言 when the speech stands in a 大会发言 order (slotted and at
+定稿); 未采用 when it does not and the meeting has closed; before that, 审核或安排中.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import exists, func, literal_column, select
+from sqlalchemy.orm import joinedload, raiseload
+
+from meetingprep.agenda.models import SpeechMode, SpeechSlot
+from meetingprep.attendance import queries as attendance
+from meetingprep.attendance.models import DiscussionGroup, MemberProfile
+from meetingprep.attendance.queries import Counts
+from meetingprep.db import LabeledEnum
+from meetingprep.documents.models import Document
+from meetingprep.documents.states import DocumentStatus
+from meetingprep.extensions import db
+from meetingprep.meetings.models import Meeting
+from meetingprep.opinions import queries as opinions
+
+
+class SpeechOutcome(LabeledEnum):
+    ORAL = "oral", "口头发言"
+    WRITTEN = "written", "书面发言"
+    NOT_USED = "not_used", "未采用"
+    PENDING = "pending", "审核或安排中"
+
+
+def speech_outcome(status: DocumentStatus, mode: SpeechMode | None, meeting_over: bool) -> SpeechOutcome:
+    if mode is not None and status == DocumentStatus.FINALIZED:
+        return SpeechOutcome.ORAL if mode == SpeechMode.ORAL else SpeechOutcome.WRITTEN
+    return SpeechOutcome.NOT_USED if meeting_over else SpeechOutcome.PENDING
+
+
+@dataclass
+class Speech:
+    document_id: int
+    title: str
+    status: DocumentStatus
+    outcome: SpeechOutcome
+
+
+@dataclass
+class SpeechTally:
+    submitted: int = 0
+    oral: int = 0
+    written: int = 0
+    not_used: int = 0
+    pending: int = 0
+
+    def add(self, outcome: SpeechOutcome) -> None:
+        self.submitted += 1
+        setattr(self, outcome.value, getattr(self, outcome.value) + 1)
+
+
+@dataclass
+class MemberRecord:
+    member: MemberProfile
+    counts: Counts
+    speeches: SpeechTally
+    opinions: int = 0
+    opinions_taken_up: int = 0
+    speech_list: list[Speech] = field(default_factory=list)
+
+
+def _meeting_over(meeting: Meeting, moment: dt.datetime) -> bool:
+    return moment > meeting.closes_at
+
+
+def _speeches_of(meeting: Meeting, user_ids: list[int] | None, moment: dt.datetime) -> dict[int, list[Speech]]:
+    """submitter (user id) → their speeches at the meeting with outcomes, in one query (None: every submitter)."""
+    query = (select(Document.submitter_id, Document.id, Document.title, Document.status, SpeechSlot.mode)
+             .outerjoin(SpeechSlot, SpeechSlot.document_id == Document.id)
+             .where(Document.meeting_id == meeting.id, Document.submitter_id.is_not(None))
+             .order_by(Document.created_at, Document.id))
+    if user_ids is not None:
+        if not user_ids:
+            return {}
+        query = query.where(Document.submitter_id.in_(user_ids))
+    over = _meeting_over(meeting, moment)
+    found: dict[int, list[Speech]] = {}
+    for submitter_id, document_id, title, status, mode in db.session.execute(query):
+        found.setdefault(submitter_id, []).append(Speech(document_id, title, status,
+                                                         speech_outcome(status, mode, over)))
+    return found
+
+
+def _filtered(meeting_id: int, sector: str | None, group_id: int | None, standing: bool | None):
+    query = (select(MemberProfile).where(MemberProfile.meeting_id == meeting_id)
+             .options(joinedload(MemberProfile.discussion_group), raiseload("*")))
+    if sector:
+        query = query.where(MemberProfile.sector == sector)
+    if group_id is not None:
+        query = query.where(MemberProfile.discussion_group_id == group_id)
+    if standing is not None:
+        query = query.where(MemberProfile.is_standing.is_(standing))
+    return query.order_by(MemberProfile.member_no)
+
+
+def _records(meeting: Meeting, members: list[MemberProfile], moment: dt.datetime, *,
+             every_member: bool = False) -> list[MemberRecord]:
+    numbers = None if every_member else [m.member_no for m in members]
+    counts = attendance.counts_of_members(meeting.id, moment, numbers)
+    user_ids = None if every_member else [m.user_id for m in members if m.user_id is not None]
+    speeches = _speeches_of(meeting, user_ids, moment)
+    raised = opinions.counts_by_member([m.id for m in members])
+    records = []
+    for member in members:
+        tally = SpeechTally()
+        own = speeches.get(member.user_id, []) if member.user_id is not None else []
+        for speech in own:
+            tally.add(speech.outcome)
+        total, taken_up = raised.get(member.id, (0, 0))
+        records.append(MemberRecord(member, counts.get(member.member_no, Counts()), tally, total, taken_up, own))
+    return records
+
+
+def records_page(meeting: Meeting, moment: dt.datetime, *, sector: str | None = None, group_id: int | None = None,
+                 standing: bool | None = None, page: int = 1, per_page: int = 50):
+    """(records of one page of members, pagination)."""
+    pagination = db.paginate(_filtered(meeting.id, sector, group_id, standing), page=page, per_page=per_page,
+                             error_out=False)
+    return _records(meeting, list(pagination.items), moment), pagination
+
+
+def all_records(meeting: Meeting, moment: dt.datetime, *, sector: str | None = None,
+                group_id: int | None = None) -> list[MemberRecord]:
+    """Every member's record (of one 界别 or 讨论组): the export."""
+    members = list(db.session.scalars(_filtered(meeting.id, sector, group_id, None)).unique())
+    return _records(meeting, members, moment, every_member=not sector and group_id is None)
+
+
+def member_record(member: MemberProfile, meeting: Meeting, moment: dt.datetime) -> MemberRecord:
+    return _records(meeting, [member], moment)[0]
+
+
+# ── aggregates: per 界别 and per 讨论组 ───────────────────────────────────────────────────────────
+@dataclass
+class Aggregate:
+    name: str
+    members: int = 0
+    counts: Counts = field(default_factory=Counts)
+    speeches: SpeechTally = field(default_factory=SpeechTally)
+    opinions: int = 0
+    opinions_taken_up: int = 0
+
+
+def aggregates(meeting: Meeting, moment: dt.datetime, column: str) -> list[Aggregate]:
+    """``column`` "sector" (界别) or "group_name" (讨论组): members, attendance, speeches, opinions per value."""
+    key = MemberProfile.sector if column == "sector" else func.coalesce(DiscussionGroup.name, literal_column("''"))
+    by_name: dict[str, Aggregate] = {}
+
+    def row(name: str | None) -> Aggregate:
+        name = name or "（未分组）"
+        return by_name.setdefault(name, Aggregate(name))
+
+    for name, members in db.session.execute(
+            select(key, func.count(MemberProfile.id)).select_from(MemberProfile)
+            .outerjoin(DiscussionGroup, DiscussionGroup.id == MemberProfile.discussion_group_id)
+            .where(MemberProfile.meeting_id == meeting.id).group_by(key)):
+        row(name).members = members
+    for name, counts in attendance.counts_by(meeting.id, column, moment):
+        row(name).counts = counts
+    over = _meeting_over(meeting, moment)
+    for name, status, mode in db.session.execute(
+            select(key, Document.status, SpeechSlot.mode).select_from(Document)
+            .join(MemberProfile, (MemberProfile.user_id == Document.submitter_id)
+                  & (MemberProfile.meeting_id == Document.meeting_id))
+            .outerjoin(DiscussionGroup, DiscussionGroup.id == MemberProfile.discussion_group_id)
+            .outerjoin(SpeechSlot, SpeechSlot.document_id == Document.id)
+            .where(Document.meeting_id == meeting.id, Document.submitter_id.is_not(None))):
+        row(name).speeches.add(speech_outcome(status, mode, over))
+    for name, (total, taken_up) in opinions.counts_by_roster_column(meeting.id, column).items():
+        found = row(name)
+        found.opinions, found.opinions_taken_up = total, taken_up
+    return sorted(by_name.values(), key=lambda a: a.name)
+
+
+# ── the 常委 view ─────────────────────────────────────────────────────────────────────────────────
+@dataclass
+class StandingView:
+    without_speech: list[MemberProfile]
+    standing: Counts
+    others: Counts
+    standing_total: int
+
+
+def standing_view(meeting: Meeting, moment: dt.datetime) -> StandingView:
+    spoke = exists().where(Document.meeting_id == meeting.id, Document.submitter_id == MemberProfile.user_id)
+    without = list(db.session.scalars(
+        select(MemberProfile).where(MemberProfile.meeting_id == meeting.id, MemberProfile.is_standing.is_(True),
+                                    ~spoke)
+        .options(joinedload(MemberProfile.discussion_group), raiseload("*")).order_by(MemberProfile.member_no)))
+    total = db.session.scalar(select(func.count(MemberProfile.id)).where(
+        MemberProfile.meeting_id == meeting.id, MemberProfile.is_standing.is_(True))) or 0
+    by_standing = attendance.counts_by_standing(meeting.id, moment)
+    return StandingView(without, by_standing[True], by_standing[False], total)
+
+
+def filter_choices(meeting_id: int) -> dict:
+    sectors = db.session.scalars(select(MemberProfile.sector).where(MemberProfile.meeting_id == meeting_id,
+                                                                    MemberProfile.sector != "")
+                                 .distinct().order_by(MemberProfile.sector)).all()
+    groups = db.session.execute(select(DiscussionGroup.id, DiscussionGroup.name)
+                                .where(DiscussionGroup.meeting_id == meeting_id)
+                                .order_by(DiscussionGroup.sort_order, DiscussionGroup.name)).all()
+    return {"sectors": list(sectors), "groups": [tuple(g) for g in groups]}

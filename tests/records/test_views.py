@@ -1,0 +1,181 @@
+"""委员履职 over HTTP: figures per member, the privacy of the roster (the secretariat and the member; leaders
+the aggregates and the 常委 view), bad filters, the comparison of meetings, query counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+from openpyxl import load_workbook
+
+from meetingprep.agenda.models import AgendaItem, AgendaItemKind, SpeechMode, SpeechSlot
+from meetingprep.attendance import services as attendance_services
+from meetingprep.attendance.models import CheckInMethod
+from meetingprep.extensions import db
+from meetingprep.records import comparison
+from meetingprep.tasks.states import TaskStatus
+from meetingprep.timeutil import now
+from tests import factories
+from tests.agenda.conftest import finalized_speech
+from tests.opinions.conftest import record
+
+
+def _attendance(world):
+    """Two sittings begun: 张委员 came to one late and missed the other; 王委员 came to both."""
+    secretariat = world.users["secretariat"]
+    first = factories.make_sitting(world.meeting, name="第一次全体会议", starts_in_minutes=-120)
+    second = factories.make_sitting(world.meeting, name="第二次全体会议", starts_in_minutes=-30)
+    attendance_services.check_in(secretariat, first, world.member, method=CheckInMethod.DESK)
+    attendance_services.check_in(secretariat, first, world.other_member, method=CheckInMethod.DESK)
+    attendance_services.check_in(secretariat, second, world.other_member, method=CheckInMethod.DESK)
+    attendance_services.close_sitting(secretariat, first)
+    db.session.commit()
+    return first, second
+
+
+def _speech(world, title, mode=None):
+    speech = finalized_speech(world.users, title)
+    if mode is not None:
+        sitting = factories.make_sitting(world.meeting, name=f"大会发言{title}", starts_in_minutes=600)
+        item = AgendaItem(meeting_id=world.meeting.id, sitting_id=sitting.id, position=1,
+                          starts_at=sitting.starts_at, kind=AgendaItemKind.SPEECHES, title="大会发言", slots=[])
+        db.session.add(item)
+        db.session.flush()
+        db.session.add(SpeechSlot(meeting_id=world.meeting.id, item_id=item.id, document_id=speech.id, mode=mode,
+                                  position=1, minutes=8 if mode == SpeechMode.ORAL else None))
+    db.session.commit()
+    return speech
+
+
+def test_a_member_sees_their_own_record(client, login, world):
+    _attendance(world)
+    _speech(world, "关于康养产业的发言", SpeechMode.ORAL)
+    _speech(world, "关于职业教育的发言")
+    record(world, "提案数字请核对。")
+    login(world.users["member"])
+    page = client.get("/records/me").get_data(as_text=True)
+    assert "我的履职" in page and "张委员" in page
+    assert "关于康养产业的发言" in page and "口头发言" in page and "审核或安排中" in page
+    assert "提案数字请核对。" in page and "第一次全体会议" in page
+    # not another member's record, not the list
+    assert client.get(f"/records/members/{world.other_member.id}").status_code == 403
+    assert client.get(f"/records/members/{world.member.id}").status_code == 200
+    assert client.get("/records/").status_code == 403
+
+
+def test_the_secretariat_sees_every_members_figures(client, login, world):
+    _attendance(world)
+    record(world, "意见甲")
+    login(world.users["secretariat"])
+    page = client.get("/records/").get_data(as_text=True)
+    assert page.count("data-member-id") == 3
+    row = page[page.index(f'data-member-id="{world.member.id}"'):]
+    row = row[:row.index("</tr>")]
+    # 张委员: 2 expected, 1 present (the second sitting is open, begun, not attended) — 50.0%
+    assert "50.0%" in row
+    filtered = client.get("/records/?sector=教育界").get_data(as_text=True)
+    assert filtered.count("data-member-id") == 1 and "李委员" in filtered
+    standing = client.get("/records/?standing=1").get_data(as_text=True)
+    assert standing.count("data-member-id") == 1 and "张委员" in standing
+
+
+def test_leaders_see_aggregates_and_the_standing_view_not_members(client, login, world):
+    _attendance(world)
+    login(world.users["leader"])
+    page = client.get("/records/").get_data(as_text=True)
+    assert "data-member-id" not in page and "按界别" in page and "经济界" in page
+    standing = client.get("/records/standing").get_data(as_text=True)
+    assert "尚未提交大会发言的常委（1 / 1 人）" in standing and "张委员" in standing
+    book = load_workbook(io.BytesIO(client.get("/records/export.xlsx").data))
+    assert book.sheetnames == ["界别汇总", "讨论组汇总"]  # no sheet of named members for leaders
+    assert client.get(f"/records/members/{world.member.id}").status_code == 403
+    for role in ("staff", "group_lead"):
+        login(world.users[role])
+        assert client.get("/records/").status_code == 403
+        assert client.get("/records/export.xlsx").status_code == 403
+
+
+def test_standing_members_who_submitted_drop_out_of_the_list(client, login, world):
+    _speech(world, "常委的发言")
+    login(world.users["secretariat"])
+    assert "每位常委都已提交大会发言" in client.get("/records/standing").get_data(as_text=True)
+
+
+def test_bad_filters_are_ignored_never_a_500(client, login, world):
+    login(world.users["secretariat"])
+    for query in ("sector=%00", "group=abc", "group=99999999999999999999", "standing=maybe", "page=-1",
+                  "sector=" + "界" * 500, "page=99999999"):
+        assert client.get(f"/records/?{query}").status_code in (200, 400), query
+        assert client.get(f"/records/export.xlsx?{query}").status_code in (200, 400), query
+    assert client.get("/records/members/99999999999999").status_code == 404
+
+
+def test_the_export_per_sector_names_its_members(client, login, world):
+    _attendance(world)
+    login(world.users["secretariat"])
+    response = client.get("/records/export.xlsx?sector=经济界")
+    assert "filename*=UTF-8''" in response.headers["Content-Disposition"]
+    book = load_workbook(io.BytesIO(response.data))
+    assert book.sheetnames == ["委员履职", "界别汇总", "讨论组汇总"]
+    names = [row[1] for row in book["委员履职"].iter_rows(min_row=3, values_only=True)]
+    assert names == ["张委员", "王委员"]
+
+
+def test_meetings_are_compared_a_line_each(client, login, world):
+    earlier = factories.make_meeting(name="往届会议", opens_in_days=-360, is_current=False)
+    earlier.short_name = "往届会议"
+    group = factories.make_group(earlier)
+    moment = now()
+    factories.make_task(earlier, group, status=TaskStatus.DONE, due_at=moment - dt.timedelta(days=400),
+                        accepted_at=moment - dt.timedelta(days=401))
+    factories.make_task(earlier, group, status=TaskStatus.DONE, due_at=moment - dt.timedelta(days=400),
+                        accepted_at=moment - dt.timedelta(days=399))
+    factories.make_task(earlier, group, status=TaskStatus.CANCELLED, due_at=moment - dt.timedelta(days=400))
+    sitting = factories.make_sitting(earlier, name="往届全体会议", starts_in_minutes=-360 * 24 * 60)
+    past_member = factories.make_member(earlier, name="往届委员")
+    attendance_services.check_in(world.users["secretariat"], sitting, past_member, method=CheckInMethod.DESK,
+                                 at=sitting.starts_at)
+    attendance_services.close_sitting(world.users["secretariat"], sitting)
+    _attendance(world)
+    db.session.commit()
+    lines = {line.meeting_id: line for line in comparison.compare_meetings(now())}
+    past, current = lines[earlier.id], lines[world.meeting.id]
+    assert (past.tasks_due, past.tasks_on_time, past.on_time_percent) == (2, 1, 50.0)
+    assert past.attendance_percent == 100.0 and not past.is_current and past.documents_reviewed == 0
+    assert current.is_current and current.documents_reviewed == 1 and current.average_rounds == 1.0
+    assert (current.attendance.expected, current.attendance.present) == (6, 3)  # two sittings begun × 3 members
+    login(world.users["leader"])
+    page = client.get("/records/compare").get_data(as_text=True)
+    assert page.count("data-meeting-id") == 2 and "往届会议" in page and "50.0%" in page
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    assert 'id="section-comparison"' in dashboard and "往届会议" in dashboard
+
+
+def test_query_counts_do_not_grow_with_members(client, login, world, count_queries):
+    _attendance(world)
+    login(world.users["secretariat"])
+    urls = ["/records/", f"/records/members/{world.member.id}", "/records/standing", "/records/compare",
+            "/records/export.xlsx"]
+
+    def measure():
+        counts = []
+        for url in urls:
+            client.get(url)
+            db.session.expire_all()
+            with count_queries() as counter:
+                assert client.get(url).status_code == 200, url
+            counts.append(counter.count)
+        return counts
+
+    small = measure()
+    for n in range(60):
+        group = world.first_group if n % 2 else world.second_group
+        member = factories.make_member(world.meeting, name=f"委员{n}", member_no=f"1{n:03d}", group=group,
+                                       is_standing=n % 5 == 0, sector="科技界" if n % 3 else "经济界")
+        if n % 4 == 0:
+            record(world, f"意见{n}", member=member, group=group, actor=world.users["secretariat"])
+    _speech(world, "又一篇发言", SpeechMode.WRITTEN)
+    factories.make_meeting(name="更早的会议", opens_in_days=-720, is_current=False)
+    db.session.commit()
+    large = measure()
+    assert large == small, (small, large)
