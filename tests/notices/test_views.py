@@ -49,6 +49,7 @@ def test_the_secretariat_sends_a_notice_through_the_form(client, login, world, s
     # 钱伟: no account, no mobile; 赵敏: an account never used, no mobile, no e-mail
     assert 'id="read-count">0<' in page and 'id="unreachable-count">2<' in page
     assert "0812-3334444" in page and "短信：已发送 3" in page
+    assert "&lt;span" not in page and '<span class="badge text-bg-warning">日程变更</span>' in page  # badges drawn
 
 
 def test_bad_input_is_explained_in_chinese_and_kept(client, login, world):
@@ -114,6 +115,7 @@ def test_a_member_sees_it_on_the_home_page_and_opening_it_is_the_receipt(client,
     assert "大会报到须知" in mine and "仅教育界" not in mine
     page = client.get(f"/notices/{notice.id}")
     assert page.status_code == 200 and "请于开幕前一日" in page.get_data(as_text=True)
+    assert "&lt;span" not in page.get_data(as_text=True)
     receipt = db.session.scalar(select(NoticeRecipient).where(NoticeRecipient.user_id == world.wang_user))
     assert receipt.read_at is not None
     assert db.session.scalar(select(Notification.read_at).where(Notification.recipient_id == world.wang_user))
