@@ -73,7 +73,7 @@ def test_upload_return_revise_diff_and_finalise(live_server, page):
 
     log_in(page, live_server, "qicao", factories.PASSWORD)
     page.goto(f"{live_server.url}/documents/{document_id}")
-    assert page.locator("h1 .badge").inner_text() == "定稿"
+    assert page.locator(".page-header .page-state .badge").inner_text() == "定稿"  # the state beside the title
     with page.expect_download() as download:
         page.get_by_role("link", name="下载定稿 Word（公文格式）").click()
     assert download.value.suggested_filename == "政协常委会工作报告（定稿）.docx"
