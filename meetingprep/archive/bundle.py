@@ -57,7 +57,8 @@ from meetingprep.tasks.models import Task, TaskAttachment, TaskComment, TaskEven
 MANIFEST = "manifest.json"
 CHECKSUMS = "SHA256SUMS"
 #: Parts other domains contribute (materials and their receipts, notices and receipts, opinions and answers …).
-EXTRA_PARTS: list[str] = ["meetingprep.archive.extras:material_parts", "meetingprep.archive.extras:notice_parts"]
+EXTRA_PARTS: list[str] = ["meetingprep.archive.extras:material_parts", "meetingprep.archive.extras:notice_parts",
+                          "meetingprep.archive.extras:opinion_parts"]
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]+')
 
 
@@ -109,6 +110,7 @@ def _readme(meeting: Meeting, moment: dt.datetime) -> Iterable[Entry]:
         "  04-任务台账   任务台账、办理记录、留言及附件",
         "  05-会议材料   发放的会议材料及阅读回执（有发放时）",
         "  06-通知公告   通知公告及阅读回执（有发出时）",
+        "  07-分组讨论意见 各份材料的讨论意见及答复（有记录时）",
         "  09-审计记录   本次会议的全部操作记录",
         "",
         f"校验：{MANIFEST} 列出包内每个文件的路径、大小（字节）和 SHA-256 校验值；",

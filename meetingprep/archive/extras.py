@@ -149,3 +149,43 @@ def _notice_entries(meeting: Meeting, moment: dt.datetime) -> Iterable[Entry]:
 
 def notice_parts(meeting: Meeting, moment: dt.datetime) -> list[Part]:
     return [Part("通知公告与回执", partial(_notice_entries, meeting, moment))]
+
+
+# ── 分组讨论意见 ────────────────────────────────────────────────────────────────────────────────
+def opinions_section(meeting: Meeting, _moment: dt.datetime) -> Section:
+    from meetingprep.opinions.models import DiscussionOpinion, OpinionResponse
+
+    counts = dict(db.session.execute(select(DiscussionOpinion.response, func.count(DiscussionOpinion.id))
+                                     .where(DiscussionOpinion.meeting_id == meeting.id)
+                                     .group_by(DiscussionOpinion.response)).all())
+    total = sum(counts.values())
+    source = ["分组讨论意见（discussion_opinions）：采纳率 = （采纳 + 部分采纳）÷ 意见总数；尚未答复的计入总数。"]
+    if not total:
+        return Section("分组讨论意见采纳情况", ["本次会议在系统中没有记录分组讨论意见。"], sources=source)
+    taken = counts.get(OpinionResponse.ADOPTED, 0) + counts.get(OpinionResponse.PARTLY, 0)
+    parts = "，".join(f"{response.label} {counts.get(response, 0)} 条" for response in OpinionResponse)
+    return Section("分组讨论意见采纳情况", [
+        f"分组讨论中委员提出意见 {total} 条：{parts}，尚未答复 {counts.get(None, 0)} 条；"
+        f"采纳率（含部分采纳）{_percent(taken, total)}。"], sources=source)
+
+
+def _opinion_entries(meeting: Meeting, moment: dt.datetime) -> Iterable[Entry]:
+    from flask import current_app
+
+    from meetingprep.documents import queries as document_queries
+    from meetingprep.opinions import queries
+    from meetingprep.opinions import spreadsheets as opinion_sheets
+
+    discussed = [(document, total) for document, total, _unanswered in queries.discussed_documents(meeting.id)
+                 if total]
+    for number, (document, _total) in enumerate(discussed, 1):
+        version = document.current_version
+        text = document_queries.version_with_text(document.id, version.number).text_content if version else None
+        view = queries.by_paragraph(document, text, queries.opinions_of(document.id),
+                                    current_app.config["DIFF_WORK_BUDGET"])
+        yield Entry(f"07-分组讨论意见/{number:02d}-{file_name(document.title)}-意见采纳情况.xlsx",
+                    opinion_sheets.report_workbook(document.title, view), f"《{document.title}》的分组讨论意见及答复")
+
+
+def opinion_parts(meeting: Meeting, moment: dt.datetime) -> list[Part]:
+    return [Part("分组讨论意见与答复", partial(_opinion_entries, meeting, moment))]

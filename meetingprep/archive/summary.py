@@ -37,9 +37,10 @@ from meetingprep.tasks.states import OPEN_STATUSES, TaskStatus
 SECTIONS: list[str] = [
     "meetingprep.archive.extras:materials_section",  # 会议材料 handed out and read
     "meetingprep.archive.extras:notices_section",  # 通知公告 and their read receipts
+    "meetingprep.archive.extras:opinions_section",  # 分组讨论意见 and how they were taken up
 ]
 #: What the draft says it leaves out because no domain records it yet (never a made-up figure).
-NOT_RECORDED = ["委员意见采纳情况"]
+NOT_RECORDED: list[str] = []
 
 
 @dataclass(frozen=True)

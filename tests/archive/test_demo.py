@@ -32,8 +32,9 @@ def test_last_years_archived_meeting_and_the_demo_meetings_archive(app, client, 
     figures = summary.figures(current)
     assert figures.previous.id == last.id
     extra = {section.title: section for section in figures.extra}
-    materials, notices = extra["会议材料发放情况"], extra["通知公告阅读情况"]
+    materials, notices, opinions = extra["会议材料发放情况"], extra["通知公告阅读情况"], extra["分组讨论意见采纳情况"]
     assert materials.rows and "阅读率" in materials.paragraphs[0] and notices.rows  # the demo hands out and notifies
+    assert "采纳率" in opinions.paragraphs[0]  # … and records discussion opinions
     assert 0.8 < figures.previous_attendance.rate < 0.97 and figures.trend_points is not None
     previous = summary.figures(last)
     assert previous.task_total.done == statuses[TaskStatus.DONE] and previous.task_total.late > 0
@@ -49,3 +50,4 @@ def test_last_years_archived_meeting_and_the_demo_meetings_archive(app, client, 
     assert sum(p.endswith("审签单.docx") for p in paths) >= 10
     assert sum(p.startswith("03-出勤/签到表/") for p in paths) == 8
     assert {"05-会议材料/材料发放与阅读.xlsx", "06-通知公告/通知公告与回执.xlsx"} <= set(paths)
+    assert any(p.startswith("07-分组讨论意见/") and p.endswith("意见采纳情况.xlsx") for p in paths)
