@@ -1,6 +1,8 @@
 """Read side of members' records. A page runs a fixed number of queries whatever the roster's size:
 the page's members, their attendance counts (one grouped query over the status rows), their speeches
-(one query) and their opinions (one grouped query).
+(one query), their opinions and their notices' read receipts (one grouped query each).
+
+Notices (通知公告): how many were sent to the member and how many they opened (the read receipts).
 
 Speech outcomes (大会发言): 口头发言 / 书面发言 when the speech stands in a 大会发言 order (slotted and at
 定稿); 未采用 when it does not and the meeting has closed; before that, 审核或安排中.
@@ -23,6 +25,7 @@ from meetingprep.documents.models import Document
 from meetingprep.documents.states import DocumentStatus
 from meetingprep.extensions import db
 from meetingprep.meetings.models import Meeting
+from meetingprep.notices.models import NoticeRecipient
 from meetingprep.opinions import queries as opinions
 
 
@@ -68,6 +71,8 @@ class MemberRecord:
     opinions: int = 0
     opinions_taken_up: int = 0
     speech_list: list[Speech] = field(default_factory=list)
+    notices: int = 0       # 通知公告 sent to the member
+    notices_read: int = 0  # … of them opened (the read receipt)
 
 
 def _meeting_over(meeting: Meeting, moment: dt.datetime) -> bool:
@@ -92,6 +97,17 @@ def _speeches_of(meeting: Meeting, user_ids: list[int] | None, moment: dt.dateti
     return found
 
 
+def _notice_counts(member_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """member id → (通知公告 sent to them, of them read): their receipts, one grouped query."""
+    if not member_ids:
+        return {}
+    rows = db.session.execute(
+        select(NoticeRecipient.member_id, func.count(NoticeRecipient.id),
+               func.count(NoticeRecipient.id).filter(NoticeRecipient.read_at.is_not(None)))
+        .where(NoticeRecipient.member_id.in_(member_ids)).group_by(NoticeRecipient.member_id))
+    return {member_id: (received, read) for member_id, received, read in rows}
+
+
 def _filtered(meeting_id: int, sector: str | None, group_id: int | None, standing: bool | None):
     query = (select(MemberProfile).where(MemberProfile.meeting_id == meeting_id)
              .options(joinedload(MemberProfile.discussion_group), raiseload("*")))
@@ -111,6 +127,7 @@ def _records(meeting: Meeting, members: list[MemberProfile], moment: dt.datetime
     user_ids = None if every_member else [m.user_id for m in members if m.user_id is not None]
     speeches = _speeches_of(meeting, user_ids, moment)
     raised = opinions.counts_by_member([m.id for m in members])
+    notices = _notice_counts([m.id for m in members])
     records = []
     for member in members:
         tally = SpeechTally()
@@ -118,7 +135,9 @@ def _records(meeting: Meeting, members: list[MemberProfile], moment: dt.datetime
         for speech in own:
             tally.add(speech.outcome)
         total, taken_up = raised.get(member.id, (0, 0))
-        records.append(MemberRecord(member, counts.get(member.member_no, Counts()), tally, total, taken_up, own))
+        received, read = notices.get(member.id, (0, 0))
+        records.append(MemberRecord(member, counts.get(member.member_no, Counts()), tally, total, taken_up, own,
+                                    received, read))
     return records
 
 

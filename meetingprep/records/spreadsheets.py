@@ -26,10 +26,12 @@ def _figures(counts, speeches, opinions: int, taken_up: int) -> list:
 
 def member_table(records: list[MemberRecord], title: str) -> Table:
     columns = [Column("委员编号", "id"), Column("姓名"), Column("界别"), Column("讨论组"), Column("常委"),
-               *COUNT_COLUMNS, *SPEECH_COLUMNS, *OPINION_COLUMNS]
+               *COUNT_COLUMNS, *SPEECH_COLUMNS, *OPINION_COLUMNS, Column("收到通知", "number"),
+               Column("已读通知", "number")]
     rows = [[r.member.member_no, r.member.name, r.member.sector,
              r.member.discussion_group.name if r.member.discussion_group else "", r.member.is_standing,
-             *_figures(r.counts, r.speeches, r.opinions, r.opinions_taken_up)] for r in records]
+             *_figures(r.counts, r.speeches, r.opinions, r.opinions_taken_up), r.notices, r.notices_read]
+            for r in records]
     return Table("委员履职", columns, rows, title=title)
 
 

@@ -63,6 +63,25 @@ def test_a_member_sees_their_own_record(client, login, world):
     assert client.get("/records/").status_code == 403
 
 
+def test_notices_read_are_part_of_the_record(client, login, world):
+    from meetingprep.notices.models import Notice, NoticeCategory, NoticeRecipient, NoticeStatus
+
+    for title, read in (("会议纪律要求", True), ("报到须知", False)):
+        notice = Notice(meeting_id=world.meeting.id, category=NoticeCategory.GENERAL, title=title, body="正文",
+                        send_at=now(), sent_at=now(), status=NoticeStatus.SENT)
+        db.session.add(notice)
+        db.session.flush()
+        db.session.add(NoticeRecipient(notice_id=notice.id, person_key=f"m{world.member.id}", member_id=world.member.id,
+                                       is_member=True, name="张委员", read_at=now() if read else None))
+    db.session.commit()
+    login(world.users["member"])
+    assert "1/2" in client.get("/records/me").get_data(as_text=True)
+    login(world.users["secretariat"])
+    page = client.get("/records/").get_data(as_text=True)
+    row = page[page.index(f'data-member-id="{world.member.id}"'):]
+    assert "1/2" in row[:row.index("</tr>")]
+
+
 def test_the_secretariat_sees_every_members_figures(client, login, world):
     _attendance(world)
     record(world, "意见甲")
