@@ -8,6 +8,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import bindparam, delete, insert, update
 
+from meetingprep import timeutil
 from meetingprep.attendance.models import CheckIn, CheckInMethod, LeaveRequest, MemberProfile, Registration
 from meetingprep.dashboard import sections as registry
 from meetingprep.dashboard.models import DashboardSnapshot
@@ -267,7 +268,10 @@ def test_group_lead_of_no_group_sees_an_empty_dashboard(client, login, role_user
 
 def test_the_page_follows_the_meeting_through_its_days_and_after_it(client, login, role_users, meeting,
                                                                     time_machine):
-    time_machine.move_to(meeting.opens_at + dt.timedelta(days=1, hours=1), tick=False)
+    # noon of the meeting's second day in Shanghai (the opening is at the test's time of day: one hour after
+    # it, late in the evening, would already be the third day)
+    second_day = timeutil.to_local(meeting.opens_at).date() + dt.timedelta(days=1)
+    time_machine.move_to(timeutil.from_local(dt.datetime.combine(second_day, dt.time(12, 0))), tick=False)
     login(role_users["leader"])  # logged in at that moment: a login ends after SESSION_ABSOLUTE_HOURS
     html = client.get("/dashboard").get_data(as_text=True)
     assert "大会进行中 · 第 2 天" in html and "距开幕还有" not in html
