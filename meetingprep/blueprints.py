@@ -42,3 +42,5 @@ def _register_domain_blueprints(app: Flask) -> None:
     app.register_blueprint(opinions_bp)
     from meetingprep.records.views import bp as records_bp
     app.register_blueprint(records_bp)
+    from meetingprep.instructions.views import bp as instructions_bp
+    app.register_blueprint(instructions_bp)

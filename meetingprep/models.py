@@ -12,6 +12,7 @@ import meetingprep.dashboard.models  # the burn-down's index on tasks
 import meetingprep.data_version
 import meetingprep.documents.models
 import meetingprep.groups.models
+import meetingprep.instructions.models
 import meetingprep.materials.models
 import meetingprep.meetings.closure  # the read-only guard of archived meetings (a flush hook)
 import meetingprep.meetings.models

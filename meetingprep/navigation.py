@@ -23,7 +23,8 @@ NAV_ACTIONS = (
     "document.board", "document.configure", "speech.submit", "attendance.view", "attendance.own", "agenda.view",
     "material.board", "material.mine",
     "agenda.schedule",
-    "dashboard.view", "notifications.inbox", "meeting.view", "group.view", "user.manage", "audit.search",
+    "dashboard.view", "instruction.list", "notifications.inbox", "meeting.view", "group.view", "user.manage",
+    "audit.search",
     "notifications.admin", "notifications.webhooks", "notice.list", "notice.manage",
     "opinion.view", "records.aggregate", "records.own",
 )

@@ -433,3 +433,22 @@ rule("records.own")(_role_in(Role.MEMBER))
 @rule("records.member")
 def _member_record(user, member) -> bool:
     return user.role in MANAGERS or (member is not None and member.user_id == user.id)
+# ── leaders' instructions (领导批示) and 督办 ──────────────────────────────────────────────────────
+# A leader writes 批示 on a task or a document; the secretariat may record one too (转达领导批示). Those it is
+# addressed to — the task's owner or the document's drafters, and the group's leads, when it was written —
+# acknowledge it (已阅) and report back (办理情况); nobody else answers for them. 督办 likewise: leaders and the
+# secretariat mark and unmark it.
+rule("instruction.write")(_role_in(Role.LEADER, *MANAGERS))
+rule("task.supervise")(_role_in(Role.LEADER, *MANAGERS))
+rule("instruction.list")(_role_in(*READERS))  # 批示督办: every one (leaders, secretariat), or those addressed to one
+
+
+@rule("instruction.answer")
+def _answer_instruction(user, instruction) -> bool:
+    """Acknowledge (已阅) and report back (办理情况): the addressees only; ``instruction.receipts`` loaded."""
+    return instruction is not None and user.id in instruction.recipient_ids
+
+
+def sees_all_instructions(user: User) -> bool:
+    """The 批示督办 list: leaders and the secretariat follow every instruction; others those addressed to them."""
+    return user.role == Role.LEADER or user.role in MANAGERS

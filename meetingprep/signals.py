@@ -14,3 +14,7 @@ meeting_rescheduled = _signals.signal("meeting-rescheduled")
 #: sender=Document, kwargs: actor. Sent when a document reaches 定稿 (its last stage approved), inside the
 #: decision's transaction: a material published from it follows with the new version.
 document_finalized = _signals.signal("document-finalized")
+
+#: sender=Task, kwargs: actor, action (a ``tasks.states.TaskAction``). Sent by ``tasks.services.transition`` after
+#: the step is recorded, so 督办 (``instructions``) can report a task's closure to the leader following it.
+task_transitioned = _signals.signal("task-transitioned")

@@ -135,3 +135,17 @@ def group_choices(meeting_id: int) -> list[tuple[int, str]]:
     return [(row.id, row.name) for row in db.session.execute(
         select(DiscussionGroup.id, DiscussionGroup.name).where(DiscussionGroup.meeting_id == meeting_id)
         .order_by(DiscussionGroup.sort_order, DiscussionGroup.name))]
+
+
+def speech_items_of(sitting_ids) -> list[AgendaItem]:
+    """The 大会发言 items of these sittings with their orders (slots, speeches, speakers): three queries however
+    many (the dashboard's 会中 section shows today's)."""
+    from meetingprep.agenda.models import AgendaItemKind
+
+    ids = sorted(set(sitting_ids))
+    if not ids:
+        return []
+    return list(db.session.scalars(
+        select(AgendaItem).where(AgendaItem.sitting_id.in_(ids), AgendaItem.kind == AgendaItemKind.SPEECHES)
+        .options(*_slot_loads(), raiseload("*"))
+        .order_by(AgendaItem.starts_at, AgendaItem.position, AgendaItem.id)).unique())

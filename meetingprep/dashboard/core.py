@@ -45,6 +45,11 @@ class Section:
     # cheap enough (a few index counts) to compute on every view: shown as of now, never from a snapshot, so
     # the wall's check-in counts agree with the desk's during the opening rush
     live: bool = False
+    #: What the clock alone decides (who speaks now), on the figures as they are served: (figures, moment) → a new
+    #: dict (stored figures are shared by the process's requests: never change them).
+    at_moment: Callable[[dict, dt.datetime], dict] | None = None
+    #: Whether the page and the wall draw the section with these figures (会中 only while the meeting sits).
+    visible: Callable[[dict], bool] = lambda _figures: True
 
 
 @dataclass

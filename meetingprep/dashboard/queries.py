@@ -28,11 +28,15 @@ def wall_sections() -> tuple[Section, ...]:
 
 
 def current_figures(ctx: DashboardContext) -> snapshots.Figures:
-    """What the pages, the API and the export show: the stored snapshot while fresh, and the live sections
-    computed now."""
+    """What the pages, the API and the export show: the stored snapshot while fresh, the live sections computed
+    now, and what the clock alone decides set for this moment (``Section.at_moment``)."""
     stored = snapshots.figures_for(ctx, _compute_stored)
     live = {section.key: section.compute(ctx) for section in sections() if section.live}
-    return snapshots.Figures(stored.computed_at, {**stored.sections, **live}) if live else stored
+    figures = {**stored.sections, **live}
+    for section in sections():
+        if section.at_moment is not None and section.key in figures:
+            figures[section.key] = section.at_moment(figures[section.key], ctx.moment)
+    return snapshots.Figures(stored.computed_at, figures)
 
 
 def _compute_stored(ctx: DashboardContext) -> dict[str, dict]:

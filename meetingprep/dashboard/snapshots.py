@@ -147,8 +147,10 @@ class Policy:
 def is_servable(snapshot, *, meeting: Meeting, moment: dt.datetime, policy: Policy) -> bool:
     """Not too old and computed against this opening: may be shown, if perhaps missing the latest changes."""
     age = moment - snapshot.computed_at
-    # a clock set back, too old, or computed against another opening are never shown
-    return dt.timedelta(0) <= age < policy.max_age and snapshot.opens_at == meeting.opens_at
+    # a clock set back, too old, computed against another opening, or in another phase of the meeting (before
+    # the opening, during, after the closing: the page shows other sections then) are never shown
+    return (dt.timedelta(0) <= age < policy.max_age and snapshot.opens_at == meeting.opens_at
+            and meeting.phase_at(snapshot.computed_at) == meeting.phase_at(moment))
 
 
 def is_fresh(snapshot, *, meeting: Meeting, version: int, moment: dt.datetime, policy: Policy) -> bool:

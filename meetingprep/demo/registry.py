@@ -11,6 +11,8 @@ SEEDERS = [
     "meetingprep.notices.demo",  # two sent notices (会议纪律要求, 报到须知) with some receipts
     "meetingprep.notifications.demo",  # it scans what the others seeded
     "meetingprep.archive.demo",  # last year's session, held and archived (after the scan: nothing to remind of)
+    "meetingprep.instructions.demo",  # leaders' 批示 on tasks and a document, 督办 tasks
+    "meetingprep.notifications.demo",  # last: it scans what the others seeded
 ]
 
 # Seeders that also fill the earlier, closed sessions at the xl scale (``SCALES[...]["meetings"]``).

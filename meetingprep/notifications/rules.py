@@ -58,7 +58,8 @@ RULES: dict[str, ReminderRule] = {}
 
 #: Each domain's module of rules, registered when imported; one whose domain is not part of this
 #: installation is skipped. ``load_domain_rules()`` runs in ``create_app``.
-DOMAIN_RULES = ("meetingprep.tasks.reminders", "meetingprep.documents.reminders", "meetingprep.attendance.reminders")
+DOMAIN_RULES = ("meetingprep.tasks.reminders", "meetingprep.documents.reminders", "meetingprep.attendance.reminders",
+                "meetingprep.instructions.reminders")
 
 
 def optional_module(name: str):

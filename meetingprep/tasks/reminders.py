@@ -31,7 +31,7 @@ def _morning_time() -> dt.time:
 
 
 # ── task rules ─────────────────────────────────────────────────────────────────────────────────
-def _task_values(task_row, moment: dt.datetime) -> dict[str, str]:
+def task_values(task_row, moment: dt.datetime) -> dict[str, str]:
     left = task_row.due_at - moment
     return {
         "任务": task_row.title,
@@ -44,8 +44,9 @@ def _task_values(task_row, moment: dt.datetime) -> dict[str, str]:
     }
 
 
-def _open_tasks(*conditions) -> Select:
-    """Open tasks with what a reminder says about them, owner and group joined in."""
+def open_tasks(*conditions) -> Select:
+    """Open tasks with what a reminder says about them, owner and group joined in (the 督办 rules of
+    ``instructions/reminders.py`` join their leader to it)."""
     owner = User.__table__.alias("owner")
     return (select(Task.id, Task.title, Task.due_at, Task.created_at, Task.meeting_id, Task.owner_id,
                    owner.c.display_name.label("owner_name"), owner.c.is_active_account.label("owner_active"),
@@ -56,12 +57,12 @@ def _open_tasks(*conditions) -> Select:
 
 
 def _deadline_reached(moment: dt.datetime):
-    """Due at or before ``moment``. With ``_open_tasks`` this is ``Task.is_overdue_at`` plus the deadline's own
+    """Due at or before ``moment``. With ``open_tasks`` this is ``Task.is_overdue_at`` plus the deadline's own
     instant: a scan tick that falls on the deadline already sends the day-0 overdue reminder."""
     return Task.due_at <= moment
 
 
-def _due_stage(task_row, moment: dt.datetime) -> dt.datetime | None:
+def due_stage(task_row, moment: dt.datetime) -> dt.datetime | None:
     """The latest "due soon" moment that has passed: N days before, or the deadline's morning.
 
     Stages before the task existed are skipped (nobody needs "3 days left" for a task made yesterday).
@@ -75,10 +76,15 @@ def _due_stage(task_row, moment: dt.datetime) -> dt.datetime | None:
     return max(passed) if passed else None
 
 
+def due_window(moment: dt.datetime, horizon_days: int) -> tuple:
+    """Tasks whose deadline is still ahead, within the furthest "due soon" reminder (the 督办 rules ask the same)."""
+    return (Task.due_at > moment, Task.due_at <= moment + dt.timedelta(days=horizon_days))
+
+
 def collect_task_due(ctx: ScanContext) -> Iterable[DueItem]:
     horizon = max(current_app.config["REMINDER_TASK_DUE_DAYS"], default=0) + 1
-    window = (Task.due_at > ctx.now, Task.due_at <= ctx.now + dt.timedelta(days=horizon))
-    tasks = {row.id: row for row in db.session.execute(_open_tasks(*window))}
+    window = due_window(ctx.now, horizon)
+    tasks = {row.id: row for row in db.session.execute(open_tasks(*window))}
     coworker = User.__table__.alias("coworker")
     people: dict[int, list[tuple[int, str]]] = {task_id: [] for task_id in tasks}
     for row in tasks.values():
@@ -91,26 +97,26 @@ def collect_task_due(ctx: ScanContext) -> Iterable[DueItem]:
             .where(Task.is_open, *window, coworker.c.is_active_account)):
         people[task_id].append((user_id, name))
     for task_id, row in tasks.items():
-        stage = _due_stage(row, ctx.now)
+        stage = due_stage(row, ctx.now)
         if stage is None:
             continue
-        values = _task_values(row, ctx.now)
+        values = task_values(row, ctx.now)
         for user_id, name in people[task_id]:
             yield DueItem("task.due", "task", task_id, user_id, name, stage, values, values["链接"], row.meeting_id)
 
 
-def _overdue_days_stage(task_row, moment: dt.datetime) -> tuple[int, dt.datetime]:
+def overdue_days_stage(task_row, moment: dt.datetime) -> tuple[int, dt.datetime]:
     """Whole days overdue and the moment that day began (deadline + k days): one reminder per day."""
     days = int((moment - task_row.due_at) // dt.timedelta(days=1))
     return days, task_row.due_at + dt.timedelta(days=days)
 
 
 def collect_task_overdue_owner(ctx: ScanContext) -> Iterable[DueItem]:
-    for row in db.session.execute(_open_tasks(_deadline_reached(ctx.now))):
+    for row in db.session.execute(open_tasks(_deadline_reached(ctx.now))):
         if not row.owner_active:
             continue
-        _days, stage = _overdue_days_stage(row, ctx.now)
-        values = _task_values(row, ctx.now)
+        _days, stage = overdue_days_stage(row, ctx.now)
+        values = task_values(row, ctx.now)
         yield DueItem("task.overdue", "task", row.id, row.owner_id, row.owner_name, stage, values,
                       values["链接"], row.meeting_id)
 
@@ -119,14 +125,14 @@ def collect_task_overdue_lead(ctx: ScanContext) -> Iterable[DueItem]:
     """From day N (default 1) on, daily to the leads of the task's group (not to a lead who owns it)."""
     after = dt.timedelta(days=current_app.config["REMINDER_OVERDUE_LEAD_DAYS"])
     lead = User.__table__.alias("lead")
-    statement = (_open_tasks(_deadline_reached(ctx.now - after))
+    statement = (open_tasks(_deadline_reached(ctx.now - after))
                  .join(GroupMembership, (GroupMembership.group_id == Task.group_id) & GroupMembership.is_lead)
                  .join(lead, lead.c.id == GroupMembership.user_id)
                  .where(lead.c.is_active_account, lead.c.id != Task.owner_id)
                  .add_columns(lead.c.id.label("lead_id"), lead.c.display_name.label("lead_name")))
     for row in db.session.execute(statement):
-        _days, stage = _overdue_days_stage(row, ctx.now)
-        values = _task_values(row, ctx.now)
+        _days, stage = overdue_days_stage(row, ctx.now)
+        values = task_values(row, ctx.now)
         yield DueItem("task.overdue.lead", "task", row.id, row.lead_id, row.lead_name, stage, values,
                       values["链接"], row.meeting_id)
 
@@ -134,13 +140,13 @@ def collect_task_overdue_lead(ctx: ScanContext) -> Iterable[DueItem]:
 def collect_task_overdue_secretariat(ctx: ScanContext) -> Iterable[DueItem]:
     """Once per task, N days (default 3) after the deadline: an escalation to the secretariat."""
     after = dt.timedelta(days=current_app.config["REMINDER_OVERDUE_SECRETARIAT_DAYS"])
-    tasks = db.session.execute(_open_tasks(_deadline_reached(ctx.now - after))).all()
+    tasks = db.session.execute(open_tasks(_deadline_reached(ctx.now - after))).all()
     if not tasks:
         return
     secretariat = db.session.execute(select(User.id, User.display_name).where(
         User.role == Role.SECRETARIAT, User.is_active_account)).all()
     for row in tasks:
-        values = _task_values(row, ctx.now)
+        values = task_values(row, ctx.now)
         for user_id, name in secretariat:
             yield DueItem("task.overdue.secretariat", "task", row.id, user_id, name, row.due_at + after, values,
                           values["链接"], row.meeting_id)

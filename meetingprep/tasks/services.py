@@ -241,6 +241,7 @@ def transition(actor: User, task: Task, action: TaskAction | str, note: str = ""
                  message=f"{source.label} → {step.target.label}" + (f"：{note}" if note else ""))
     db.session.flush()
     _notify_transition(actor, task, action)
+    signals.task_transitioned.send(task, actor=actor, action=action)
     return task
 
 

@@ -181,7 +181,7 @@ def test_api_returns_every_section(client, login, role_users, meeting):
     db.session.commit()
     login(role_users["admin"])
     data = client.get("/api/dashboard").get_json()
-    assert data["sections"] == ["overview", "groups", "risk", "critical_path", "documents", "attendance",
+    assert data["sections"] == ["session", "overview", "groups", "risk", "critical_path", "documents", "attendance",
                                 "burndown", "activity", "comparison"]
     assert set(data["sections"]) <= set(data)
     assert data["meeting"]["id"] == meeting.id and data["scope"] == {"group_ids": None}
@@ -222,8 +222,8 @@ def test_export_has_the_daily_report_sheets(client, login, role_users, meeting):
     assert response.status_code == 200
     assert "attachment" in response.headers["Content-Disposition"]
     book = load_workbook(io.BytesIO(response.data))
-    assert book.sheetnames == ["概览", "各组进度", "逾期任务", "关键路径", "材料审核", "主要材料进度", "待审材料",
-                               "出席", "历次会议对比"]
+    assert book.sheetnames == ["概览", "各组进度", "逾期任务", "督办任务", "关键路径", "材料审核", "主要材料进度",
+                               "待审材料", "出席", "历次会议对比"]
     overview = {row[0]: row[1] for row in book["概览"].iter_rows(min_row=2, values_only=True)}
     assert overview["任务完成（已验收/全部）"] == "0/3" and overview["当前阶段"] == "会前"
     groups = list(book["各组进度"].iter_rows(values_only=True))

@@ -36,7 +36,8 @@ from meetingprep.tasks.models import Task
 from meetingprep.tasks.states import TaskAction, TaskStatus
 from tests import factories
 
-SECRETS = ("乙组机密任务", "乙组机密留言", "乙组机密附件", "乙组机密材料", "乙组机密正文", "乙组机密意见",
+SECRETS = ("乙组机密任务", "乙组机密批示",
+           "乙组机密留言", "乙组机密附件", "乙组机密材料", "乙组机密正文", "乙组机密意见",
            "乙委员机密发言", "乙委员机密请假", "乙组机密通知", "乙组机密模板", "乙组机密流程", "13900000002",
            "乙委员机密单位", "13900000009", "乙委员机密会议材料",
            "乙组机密通告",
@@ -73,6 +74,10 @@ CROSS_GROUP = {
     # opinion.view = READERS: the discussion opinions on the reports and their answers, per report and group.
     "opinions.document": READERS, "opinions.report": READERS, "opinions.report_xlsx": READERS,
     "opinions.group": READERS,
+    # instruction.write / task.supervise = leaders and the secretariat: a leader instructs on, and follows (督办),
+    # any group's task or document — that is what 批示 and 督办 are. Answering stays with the addressees.
+    "instructions.task_new": {"leader"}, "instructions.document_new": {"leader"},
+    "instructions.supervise": {"leader"}, "instructions.unsupervise": {"leader"},
 }
 # Reads that are recorded when allowed (who downloaded a material: its audit trail).
 RECORDED_READS = {"materials.download"}
@@ -85,7 +90,8 @@ NOT_COMPARED = {"user_sessions", "heartbeats", "data_version"}
 # permission's doing, not the data's. (endpoint, who), run after the attacks.
 CONTROLS = [("tasks.comment", "b_staff"), ("tasks.progress", "b_staff"), ("documents.decide", "b_lead"),
             ("notifications.read", "b_staff"), ("attendance.leave_decide", "secretariat"),
-            ("groups.edit", "secretariat"), ("users.edit", "secretariat"), ("tasks.edit", "secretariat")]
+            ("groups.edit", "secretariat"), ("users.edit", "secretariat"), ("tasks.edit", "secretariat"),
+            ("instructions.acknowledge", "b_staff")]
 PLAUSIBLE = {  # what the rightful user would send
     "tasks.comment": {"body": "请乙组补充材料"}, "tasks.progress": {"progress": "80", "version_id": "{task_version}"},
     "tasks.transition": {"note": "已办结", "override_reason": "急需"},
@@ -110,6 +116,8 @@ PLAUSIBLE = {  # what the rightful user would send
     "plans.template_apply": {"meeting_id": "{meeting}"},
     "users.edit": {"display_name": "改名", "role": "staff", "version_id": "{b_staff_version}"},
     "users.reset_password": {"password": "Another-pass-2026", "confirm": "Another-pass-2026"},
+    "instructions.task_new": {"body": "请抓紧办理"}, "instructions.document_new": {"body": "请核准数据"},
+    "instructions.supervise": {"note": "每天报告"},
 }
 
 
@@ -225,6 +233,10 @@ def build_world() -> tuple[dict, dict]:
     notice = notice_services.create_notice(secretariat, meeting, notice_services.NoticeData(
         category=NoticeCategory.GENERAL, title="乙组机密通告", body="乙组机密通告正文",
         scopes=[notice_services.ScopeChoice(ScopeKind.WORKING_GROUP, ref_id=group_b.id)]))
+    # a leader's 批示 on 乙组's task, addressed to its owner and lead
+    from meetingprep.instructions import services as instruction_services
+
+    instruction = instruction_services.write_instruction(people["leader"], task, "乙组机密批示")
     db.session.commit()
 
     targets = {
@@ -246,6 +258,7 @@ def build_world() -> tuple[dict, dict]:
         "follow_up_id": [("M2 的缺席跟进", follow_up.id)],
         "opinion_id": [("M2 的讨论意见", opinion.id)], "recorder_id": [("乙讨论组的记录员", recorder.id)],
         "opinions.group_id": [("M2 的讨论组", discussion_group.id)],
+        "instruction_id": [("乙组任务的领导批示", instruction.id)],
     }
     # a wall link belongs to the whole meeting and only the secretariat manages it (a role rule, not a group's)
     others = {"link_id": [("会议的大屏链接", kiosk_link.id)],

@@ -14,12 +14,15 @@ from functools import cache
 
 from meetingprep.dashboard.core import Section
 
-ORDER = ("overview", "groups", "risk", "critical_path", "documents", "attendance", "burndown", "activity", "comparison")
+#: 会中 (``session``) comes first: while the meeting sits the dashboard opens on it; otherwise it is hidden.
+ORDER = ("session", "overview", "groups", "risk", "critical_path", "documents", "attendance", "burndown", "activity",
+         "comparison")
 
 #: section module → (domain package it needs, title, placeholder text while that package is absent)
 OPTIONAL = {
     "documents": ("meetingprep.documents", "材料审核", "（材料审核模块接入后显示）"),
     "attendance": ("meetingprep.attendance", "报到与出席", "（报到考勤模块接入后显示）"),
+    "session": ("meetingprep.agenda", "会中", "（议程与报到考勤模块接入后显示）"),
 }
 
 
