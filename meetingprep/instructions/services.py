@@ -96,8 +96,8 @@ def write_instruction(actor: User, target: Task | Document, body: str) -> Instru
     instruction = Instruction(meeting_id=target.meeting_id, task_id=target.id if is_task else None,
                               document_id=None if is_task else target.id, author_id=actor.id, body=body,
                               created_at=timeutil.now(),
-                              receipts=[InstructionReceipt(user_id=user_id, role=role)
-                                        for user_id, role in sorted(recipients.items())],
+                              receipts=[InstructionReceipt(user_id=user_id, role=role) for user_id, role in
+                                        sorted(recipients.items(), key=lambda r: (r[1] == RecipientRole.LEAD, r[0]))],
                               replies=[])
     db.session.add(instruction)
     db.session.flush()

@@ -33,7 +33,7 @@ def test_leader_instructs_owner_acknowledges_and_answers(live_server, page):
     instruction = page.locator("#instructions article.instruction").first
     expect(instruction).to_contain_text("请确保开幕前两天完成")
     expect(instruction).to_contain_text("待阅")
-    expect(instruction.locator("[data-receipt]").first).to_contain_text("未阅")
+    expect(instruction.locator("[data-receipt]", has_text="张三")).to_contain_text("未阅")  # the owner's, listed first
     log_out(page)
 
     # The owner is told, reads it, acknowledges it and reports back.
@@ -61,7 +61,8 @@ def test_leader_instructs_owner_acknowledges_and_answers(live_server, page):
     reply = instruction.locator(".instruction-reply").first
     expect(reply).to_contain_text("张三 报告办理情况")
     expect(reply).to_contain_text("主会场已布置完毕，音响今晚调试。")
-    expect(instruction.locator("[data-receipt]").first).to_contain_text("已阅")
+    expect(instruction.locator("[data-receipt]", has_text="张三")).to_contain_text("已阅")
+    expect(instruction.locator("[data-receipt]", has_text="会务组长赵强")).to_contain_text("未阅")
     page.goto(f"{live_server.url}/instructions/")
     expect(page.get_by_text("已反馈 1 次")).to_be_visible()
     expect(page.get_by_role("link", name="布置主会场")).to_be_visible()
