@@ -96,9 +96,9 @@ def test_before_during_and_after_the_meeting(client, login, role_users, plenary,
     assert data["speeches"][0]["written"] == ["赵六（农业界）"]
     assert data["tasks"]["total"] == 2 and data["tasks"]["overdue"] == 1
     assert data["tasks"]["rows"][0]["title"] == "会中简报编印"  # overdue first
-    # no figures without their module: a hook that says so, no invented numbers
-    assert [(r["id"], r["available"]) for r in data["read_rates"]] == [("materials", False), ("notices", False)]
-    assert "（会议材料模块接入后显示）" in html and "（会议通知模块接入后显示）" in html
+    # materials are read from their receipts (none published here); notices have no module yet: said so, no figure
+    assert [(r["id"], r["available"]) for r in data["read_rates"]] == [("materials", True), ("notices", False)]
+    assert data["read_rates"][0]["total"] == 0 and "（会议通知模块接入后显示）" in html
 
     at(time_machine, login, leader, local(2027, 3, 5, 12, 30))  # after the closing
     html = client.get("/dashboard").get_data(as_text=True)
@@ -177,3 +177,23 @@ def test_the_session_section_costs_the_same_at_any_size(client, login, role_user
     data = client.get("/api/dashboard").get_json()["session"]
     assert data["sittings"][0]["expected"] == 204 and len(data["speeches"][0]["rows"]) == 23
     assert large == small
+
+
+def test_the_materials_read_rate_comes_from_their_receipts(client, login, role_users, plenary, time_machine):
+    from meetingprep.materials import services as material_services
+    from meetingprep.materials.models import Audience
+    from tests.materials.conftest import pdf_upload
+
+    meeting = plenary["meeting"]
+    reader = factories.make_user("member", display_name="读者委员")
+    member = factories.make_member(meeting, user=reader)
+    material = material_services.publish(role_users["secretariat"], meeting, material_services.PublishData(
+        material_services.Scope(Audience.ALL), title="大会日程", file=pdf_upload()))
+    material_services.record_reading(material, member, reader)
+    db.session.commit()
+    at(time_machine, login, role_users["leader"], local(2027, 3, 2, 9, 10))
+    rates = {r["id"]: r for r in client.get("/api/dashboard").get_json()["session"]["read_rates"]}
+    assert (rates["materials"]["read"], rates["materials"]["total"], rates["materials"]["percent"]) == (1, 5, 20)
+    assert rates["notices"]["available"] is False  # no notices module yet: said so, no figure
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert "材料阅读率：" in html and "（1 / 5）" in html and "（会议通知模块接入后显示）" in html
