@@ -1,7 +1,7 @@
 """leaders' instructions (领导批示: receipts, replies) and 督办 (task supervisions) (#20)
 
 Revision ID: a7e3c19d5b20
-Revises: a7e3c91d5b20
+Revises: 3e7b1c9d5a20
 Create Date: 2026-12-07 14:30:00
 
 """
@@ -13,7 +13,7 @@ import meetingprep.db
 
 # revision identifiers, used by Alembic.
 revision = 'a7e3c19d5b20'
-down_revision = 'a7e3c91d5b20'
+down_revision = '3e7b1c9d5a20'
 branch_labels = None
 depends_on = None
 
