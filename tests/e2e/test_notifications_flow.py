@@ -1,3 +1,5 @@
+import re
+
 from playwright.sync_api import expect
 from sqlalchemy import select
 
@@ -19,7 +21,7 @@ def test_staff_reads_a_reminder_from_the_badge(live_server, page):
     log_in(page, live_server, "zhangming", factories.PASSWORD)
     badge = page.get_by_label("1 条未读")
     expect(badge).to_be_visible()
-    page.get_by_role("link", name="通知").first.click()
+    page.get_by_role("link", name=re.compile(r"^通知(?!公告)")).first.click()  # the inbox, not 通知公告 beside it
     expect(page.get_by_text("「布置主会场」将于明天到期")).to_be_visible()
     page.get_by_role("link", name="查看").click()
     page.wait_for_url("**/notifications/settings")
