@@ -7,7 +7,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, func, insert, select
 
 from meetingprep.agenda.models import AgendaItem, AgendaItemKind, SpeechMode, SpeechSlot
 from meetingprep.attendance.models import CheckIn, CheckInMethod, MemberProfile, Registration, Sitting
@@ -96,9 +96,10 @@ def test_before_during_and_after_the_meeting(client, login, role_users, plenary,
     assert data["speeches"][0]["written"] == ["赵六（农业界）"]
     assert data["tasks"]["total"] == 2 and data["tasks"]["overdue"] == 1
     assert data["tasks"]["rows"][0]["title"] == "会中简报编印"  # overdue first
-    # materials are read from their receipts (none published here); notices have no module yet: said so, no figure
-    assert [(r["id"], r["available"]) for r in data["read_rates"]] == [("materials", True), ("notices", False)]
-    assert data["read_rates"][0]["total"] == 0 and "（会议通知模块接入后显示）" in html
+    # materials and notices are read from their receipts (none here)
+    assert [(r["id"], r["available"], r["total"]) for r in data["read_rates"]] == [("materials", True, 0),
+                                                                                   ("notices", True, 0)]
+    assert "模块接入后显示" not in html
 
     at(time_machine, login, leader, local(2027, 3, 5, 12, 30))  # after the closing
     html = client.get("/dashboard").get_data(as_text=True)
@@ -194,6 +195,26 @@ def test_the_materials_read_rate_comes_from_their_receipts(client, login, role_u
     at(time_machine, login, role_users["leader"], local(2027, 3, 2, 9, 10))
     rates = {r["id"]: r for r in client.get("/api/dashboard").get_json()["session"]["read_rates"]}
     assert (rates["materials"]["read"], rates["materials"]["total"], rates["materials"]["percent"]) == (1, 5, 20)
-    assert rates["notices"]["available"] is False  # no notices module yet: said so, no figure
+    assert rates["notices"]["available"] is True and rates["notices"]["total"] == 0
     html = client.get("/dashboard").get_data(as_text=True)
-    assert "材料阅读率：" in html and "（1 / 5）" in html and "（会议通知模块接入后显示）" in html
+    assert "材料阅读率：" in html and "（1 / 5）" in html
+
+
+def test_the_notices_read_rate_comes_from_their_receipts(client, login, role_users, plenary, time_machine):
+    from meetingprep.notices import services as notice_services
+    from meetingprep.notices.models import NoticeCategory, NoticeRecipient, ScopeKind
+
+    meeting = plenary["meeting"]
+    reader = factories.make_user("member", display_name="读者委员")
+    factories.make_member(meeting, user=reader)
+    notice_services.create_notice(role_users["secretariat"], meeting, notice_services.NoticeData(
+        category=NoticeCategory.DISCIPLINE, title="会议纪律要求", body="请准时出席。",
+        scopes=[notice_services.ScopeChoice(ScopeKind.ALL_MEMBERS)]))
+    receipt = db.session.scalar(select(NoticeRecipient).where(NoticeRecipient.user_id == reader.id))
+    notice_services.open_notice(reader, receipt)
+    db.session.commit()
+    total = db.session.scalar(select(func.count(NoticeRecipient.id)))
+    at(time_machine, login, role_users["leader"], local(2027, 3, 2, 9, 10))
+    rates = {r["id"]: r for r in client.get("/api/dashboard").get_json()["session"]["read_rates"]}
+    assert (rates["notices"]["read"], rates["notices"]["total"]) == (1, total) and total > 1
+    assert "通知阅读率：" in client.get("/dashboard").get_data(as_text=True)
