@@ -93,10 +93,20 @@ def app(app_config, postgres_schema):
         yield app
         db.session.remove()
         if postgres_schema:
-            tables = ", ".join(f'"{t.name}"' for t in reversed(db.metadata.sorted_tables))
-            with db.engine.begin() as conn:
-                conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            _empty_every_table(db.engine)
         db.engine.dispose()
+
+
+def _empty_every_table(engine) -> None:
+    """After a test on PostgreSQL: every table emptied and every sequence restarted, in one round trip. DELETE
+    with the foreign-key triggers off rather than TRUNCATE: truncating some 130 tables gave each of them new
+    files on disk after every test, which made the PostgreSQL run several times slower than the SQLite one."""
+    statements = ["SET LOCAL session_replication_role = replica",
+                  *(f'DELETE FROM "{table.name}"' for table in reversed(db.metadata.sorted_tables)),
+                  "SELECT setval(c.oid, 1, false) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                  "WHERE c.relkind = 'S' AND n.nspname = current_schema()"]
+    with engine.begin() as conn:
+        conn.exec_driver_sql("; ".join(statements))
 
 
 @pytest.fixture
