@@ -79,6 +79,16 @@ def current_meeting():
     return g.current_meeting
 
 
+def meeting_or_404():
+    """The current meeting, for pages that have nothing to show without one."""
+    from meetingprep.errors import NotFound
+
+    meeting = current_meeting()
+    if meeting is None:
+        raise NotFound("还没有会议。请秘书处先创建本次会议。")
+    return meeting
+
+
 def render_form(template: str, form, status: int | None = None, **context):
     """A form page: 400 when the submitted form has errors (a field's or the form's own), else 200 — or the
     status of the refusal that put the error there (409 for a conflict …). Browsers show the page either

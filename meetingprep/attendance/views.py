@@ -55,18 +55,12 @@ from meetingprep.extensions import db
 from meetingprep.history import history_for
 from meetingprep.permissions import Role, can, require
 from meetingprep.uploads import read_upload
-from meetingprep.web import current_meeting, page_number, render_form
+from meetingprep.web import meeting_or_404, page_number, render_form
 
 bp = Blueprint("attendance", __name__, url_prefix="/attendance")
 
 
 # ── loading helpers ─────────────────────────────────────────────────────────────────────────────
-def _meeting():
-    meeting = current_meeting()
-    if meeting is None:
-        raise NotFound("还没有会议。请秘书处先创建本次会议。")
-    return meeting
-
 
 def _sitting(sitting_id: int) -> Sitting:
     sitting = db.session.get(Sitting, sitting_id)
@@ -101,7 +95,7 @@ def _local(value):
 @login_required
 def index():
     require(current_user, "attendance.view")
-    meeting = _meeting()
+    meeting = meeting_or_404()
     moment = timeutil.now()
     sittings = queries.sittings_of(meeting.id)
     counts = queries.counts_of(sittings)
@@ -118,7 +112,7 @@ def index():
 @login_required
 def roster():
     require(current_user, "attendance.view")
-    meeting = _meeting()
+    meeting = meeting_or_404()
     q = request.args.get("q", "").strip()[:40]
     pagination = queries.roster_page(meeting.id, q=q, page=page_number())
     return render_template("attendance/roster.html", meeting=meeting, q=q, pagination=pagination,
@@ -136,7 +130,7 @@ def roster_template():
 @login_required
 def roster_export():
     require(current_user, "attendance.view")
-    meeting = _meeting()
+    meeting = meeting_or_404()
     return _xlsx(spreadsheets.roster_workbook(queries.all_members(meeting.id), f"{meeting.display_name}委员名册",
                                               personal=can(current_user, "attendance.member.personal")),
                  f"{meeting.display_name}委员名册-{spreadsheets_module.stamp()}.xlsx", "roster")
@@ -146,7 +140,7 @@ def roster_export():
 @login_required
 def roster_import():
     require(current_user, "attendance.manage")
-    meeting = _meeting()
+    meeting = meeting_or_404()
     form = RosterImportForm()
     if form.validate_on_submit():
         try:
@@ -177,7 +171,7 @@ def _member_fields(form: MemberForm) -> dict:
 @login_required
 def member_edit(member_id: int | None = None):
     require(current_user, "attendance.manage")
-    meeting = _meeting()
+    meeting = meeting_or_404()
     member = None
     if member_id is not None:
         member = db.session.scalar(queries.member_for_edit(member_id))
@@ -244,7 +238,8 @@ def member_card(member_id: int):
     if member is None:
         raise NotFound("名册中没有这位委员。")
     require(current_user, "attendance.member.card", member)
-    return render_template("attendance/member_card.html", member=member, meeting=_meeting(), qr_svg=qr_svg(member))
+    return render_template("attendance/member_card.html", member=member, meeting=meeting_or_404(),
+                           qr_svg=qr_svg(member))
 
 
 def qr_svg(member: MemberProfile, *, fit: bool = False) -> str:
@@ -260,7 +255,7 @@ def qr_svg(member: MemberProfile, *, fit: bool = False) -> str:
 def roster_cards():
     """Registration cards (报到表) of a page of the roster, in member-number order, for printing."""
     require(current_user, "attendance.manage")
-    meeting = _meeting()
+    meeting = meeting_or_404()
     q = request.args.get("q", "").strip()[:40]
     pagination = queries.roster_page(meeting.id, q=q, page=page_number(), per_page=20)
     return render_template("attendance/roster_cards.html", meeting=meeting, pagination=pagination, q=q,
@@ -272,7 +267,7 @@ def roster_cards():
 def roster_cards_print():
     """Every registration card of the roster (or of a search) on one page: one print job, two cards a sheet."""
     require(current_user, "attendance.manage")
-    meeting = _meeting()
+    meeting = meeting_or_404()
     q = request.args.get("q", "").strip()[:40]
     members = queries.roster_page(meeting.id, q=q, page=1, per_page=spreadsheets.MAX_ROWS).items
     return render_template("attendance/roster_cards_print.html", meeting=meeting, q=q,
@@ -294,7 +289,7 @@ def member_reissue_qr(member_id: int):
 @login_required
 def me():
     require(current_user, "attendance.own")
-    meeting = _meeting()
+    meeting = meeting_or_404()
     member = queries.profile_of_user(meeting.id, current_user.id)
     if member is None:
         return render_template("attendance/me.html", member=None)
@@ -311,7 +306,7 @@ def _sitting_form_choices(form: SittingForm, meeting) -> None:
 @login_required
 def sitting_edit(sitting_id: int | None = None):
     require(current_user, "attendance.manage")
-    meeting = _meeting()
+    meeting = meeting_or_404()
     sitting = queries.sitting_with_expectation(sitting_id) if sitting_id is not None else None
     if sitting_id is not None and sitting is None:
         raise NotFound("该会次不存在或已被删除。")
@@ -584,7 +579,7 @@ def correct(sitting_id: int, member_id: int):
 @bp.route("/registration/desk")
 @login_required
 def registration_desk():
-    meeting = _meeting()
+    meeting = meeting_or_404()
     require(current_user, "attendance.check_in", meeting)
     q = request.args.get("q", "").strip()[:40]
     counts = queries.registration_counts(meeting.id)
@@ -598,7 +593,7 @@ def registration_desk():
 @bp.route("/registration/search")
 @login_required
 def registration_search():
-    meeting = _meeting()
+    meeting = meeting_or_404()
     require(current_user, "attendance.check_in", meeting)
     return jsonify({"results": _search_json(queries.search_members(meeting.id, request.args.get("q", "")))})
 
@@ -606,7 +601,7 @@ def registration_search():
 @bp.route("/registration/counts.json")
 @login_required
 def registration_counts():
-    meeting = _meeting()
+    meeting = meeting_or_404()
     require(current_user, "attendance.view")
     return jsonify(queries.registration_counts(meeting.id))
 
@@ -614,7 +609,7 @@ def registration_counts():
 @bp.route("/registration/register", methods=["POST"])
 @login_required
 def registration_register():
-    meeting = _meeting()
+    meeting = meeting_or_404()
     require(current_user, "attendance.check_in", meeting)
     member = _desk_member(DeskCheckInForm(), meeting.id)
     outcome = services.register(current_user, member, method=CheckInMethod.DESK)
@@ -660,7 +655,7 @@ def _own_profile(meeting):
 @login_required
 def leave_list():
     require(current_user, "attendance.leave.view")
-    meeting = _meeting()
+    meeting = meeting_or_404()
     status = request.args.get("status", "")
     if status not in {s.value for s in LeaveStatus}:
         status = ""
@@ -674,7 +669,7 @@ def leave_list():
 @login_required
 def leave_new():
     require(current_user, "attendance.leave.request")
-    meeting = _meeting()
+    meeting = meeting_or_404()
     own = _own_profile(meeting)
     if current_user.role == Role.MEMBER and own is None:
         raise NotFound("您尚未被列入本次会议的委员名册，无法在线请假。请联系大会秘书处。")
@@ -767,7 +762,7 @@ def leave_cancel(leave_id: int):
 @login_required
 def figures():
     require(current_user, "attendance.view")
-    meeting = _meeting()
+    meeting = meeting_or_404()
     moment = timeutil.now()
     by_member, total = queries.counts_by_member(meeting.id, moment, page=page_number(), per_page=50)
     return render_template(
@@ -782,7 +777,7 @@ def figures():
 @login_required
 def summary_xlsx():
     require(current_user, "attendance.view")
-    meeting = _meeting()
+    meeting = meeting_or_404()
     moment = timeutil.now()
     by_member, _total = queries.counts_by_member(meeting.id, moment, per_page=100000)
     data = spreadsheets.summary_workbook(
@@ -798,7 +793,7 @@ def summary_xlsx():
 def duties():
     """The secretariat names who runs check-in, for one sitting or the whole meeting."""
     require(current_user, "attendance.manage")
-    meeting = _meeting()
+    meeting = meeting_or_404()
     form = DutyForm()
     form.user_id.choices = queries.staff_choices()
     form.sitting_id.choices = [(0, "整个会议（含报到）"), *[(s.id, s.name) for s in queries.sittings_of(meeting.id)]]
@@ -834,7 +829,6 @@ def duty_remove(duty_id: int):
     return redirect(url_for(".duties"))
 
 
-
 # ── following up who is missing (#20) ────────────────────────────────────────────────────────────
 MISSING_PER_PAGE = 100
 
@@ -843,7 +837,7 @@ def _missing_list(kind: str, filt: queries.MissingFilter, *, sitting: Sitting | 
                   status: int | None = None, message: str = ""):
     """The 未报到 (kind "unregistered") or 未签到 ("absent") list page; a refused reminder is drawn on it
     with the filter kept."""
-    meeting = _meeting()
+    meeting = meeting_or_404()
     sectors, groups = queries.filter_choices(sitting.meeting_id if sitting is not None else meeting.id)
     if sitting is not None:
         rows, total = queries.absent_page(sitting, filt, groups, per_page=MISSING_PER_PAGE)
@@ -895,7 +889,7 @@ def unregistered():
 @bp.route("/registration/missing/remind", methods=["POST"])
 @login_required
 def unregistered_remind():
-    meeting = _meeting()
+    meeting = meeting_or_404()
     require(current_user, "attendance.remind", meeting)
     return _remind("unregistered", lambda filt: services.remind_unregistered(current_user, meeting, filt))
 
@@ -905,7 +899,7 @@ def unregistered_remind():
 def unregistered_print():
     """未报到 list for phoning: name, 界别, phone (personal data: the secretariat), A4."""
     require(current_user, "attendance.member.personal")
-    meeting = _meeting()
+    meeting = meeting_or_404()
     filt = queries.MissingFilter.from_args(request.args)
     _sectors, groups = queries.filter_choices(meeting.id)
     rows, total = queries.unregistered_page(meeting.id, queries.MissingFilter(filt.sector, filt.group, filt.standing),
@@ -937,7 +931,7 @@ def absent_print(sitting_id: int):
     """未签到 list for phoning, A4."""
     sitting = _sitting(sitting_id)
     require(current_user, "attendance.member.personal")
-    meeting = _meeting()
+    meeting = meeting_or_404()
     filt = queries.MissingFilter.from_args(request.args)
     _sectors, groups = queries.filter_choices(sitting.meeting_id)
     rows, total = queries.absent_page(sitting, queries.MissingFilter(filt.sector, filt.group, filt.standing),
@@ -954,7 +948,7 @@ FOLLOW_UP_STATES = {"open": "待跟进", "resolved": "已处理", "all": "全部
 def follow_ups():
     """缺席跟进: absences without leave from closed sittings, open first; each resolved with a note."""
     require(current_user, "attendance.follow_up")
-    meeting = _meeting()
+    meeting = meeting_or_404()
     state = request.args.get("state", "open")
     state = state if state in FOLLOW_UP_STATES else "open"
     sitting_id = arg_id("sitting")
@@ -1003,7 +997,7 @@ def follow_up_resolve(follow_up_id: int):
 def leave_approvers():
     """Which leaders may decide the meeting's leave besides the secretariat (a setting of the meeting)."""
     require(current_user, "attendance.manage")
-    meeting = _meeting()
+    meeting = meeting_or_404()
     form = LeaveApproversForm()
     form.user_ids.choices = queries.leader_choices()
     if request.method == "GET":

@@ -40,7 +40,7 @@ from meetingprep.opinions.queries import counts_of_document
 from meetingprep.permissions import Role, can, require
 from meetingprep.timeutil import now
 from meetingprep.uploads import KINDS, send_stored
-from meetingprep.web import current_meeting
+from meetingprep.web import meeting_or_404
 
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
@@ -48,13 +48,6 @@ bp = Blueprint("documents", __name__, url_prefix="/documents")
 @bp.context_processor
 def _globals():
     return {"STATUS_BADGES": STATUS_BADGES, "DocumentStatus": DocumentStatus, "moment": now()}
-
-
-def _meeting():
-    meeting = current_meeting()
-    if meeting is None:
-        raise NotFound("还没有会议，请秘书处先创建本次会议。")
-    return meeting
 
 
 def _document(document_id: int) -> Document:
@@ -81,7 +74,7 @@ def _refused(error: DomainError, template_name: str, **context):
 @login_required
 def board():
     require(current_user, "document.board")
-    meeting = _meeting()
+    meeting = meeting_or_404()
     try:
         status = DocumentStatus(request.args.get("status", ""))
     except ValueError:
@@ -113,7 +106,7 @@ def my_speeches():
 @login_required
 def submit_speech():
     require(current_user, "speech.submit")
-    meeting = _meeting()
+    meeting = meeting_or_404()
     form = SpeechForm()
     if form.validate_on_submit():
         try:
@@ -148,7 +141,7 @@ def _document_data(form: DocumentForm) -> services.DocumentData:
 @login_required
 def create():
     require(current_user, "document.create")
-    meeting = _meeting()
+    meeting = meeting_or_404()
     form = DocumentForm()
     _fill_document_choices(form, meeting.id)
     if form.validate_on_submit():

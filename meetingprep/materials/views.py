@@ -39,7 +39,7 @@ from meetingprep.materials.forms import (
 from meetingprep.materials.models import Audience, DownloadPolicy, Material, MaterialVersion, ReadState
 from meetingprep.permissions import can, require
 from meetingprep.uploads import KINDS, send_stored, stored_path
-from meetingprep.web import current_meeting, render_form
+from meetingprep.web import meeting_or_404, render_form
 
 bp = Blueprint("materials", __name__, url_prefix="/materials")
 
@@ -50,13 +50,6 @@ WATERMARK_COPIES = 160
 @bp.context_processor
 def _globals():
     return {"ReadState": ReadState, "Audience": Audience}
-
-
-def _meeting():
-    meeting = current_meeting()
-    if meeting is None:
-        raise NotFound("还没有会议，请秘书处先创建本次会议。")
-    return meeting
 
 
 def _material(material_id: int) -> Material:
@@ -75,7 +68,7 @@ def _per_page() -> int:
 @login_required
 def board():
     require(current_user, "material.board")
-    meeting = _meeting()
+    meeting = meeting_or_404()
     sitting_id = arg_id("sitting")
     pagination = queries.board(meeting.id, sitting_id=sitting_id, page=page_number(), per_page=_per_page())
     return render_template("materials/board.html", meeting=meeting, pagination=pagination,
@@ -100,7 +93,7 @@ def _scope(form: ScopeForm) -> services.Scope:
 def publish():
     """Publish a 定稿 (``?document_id=`` chooses it) or an uploaded PDF to an audience (``?sitting=`` for a sitting)."""
     require(current_user, "material.manage")
-    meeting = _meeting()
+    meeting = meeting_or_404()
     form = PublishForm()
     _fill_scope_choices(form, meeting.id)
     form.document_id.choices = [("", "（请选择）"), *queries.publishable_documents(meeting.id)]
@@ -344,7 +337,7 @@ def withdraw(material_id: int):
 @login_required
 def mine():
     require(current_user, "material.mine")
-    meeting = _meeting()
+    meeting = meeting_or_404()
     return render_template("materials/mine.html", meeting=meeting,
                            pagination=queries.my_materials(meeting.id, current_user.id, page=page_number(),
                                                            per_page=_per_page()))
@@ -355,7 +348,7 @@ def mine():
 @login_required
 def briefings():
     require(current_user, "material.board")
-    meeting = _meeting()
+    meeting = meeting_or_404()
     pagination = queries.briefings(meeting.id, page=page_number(), per_page=_per_page())
     return render_template("materials/briefings.html", meeting=meeting, pagination=pagination,
                            readings=queries.readings([b.material_id for b in pagination.items]),
@@ -366,7 +359,7 @@ def briefings():
 @login_required
 def briefing_new():
     require(current_user, "material.manage")
-    meeting = _meeting()
+    meeting = meeting_or_404()
     form = BriefingForm()
     _fill_scope_choices(form, meeting.id)
     form.drafter_ids.choices = document_queries.drafter_choices()

@@ -16,16 +16,9 @@ from meetingprep.notices.models import Notice, NoticeCategory, ScopeKind
 from meetingprep.notifications import sms
 from meetingprep.notifications.channels import email_configured
 from meetingprep.permissions import can, require
-from meetingprep.web import current_meeting, render_form
+from meetingprep.web import meeting_or_404, render_form
 
 bp = Blueprint("notices", __name__, url_prefix="/notices")
-
-
-def _meeting():
-    meeting = current_meeting()
-    if meeting is None:
-        raise NotFound("还没有会议。请秘书处先创建本次会议。")
-    return meeting
 
 
 def _notice(notice_id: int) -> Notice:
@@ -51,7 +44,7 @@ def index():
 @login_required
 def manage():
     require(current_user, "notice.manage")
-    meeting = _meeting()
+    meeting = meeting_or_404()
     pagination = queries.manage_page(meeting.id, page_number(), current_app.config["PAGE_SIZE"])
     return render_template("notices/manage.html", meeting=meeting, pagination=pagination)
 
@@ -86,7 +79,7 @@ def _data(form: NoticeForm) -> services.NoticeData:
 @login_required
 def new():
     require(current_user, "notice.manage")
-    meeting = _meeting()
+    meeting = meeting_or_404()
     form = _form(meeting)
     if form.validate_on_submit():
         if form.when.data == "later" and not form.send_at.data:

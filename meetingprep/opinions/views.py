@@ -23,17 +23,10 @@ from meetingprep.opinions.forms import WHOLE_DOCUMENT, AnswerForm, OpinionForm, 
 from meetingprep.opinions.models import RESPONSE_RULES
 from meetingprep.opinions.scope import recorder_groups_of
 from meetingprep.permissions import can, require
-from meetingprep.web import current_meeting, page_number, render_form
+from meetingprep.web import meeting_or_404, page_number, render_form
 
 bp = Blueprint("opinions", __name__, url_prefix="/opinions")
 PARAGRAPH_CHOICE_CHARS = 40
-
-
-def _meeting():
-    meeting = current_meeting()
-    if meeting is None:
-        raise NotFound("还没有会议。请秘书处先创建本次会议。")
-    return meeting
 
 
 def _document(document_id: int) -> Document:
@@ -62,7 +55,7 @@ def _view(document: Document):
 @login_required
 def index():
     require(current_user, "opinion.view")
-    meeting = _meeting()
+    meeting = meeting_or_404()
     return render_template("opinions/index.html", meeting=meeting,
                            documents=queries.discussed_documents(meeting.id),
                            groups=queries.group_counts(meeting.id))
@@ -85,7 +78,7 @@ def group(group_id: int):
 def mine():
     """A member's own opinions and the answers: what they said was heard."""
     require(current_user, "opinion.own")
-    meeting = _meeting()
+    meeting = meeting_or_404()
     member = profile_of_user(meeting.id, current_user.id)
     pagination = queries.opinions_page(meeting.id, member_id=member.id, page=page_number()) \
         if member is not None else None
@@ -204,7 +197,7 @@ def report_xlsx(document_id: int):
 @login_required
 def recorders():
     require(current_user, "opinion.recorders")
-    meeting = _meeting()
+    meeting = meeting_or_404()
     form = RecorderForm()
     form.discussion_group_id.choices = queries.recordable_groups(meeting.id, None)
     form.user_id.choices = [("", "（请选择）"), *queries.staff_choices()]

@@ -16,18 +16,11 @@ from meetingprep.extensions import db
 from meetingprep.opinions import queries as opinion_queries
 from meetingprep.permissions import can, require
 from meetingprep.records import comparison, queries, spreadsheets
-from meetingprep.web import current_meeting, page_number
+from meetingprep.web import meeting_or_404, page_number
 
 bp = Blueprint("records", __name__, url_prefix="/records")
 PER_PAGE = 50
 OWN_OPINIONS_SHOWN = 200
-
-
-def _meeting():
-    meeting = current_meeting()
-    if meeting is None:
-        raise NotFound("还没有会议。请秘书处先创建本次会议。")
-    return meeting
 
 
 def _filters(meeting_id: int) -> dict:
@@ -45,7 +38,7 @@ def _filters(meeting_id: int) -> dict:
 @login_required
 def index():
     require(current_user, "records.aggregate")
-    meeting = _meeting()
+    meeting = meeting_or_404()
     moment = timeutil.now()
     filters = _filters(meeting.id)
     records = pagination = None
@@ -60,7 +53,7 @@ def index():
 
 
 def _member_page(member: MemberProfile, template: str):
-    meeting = _meeting()
+    meeting = meeting_or_404()
     if member.meeting_id != meeting.id:
         raise NotFound("这位委员不在本次会议的名册中。")
     moment = timeutil.now()
@@ -84,7 +77,7 @@ def member(member_id: int):
 @login_required
 def me():
     require(current_user, "records.own")
-    member = attendance.profile_of_user(_meeting().id, current_user.id)
+    member = attendance.profile_of_user(meeting_or_404().id, current_user.id)
     if member is None:
         return render_template("records/member.html", member=None, record=None)
     return _member_page(member, "records/member.html")
@@ -94,7 +87,7 @@ def me():
 @login_required
 def standing():
     require(current_user, "records.standing")
-    meeting = _meeting()
+    meeting = meeting_or_404()
     moment = timeutil.now()
     return render_template("records/standing.html", meeting=meeting, view=queries.standing_view(meeting, moment),
                            formula=attendance.RATE_FORMULA)
@@ -114,7 +107,7 @@ def export():
     """Per 界别 (?sector=) or 讨论组 (?group=): the secretariat gets every member's record and the
     aggregates; leaders the aggregates only (a member's record is the secretariat's and the member's)."""
     require(current_user, "records.aggregate")
-    meeting = _meeting()
+    meeting = meeting_or_404()
     moment = timeutil.now()
     filters = _filters(meeting.id)
     scope = filters["sector"] or dict(filters["choices"]["groups"]).get(filters["group_id"]) or "全体委员"

@@ -26,7 +26,7 @@ from meetingprep.tasks.states import (
 )
 from meetingprep.timeutil import now, to_local
 from meetingprep.uploads import send_stored
-from meetingprep.web import current_meeting
+from meetingprep.web import meeting_or_404
 
 bp = Blueprint("tasks", __name__, url_prefix="/tasks")
 bp.record_once(lambda state: links.init_app(state.app))  # task_url and ledger_url for every template
@@ -38,13 +38,6 @@ bp.record_once(lambda state: state.app.jinja_env.globals.update(TaskStatus=TaskS
 def _signed_in():
     """Every task page needs a login; members (委员) see no tasks at all."""
     require(current_user, "task.view")
-
-
-def _meeting():
-    meeting = current_meeting()
-    if meeting is None:
-        raise NotFound("还没有会议。请秘书处先创建本次会议。")
-    return meeting
 
 
 def _task_or_404(task_id: int, *, for_update: bool = False):
@@ -63,7 +56,7 @@ def group_task_summary(group_id: int):
 # ── lists ───────────────────────────────────────────────────────────────────────────────────────
 @bp.route("/mine")
 def mine():
-    meeting = _meeting()
+    meeting = meeting_or_404()
     leads = current_user.lead_group_ids if current_user.role == Role.GROUP_LEAD else frozenset()
     return render_template("tasks/mine.html", meeting=meeting, mine=queries.my_tasks(current_user, meeting.id),
                            to_accept=workbench.awaiting_acceptance(leads, meeting.id) if leads else None,
@@ -72,7 +65,7 @@ def mine():
 
 @bp.route("/")
 def ledger():
-    meeting = _meeting()
+    meeting = meeting_or_404()
     filt = queries.LedgerFilter.from_args(request.args)
     counts = queries.ledger_counts(meeting.id, filt)
     page = queries.ledger_page(meeting.id, filt, current_app.config["PAGE_SIZE"], counts)
@@ -90,7 +83,7 @@ def ledger():
 
 @bp.route("/export.<any(csv, xlsx):fmt>")
 def export_ledger(fmt: str):
-    meeting = _meeting()
+    meeting = meeting_or_404()
     require(current_user, "task.export")
     filt = queries.LedgerFilter.from_args(request.args)
     return export.respond(meeting, queries.export_rows(meeting.id, filt), fmt)
@@ -321,7 +314,7 @@ def _render_form(form: TaskForm, meeting, task=None, status: int = 200):
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     require(current_user, "task.create")
-    meeting = _meeting()
+    meeting = meeting_or_404()
     form = TaskForm()
     _prepare(form, meeting)
     if request.method == "GET":
