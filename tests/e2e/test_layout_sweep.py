@@ -61,14 +61,14 @@ def test_lists_are_cards_on_a_phone_with_status_and_deadline_in_sight(live_serve
                                                                        table, due_label):
     log_in(phone_page, live_server, "secretariat", factories.PASSWORD)
     phone_page.goto(live_server.url + path)
+    facts = phone_page.evaluate(CARD_FACTS.replace("%s", due_label), table)
+    for box in (facts["status"], facts["due"]):
+        assert box["x"] >= 0 and box["x"] + box["width"] <= facts["innerWidth"]  # not off to the right
+        assert box["y"] + box["height"] <= facts["innerHeight"]  # on the first screen, as the page opens
     if path == "/tasks/":
         assert not phone_page.locator("#f-group").is_visible()  # the filters fold away …
         phone_page.locator("[aria-controls=ledger-tools]").click()
         phone_page.locator("#f-group").wait_for(state="visible")  # … one tap brings them back
-    facts = phone_page.evaluate(CARD_FACTS.replace("%s", due_label), table)
-    for box in (facts["status"], facts["due"]):
-        assert box["x"] >= 0 and box["x"] + box["width"] <= facts["innerWidth"]  # not off to the right
-        assert box["y"] + box["height"] <= facts["innerHeight"]  # on the first screen
 
 
 @pytest.mark.parametrize("width", [390, 1024])
