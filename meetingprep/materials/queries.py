@@ -86,10 +86,6 @@ def group_names(material: Material) -> list[str]:
                                    .order_by(DiscussionGroup.sort_order, DiscussionGroup.name)))
 
 
-def receipt_of(material_id: int, member_id: int) -> MaterialReceipt | None:
-    return db.session.scalar(select(R).where(R.material_id == material_id, R.member_id == member_id))
-
-
 def briefing_of(material_id: int) -> Briefing | None:
     return db.session.scalar(select(Briefing).where(Briefing.material_id == material_id).options(raiseload("*")))
 

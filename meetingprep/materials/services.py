@@ -30,7 +30,7 @@ from meetingprep.documents.states import DocumentStatus
 from meetingprep.errors import Conflict, InvalidTransition, ValidationFailed
 from meetingprep.extensions import db
 from meetingprep.materials import messages, pages
-from meetingprep.materials.audience import audience_clause
+from meetingprep.materials.audience import audience_clause, reaches
 from meetingprep.materials.models import (
     Audience,
     Briefing,
@@ -270,9 +270,18 @@ def withdraw(actor: User, material: Material, reason: str) -> None:
 
 
 # ── readings and reminders ──────────────────────────────────────────────────────────────────────
-def record_reading(material: Material, member: MemberProfile, user: User) -> None:
+def takes_receipt(material: Material, member: MemberProfile) -> bool:
+    """Only a member's opening of a published material meant for them is a 阅读回执: the secretariat's
+    preview, a withdrawn material or one outside the member's scope leaves no trace."""
+    return material.is_live and reaches(material, member.user_id)
+
+
+def record_reading(material: Material, member: MemberProfile, user: User) -> int | None:
     """One receipt per (material, member), whoever reads first: the unique constraint decides (an upsert),
-    so two phones opening at once leave one row with both openings counted."""
+    so two phones opening at once leave one row with both openings counted. Returns the version number the
+    member had opened before (None the first time), so the page can say 已更新."""
+    before = db.session.scalar(select(MaterialReceipt.version_number).where(
+        MaterialReceipt.material_id == material.id, MaterialReceipt.member_id == member.id))
     moment = timeutil.now()
     number = material.version_count
     statement = upsert_insert(MaterialReceipt, db.session.get_bind().dialect.name).values(
@@ -282,6 +291,7 @@ def record_reading(material: Material, member: MemberProfile, user: User) -> Non
         index_elements=["material_id", "member_id"],
         set_={"last_opened_at": moment, "open_count": MaterialReceipt.open_count + 1, "version_number": number,
               "user_id": user.id}))
+    return before
 
 
 def unread_user_ids(material: Material) -> list[int]:

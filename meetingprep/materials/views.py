@@ -25,7 +25,6 @@ from meetingprep.errors import DomainError, NotFound
 from meetingprep.extensions import db
 from meetingprep.history import history_for
 from meetingprep.materials import pages, queries, services
-from meetingprep.materials.audience import reaches
 from meetingprep.materials.forms import (
     NONE_CHOICE,
     BriefingForm,
@@ -184,11 +183,9 @@ def read(material_id: int):
         raise NotFound("这份材料尚未发布（会议简报在定稿后自动发布）。")
     reader = _reader(material)
     read_before = None
-    if reader.member is not None and material.is_live and reaches(material, current_user.id):
-        read_before = queries.receipt_of(material.id, reader.member.id)
-        read_before = read_before.version_number if read_before is not None else None
+    if reader.member is not None and services.takes_receipt(material, reader.member):
         with writing(db.session):
-            services.record_reading(material, reader.member, current_user._get_current_object())
+            read_before = services.record_reading(material, reader.member, current_user._get_current_object())
     return _render_reading(material, version, reader=reader, read_before=read_before)
 
 
