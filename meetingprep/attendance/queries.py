@@ -334,18 +334,39 @@ def begun_total(sittings: list[Sitting], counts: dict[int, Counts], moment: dt.d
 
 
 def counts_by(meeting_id: int, column: str, moment: dt.datetime) -> list[tuple[str, Counts]]:
-    """Across the sittings already begun, grouped by "sector" or "group_name": closed sittings from
-    their tallies, open ones from their live rows."""
-    tallied = (select(getattr(SittingTally, column), *_summed_tallies())
+    """Across the sittings already begun, grouped by "sector" or "group_name" (``counts_by_sector_and_group``)."""
+    return counts_by_sector_and_group(meeting_id, moment)[column]
+
+
+def counts_by_sector_and_group(meeting_id: int, moment: dt.datetime) -> dict[str, list[tuple[str, Counts]]]:
+    """"sector" and "group_name" → [(界别 or 讨论组, counts)] across the sittings already begun: closed sittings
+    from their tallies, open ones from their live rows, both counted per (界别, 讨论组) in one statement and
+    added up here, so a page showing both groupings reads the tallies once."""
+    sums: dict[str, dict[str, list[int]]] = {"sector": {}, "group_name": {}}
+    for row in db.session.execute(_by_sector_and_group_built(), {"meeting_id": meeting_id, "moment": moment}):
+        values = [int(value or 0) for value in row[-6:]]
+        for column, key in (("sector", row.sector), ("group_name", row.group_name)):
+            found = sums[column].setdefault(key or "", [0] * 6)
+            for index, value in enumerate(values):
+                found[index] += value
+    return {column: [(key or "（未分组）", Counts(*values)) for key, values in sorted(found.items())]
+            for column, found in sums.items()}
+
+
+@functools.cache
+def _by_sector_and_group_built():
+    """``counts_by_sector_and_group``'s statement, the meeting and moment bound parameters: built once, since
+    building the live rows' statement costs more than running it."""
+    meeting_id = bindparam("meeting_id", type_=Integer)
+    moment = bindparam("moment", type_=Sitting.starts_at.type)
+    tallied = (select(SittingTally.sector, SittingTally.group_name, *_summed_tallies())
                .join(Sitting, Sitting.id == SittingTally.sitting_id)
                .where(Sitting.meeting_id == meeting_id, Sitting.starts_at <= moment)
-               .group_by(getattr(SittingTally, column)))
+               .group_by(SittingTally.sector, SittingTally.group_name))
     live = live_rows(meeting_id, started_before=moment).subquery()
-    live_counts = select(live.c[column], *_count_columns(live)).group_by(live.c[column])
-    by_key: dict[str, list[Counts]] = {}
-    for row in [*db.session.execute(tallied), *db.session.execute(live_counts)]:
-        by_key.setdefault(row[0] or "", []).append(_counts_from(row))
-    return [(key or "（未分组）", Counts.total(parts)) for key, parts in sorted(by_key.items())]
+    live_counts = (select(live.c.sector, live.c.group_name, *_count_columns(live))
+                   .group_by(live.c.sector, live.c.group_name))
+    return union_all(tallied, live_counts)
 
 
 def meeting_counts(meeting_id: int, moment: dt.datetime) -> Counts:

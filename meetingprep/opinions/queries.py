@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, literal_column, select
+from sqlalchemy import func, literal_column, select
 from sqlalchemy.orm import aliased, joinedload, raiseload
 
 from meetingprep.attendance.models import DiscussionGroup, MemberProfile
@@ -235,14 +235,15 @@ def counts_by_member(member_ids: list[int]) -> dict[int, tuple[int, int]]:
     return {member_id: (total, adopted) for member_id, total, adopted in rows}
 
 
-def counts_by_roster_column(meeting_id: int, column: str) -> dict[str, tuple[int, int]]:
-    """界别 ("sector") or 讨论组 ("group_name") → (opinions raised, taken up) over the meeting."""
-    key = MemberProfile.sector if column == "sector" else func.coalesce(DiscussionGroup.name, literal_column("''"))
+def counts_by_sector_and_group(meeting_id: int) -> dict[tuple[str, str], tuple[int, int]]:
+    """(界别, 讨论组 name or "") → (opinions raised, taken up) over the meeting."""
+    group_name = func.coalesce(DiscussionGroup.name, literal_column("''"))
     taken_up = DiscussionOpinion.response.in_([OpinionResponse.ADOPTED, OpinionResponse.PARTLY])
     rows = db.session.execute(
-        select(key, func.count(DiscussionOpinion.id), func.count(DiscussionOpinion.id).filter(taken_up))
+        select(MemberProfile.sector, group_name, func.count(DiscussionOpinion.id),
+               func.count(DiscussionOpinion.id).filter(taken_up))
         .select_from(DiscussionOpinion)
         .join(MemberProfile, MemberProfile.id == DiscussionOpinion.member_id)
-        .outerjoin(DiscussionGroup, and_(DiscussionGroup.id == MemberProfile.discussion_group_id))
-        .where(DiscussionOpinion.meeting_id == meeting_id).group_by(key))
-    return {(name or "（未分组）"): (total, adopted) for name, total, adopted in rows}
+        .outerjoin(DiscussionGroup, DiscussionGroup.id == MemberProfile.discussion_group_id)
+        .where(DiscussionOpinion.meeting_id == meeting_id).group_by(MemberProfile.sector, group_name))
+    return {(sector, name): (total, adopted) for sector, name, total, adopted in rows}

@@ -10,15 +10,17 @@ Speech outcomes (大会发言): 口头发言 / 书面发言 when the speech stan
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
+import functools
 from dataclasses import dataclass, field
 
-from sqlalchemy import exists, func, literal_column, select
+from sqlalchemy import Integer, bindparam, exists, func, literal_column, select
 from sqlalchemy.orm import joinedload, raiseload
 
 from meetingprep.agenda.models import SpeechMode, SpeechSlot
 from meetingprep.attendance import queries as attendance
-from meetingprep.attendance.models import DiscussionGroup, MemberProfile
+from meetingprep.attendance.models import DiscussionGroup, MemberProfile, Sitting
 from meetingprep.attendance.queries import Counts
 from meetingprep.db import LabeledEnum
 from meetingprep.documents.models import Document
@@ -27,6 +29,7 @@ from meetingprep.extensions import db
 from meetingprep.meetings.models import Meeting
 from meetingprep.notices.models import NoticeRecipient
 from meetingprep.opinions import queries as opinions
+from meetingprep.versioned_cache import cached_value
 
 
 class SpeechOutcome(LabeledEnum):
@@ -58,9 +61,9 @@ class SpeechTally:
     not_used: int = 0
     pending: int = 0
 
-    def add(self, outcome: SpeechOutcome) -> None:
-        self.submitted += 1
-        setattr(self, outcome.value, getattr(self, outcome.value) + 1)
+    def add(self, outcome: SpeechOutcome, count: int = 1) -> None:
+        self.submitted += count
+        setattr(self, outcome.value, getattr(self, outcome.value) + count)
 
 
 @dataclass
@@ -171,35 +174,61 @@ class Aggregate:
     opinions_taken_up: int = 0
 
 
-def aggregates(meeting: Meeting, moment: dt.datetime, column: str) -> list[Aggregate]:
-    """``column`` "sector" (界别) or "group_name" (讨论组): members, attendance, speeches, opinions per value."""
-    key = MemberProfile.sector if column == "sector" else func.coalesce(DiscussionGroup.name, literal_column("''"))
-    by_name: dict[str, Aggregate] = {}
+def aggregates(meeting: Meeting, moment: dt.datetime) -> dict[str, list[Aggregate]]:
+    """"sector" (界别) and "group_name" (讨论组) → members, attendance, speeches, opinions per value.
 
-    def row(name: str | None) -> Aggregate:
-        name = name or "（未分组）"
-        return by_name.setdefault(name, Aggregate(name))
+    They add up every sitting's tallies, the same for every viewer: cached until the data changes. The clock
+    changes them only when a sitting begins or the meeting closes, so those two are the key."""
+    starts = cached_value("records.sitting_starts", meeting.id, lambda: tuple(db.session.scalars(
+        select(Sitting.starts_at).where(Sitting.meeting_id == meeting.id).order_by(Sitting.starts_at))))
+    key = (meeting.id, bisect.bisect_right(starts, moment), _meeting_over(meeting, moment))
+    return cached_value("records.aggregates", key, lambda: _aggregates(meeting, moment))
 
-    for name, members in db.session.execute(
-            select(key, func.count(MemberProfile.id)).select_from(MemberProfile)
-            .outerjoin(DiscussionGroup, DiscussionGroup.id == MemberProfile.discussion_group_id)
-            .where(MemberProfile.meeting_id == meeting.id).group_by(key)):
-        row(name).members = members
-    for name, counts in attendance.counts_by(meeting.id, column, moment):
-        row(name).counts = counts
+
+def _aggregates(meeting: Meeting, moment: dt.datetime) -> dict[str, list[Aggregate]]:
+    """Each figure counted once per (界别, 讨论组) in SQL, added up here into both groupings."""
+    by_name: dict[str, dict[str, Aggregate]] = {"sector": {}, "group_name": {}}
+
+    def rows(sector: str | None, group_name: str | None) -> list[Aggregate]:
+        return [by_name[column].setdefault(name or "（未分组）", Aggregate(name or "（未分组）"))
+                for column, name in (("sector", sector), ("group_name", group_name))]
+
+    members, speeches = _aggregate_statements()
+    for sector, group_name, count in db.session.execute(members, {"meeting_id": meeting.id}):
+        for found in rows(sector, group_name):
+            found.members += count
+    for column, counts_by_name in attendance.counts_by_sector_and_group(meeting.id, moment).items():
+        for name, counts in counts_by_name:
+            by_name[column].setdefault(name, Aggregate(name)).counts = counts
     over = _meeting_over(meeting, moment)
-    for name, status, mode in db.session.execute(
-            select(key, Document.status, SpeechSlot.mode).select_from(Document)
-            .join(MemberProfile, (MemberProfile.user_id == Document.submitter_id)
-                  & (MemberProfile.meeting_id == Document.meeting_id))
-            .outerjoin(DiscussionGroup, DiscussionGroup.id == MemberProfile.discussion_group_id)
-            .outerjoin(SpeechSlot, SpeechSlot.document_id == Document.id)
-            .where(Document.meeting_id == meeting.id, Document.submitter_id.is_not(None))):
-        row(name).speeches.add(speech_outcome(status, mode, over))
-    for name, (total, taken_up) in opinions.counts_by_roster_column(meeting.id, column).items():
-        found = row(name)
-        found.opinions, found.opinions_taken_up = total, taken_up
-    return sorted(by_name.values(), key=lambda a: a.name)
+    for sector, group_name, status, mode, count in db.session.execute(speeches, {"meeting_id": meeting.id}):
+        outcome = speech_outcome(status, mode, over)
+        for found in rows(sector, group_name):
+            found.speeches.add(outcome, count)
+    for (sector, group_name), (total, taken_up) in opinions.counts_by_sector_and_group(meeting.id).items():
+        for found in rows(sector, group_name):
+            found.opinions += total
+            found.opinions_taken_up += taken_up
+    return {column: sorted(found.values(), key=lambda a: a.name) for column, found in by_name.items()}
+
+
+@functools.cache
+def _aggregate_statements():
+    """(members, speeches) per (界别, 讨论组), the meeting a bound parameter: built once per process."""
+    meeting_id = bindparam("meeting_id", type_=Integer)
+    group_name = func.coalesce(DiscussionGroup.name, literal_column("''"))
+    members = (select(MemberProfile.sector, group_name, func.count(MemberProfile.id)).select_from(MemberProfile)
+               .outerjoin(DiscussionGroup, DiscussionGroup.id == MemberProfile.discussion_group_id)
+               .where(MemberProfile.meeting_id == meeting_id).group_by(MemberProfile.sector, group_name))
+    speeches = (select(MemberProfile.sector, group_name, Document.status, SpeechSlot.mode, func.count(Document.id))
+                .select_from(Document)
+                .join(MemberProfile, (MemberProfile.user_id == Document.submitter_id)
+                      & (MemberProfile.meeting_id == Document.meeting_id))
+                .outerjoin(DiscussionGroup, DiscussionGroup.id == MemberProfile.discussion_group_id)
+                .outerjoin(SpeechSlot, SpeechSlot.document_id == Document.id)
+                .where(Document.meeting_id == meeting_id, Document.submitter_id.is_not(None))
+                .group_by(MemberProfile.sector, group_name, Document.status, SpeechSlot.mode))
+    return members, speeches
 
 
 # ── the 常委 view ─────────────────────────────────────────────────────────────────────────────────

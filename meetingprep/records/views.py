@@ -41,6 +41,7 @@ def index():
     meeting = meeting_or_404()
     moment = timeutil.now()
     filters = _filters(meeting.id)
+    aggregates = queries.aggregates(meeting, moment)
     records = pagination = None
     if can(current_user, "records.list"):
         records, pagination = queries.records_page(
@@ -48,8 +49,7 @@ def index():
             page=page_number(), per_page=PER_PAGE)
     return render_template("records/index.html", meeting=meeting, moment=moment, filters=filters,
                            records=records, pagination=pagination, formula=attendance.RATE_FORMULA,
-                           by_sector=queries.aggregates(meeting, moment, "sector"),
-                           by_group=queries.aggregates(meeting, moment, "group_name"))
+                           by_sector=aggregates["sector"], by_group=aggregates["group_name"])
 
 
 def _member_page(member: MemberProfile, template: str):
@@ -118,11 +118,11 @@ def export():
         table = spreadsheets.member_table(records, title)
         table.notes = [attendance.RATE_FORMULA]
         tables.append(table)
-    tables.append(spreadsheets.aggregate_table("界别汇总", "界别", queries.aggregates(meeting, moment, "sector"),
+    aggregates = queries.aggregates(meeting, moment)
+    tables.append(spreadsheets.aggregate_table("界别汇总", "界别", aggregates["sector"],
                                                f"{meeting.display_name}委员履职情况（按界别）"))
-    tables.append(spreadsheets.aggregate_table(
-        "讨论组汇总", "讨论组", queries.aggregates(meeting, moment, "group_name"),
-        f"{meeting.display_name}委员履职情况（按讨论组）"))
+    tables.append(spreadsheets.aggregate_table("讨论组汇总", "讨论组", aggregates["group_name"],
+                                               f"{meeting.display_name}委员履职情况（按讨论组）"))
     response = Response(spreadsheets.workbook(tables), content_type=spreadsheets_module.XLSX_MIMETYPE)
     response.headers["Content-Disposition"] = spreadsheets_module.content_disposition(
         f"委员履职-{scope}-{spreadsheets_module.stamp(moment)}.xlsx", "member-records")

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
 
+from flask import current_app
 from openpyxl import load_workbook
 
 from meetingprep.agenda.models import AgendaItem, AgendaItemKind, SpeechMode, SpeechSlot
@@ -114,6 +116,23 @@ def test_leaders_see_aggregates_and_the_standing_view_not_members(client, login,
         assert client.get("/records/export.xlsx").status_code == 403
 
 
+def test_the_aggregates_count_a_sitting_as_soon_as_it_begins(client, login, world, time_machine):
+    """The aggregates are kept until the data changes; a sitting beginning changes them without any write."""
+    time_machine.move_to(now(), tick=False)
+    factories.make_sitting(world.meeting, name="第三次全体会议", starts_in_minutes=0.5)
+    db.session.commit()
+    login(world.users["leader"])
+
+    def expected_in_sector(sector):
+        page = client.get("/records/").get_data(as_text=True)
+        row = page[page.index(f"<td>{sector}</td>"):]
+        return re.findall(r'<td class="text-end">(\d+)</td>', row[:row.index("</tr>")])[:2]  # 人数, 应到
+
+    assert expected_in_sector("经济界") == ["2", "0"]
+    time_machine.move_to(now() + dt.timedelta(seconds=40), tick=False)
+    assert expected_in_sector("经济界") == ["2", "2"]
+
+
 def test_standing_members_who_submitted_drop_out_of_the_list(client, login, world):
     _speech(world, "常委的发言")
     login(world.users["secretariat"])
@@ -177,13 +196,18 @@ def test_query_counts_do_not_grow_with_members(client, login, world, count_queri
             "/records/export.xlsx"]
 
     def measure():
+        """Per page: (queries with the cached aggregates, queries building them afresh)."""
         counts = []
         for url in urls:
             client.get(url)
             db.session.expire_all()
-            with count_queries() as counter:
+            with count_queries() as warm:
                 assert client.get(url).status_code == 200, url
-            counts.append(counter.count)
+            current_app.extensions.get("versioned_cache", {}).clear()
+            db.session.expire_all()
+            with count_queries() as cold:
+                assert client.get(url).status_code == 200, url
+            counts.append((warm.count, cold.count))
         return counts
 
     small = measure()
@@ -198,3 +222,4 @@ def test_query_counts_do_not_grow_with_members(client, login, world, count_queri
     db.session.commit()
     large = measure()
     assert large == small, (small, large)
+    assert small[0][0] < small[0][1]  # the overview's aggregates were kept, not counted again
