@@ -994,9 +994,22 @@ def counts_of_members(meeting_id: int, moment: dt.datetime, member_nos: list[str
     """member number → counts across the sittings begun by ``moment``, in one query (None: every member)."""
     if member_nos is not None and not member_nos:
         return {}
-    rows = status_rows(meeting_id, started_before=moment, member_nos=member_nos)
-    return {row.member_no: _counts_from(row) for row in db.session.execute(
-        select(rows.c.member_no, *_count_columns(rows)).group_by(rows.c.member_no))}
+    params = {"meeting_id": meeting_id, "moment": moment}
+    if member_nos is not None:
+        params["member_nos"] = member_nos
+    return {row.member_no: _counts_from(row)
+            for row in db.session.execute(_member_counts_built(member_nos is not None), params)}
+
+
+@functools.cache
+def _member_counts_built(some_members: bool):
+    """``counts_of_members``' statement (of the members ``member_nos`` if ``some_members``), the meeting and
+    moment bound parameters: built once, since building the status rows' statement costs more than a page's
+    run of it."""
+    member_nos = bindparam("member_nos", expanding=True) if some_members else None
+    rows = status_rows(bindparam("meeting_id", type_=Integer),
+                       started_before=bindparam("moment", type_=Sitting.starts_at.type), member_nos=member_nos)
+    return select(rows.c.member_no, *_count_columns(rows)).group_by(rows.c.member_no)
 
 
 def counts_by_standing(meeting_id: int, moment: dt.datetime) -> dict[bool, Counts]:
