@@ -150,6 +150,25 @@ def discussed_documents(meeting_id: int):
         .order_by(DocumentType.sort_order, Document.id).limit(DISCUSSED_LIMIT)).all()
 
 
+def discussed_page(meeting_id: int, *, page: int = 1, per_page: int = 50):
+    """One page of the reports the discussions review, and report id → its ``OpinionCounts`` (the page's
+    reports only: a generated archive can hold hundreds of reports, a meeting's discussions a few)."""
+    pagination = db.paginate(
+        select(Document).join(DocumentType, DocumentType.id == Document.type_id)
+        .where(Document.meeting_id == meeting_id, DocumentType.code.in_(DISCUSSED_TYPES))
+        .options(joinedload(Document.type), joinedload(Document.current_version), raiseload("*"))
+        .order_by(DocumentType.sort_order, Document.id), page=page, per_page=per_page, error_out=False)
+    ids = [document.id for document in pagination.items]
+    counts = {document_id: OpinionCounts() for document_id in ids}
+    if ids:
+        counts.update({document_id: OpinionCounts(total, unanswered) for document_id, total, unanswered in
+                       db.session.execute(
+                           select(DiscussionOpinion.document_id, func.count(DiscussionOpinion.id),
+                                  func.count(DiscussionOpinion.id).filter(~DiscussionOpinion.is_answered))
+                           .where(DiscussionOpinion.document_id.in_(ids)).group_by(DiscussionOpinion.document_id))})
+    return pagination, counts
+
+
 def opinions_page(meeting_id: int, *, member_id: int | None = None, group_id: int | None = None,
                   page: int = 1, per_page: int = 50):
     query = (select(DiscussionOpinion).where(DiscussionOpinion.meeting_id == meeting_id)

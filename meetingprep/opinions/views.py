@@ -27,6 +27,7 @@ from meetingprep.web import meeting_or_404, page_number, render_form
 
 bp = Blueprint("opinions", __name__, url_prefix="/opinions")
 PARAGRAPH_CHOICE_CHARS = 40
+DOCUMENTS_PER_PAGE = 50
 
 
 def _document(document_id: int) -> Document:
@@ -56,8 +57,8 @@ def _view(document: Document):
 def index():
     require(current_user, "opinion.view")
     meeting = meeting_or_404()
-    return render_template("opinions/index.html", meeting=meeting,
-                           documents=queries.discussed_documents(meeting.id),
+    pagination, counts = queries.discussed_page(meeting.id, page=page_number(), per_page=DOCUMENTS_PER_PAGE)
+    return render_template("opinions/index.html", meeting=meeting, pagination=pagination, counts=counts,
                            groups=queries.group_counts(meeting.id))
 
 

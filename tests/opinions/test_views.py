@@ -8,7 +8,9 @@ from sqlalchemy import func, select
 from meetingprep.documents.models import Document
 from meetingprep.documents.states import DocumentStatus
 from meetingprep.extensions import db
+from meetingprep.opinions import views
 from meetingprep.opinions.models import DiscussionOpinion, DiscussionRecorder
+from tests import factories
 from tests.opinions.conftest import REPORT_LINES, add_version, record
 
 
@@ -151,6 +153,24 @@ def test_pages_for_documents_that_are_not_discussed_are_not_found(client, login,
                 "/opinions/999999/answer", "/opinions/groups/999999", "/opinions/documents/99999999999999999"):
         assert client.get(url).status_code == 404, url
     assert "没有分组讨论意见" in client.get(f"/opinions/documents/{other.id}").get_data(as_text=True)
+
+
+def test_the_reports_are_listed_a_page_at_a_time_with_their_counts(client, login, world, monkeypatch):
+    monkeypatch.setattr(views, "DOCUMENTS_PER_PAGE", 2)
+    record(world, "第一条意见")
+    for n in range(3):
+        factories.make_document(world.meeting, drafters=[world.users["staff"]], actor=world.users["secretariat"],
+                                title=f"提案工作情况报告{n}", type_code="proposal_report")
+    factories.make_document(world.meeting, drafters=[world.users["staff"]], actor=world.users["secretariat"],
+                            title="不审议的材料", type_code="speech")
+    db.session.commit()
+    login(world.users["secretariat"])
+    first = client.get("/opinions/").get_data(as_text=True)
+    assert first.count("data-document-id") == 2 and "共 4 条" in first and "/opinions/?page=2" in first
+    row = first[first.index(f'data-document-id="{world.report.id}"'):]
+    assert '<td class="text-end">1</td>' in row[:row.index("</tr>")]  # one opinion, unanswered
+    pages = first + client.get("/opinions/?page=2").get_data(as_text=True)
+    assert all(f"提案工作情况报告{n}" in pages for n in range(3)) and "不审议的材料" not in pages
 
 
 def test_query_counts_do_not_grow_with_opinions(client, login, world, count_queries):
