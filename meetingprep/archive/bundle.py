@@ -257,10 +257,10 @@ def _agenda(meeting: Meeting, moment: dt.datetime) -> Iterable[Entry]:
 def _attendance(meeting: Meeting, moment: dt.datetime) -> Iterable[Entry]:
     sittings = attendance_queries.sittings_of(meeting.id)
     by_member, _total = attendance_queries.counts_by_member(meeting.id, moment, per_page=1_000_000)
+    grouped = attendance_queries.counts_by_sector_and_group(meeting.id, moment)
     yield Entry("03-出勤/出勤汇总.xlsx", attendance_sheets.summary_workbook(
         meeting, attendance_queries.RATE_FORMULA, sittings, attendance_queries.counts_of(sittings),
-        attendance_queries.counts_by(meeting.id, "sector", moment),
-        attendance_queries.counts_by(meeting.id, "group_name", moment), by_member), "各会次、界别、讨论组、委员的出勤")
+        grouped["sector"], grouped["group_name"], by_member), "各会次、界别、讨论组、委员的出勤")
     for number, sitting in enumerate(sittings, 1):
         yield Entry(f"03-出勤/签到表/{number:02d}-{file_name(sitting.name)}.xlsx",
                     attendance_sheets.sign_in_sheet_workbook(sitting, attendance_queries.full_roll(sitting),

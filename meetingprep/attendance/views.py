@@ -765,12 +765,11 @@ def figures():
     meeting = meeting_or_404()
     moment = timeutil.now()
     by_member, total = queries.counts_by_member(meeting.id, moment, page=page_number(), per_page=50)
+    grouped = queries.counts_by_sector_and_group(meeting.id, moment)
     return render_template(
         "attendance/figures.html", meeting=meeting, moment=moment, formula=queries.RATE_FORMULA,
-        overall=queries.meeting_counts(meeting.id, moment),
-        by_sector=queries.counts_by(meeting.id, "sector", moment),
-        by_group=queries.counts_by(meeting.id, "group_name", moment),
-        by_member=by_member, total=total, page=page_number(), per_page=50)
+        overall=queries.meeting_counts(meeting.id, moment), by_sector=grouped["sector"],
+        by_group=grouped["group_name"], by_member=by_member, total=total, page=page_number(), per_page=50)
 
 
 @bp.route("/figures/summary.xlsx")
@@ -780,10 +779,10 @@ def summary_xlsx():
     meeting = meeting_or_404()
     moment = timeutil.now()
     by_member, _total = queries.counts_by_member(meeting.id, moment, per_page=100000)
+    grouped = queries.counts_by_sector_and_group(meeting.id, moment)
     data = spreadsheets.summary_workbook(
         meeting, queries.RATE_FORMULA, queries.sittings_of(meeting.id), queries.counts_by_sitting(meeting.id),
-        queries.counts_by(meeting.id, "sector", moment), queries.counts_by(meeting.id, "group_name", moment),
-        by_member)
+        grouped["sector"], grouped["group_name"], by_member)
     return _xlsx(data, f"{meeting.display_name}出勤汇总-{spreadsheets_module.stamp(moment)}.xlsx", "attendance")
 
 
