@@ -151,8 +151,7 @@ def _worker_bench(user: User, meeting: Meeting, moment: dt.datetime) -> Workbenc
         bench.attention = _attention(user, meeting, moment)
         from meetingprep.attendance import queries as attendance
 
-        bench.follow_ups, bench.follow_up_count = attendance.follow_ups_page(meeting.id, state="open",
-                                                                             per_page=task_lists.HOME_ROWS)
+        bench.follow_ups, bench.follow_up_count = attendance.latest_open_follow_ups(meeting.id, task_lists.HOME_ROWS)
     elif can(user, "document.queue"):
         from meetingprep.documents import queries as documents
 

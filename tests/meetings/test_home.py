@@ -8,6 +8,7 @@ import pytest
 
 from meetingprep.extensions import db
 from meetingprep.tasks.states import TaskStatus as S
+from meetingprep.timeutil import now
 from tests import factories
 
 
@@ -19,6 +20,20 @@ def _section(html: str, section_id: str) -> str:
 
 def _count(html: str, section_id: str) -> int:
     return int(re.search(r'<span class="badge rounded-pill[^"]*">(\d+)</span>', _section(html, section_id)).group(1))
+
+
+def _seed_follow_ups(meeting, n: int, *, resolved: int = 0) -> list:
+    """A closed sitting with n absences to follow up, the first ``resolved`` of them already resolved."""
+    from meetingprep.attendance.models import AbsenceFollowUp, FollowUpOutcome
+
+    sitting = factories.make_sitting(meeting, starts_in_minutes=-600 - n)
+    items = [AbsenceFollowUp(meeting_id=meeting.id, sitting_id=sitting.id, member_no=f"{n:02d}{i:03d}",
+                             name=f"缺席{sitting.id}-{i}", sector="经济界") for i in range(n)]
+    for item in items[:resolved]:
+        item.outcome, item.note, item.resolved_at = FollowUpOutcome.CONTACTED, "已联系", now()
+    db.session.add_all(items)
+    db.session.commit()
+    return items
 
 
 def _seed(role_users, n: int) -> None:
@@ -70,6 +85,34 @@ def test_secretariat_home_shows_lateness_across_groups_reviews_and_attention(cli
     assert "提醒调度进程没有近期心跳" in _section(html, "attention")  # no scheduler ran in this test
 
 
+def test_secretariat_home_lists_the_newest_open_follow_ups_and_counts_them_all(client, login, role_users):
+    from sqlalchemy import func, select
+
+    from meetingprep.attendance import queries as attendance
+    from meetingprep.attendance.models import AbsenceFollowUp
+    from meetingprep.tasks.workbench import HOME_ROWS
+
+    meeting = role_users["meeting"]
+    _seed_follow_ups(meeting, 4, resolved=1)  # the older sitting
+    newest = _seed_follow_ups(meeting, 3, resolved=2)  # the newer one: one open item
+    other = factories.make_meeting(name="另一次会议", is_current=False)
+    _seed_follow_ups(other, 5)
+    direct = db.session.scalar(select(func.count()).select_from(AbsenceFollowUp).where(
+        AbsenceFollowUp.meeting_id == meeting.id, AbsenceFollowUp.resolved_at.is_(None)))
+    rows, total = attendance.latest_open_follow_ups(meeting.id, HOME_ROWS)
+    assert total == direct == 4
+    listed, listed_total = attendance.follow_ups_page(meeting.id, state="open", per_page=HOME_ROWS)
+    assert [row.id for row in rows] == [item.id for item in listed] and total == listed_total  # the list's order
+    assert rows[0].id == newest[2].id and all(row.sitting.meeting_id == meeting.id for row in rows)
+    assert attendance.latest_open_follow_ups(meeting.id, 2)[1] == 4  # the count is not the page's
+    login(role_users["secretariat"])
+    html = client.get("/").get_data(as_text=True)
+    assert _count(html, "follow-ups") == 4 and newest[2].name in _section(html, "follow-ups")
+    assert newest[0].name not in _section(html, "follow-ups")  # resolved
+    login(role_users["staff"])
+    assert 'id="follow-ups"' not in client.get("/").get_data(as_text=True)
+
+
 def test_leader_goes_straight_to_the_dashboard(client, login, role_users):
     login(role_users["leader"])
     response = client.get("/")
@@ -105,8 +148,10 @@ def test_home_queries_do_not_grow_with_data(client, login, role_users, count_que
 
     login(role_users[role])
     _seed(role_users, 1)
+    _seed_follow_ups(meeting, 1)
     small = measure()
     _seed(role_users, 12)
+    _seed_follow_ups(meeting, 12)
     for _ in range(12):
         factories.make_leave(member, [factories.make_sitting(meeting, starts_in_minutes=600)])
     db.session.commit()
