@@ -9,8 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from functools import cache
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import raiseload
 
 from meetingprep.extensions import db
@@ -35,39 +36,76 @@ class TaskList:
         return self.count - len(self.rows)
 
 
-def _listed(*where, order=(Task.due_at, Task.id), limit: int = HOME_ROWS) -> TaskList:
-    """One query: the first rows, each carrying the total (a window count is taken before the LIMIT)."""
-    rows = db.session.execute(
-        select(Task, _waits(Task.id), func.count().over()).where(*where).order_by(*order).limit(limit)
-        .options(_AS_A_ROW, *NAMES_OF_GROUP_AND_OWNER, raiseload("*"))).all()
+def _list_statement(*where, order=(Task.due_at, Task.id)) -> Select:
+    """The first HOME_ROWS rows, each carrying the total (a window count taken before the LIMIT).
+
+    The window counts narrow rows (id and sort keys) in a subquery, and only the page's rows are joined to
+    their group and owner: counted over whole joined rows, a group lead's list of a large group spent most
+    of its time copying rows it then dropped."""
+    keys = [column.label(f"key_{index}") for index, column in enumerate(order)]
+    page = (select(Task.id.label("task_id"), *keys, func.count().over().label("total")).where(*where)
+            .order_by(*order).limit(HOME_ROWS).subquery("page"))
+    return (select(Task, _waits(Task.id), page.c.total).join(page, page.c.task_id == Task.id)
+            .order_by(*(page.c[key.name] for key in keys))
+            .options(_AS_A_ROW, *NAMES_OF_GROUP_AND_OWNER, raiseload("*")))
+
+
+# Built once per process with bound parameters (meeting_id, user_id, group_ids, moment): building a list's
+# statement and its cache key for every request cost more than running it.
+_MEETING, _GROUPS = bindparam("meeting_id"), bindparam("group_ids", expanding=True)
+
+
+@cache
+def _returned_statement() -> Select:
+    return _list_statement(Task.meeting_id == _MEETING, Task.owner_id == bindparam("user_id"),
+                           Task.status == TaskStatus.RETURNED)
+
+
+@cache
+def _awaiting_statement() -> Select:
+    return _list_statement(Task.meeting_id == _MEETING, Task.group_id.in_(_GROUPS),
+                           Task.status == TaskStatus.SUBMITTED, order=(Task.submitted_at, Task.id))
+
+
+@cache
+def _group_overdue_statement() -> Select:
+    return _list_statement(Task.meeting_id == _MEETING, Task.group_id.in_(_GROUPS),
+                           Task.is_overdue_at(bindparam("moment", type_=Task.due_at.type)))
+
+
+@cache
+def _group_blocked_statement() -> Select:
+    return _list_statement(Task.meeting_id == _MEETING, Task.group_id.in_(_GROUPS), Task.is_open, _waits(Task.id))
+
+
+def _listed(statement: Select, **params) -> TaskList:
+    rows = db.session.execute(statement, params).all()
     return TaskList(rows=[(task, bool(waiting)) for task, waiting, _total in rows], count=rows[0][2] if rows else 0)
 
 
 def returned_to(user_id: int, meeting_id: int) -> TaskList:
     """退回给我: the user's tasks sent back at acceptance, to be redone."""
-    return _listed(Task.meeting_id == meeting_id, Task.owner_id == user_id, Task.status == TaskStatus.RETURNED)
+    return _listed(_returned_statement(), meeting_id=meeting_id, user_id=user_id)
 
 
 def awaiting_acceptance(group_ids: Collection[int], meeting_id: int) -> TaskList:
     """待我验收: submitted tasks of the groups the user leads, oldest submission first."""
     if not group_ids:
         return TaskList()
-    return _listed(Task.meeting_id == meeting_id, Task.group_id.in_(sorted(group_ids)),
-                   Task.status == TaskStatus.SUBMITTED, order=(Task.submitted_at, Task.id))
+    return _listed(_awaiting_statement(), meeting_id=meeting_id, group_ids=sorted(group_ids))
 
 
 def group_overdue(group_ids: Collection[int], meeting_id: int, moment: dt.datetime) -> TaskList:
     if not group_ids:
         return TaskList()
-    return _listed(Task.meeting_id == meeting_id, Task.group_id.in_(sorted(group_ids)), Task.is_overdue_at(moment))
+    return _listed(_group_overdue_statement(), meeting_id=meeting_id, group_ids=sorted(group_ids), moment=moment)
 
 
 def group_blocked(group_ids: Collection[int], meeting_id: int) -> TaskList:
     """Open tasks of the groups that wait on an open predecessor (卡在前置任务)."""
     if not group_ids:
         return TaskList()
-    return _listed(Task.meeting_id == meeting_id, Task.group_id.in_(sorted(group_ids)),
-                   Task.is_open, _waits(Task.id))
+    return _listed(_group_blocked_statement(), meeting_id=meeting_id, group_ids=sorted(group_ids))
 
 
 @dataclass(frozen=True, slots=True)

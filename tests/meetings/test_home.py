@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -73,6 +74,29 @@ def test_group_lead_home_has_acceptance_overdue_and_blocked_of_their_groups(clie
     assert _count(html, "group-blocked") == 3 and "等待0" in _section(html, "group-blocked")
     mine = client.get("/tasks/mine").get_data(as_text=True)  # 我的任务 has the same 待我验收
     assert "待我验收（3）" in mine and "待验收0" in _section(mine, "to-accept")
+
+
+def test_group_lists_count_every_row_and_show_the_first_few(role_users):
+    from sqlalchemy import func, select
+
+    from meetingprep.tasks import workbench as lists
+    from meetingprep.tasks.models import Task
+    from meetingprep.tasks.queries import waits_for_predecessor
+
+    _seed(role_users, lists.HOME_ROWS + 2)
+    meeting, groups, moment = role_users["meeting"], {role_users["group"].id}, now()
+    mine = (Task.meeting_id == meeting.id, Task.group_id.in_(groups))
+    direct = {name: db.session.scalar(select(func.count()).select_from(Task).where(*mine, *where)) for name, where in {
+        "overdue": (Task.is_overdue_at(moment),), "blocked": (Task.is_open, waits_for_predecessor(Task.id)),
+        "to_accept": (Task.status == S.SUBMITTED,)}.items()}
+    found = {"overdue": lists.group_overdue(groups, meeting.id, moment),
+             "blocked": lists.group_blocked(groups, meeting.id),
+             "to_accept": lists.awaiting_acceptance(groups, meeting.id)}
+    assert {name: found[name].count for name in found} == direct == dict.fromkeys(direct, lists.HOME_ROWS + 2)
+    assert all(len(found[name].rows) == lists.HOME_ROWS for name in found)
+    due = [task.due_at for task, _waiting in found["overdue"].rows]
+    assert due == sorted(due) and all(waiting for _task, waiting in found["blocked"].rows)
+    assert lists.group_overdue(groups, meeting.id, moment - dt.timedelta(days=400)).count == 0  # the moment is bound
 
 
 def test_secretariat_home_shows_lateness_across_groups_reviews_and_attention(client, login, role_users):
