@@ -177,8 +177,11 @@ def _begin_reading_or_writing(conn):
     reading = in_reading_request()
     conn.info["reading"] = reading
     if conn.dialect.name == "sqlite":
-        if not reading and isinstance(driver := conn.connection.dbapi_connection, QueuedWriterConnection):
-            driver.take_turn()
+        driver = conn.connection.dbapi_connection
+        if not reading and isinstance(driver, QueuedWriterConnection) and not driver.take_turn():
+            with driver.without_waiting():
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            return
         conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
