@@ -924,20 +924,31 @@ def filter_choices(meeting_id: int) -> tuple[list[str], dict[int, str]]:
 def follow_ups_page(meeting_id: int, *, state: str = "open", sitting_id: int | None = None, page: int = 1,
                     per_page: int = 50) -> tuple[list, int]:
     """Follow-up items (open / resolved / all) with their sitting, member (phone) and resolver; the newest
-    sittings first, then member number; one query with the total."""
-    query = (select(AbsenceFollowUp, func.count().over().label("total"))
-             .join(Sitting, Sitting.id == AbsenceFollowUp.sitting_id)
-             .options(joinedload(AbsenceFollowUp.sitting), joinedload(AbsenceFollowUp.member),
-                      joinedload(AbsenceFollowUp.resolved_by), raiseload("*"))
-             .where(AbsenceFollowUp.meeting_id == meeting_id))
+    sittings first, then member number; one query with the total.
+
+    A meeting gathers thousands of items, so the page is chosen on narrow rows (id and sort keys, a top-N
+    sort) and only its rows are joined to sitting, member and resolver; the total is a separate scalar
+    count on the (meeting, resolved_at) index. A window count over the wide joined rows would make the
+    database build and sort every item of the meeting in full."""
+    conditions = [AbsenceFollowUp.meeting_id == meeting_id]
     if state == "open":
-        query = query.where(AbsenceFollowUp.is_open)
+        conditions.append(AbsenceFollowUp.is_open)
     elif state == "resolved":
-        query = query.where(~AbsenceFollowUp.is_open)
+        conditions.append(~AbsenceFollowUp.is_open)
     if sitting_id is not None:
-        query = query.where(AbsenceFollowUp.sitting_id == sitting_id)
-    rows = db.session.execute(query.order_by(Sitting.starts_at.desc(), AbsenceFollowUp.member_no)
-                              .limit(per_page).offset((page - 1) * per_page)).all()
+        conditions.append(AbsenceFollowUp.sitting_id == sitting_id)
+    total = (select(func.count()).select_from(AbsenceFollowUp).where(*conditions)
+             .correlate(None).scalar_subquery())
+    chosen = (select(AbsenceFollowUp.id, Sitting.starts_at, AbsenceFollowUp.member_no)
+              .join(Sitting, Sitting.id == AbsenceFollowUp.sitting_id).where(*conditions)
+              .order_by(Sitting.starts_at.desc(), AbsenceFollowUp.member_no, AbsenceFollowUp.id)
+              .limit(per_page).offset((page - 1) * per_page).subquery("chosen"))
+    rows = db.session.execute(
+        select(AbsenceFollowUp, total.label("total"))
+        .join(chosen, chosen.c.id == AbsenceFollowUp.id)
+        .options(joinedload(AbsenceFollowUp.sitting), joinedload(AbsenceFollowUp.member),
+                 joinedload(AbsenceFollowUp.resolved_by), raiseload("*"))
+        .order_by(chosen.c.starts_at.desc(), chosen.c.member_no, chosen.c.id)).all()
     return [row.AbsenceFollowUp for row in rows], (rows[0].total if rows else 0)
 
 

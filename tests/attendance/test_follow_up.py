@@ -8,6 +8,7 @@ import re
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from meetingprep.attendance import queries, services
 from meetingprep.attendance.models import (
@@ -310,6 +311,39 @@ def test_leave_granted_afterwards_counts_as_leave(client, login, world):
     assert db.session.scalar(select(AuditEntry.message).where(AuditEntry.action == "correct")).startswith(
         "李四（0002）补假：“开幕大会”出勤 缺席 → 请假")
     assert not _items(sitting.id)["李四"].is_open  # a resolved item stays as the record
+
+
+def test_the_follow_up_list_pages_every_item_in_order_with_the_direct_total(world):
+    """The page is chosen apart from the joins that draw it and the total is counted apart: pages laid end
+    to end must still be every item of the state, newest sitting first then member number, each page with
+    the direct count."""
+    secretariat, meeting = world["secretariat"], world["meeting"]
+    earlier = factories.make_sitting(meeting, name="培训会", starts_in_minutes=-600)
+    services.close_sitting(secretariat, earlier)
+    services.close_sitting(secretariat, world["sitting"])
+    db.session.commit()
+    for item in (_items(world["sitting"].id)["王五"], _items(earlier.id)["张三"]):
+        services.resolve_follow_up(secretariat, item, FollowUpOutcome.UNEXCUSED, "电话未接通",
+                                   version_id=item.version_id)
+    db.session.commit()
+    everything = db.session.scalars(select(AbsenceFollowUp).options(joinedload(AbsenceFollowUp.sitting))
+                                    .where(AbsenceFollowUp.meeting_id == meeting.id)).all()
+    assert len(everything) > 6
+
+    def newest_sitting_first(item):
+        return -item.sitting.starts_at.timestamp(), item.member_no
+
+    for state, wanted in (("open", lambda i: i.is_open), ("resolved", lambda i: not i.is_open),
+                          ("all", lambda i: True)):
+        expected = sorted((i for i in everything if wanted(i)), key=newest_sitting_first)
+        pages = [queries.follow_ups_page(meeting.id, state=state, page=n, per_page=2) for n in range(1, 7)]
+        assert [i.id for items, _total in pages for i in items] == [i.id for i in expected], state
+        assert {total for items, total in pages if items} == {len(expected)}, state
+        assert pages[-1] == ([], 0)
+    items, total = queries.follow_ups_page(meeting.id, state="all", sitting_id=earlier.id)
+    assert total == len(items) == sum(i.sitting_id == earlier.id for i in everything)
+    assert {i.sitting.name for i in items} == {"培训会"}
+    assert queries.follow_ups_page(meeting.id + 1000) == ([], 0)
 
 
 # ── query counts do not grow with members ──────────────────────────────────────────────────────────
