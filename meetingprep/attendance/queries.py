@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 
 from flask import g
 from sqlalchemy import (
@@ -189,12 +189,10 @@ class Counts:
 
     @classmethod
     def total(cls, parts) -> Counts:
-        """Counts summed over sittings: the same as counting their rows together."""
-        sums = [0] * 6
-        for part in parts:
-            for index, value in enumerate(astuple(part)):
-                sums[index] += value
-        return cls(*sums)
+        """Counts summed over sittings: the same as counting their rows together. (Fields read directly:
+        ``dataclasses.astuple`` deep-copies every value.)"""
+        columns = zip(*((p.expected, p.present, p.late, p.leave, p.absent, p.extra) for p in parts), strict=True)
+        return cls(*(sum(column) for column in columns))
 
     def as_dict(self) -> dict:
         return {"expected": self.expected, "present": self.present, "late": self.late, "leave": self.leave,
@@ -210,7 +208,8 @@ def sitting_counts(sitting: Sitting) -> Counts:
     every check-in, so this must not grow with the roster (a frozen roll is counted per status)."""
     if sitting.is_closed:
         return _counts_from(db.session.execute(_frozen_counts(sitting)).one())
-    return _counts_from(db.session.execute(_live_counts_built((sitting.expectation,)), _live_params([sitting])).one())
+    return _live_counts_from(db.session.execute(_live_counts_built((sitting.expectation,)),
+                                                _live_params([sitting])).one())
 
 
 def expected_members(sitting: Sitting):
@@ -275,13 +274,17 @@ def _live_counts_of_kind(expectation: Expectation, sitting_id, meeting_id):
         .where(LeaveRequestSitting.sitting_id == sitting_id, LeaveRequest.status == LeaveStatus.APPROVED, expected,
                ~exists().where(CheckIn.sitting_id == sitting_id, CheckIn.member_id == LeaveRequest.member_id))
         .scalar_subquery())
-    figures = select(roster.label("expected"), func.coalesce(checked.c.present, 0).label("present"),
-                     func.coalesce(checked.c.late, 0).label("late"), on_leave.label("leave"),
-                     func.coalesce(checked.c.total, 0).label("total")).subquery()
-    return select(cast(sitting_id, Integer).label("sitting_id"), figures.c.expected, figures.c.present,
-                  figures.c.late, figures.c.leave,
-                  (figures.c.expected - figures.c.present - figures.c.leave).label("absent"),
-                  (figures.c.total - figures.c.present).label("extra"))
+    # 缺席 and 列席 are differences of these figures, taken in Python (``_live_counts_from``): written in SQL
+    # over a subquery, SQLite flattens it and runs the roster and leave counts once per use.
+    return select(cast(sitting_id, Integer).label("sitting_id"), roster.label("expected"),
+                  func.coalesce(checked.c.present, 0).label("present"), func.coalesce(checked.c.late, 0).label("late"),
+                  on_leave.label("leave"), func.coalesce(checked.c.total, 0).label("total"))
+
+
+def _live_counts_from(row) -> Counts:
+    """Counts from a row of ``_live_counts_built``: 缺席 = 应到 − 实到 − 请假, 列席 = checked in − 实到."""
+    expected, present, late, leave, total = (int(value or 0) for value in row[-5:])
+    return Counts(expected, present, late, leave, expected - present - leave, total - present)
 
 
 def _sitting_id(sitting_id: int):
@@ -309,7 +312,7 @@ def counts_of(sittings: list[Sitting]) -> dict[int, Counts]:
     live = [sitting for sitting in sittings if not sitting.is_closed]
     if live:
         statement = _live_counts_built(tuple(sitting.expectation for sitting in live))
-        counts.update({row.sitting_id: _counts_from(row)
+        counts.update({row.sitting_id: _live_counts_from(row)
                        for row in db.session.execute(statement, _live_params(live))})
     return counts
 
