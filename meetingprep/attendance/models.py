@@ -315,6 +315,21 @@ class SittingTally(Base):
     extra: Mapped[int]
 
 
+class SittingTotal(Base):
+    """A closed sitting's counts in one row, written with its tallies: the pages that list every sitting read
+    one row per closed sitting instead of adding up its hundreds of 界别 × 讨论组 tallies each time."""
+
+    __tablename__ = "sitting_totals"
+
+    sitting_id: Mapped[int] = mapped_column(ForeignKey("sittings.id", ondelete="CASCADE"), primary_key=True)
+    expected: Mapped[int]
+    present: Mapped[int]
+    late: Mapped[int]
+    leave: Mapped[int]
+    absent: Mapped[int]
+    extra: Mapped[int]
+
+
 class CheckinDuty(Audited, Base):
     """The secretariat names who runs check-in: for one sitting, or (sitting_id NULL) the whole meeting."""
 

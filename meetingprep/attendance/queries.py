@@ -5,7 +5,8 @@
 being expected (列席/非应到) are shown beside the figures but never change the rate.
 
 A closed sitting's figures come from its tallies (``SittingTally``: its frozen roll counted per 界别 and
-讨论组 when the roll is written); an open sitting's are counted live from the roster, check-ins and leave
+讨论组 when the roll is written) and, where only the sitting's figures are wanted, from their sum
+(``SittingTotal``, written with them); an open sitting's are counted live from the roster, check-ins and leave
 through indexes. Per-member figures come from ``status_rows``: one row per (member, sitting), from the frozen
 roll or live. Pages run a fixed number of queries whatever the number of members or sittings.
 """
@@ -53,6 +54,7 @@ from meetingprep.attendance.models import (
     SittingExpectedMember,
     SittingRollEntry,
     SittingTally,
+    SittingTotal,
 )
 from meetingprep.auth.models import User
 from meetingprep.extensions import db
@@ -301,13 +303,13 @@ def counts_by_sitting(meeting_id: int) -> dict[int, Counts]:
 
 
 def counts_of(sittings: list[Sitting]) -> dict[int, Counts]:
-    """These sittings' counts in at most two statements: closed ones added up from their tallies, open
+    """These sittings' counts in at most two statements: closed ones from their totals (one row each), open
     ones each counted live as ``sitting_counts`` does (index lookups), all in one UNION."""
     counts = {sitting.id: Counts() for sitting in sittings}
     closed = [sitting.id for sitting in sittings if sitting.is_closed]
     if closed:
-        tallied = select(SittingTally.sitting_id, *_summed_tallies()).where(SittingTally.sitting_id.in_(closed))
-        for row in db.session.execute(tallied.group_by(SittingTally.sitting_id)):
+        totals = select(SittingTotal.sitting_id, *_total_columns()).where(SittingTotal.sitting_id.in_(closed))
+        for row in db.session.execute(totals):
             counts[row.sitting_id] = _counts_from(row)
     live = [sitting for sitting in sittings if not sitting.is_closed]
     if live:
@@ -329,6 +331,16 @@ def roll_tally(sitting_id: int):
 
 def _summed_tallies():
     return tuple(func.sum(getattr(SittingTally, name)).label(name) for name in COUNT_FIELDS)
+
+
+def _total_columns():
+    return tuple(getattr(SittingTotal, name) for name in COUNT_FIELDS)
+
+
+def tallies_total(sitting_id: int):
+    """One sitting's tallies added up: the row of ``SittingTotal`` (zeros for an empty roll)."""
+    return select(_sitting_id(sitting_id), *(func.coalesce(func.sum(getattr(SittingTally, name)), 0).label(name)
+                                             for name in COUNT_FIELDS)).where(SittingTally.sitting_id == sitting_id)
 
 
 def begun_total(sittings: list[Sitting], counts: dict[int, Counts], moment: dt.datetime) -> Counts:
@@ -1055,14 +1067,14 @@ def counts_by_standing(meeting_id: int, moment: dt.datetime) -> dict[bool, Count
 
 
 def counts_by_meeting(meeting_ids: list[int], moment: dt.datetime) -> dict[int, Counts]:
-    """Each meeting's counts over its sittings begun by ``moment``: closed sittings from their tallies in one
+    """Each meeting's counts over its sittings begun by ``moment``: closed sittings from their totals in one
     query, the open ones counted live (``counts_of``) — a fixed number of queries for any number of meetings."""
     counts = {meeting_id: Counts() for meeting_id in meeting_ids}
     if not meeting_ids:
         return counts
     tallied = db.session.execute(
-        select(Sitting.meeting_id, *_summed_tallies()).select_from(SittingTally)
-        .join(Sitting, Sitting.id == SittingTally.sitting_id)
+        select(Sitting.meeting_id, *(func.sum(column).label(column.key) for column in _total_columns()))
+        .select_from(SittingTotal).join(Sitting, Sitting.id == SittingTotal.sitting_id)
         .where(Sitting.meeting_id.in_(meeting_ids), Sitting.closed_at.is_not(None), Sitting.starts_at <= moment)
         .group_by(Sitting.meeting_id))
     parts: dict[int, list[Counts]] = {meeting_id: [] for meeting_id in meeting_ids}

@@ -38,6 +38,7 @@ from meetingprep.attendance.models import (
     SittingExpectedMember,
     SittingRollEntry,
     SittingTally,
+    SittingTotal,
 )
 from meetingprep.attendance.names import pinyin_keys
 from meetingprep.auth.models import User
@@ -304,11 +305,16 @@ def close_sitting(actor: User, sitting: Sitting) -> int:
 
 
 def _tally_frozen_roll(sitting: Sitting) -> None:
-    """Count the frozen roll again into the sitting's tallies; every write to a frozen roll calls this."""
+    """Count the frozen roll again into the sitting's tallies and its total; every write to a frozen roll
+    calls this."""
     db.session.execute(delete(SittingTally).where(SittingTally.sitting_id == sitting.id))
+    db.session.execute(delete(SittingTotal).where(SittingTotal.sitting_id == sitting.id))
     tally = queries.roll_tally(sitting.id)
     db.session.execute(insert(SittingTally).from_select([column.name for column in tally.selected_columns],
                                                         tally))
+    total = queries.tallies_total(sitting.id)
+    db.session.execute(insert(SittingTotal).from_select([column.name for column in total.selected_columns],
+                                                        total))
 
 
 @signals.meeting_rescheduled.connect
@@ -339,6 +345,7 @@ def reopen_sitting(actor: User, sitting: Sitting) -> None:
         raise InvalidTransition("该会次尚未结束签到。")
     db.session.execute(delete(SittingRollEntry).where(SittingRollEntry.sitting_id == sitting.id))
     db.session.execute(delete(SittingTally).where(SittingTally.sitting_id == sitting.id))
+    db.session.execute(delete(SittingTotal).where(SittingTotal.sitting_id == sitting.id))
     # Open follow-ups go with the frozen roll (the next close writes them again); resolved ones are a record.
     db.session.execute(delete(AbsenceFollowUp).where(AbsenceFollowUp.sitting_id == sitting.id, AbsenceFollowUp.is_open)
                        .execution_options(synchronize_session=False))

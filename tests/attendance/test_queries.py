@@ -7,7 +7,7 @@ from sqlalchemy import func, insert, select
 
 from meetingprep import timeutil
 from meetingprep.attendance import queries, services
-from meetingprep.attendance.models import CheckIn, CheckInMethod, MemberProfile, RollStatus, SittingTally
+from meetingprep.attendance.models import CheckIn, CheckInMethod, MemberProfile, RollStatus, SittingTally, SittingTotal
 from meetingprep.extensions import db
 from tests import factories
 
@@ -234,19 +234,22 @@ def test_one_sitting_counts_and_roll_match_the_meeting_wide_roll(sized, expectat
     services.reopen_sitting(staff, sitting)  # the tallies go with the frozen roll; live counting takes over
     db.session.commit()
     assert db.session.scalar(select(func.count(SittingTally.id)).where(SittingTally.sitting_id == sitting.id)) == 0
+    assert db.session.get(SittingTotal, sitting.id) is None
     assert _fast(sitting) == _reference(sitting)
     _assert_meeting_figures_match_the_roll(meeting)
 
 
 def _assert_meeting_figures_match_the_roll(meeting):
-    """Every sitting's counts (closed from tallies, open live) and the 界别/讨论组 figures equal the whole
-    roll grouped the slow general way."""
+    """Every sitting's counts (closed from their totals, open live), the meeting's, and the 界别/讨论组 figures
+    (from the tallies) equal the whole roll grouped the slow general way."""
     rows = queries.status_rows(meeting.id)
     by_sitting = {row.sitting_id: queries._counts_from(row) for row in db.session.execute(
         select(rows.c.sitting_id, *queries._count_columns(rows)).group_by(rows.c.sitting_id))}
     sittings = queries.sittings_of(meeting.id)
     assert queries.counts_of(sittings) == {s.id: by_sitting.get(s.id, queries.Counts()) for s in sittings}
     moment = timeutil.now()
+    begun_sittings = [by_sitting.get(s.id, queries.Counts()) for s in sittings if s.starts_at <= moment]
+    assert queries.counts_by_meeting([meeting.id], moment) == {meeting.id: queries.Counts.total(begun_sittings)}
     for column in ("sector", "group_name"):
         begun = queries.status_rows(meeting.id, started_before=moment)
         key = begun.c[column]
