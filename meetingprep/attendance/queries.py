@@ -982,19 +982,25 @@ def open_follow_up_counts(meeting_id: int) -> dict[int, int]:
         .group_by(AbsenceFollowUp.sitting_id)).all())
 
 
+@functools.cache
+def _latest_open_follow_ups_statement(limit: int):
+    """Built once per process (the meeting bound): building it and its cache key cost more than running it."""
+    meeting_id = bindparam("meeting_id", type_=Integer)
+    total = (select(func.count()).select_from(AbsenceFollowUp)
+             .where(AbsenceFollowUp.meeting_id == meeting_id, AbsenceFollowUp.is_open).scalar_subquery())
+    return (select(AbsenceFollowUp, total.label("total")).select_from(Sitting)
+            .join(AbsenceFollowUp, AbsenceFollowUp.sitting_id == Sitting.id)
+            .options(contains_eager(AbsenceFollowUp.sitting), raiseload("*"))
+            .where(Sitting.meeting_id == meeting_id, AbsenceFollowUp.meeting_id == meeting_id, AbsenceFollowUp.is_open)
+            .order_by(Sitting.starts_at.desc(), AbsenceFollowUp.member_no).limit(limit))
+
+
 def latest_open_follow_ups(meeting_id: int, limit: int) -> tuple[list[AbsenceFollowUp], int]:
     """The home's 缺席待跟进: the newest sittings' first few open items (with their sitting) and how many are
     open, in one query. It walks the meeting's sittings newest first and each sitting's items in member-number
     order (both indexed), so it stops after ``limit`` rows instead of sorting every open item as the full
     list's window count must; the total is an index count."""
-    total = (select(func.count()).select_from(AbsenceFollowUp)
-             .where(AbsenceFollowUp.meeting_id == meeting_id, AbsenceFollowUp.is_open).scalar_subquery())
-    rows = db.session.execute(
-        select(AbsenceFollowUp, total.label("total")).select_from(Sitting)
-        .join(AbsenceFollowUp, AbsenceFollowUp.sitting_id == Sitting.id)
-        .options(contains_eager(AbsenceFollowUp.sitting), raiseload("*"))
-        .where(Sitting.meeting_id == meeting_id, AbsenceFollowUp.meeting_id == meeting_id, AbsenceFollowUp.is_open)
-        .order_by(Sitting.starts_at.desc(), AbsenceFollowUp.member_no).limit(limit)).all()
+    rows = db.session.execute(_latest_open_follow_ups_statement(limit), {"meeting_id": meeting_id}).all()
     return [row.AbsenceFollowUp for row in rows], (rows[0].total if rows else 0)
 
 

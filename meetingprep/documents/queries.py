@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import cache
 
 from flask_sqlalchemy.pagination import SelectPagination
-from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy import BindParameter, Select, and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, raiseload, selectinload, undefer
 
 from meetingprep import timeutil
@@ -155,7 +156,7 @@ def status_counts(meeting_id: int) -> dict[DocumentStatus, int]:
         .group_by(Document.status)).all()))
 
 
-def _waiting_on(user_id: int):
+def _waiting_on(user_id: int | BindParameter):
     """SQL for "the current stage waits on this user": mirrors DocumentStage.pending_reviewers()."""
     mine, earlier = _Mine, _Earlier
 
@@ -185,8 +186,15 @@ def review_queue(user_id: int, page: int, per_page: int):
     return _document_page(stmt, page, per_page, total_with_page=True)
 
 
+@cache
+def _review_queue_count_statement() -> Select:
+    """Built once per process (the reviewer bound): building the test and its cache key cost more than running
+    it."""
+    return select(func.count()).select_from(_waiting_on(bindparam("user_id")).subquery())
+
+
 def review_queue_count(user_id: int) -> int:
-    return db.session.scalar(select(func.count()).select_from(_waiting_on(user_id).subquery())) or 0
+    return db.session.scalar(_review_queue_count_statement(), {"user_id": user_id}) or 0
 
 
 def my_speeches_statement(user_id: int) -> Select:

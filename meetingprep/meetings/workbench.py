@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import raiseload, selectinload
 
 from meetingprep.auth.models import User
@@ -80,15 +81,23 @@ def _my_tasks(user: User, meeting: Meeting, moment: dt.datetime) -> tuple[TaskLi
             TaskList(rows=mine.due_soon[:task_lists.HOME_ROWS], count=counts.get("due_soon", 0)))
 
 
-def _attention(user: User, meeting: Meeting, moment: dt.datetime) -> Attention:
+@cache
+def _attention_statements() -> tuple[Select, Select]:
+    """Built once per process (meeting and user bound): building them cost more than running them."""
     from meetingprep.notifications.models import Delivery, DeliveryStatus
-    from meetingprep.ops.heartbeat import last_beat
     from meetingprep.plans.models import PendingImport
 
-    pending = db.session.scalar(select(func.count(PendingImport.id)).where(
-        PendingImport.meeting_id == meeting.id, PendingImport.created_by_id == user.id)) or 0
-    failed = db.session.scalar(select(func.count(Delivery.id)).where(
-        Delivery.status.in_([DeliveryStatus.FAILED, DeliveryStatus.DEAD]))) or 0
+    return (select(func.count(PendingImport.id)).where(PendingImport.meeting_id == bindparam("meeting_id"),
+                                                       PendingImport.created_by_id == bindparam("user_id")),
+            select(func.count(Delivery.id)).where(Delivery.status.in_([DeliveryStatus.FAILED, DeliveryStatus.DEAD])))
+
+
+def _attention(user: User, meeting: Meeting, moment: dt.datetime) -> Attention:
+    from meetingprep.ops.heartbeat import last_beat
+
+    pending_statement, failed_statement = _attention_statements()
+    pending = db.session.scalar(pending_statement, {"meeting_id": meeting.id, "user_id": user.id}) or 0
+    failed = db.session.scalar(failed_statement) or 0
     stale = False
     if current_app.config.get("SCHEDULER_EXPECTED"):
         beat_at = last_beat("scheduler")

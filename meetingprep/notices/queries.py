@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from functools import cache
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Select, and_, bindparam, case, func, select
 from sqlalchemy.orm import aliased, joinedload, raiseload, selectinload
 
 from meetingprep import timeutil
@@ -218,17 +219,25 @@ class HomeNotices:
     unread: int = 0
 
 
+@cache
+def _home_notices_statements() -> tuple[Select, Select]:
+    """Built once per process (user and meeting bound): building them cost more than running them."""
+    user_id, meeting_id = bindparam("user_id"), bindparam("meeting_id")
+    mine = (NoticeRecipient.user_id == user_id, Notice.meeting_id == meeting_id, Notice.status == NoticeStatus.SENT)
+    rows = (select(Notice, NoticeRecipient.read_at).join(NoticeRecipient, NoticeRecipient.notice_id == Notice.id)
+            .where(*mine).options(raiseload("*"))
+            .order_by(NoticeRecipient.read_at.is_not(None), Notice.sent_at.desc(), Notice.id.desc()).limit(HOME_ROWS))
+    unread = (select(func.count(NoticeRecipient.id)).join(Notice, Notice.id == NoticeRecipient.notice_id)
+              .where(*mine, NoticeRecipient.read_at.is_(None)))
+    return rows, unread
+
+
 def home_notices(user_id: int, meeting_id: int) -> HomeNotices:
     """工作台: the latest few of the current meeting, unread ones first, and how many are unread."""
-    base = (select(Notice, NoticeRecipient.read_at).join(NoticeRecipient, NoticeRecipient.notice_id == Notice.id)
-            .where(NoticeRecipient.user_id == user_id, Notice.meeting_id == meeting_id,
-                   Notice.status == NoticeStatus.SENT).options(raiseload("*")))
-    rows = db.session.execute(base.order_by(NoticeRecipient.read_at.is_not(None), Notice.sent_at.desc(),
-                                            Notice.id.desc()).limit(HOME_ROWS)).all()
-    unread = db.session.scalar(select(func.count(NoticeRecipient.id))
-                               .join(Notice, Notice.id == NoticeRecipient.notice_id)
-                               .where(NoticeRecipient.user_id == user_id, Notice.meeting_id == meeting_id,
-                                      Notice.status == NoticeStatus.SENT, NoticeRecipient.read_at.is_(None))) or 0
+    rows_statement, unread_statement = _home_notices_statements()
+    params = {"user_id": user_id, "meeting_id": meeting_id}
+    rows = db.session.execute(rows_statement, params).all()
+    unread = db.session.scalar(unread_statement, params) or 0
     return HomeNotices(rows=[tuple(row) for row in rows], unread=unread)
 
 
