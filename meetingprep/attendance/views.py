@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 import segno
@@ -246,6 +247,13 @@ def qr_svg(member: MemberProfile, *, fit: bool = False) -> str:
     """The personal check-in link as an inline SVG QR code (absolute URL: phones scan it). ``fit``: without
     a fixed size, so that it takes the width its box gives it (a phone screen); printed cards keep theirs."""
     link = current_app.config["BASE_URL"].rstrip("/") + url_for("attendance.qr", token=services.qr_token(member))
+    return _qr_svg_of(link, fit)
+
+
+@functools.lru_cache(maxsize=1024)
+def _qr_svg_of(link: str, fit: bool) -> str:
+    """Drawing a QR code is most of a member's home page: the same link always draws the same picture, so a
+    worker keeps the latest ones (a reissued code is a new link)."""
     return segno.make(link, error="m").svg_inline(scale=4, title="签到二维码", omitsize=fit,
                                                   svgclass="qr-code-image" if fit else "segno")
 

@@ -157,6 +157,21 @@ def test_member_home_has_sittings_leave_speeches_and_a_fitting_qr_code(client, l
     assert "<svg" in qr and "viewBox" in qr and not re.search(r'<svg[^>]*\swidth="', qr)  # scales to its box
 
 
+def test_a_reissued_qr_code_is_drawn_anew_on_the_member_home(client, login, role_users):
+    from meetingprep.attendance import services
+
+    user = role_users["member"]
+    member = factories.make_member(role_users["meeting"], name="委员甲", user=user)
+    db.session.commit()
+    login(user)
+    first = _section(client.get("/").get_data(as_text=True), "my-qr")
+    assert first == _section(client.get("/").get_data(as_text=True), "my-qr")  # the same code, drawn once
+    services.reissue_qr(role_users["secretariat"], member)
+    db.session.commit()
+    again = _section(client.get("/").get_data(as_text=True), "my-qr")
+    assert "<svg" in again and again != first
+
+
 @pytest.mark.parametrize("role", ["staff", "group_lead", "secretariat", "member"])
 def test_home_queries_do_not_grow_with_data(client, login, role_users, count_queries, role):
     meeting = role_users["meeting"]
