@@ -51,6 +51,11 @@ class Section:
     #: Whether the page and the wall draw the section with these figures (会中 only while the meeting sits).
     visible: Callable[[dict], bool] = lambda _figures: True
 
+    @property
+    def served_as_stored(self) -> bool:
+        """Its figures reach the page exactly as the snapshot keeps them (not computed or adjusted per view)."""
+        return not self.live and self.at_moment is None
+
 
 @dataclass
 class DashboardContext:

@@ -36,7 +36,7 @@ def current_figures(ctx: DashboardContext) -> snapshots.Figures:
     for section in sections():
         if section.at_moment is not None and section.key in figures:
             figures[section.key] = section.at_moment(figures[section.key], ctx.moment)
-    return snapshots.Figures(stored.computed_at, figures)
+    return snapshots.Figures(stored.computed_at, figures, stored.identity)
 
 
 def _compute_stored(ctx: DashboardContext) -> dict[str, dict]:

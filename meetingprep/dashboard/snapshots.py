@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import itertools
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -183,6 +184,9 @@ class Figures:
 
     computed_at: dt.datetime
     sections: dict[str, dict]
+    #: Names these exact figures as decoded once in this process (None: computed for this request): the key under
+    #: which their drawing may be reused (``dashboard/drawing.py``).
+    identity: int | None = None
 
 
 Compute = Callable[[DashboardContext], dict[str, dict]]
@@ -207,6 +211,7 @@ def figures_for(ctx: DashboardContext, compute: Compute) -> Figures:
 #: the tagged JSON cost more than drawing the page, and every view of a snapshot decoded it again. Only read.
 _DECODED: dict[tuple, Figures] = {}
 DECODED_KEPT = 16
+_DECODED_COUNT = itertools.count(1)
 
 
 def _loaded(row) -> Figures | None:
@@ -216,7 +221,7 @@ def _loaded(row) -> Figures | None:
     figures = _DECODED.get(key)
     if figures is None:
         try:
-            figures = Figures(row.computed_at, loads(row.payload))
+            figures = Figures(row.computed_at, loads(row.payload), identity=next(_DECODED_COUNT))
         except (KeyError, ValueError):
             return None  # stored by other code (a deploy renamed an enum …): computed again
         if len(_DECODED) >= DECODED_KEPT:

@@ -10,6 +10,7 @@ from meetingprep.attendance import queries as attendance_queries
 from meetingprep.bounds import arg_int
 from meetingprep.dashboard import kiosk
 from meetingprep.dashboard.core import DashboardContext
+from meetingprep.dashboard.drawing import drawn_section
 from meetingprep.dashboard.export import workbook_bytes
 from meetingprep.dashboard.models import KioskLink
 from meetingprep.dashboard.queries import api_payload, context_for, current_figures, freshness_label, wall_sections
@@ -22,6 +23,7 @@ from meetingprep.permissions import can, require
 from meetingprep.web import current_meeting
 
 bp = Blueprint("dashboard", __name__)
+bp.add_app_template_global(drawn_section)
 
 DEFAULT_REFRESH_SECONDS = 60
 
@@ -44,7 +46,8 @@ def index():
     pending = attendance_queries.pending_leave(ctx.meeting.id) \
         if can(current_user, "attendance.leave.decide", ctx.meeting) else None
     return render_template("dashboard/index.html", ctx=ctx, sections=sections(), figures=figures.sections,
-                           computed_label=freshness_label(figures.computed_at), pending=pending)
+                           figures_identity=figures.identity, computed_label=freshness_label(figures.computed_at),
+                           pending=pending)
 
 
 @bp.route("/dashboard/wall")
@@ -59,7 +62,8 @@ def _wall(ctx, api_url: str, refresh: int):
     figures = current_figures(ctx)
     rotate = arg_int("rotate", 20, 1, 600)  # seconds a screenful stays when the wall has several
     return render_template("dashboard/wall.html", ctx=ctx, sections=wall_sections(), figures=figures.sections,
-                           api_url=api_url, computed_label=freshness_label(figures.computed_at),
+                           figures_identity=figures.identity, api_url=api_url,
+                           computed_label=freshness_label(figures.computed_at),
                            refresh=min(max(refresh, 1), 3600), rotate=rotate)
 
 
