@@ -313,11 +313,16 @@ def timeline():
     total = next((n for g, n in counts if g.id == group_id), 0)
     pages = max(1, math.ceil(total / gantt.PAGE_SIZE))
     page = _page_arg(pages)
-    tasks = queries.timeline_tasks(group_id, (page - 1) * gantt.PAGE_SIZE, gantt.PAGE_SIZE) if group_id else []
-    links = queries.hand_offs([t.id for t in tasks])
-    chart = gantt.layout(tasks, links, now(), meeting.opens_at) if tasks else None
+
+    def chart():
+        tasks = queries.timeline_tasks(group_id, (page - 1) * gantt.PAGE_SIZE, gantt.PAGE_SIZE)
+        links = queries.hand_offs([t.id for t in tasks])
+        return gantt.layout(tasks, links, now(), meeting.opens_at) if tasks else None
+
+    # the chart is the page's cost and the same for every reader: drawn once per data version (cached_fragment,
+    # its today line and overdue bars at most CACHE_MAX_AGE_SECONDS old), its tasks loaded only when drawn
     return render_template("plans/timeline.html", meeting=meeting, counts=counts, group_id=group_id, total=total,
-                           page=page, pages=pages, chart=chart, page_size=gantt.PAGE_SIZE)
+                           page=page, pages=pages, timeline_chart=chart, page_size=gantt.PAGE_SIZE)
 
 
 # ── personal calendar feed ────────────────────────────────────────────────────────────────────

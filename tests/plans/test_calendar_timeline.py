@@ -7,6 +7,7 @@ from flask import current_app
 from sqlalchemy import insert, select
 
 from meetingprep.extensions import db
+from meetingprep.ops.sessions import start_session
 from meetingprep.tasks.models import HandOff, Task
 from meetingprep.tasks.states import TaskStatus
 from tests import factories
@@ -112,22 +113,58 @@ def test_calendar_query_count_does_not_grow_with_tasks(plan, client, login, coun
     assert day_small == day_large and "第 1 / 4 页" in day_html
 
 
+def _measured_drawn_get(client, url, count_queries):
+    """As ``_measured_get``, with the chart drawn anew (not served from the worker's cached_fragment)."""
+    db.session.commit()
+    client.get(url)
+    kept = current_app.extensions.get("versioned_cache", {})
+    for key in [key for key in kept if key[0] == "html.timeline.chart"]:
+        del kept[key]
+    with count_queries() as counter:
+        response = client.get(url)
+    assert response.status_code == 200
+    return counter.count, response.get_data(as_text=True)
+
+
 def test_timeline_query_count_is_fixed_at_10_and_500_tasks(plan, client, login, count_queries):
     login(plan["reader"])
     url = f"/plans/timeline?group={plan['hui'].id}"
     _bulk_tasks(plan, plan["hui"], plan["lead"], 10)
-    small, _html = _measured_get(client, url, count_queries)
+    small, _html = _measured_drawn_get(client, url, count_queries)
     _bulk_tasks(plan, plan["hui"], plan["lead"], 490, start=10)
     ids = list(db.session.scalars(select(Task.id).order_by(Task.id)))
     db.session.execute(insert(HandOff), [{"predecessor_id": a, "successor_id": b}
                                                 for a, b in itertools.pairwise(ids)])
     db.session.commit()
-    large, html = _measured_get(client, url, count_queries)
+    current_app.extensions.get("versioned_cache", {}).clear()  # the bulk hand-offs wrote no audit entry
+    large, html = _measured_drawn_get(client, url, count_queries)
     assert small == large
     assert "本组共 <strong>500</strong> 项任务" in html and "第 1 / 5 页" in html
     assert html.count("<rect x=") >= 100 and html.count('marker-end="url(#arrow)"') > 0
     last = client.get(url + "&page=5").get_data(as_text=True)
     assert "第 401–500 项" in last
+
+
+def test_timeline_chart_is_drawn_once_for_every_reader_and_anew_after_a_change(plan, client, login, count_queries):
+    task = make_plan_task(plan["meeting"], plan["hui"], plan["lead"], title="排座", due_at=local(2026, 12, 19, 17))
+    db.session.commit()
+    url = f"/plans/timeline?group={plan['hui'].id}"
+    other, secretariat = current_app.test_client(), factories.make_user("secretariat", username="mishu_b")
+    with other.session_transaction() as session:  # a second reader, logged in before anything is drawn
+        start_session(secretariat)
+        db.session.commit()
+        session["_user_id"], session["_fresh"] = secretariat.get_id(), True
+    login(plan["reader"])
+    assert "排座" in client.get(url).get_data(as_text=True)
+    with count_queries() as served:
+        response = other.get(url)
+    assert response.status_code == 200 and "排座" in response.get_data(as_text=True)
+    assert not [statement for statement in served.statements if "FROM tasks" in statement]  # drawn before
+    task = db.session.get(Task, task.id)
+    task.title = "排定座次"  # through the ORM, audited or not: the commit raises the data version
+    db.session.commit()
+    html = client.get(url).get_data(as_text=True)
+    assert "排定座次" in html and ">排座<" not in html
 
 
 def test_timeline_lists_cross_group_hand_offs_as_links_and_draws_lines(plan, client, login):
