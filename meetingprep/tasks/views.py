@@ -303,8 +303,11 @@ def _prepare(form: TaskForm, meeting) -> None:
     form.group_id.choices = [("", "请选择责任组"), *((g.id, g.name) for g in groups)]
     members = [(uid, label, gid) for gid, uid, label in queries.group_members(meeting.id) if gid in allowed]
     form.owner_id.choices = [("", "请选择责任人（先选责任组）"), *((uid, label) for uid, label, _gid in members)]
-    form.owner_groups = {(gid, uid) for uid, _label, gid in members}
+    form.owner_groups = sorted({(gid, uid) for uid, _label, gid in members})
     form.coworker_ids.choices = queries.active_workers()
+    # what the pick lists show depends on the data and on the groups this user may assign to: with the data
+    # version, the key under which an empty form's owner list and 协办人 checkboxes are drawn once (cached_fragment)
+    form.pick_lists_key = (meeting.id, *sorted(allowed))
 
 
 def _render_form(form: TaskForm, meeting, task=None, status: int = 200):

@@ -510,3 +510,32 @@ def test_the_new_task_form_prevents_the_common_slips(client, login, world):
     assert response.status_code == 400
     assert "时间节点 2020年12月5日 周六 17:00 已经过去" in response.get_data(as_text=True)
     assert db.session.scalar(select(Task).where(Task.title == "年份打错的任务")) is None
+
+
+def test_the_new_task_forms_pick_lists_drawn_once_are_per_assignable_groups_and_never_hide_a_choice(client, login,
+                                                                                                     world):
+    """The owner, group and 协办人 lists are drawn once per data version and the groups the user may assign to
+    (cached_fragment): a group lead never gets the secretariat's lists, a choice kept after a refused save is
+    drawn, and a new colleague shows at once."""
+    def owner_list(page: str) -> str:
+        start = page.index('name="owner_id"')
+        return page[start:page.index("</select>", start)]
+
+    login(world.secretariat)
+    for _ in range(2):
+        page = client.get("/tasks/new").get_data(as_text=True)
+        assert "王五（会务组）" in owner_list(page) and ">会务组<" in page
+    login(world.lead)
+    for _ in range(2):
+        page = client.get("/tasks/new").get_data(as_text=True)
+        assert "王五" not in owner_list(page) and ">会务组<" not in page and "张三（材料组）" in owner_list(page)
+    login(world.secretariat)
+    refused = client.post("/tasks/new", data=task_form(world, title="", coworker_ids=[str(world.staff2.id)]))
+    assert refused.status_code == 400
+    assert f'<option selected value="{world.affairs_staff.id}">' in refused.text
+    assert re.search(rf'value="{world.staff2.id}"\s+checked', refused.text)
+    assert f'<option selected value="{world.affairs.id}">' in client.get(f"/tasks/new?group={world.affairs.id}").text
+    factories.make_user("staff", username="zhaoliu", display_name="赵六", group=world.affairs)
+    db.session.commit()
+    page = client.get("/tasks/new").get_data(as_text=True)
+    assert "赵六（会务组）" in owner_list(page) and "赵六（zhaoliu）" in page
