@@ -177,11 +177,8 @@ def _begin_reading_or_writing(conn):
     reading = in_reading_request()
     conn.info["reading"] = reading
     if conn.dialect.name == "sqlite":
-        driver = conn.connection.dbapi_connection
-        if not reading and isinstance(driver, QueuedWriterConnection) and not driver.take_turn():
-            with driver.without_waiting():
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
-            return
+        if not reading and isinstance(driver := conn.connection.dbapi_connection, QueuedWriterConnection):
+            driver.take_turn()
         conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 

@@ -8,9 +8,8 @@ newcomer can take it before them, and a write of a few milliseconds waits hundre
 So before ``BEGIN IMMEDIATE`` a writer queues here: first on a lock shared by the threads of its process
 (they wake in turn the moment it is released), then on an ``flock`` of a file beside the database, shared
 by the processes of the host (gunicorn's workers, the scheduler, the command line). SQLite's own lock stays
-the authority: the queue only decides who asks next. A writer that has queued for the whole busy timeout
-asks SQLite once more without waiting: a stuck writer ahead ends in "database is locked" (the 503 page)
-after the configured timeout, as before, not after twice that.
+the authority: the queue only decides who asks next. A writer that has queued longer than the busy timeout
+goes on to SQLite's own handler, as before — a stuck holder still ends in "database is locked", not a hang.
 
 The turn ends with the transaction, after its commit or rollback (``QueuedWriterConnection``).
 """
@@ -22,8 +21,6 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 #: The longest nap between two tries on another process's turn: short, since only one thread per process
@@ -106,24 +103,10 @@ class QueuedWriterConnection(sqlite3.Connection):
         self.writer_queue = queue_for(database)
         self._timeout = self.execute("PRAGMA busy_timeout").fetchone()[0] / 1000
 
-    def take_turn(self) -> bool:
-        """Before ``BEGIN IMMEDIATE``: wait up to the busy timeout for this writer's turn. False when the
-        whole timeout passed in the queue (the writer ahead is stuck): ask SQLite without waiting again."""
-        if self.writer_queue is None or self._turn_of is not None:
-            return True
-        if self.writer_queue.acquire(self._timeout):
+    def take_turn(self) -> None:
+        """Before ``BEGIN IMMEDIATE``: wait up to the busy timeout for this writer's turn."""
+        if self.writer_queue is not None and self._turn_of is None and self.writer_queue.acquire(self._timeout):
             self._turn_of = self.writer_queue
-            return True
-        return False
-
-    @contextmanager
-    def without_waiting(self) -> Iterator[None]:
-        """SQLite's own lock asked once, without its busy timeout: "database is locked" at once if taken."""
-        self.execute("PRAGMA busy_timeout = 0")
-        try:
-            yield
-        finally:
-            self.execute(f"PRAGMA busy_timeout = {int(self._timeout * 1000)}")
 
     def _end_turn(self) -> None:
         queue, self._turn_of = self._turn_of, None
