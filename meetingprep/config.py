@@ -11,8 +11,6 @@ from pathlib import Path
 
 from flask import Flask
 
-from meetingprep.sqlite_writers import QueuedWriterConnection
-
 
 class DefaultConfig:
     # Database: None means "SQLite file in the instance folder", filled in by load_config.
@@ -175,7 +173,7 @@ def load_config(app: Flask, overrides: dict | None) -> None:
     options.setdefault("hide_parameters", True)  # no password hash or token in an error message or log
     if app.config["DATABASE_URL"].startswith("sqlite"):
         options["connect_args"] = {"timeout": app.config["SQLITE_BUSY_TIMEOUT_SECONDS"],
-                                   "factory": QueuedWriterConnection, **options.get("connect_args", {})}
+                                   **options.get("connect_args", {})}
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     lifetime = dt.timedelta(hours=app.config["SESSION_ABSOLUTE_HOURS"])
     app.config["PERMANENT_SESSION_LIFETIME"] = lifetime

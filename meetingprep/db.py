@@ -16,8 +16,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, registry, scoped_session
 from sqlalchemy.types import TypeDecorator
 
-from meetingprep.sqlite_writers import QueuedWriterConnection
-
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -74,8 +72,6 @@ def _sqlite_pragmas(dbapi_connection, _record):
         cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
-    if isinstance(dbapi_connection, QueuedWriterConnection):
-        dbapi_connection.join_queue()
 
 
 def ping_idle_connections(engine: Engine, idle_seconds: float | None) -> None:
@@ -169,16 +165,14 @@ def _begin_reading_or_writing(conn):
     """Notes whether the transaction belongs to a reading request. On SQLite it begins deferred then,
     and every other one IMMEDIATE.
 
-    IMMEDIATE takes the write lock at BEGIN, so two writers queue instead of one failing with "database is
-    locked" when it upgrades a read to a write; they wait their turn in ``sqlite_writers``. Readers need no lock under
+    IMMEDIATE takes the write lock at BEGIN, so two writers queue on busy_timeout instead of one
+    failing with "database is locked" when it upgrades a read to a write. Readers need no lock under
     WAL: taking it for every page serialised the workers on one core and halved the throughput of
     every page (benchmarks/RESULTS.md). A GET that writes does so in a ``with writing(db.session):`` block.
     """
     reading = in_reading_request()
     conn.info["reading"] = reading
     if conn.dialect.name == "sqlite":
-        if not reading and isinstance(driver := conn.connection.dbapi_connection, QueuedWriterConnection):
-            driver.take_turn()
         conn.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
 
