@@ -20,6 +20,7 @@ from meetingprep.documents.states import DocumentStatus
 from meetingprep.extensions import db
 from meetingprep.materials.audience import audience_clause
 from meetingprep.materials.models import Briefing, Material, MaterialReceipt, MaterialVersion, ReadState
+from meetingprep.versioned_cache import cached_value
 
 R = MaterialReceipt
 
@@ -151,6 +152,13 @@ def readings(material_ids: list[int]) -> dict[int, Reading]:
     found = {row.id: Reading(row.expected, row.read, row.stale, row.no_account, row.no_account_unread)
              for row in rows}
     return {material_id: found.get(material_id, Reading()) for material_id in material_ids}
+
+
+def board_readings(material_ids: list[int]) -> dict[int, Reading]:
+    """``readings`` of a list's page, held until the data changes (``versioned_cache``): the secretariat's
+    lists are viewed far more often than the receipts change, and each counts every member in scope."""
+    ids = tuple(material_ids)
+    return cached_value("materials.readings", ids, lambda: readings(list(ids)))
 
 
 # ── the receipts page ───────────────────────────────────────────────────────────────────────────

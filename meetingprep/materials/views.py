@@ -71,7 +71,7 @@ def board():
     sitting_id = arg_id("sitting")
     pagination = queries.board(meeting.id, sitting_id=sitting_id, page=page_number(), per_page=_per_page())
     return render_template("materials/board.html", meeting=meeting, pagination=pagination,
-                           readings=queries.readings([m.id for m in pagination.items]),
+                           readings=queries.board_readings([m.id for m in pagination.items]),
                            sittings=queries.sitting_choices(meeting.id), sitting_id=sitting_id)
 
 
@@ -348,7 +348,7 @@ def briefings():
     meeting = meeting_or_404()
     pagination = queries.briefings(meeting.id, page=page_number(), per_page=_per_page())
     return render_template("materials/briefings.html", meeting=meeting, pagination=pagination,
-                           readings=queries.readings([b.material_id for b in pagination.items]),
+                           readings=queries.board_readings([b.material_id for b in pagination.items]),
                            next_number=services.next_briefing_number(meeting.id))
 
 

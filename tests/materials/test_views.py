@@ -236,3 +236,18 @@ def test_briefings_are_created_from_their_page(client, login, role_users, roster
     login(role_users["leader"])
     assert "会议简报 第1期" in client.get("/materials/briefings").get_data(as_text=True)
     assert client.get("/materials/briefings/new").status_code == 403
+
+
+def test_the_board_counts_readings_as_of_the_latest_change(client, login, role_users, roster, count_queries):
+    """The board's reading figures are held until the data changes: a second view does not count them again,
+    and a member's opening shows on the next view."""
+    material = publish_document(role_users, finalized_document(role_users))
+    login(role_users["secretariat"])
+    assert 'aria-valuenow="0"' in client.get("/materials/").get_data(as_text=True)
+    with count_queries() as counter:
+        client.get("/materials/")
+    assert not any("material_receipts" in statement for statement in counter.statements)  # served as held
+    login(roster.member)
+    client.get(f"/materials/{material.id}")
+    login(role_users["secretariat"])
+    assert 'aria-valuenow="33"' in client.get("/materials/").get_data(as_text=True)  # 1 of 3 members
