@@ -16,6 +16,7 @@ from meetingprep.extensions import db
 from meetingprep.groups.models import WorkingGroup
 from meetingprep.notices.models import Notice, NoticeRecipient, NoticeStatus, unreachable
 from meetingprep.notifications.models import Channel, Delivery, DeliveryStatus
+from meetingprep.versioned_cache import cached_value
 
 #: The receipts list's tabs: ?show=… → the rows shown.
 SHOWS = {"all": "全部", "unread": "未读", "read": "已读", "unreachable": "无可用渠道"}
@@ -113,6 +114,13 @@ class ReceiptCounts:
 
 
 def receipt_counts(notice_id: int) -> ReceiptCounts:
+    """The receipts and the deliveries per channel and status, held until the data changes
+    (``versioned_cache``): each counts every recipient, and the page is viewed more often than they change.
+    Shared between requests: never mutate the value."""
+    return cached_value("notices.receipt_counts", notice_id, lambda: _count_receipts(notice_id))
+
+
+def _count_receipts(notice_id: int) -> ReceiptCounts:
     """Two aggregate queries: the receipts, and the deliveries per channel and status."""
     user = aliased(User)
     row = db.session.execute(

@@ -206,3 +206,20 @@ def test_the_demo_seeds_two_sent_notices_with_receipts(app):
                                    .group_by(NoticeRecipient.notice_id)).all())
     assert read[notices[0].id] > read[notices[1].id] > 0
     assert notices[1].remind_at is not None and notices[1].reminded_at is None
+
+
+def test_the_receipt_counts_are_held_until_someone_reads(client, login, world, count_queries):
+    """The secretariat's figures are counted once per data version: a second view does not count them again,
+    and a member's opening shows on the next view."""
+    notice = _send(world, S(ScopeKind.STANDING))
+    _as(login, world, "secretariat")
+    unread_before = int(client.get(f"/notices/{notice.id}").get_data(as_text=True)
+                        .split('id="unread-count">')[1].split("<")[0])
+    with count_queries() as counter:
+        client.get(f"/notices/{notice.id}")
+    assert not any("coalesce(sum(CASE" in statement for statement in counter.statements)  # served as held
+    _as(login, world, "wang_user")
+    client.get(f"/notices/{notice.id}")
+    _as(login, world, "secretariat")
+    page = client.get(f"/notices/{notice.id}").get_data(as_text=True)
+    assert f'id="unread-count">{unread_before - 1}<' in page and 'id="read-count">1<' in page
