@@ -998,8 +998,8 @@ def _latest_open_follow_ups_statement(limit: int):
 def latest_open_follow_ups(meeting_id: int, limit: int) -> tuple[list[AbsenceFollowUp], int]:
     """The home's 缺席待跟进: the newest sittings' first few open items (with their sitting) and how many are
     open, in one query. It walks the meeting's sittings newest first and each sitting's items in member-number
-    order (both indexed), so it stops after ``limit`` rows instead of sorting every open item as the full
-    list's window count must; the total is an index count."""
+    order (both indexed), so it stops after ``limit`` rows instead of sorting every open item; the total is an
+    index count."""
     rows = db.session.execute(_latest_open_follow_ups_statement(limit), {"meeting_id": meeting_id}).all()
     return [row.AbsenceFollowUp for row in rows], (rows[0].total if rows else 0)
 
