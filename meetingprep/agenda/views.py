@@ -16,7 +16,7 @@ from meetingprep.documents.models import Document
 from meetingprep.errors import DomainError, NotFound, ValidationFailed
 from meetingprep.extensions import db
 from meetingprep.permissions import require
-from meetingprep.web import current_meeting, render_form
+from meetingprep.web import current_meeting, meeting_or_404, render_form
 
 bp = Blueprint("agenda", __name__, url_prefix="/agenda")
 
@@ -54,9 +54,7 @@ def _speeches_item(item_id: int) -> AgendaItem:
 @login_required
 def index():
     require(current_user, "agenda.view")
-    meeting = current_meeting()
-    if meeting is None:
-        raise NotFound("还没有会议。请秘书处先创建本次会议。")
+    meeting = meeting_or_404()
     return render_template("agenda/index.html", meeting=meeting, sittings=queries.sittings_of(meeting.id),
                            counts=queries.item_counts(meeting.id))
 

@@ -23,7 +23,7 @@ from meetingprep.instructions.forms import InstructionForm, ReplyForm, Supervise
 from meetingprep.instructions.models import Instruction
 from meetingprep.permissions import Role, can, require, sees_all_instructions
 from meetingprep.tasks.models import Task
-from meetingprep.web import current_meeting
+from meetingprep.web import meeting_or_404
 
 bp = Blueprint("instructions", __name__, url_prefix="/instructions")
 # A refused form on a document page draws that page here: with the names its templates expect.
@@ -223,9 +223,7 @@ def unsupervise(task_id: int):
 @login_required
 def index():
     require(current_user, "instruction.list")
-    meeting = current_meeting()
-    if meeting is None:
-        raise NotFound("还没有会议。请秘书处先创建本次会议。")
+    meeting = meeting_or_404()
     sees_all = sees_all_instructions(current_user)
     filt = queries.ListFilter(mine=sees_all and request.args.get("mine") == "1",
                               pending=request.args.get("pending") == "1", page=page_number())
