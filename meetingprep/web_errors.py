@@ -117,8 +117,8 @@ DRAFT_MAX_CHARS = 100_000
 
 def _login_expired():
     """The login ended while a form was being filled in (the CSRF token lived in the old session): say so,
-    keep what was typed in this browser (the page stores it and sends the person to log in; back on the
-    form, app.js puts it back), never a bare 「页面已过期」."""
+    keep what was typed in this browser (the page stores it, with the form's address, and sends the person to log
+    in; back on the page, app.js puts it back into that form), never a bare 「页面已过期」."""
     from urllib.parse import urlsplit
 
     referrer = urlsplit(request.referrer or "")
@@ -133,7 +133,12 @@ def _login_expired():
         if size > DRAFT_MAX_CHARS:
             break
         fields[name[:100]] = value
-    return render_template("errors/login_expired.html", back=back, draft_path=urlsplit(back).path, fields=fields,
+    # Which form the text belongs to: the URL it was sent to. A page may hold several forms with a field of the
+    # same name (a task's 验收意见 and 退回原因 are both ``note``); the text goes back only into the form sent.
+    query = request.query_string.decode("latin-1")
+    action = request.path + (f"?{query}" if query else "")
+    return render_template("errors/login_expired.html", back=back, draft_path=urlsplit(back).path,
+                           draft_action=action, fields=fields,
                            login_url=url_for("auth.login", next=back, expired=1), title="登录已过期"), 401
 
 

@@ -15,6 +15,7 @@ def test_a_form_sent_without_a_login_keeps_its_text(app, client):
     fields = json.loads(unescape(re.search(r"data-fields='([^']*)'", html).group(1)))
     assert fields == {"body": "我的留言"}  # never the token, a password or the version
     assert 'data-draft-path="/tasks/7"' in html
+    assert 'data-draft-action="/tasks/7/comments"' in html  # the form it goes back into, not only the page
     assert "expired=1" in html and "next=/tasks/7?tab%3Dcomments" in html.replace("%2F", "/")
 
 

@@ -20,8 +20,9 @@ document.addEventListener("click", (event) => {
   event.preventDefault();
   sent.finally(() => { window.location.href = link.href; });
 });
-// Drafts across an expired login: the login-expired page stores the typed fields for the form's page and goes
-// on to log in; back on that page, empty fields of the same name are filled again, once, with a note.
+// Drafts across an expired login: the login-expired page stores the typed fields for the form's page, with the
+// address the form was sent to, and goes on to log in; back on that page, the empty fields of that form (and only
+// that form: a task's 验收意见 and 退回原因 share the name "note") are filled again, once, with a note.
 (() => {
   const DAY = 24 * 60 * 60 * 1000;
   const expired = document.getElementById("login-expired");
@@ -29,7 +30,8 @@ document.addEventListener("click", (event) => {
     try {
       const fields = JSON.parse(expired.dataset.fields || "{}");
       if (Object.keys(fields).length) {
-        localStorage.setItem(`draft:${expired.dataset.draftPath}`, JSON.stringify({ at: Date.now(), fields }));
+        localStorage.setItem(`draft:${expired.dataset.draftPath}`,
+          JSON.stringify({ at: Date.now(), action: expired.dataset.draftAction, fields }));
       }
     } catch (error) { /* private mode or full storage: the page still shows the text to copy */ }
     window.location.replace(expired.dataset.loginUrl);
@@ -39,14 +41,21 @@ document.addEventListener("click", (event) => {
   const key = `draft:${window.location.pathname}`;
   try { draft = JSON.parse(localStorage.getItem(key) || "null"); } catch (error) { return; }
   if (!draft || !draft.fields) return;
-  if (Date.now() - draft.at > DAY) { localStorage.removeItem(key); return; }
+  if (Date.now() - draft.at > DAY || !draft.action) { localStorage.removeItem(key); return; }
+  const sentTo = new URL(draft.action, window.location.href);
+  const form = [...document.forms].find((candidate) => {
+    // getAttribute, not .action: a control named "action" would shadow the property. No action: this page.
+    const action = new URL(candidate.getAttribute("action") || window.location.href, window.location.href);
+    return action.pathname === sentTo.pathname && action.search === sentTo.search;
+  });
+  if (!form) return;  // not yet on the form's page (e.g. still on the login page)
   let restored = 0;
   Object.entries(draft.fields).forEach(([name, value]) => {
-    const control = [...document.querySelectorAll("textarea, input[type=text], input:not([type])")]
+    const control = [...form.querySelectorAll("textarea, input[type=text], input:not([type])")]
       .find((element) => element.name === name && !element.value);
     if (control) { control.value = value; restored += 1; }
   });
-  if (!restored) return;  // not yet on the form's page (e.g. still on the login page)
+  if (!restored) return;
   localStorage.removeItem(key);
   const note = document.createElement("div");
   note.className = "alert alert-warning";
