@@ -24,13 +24,14 @@ ROSTER_COLUMNS = [
     ("界别", "sector", "text"),
     ("专委会", "committee", "text"),
     ("分组讨论组", "group", "text"),
+    ("座区", "seat_area", "text"),
     ("常委", "is_standing", "text"),
     ("工作单位", "unit", "text"),
     ("职务", "position", "text"),
     ("手机", "phone", "id"),
     ("登录账号", "username", "id"),
 ]
-MAX_LENGTHS = {"member_no": 20, "name": 40, "sector": 40, "committee": 60, "group": 60, "unit": 120,
+MAX_LENGTHS = {"member_no": 20, "name": 40, "sector": 40, "committee": 60, "group": 60, "seat_area": 40, "unit": 120,
                "position": 120, "phone": 32, "username": 64}
 YES = {"是", "常委", "y", "yes", "true", "1", "√", "✓"}
 NO = {"", "否", "n", "no", "false", "0"}
@@ -46,8 +47,8 @@ class RowError:
 
 
 #: Room to type in the template (an export widens a column to its content anyway).
-MIN_WIDTHS = {"member_no": 12, "name": 10, "sector": 12, "committee": 14, "group": 12, "unit": 24, "position": 16,
-              "phone": 14, "username": 12}
+MIN_WIDTHS = {"member_no": 12, "name": 10, "sector": 12, "committee": 14, "group": 12, "seat_area": 10, "unit": 24,
+              "position": 16, "phone": 14, "username": 12}
 
 
 def _roster_columns() -> list[Column]:
@@ -59,10 +60,11 @@ def roster_workbook(members=(), title: str = "委员名册", *, personal: bool =
     export opened and saved in Excel or LibreOffice imports back unchanged. Without ``personal`` (the
     reader is not the secretariat) the phone column stays empty."""
     members = list(members)
-    rows = [["0001", "张三", "中共", "提案委员会", "第一组", "是", "市某某局", "局长", "13800000000", ""]] \
+    rows = [["0001", "张三", "中共", "提案委员会", "第一组", "A区", "是", "市某某局", "局长", "13800000000", ""]] \
         if not members else [
             [member.member_no, member.name, member.sector, member.committee,
-             member.discussion_group.name if member.discussion_group else "", "是" if member.is_standing else "否",
+             member.discussion_group.name if member.discussion_group else "", member.seat_area,
+             "是" if member.is_standing else "否",
              member.unit, member.position, member.phone if personal else "",
              member.user.username if member.user else ""]
             for member in members]

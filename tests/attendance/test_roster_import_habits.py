@@ -34,7 +34,7 @@ def workbook(*rows, title: str | None = None) -> bytes:
 
 def roster(meeting) -> list[tuple]:
     return [(m.member_no, m.name, m.sector, m.committee, m.discussion_group_id, m.is_standing, m.unit, m.position,
-             m.phone, m.user_id) for m in db.session.scalars(
+             m.phone, m.user_id, m.seat_area) for m in db.session.scalars(
         select(MemberProfile).where(MemberProfile.meeting_id == meeting.id).order_by(MemberProfile.member_no))]
 
 
@@ -43,6 +43,7 @@ def meeting(role_users):
     meeting = role_users["meeting"]
     zhang = factories.make_member(meeting, name="张三", member_no="0005")
     zhang.phone = "13800000005"
+    zhang.seat_area = "A区"
     factories.make_member(meeting, name="李四", member_no="0006")
     db.session.commit()
     return meeting
@@ -57,6 +58,21 @@ def test_a_number_that_lost_its_zeros_is_the_same_member(meeting, role_users):
     rows = roster(meeting)
     assert [(r[0], r[1], r[8]) for r in rows] == [("0005", "张三", "13800000005"), ("0006", "李四", ""),
                                                   ("0007", "王五", "")]
+    assert rows[0][10] == "A区"  # a file without a 座区 column leaves the seat areas alone
+
+
+def test_the_seat_area_column_is_read(meeting, role_users):
+    header = [*HEADER[:5], "座区", *HEADER[5:]]
+    book = Workbook()
+    book.active.append(header)
+    book.active.append(["0005", "张三", "中共", "", "", "B区", "是", "", "", "13800000005", ""])
+    book.active.append(["0011", "吴十", "民进", "", "", "C区 3 排", "否", "", "", "", ""])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    result = services.import_roster(role_users["secretariat"], meeting, buffer.getvalue())
+    assert (result.created, result.updated) == (1, 1)
+    seats = {r[1]: r[10] for r in roster(meeting)}
+    assert seats["张三"] == "B区" and seats["吴十"] == "C区 3 排"
 
 
 def test_five_and_0005_in_one_file_are_a_duplicate(meeting, role_users):

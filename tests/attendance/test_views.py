@@ -91,9 +91,9 @@ def test_roster_export_contents(client, login, world):
     response = client.get("/attendance/roster/export.xlsx")
     sheet = load_workbook(io.BytesIO(response.data)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert list(rows[0]) == HEADER
-    assert rows[1][:6] == ("0001", "张三", "中共", None, "第一组", "否")
-    assert rows[1][9] == "r_member" and rows[2][1] == "李四"
+    assert list(rows[0]) == [*HEADER[:5], "座区", *HEADER[5:]]
+    assert rows[1][:7] == ("0001", "张三", "中共", None, "第一组", None, "否")
+    assert rows[1][10] == "r_member" and rows[2][1] == "李四"
 
 
 def test_sign_in_sheet_export_and_print_in_member_number_order(client, login, world):

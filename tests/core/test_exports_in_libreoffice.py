@@ -96,7 +96,7 @@ def test_libreoffice_keeps_types_widths_and_print_setup(exports, tmp_path):
     outdir = office.convert([exports["ledger.xlsx"], exports["roster-template.xlsx"]], "xlsx", tmp_path)
     template = load_workbook(outdir / "roster-template.xlsx").active
     # 委员编号 and 手机 are text columns: what a person types under the example row keeps its zeros.
-    assert (template.column_dimensions["A"].number_format, template.column_dimensions["I"].number_format) == ("@", "@")
+    assert (template.column_dimensions["A"].number_format, template.column_dimensions["J"].number_format) == ("@", "@")
     ledger = load_workbook(outdir / "ledger.xlsx").active
     evil = next(row for row in ledger.iter_rows(min_row=3) if row[2].value == EVIL)
     assert evil[2].data_type == "s" and evil[6].is_date and isinstance(evil[6].value, dt.datetime)
