@@ -29,3 +29,20 @@ def test_route_role_table(app, client, login, role_users, monkeypatch):
         Case("dashboard.kiosk_api", f"/wall/{token}/figures.json", EVERYONE, public=True),
     ]
     check_cases(app, client, login, role_users, cases, ENDPOINTS)
+
+
+def test_whoever_sees_the_dashboard_may_open_the_attendance_lists_it_links_to():
+    """The 报到 and 签到 figures link to the 未报到 / 未签到 lists (drawn once for every viewer of a snapshot, so
+    not per viewer): every role that sees the dashboard must be allowed to open them, phone numbers aside."""
+    from meetingprep.permissions import can
+    from meetingprep.roles import Role
+
+    class Viewer:
+        is_authenticated = is_active = True
+
+        def __init__(self, role):
+            self.role, self.id = Role(role), 0
+
+    for role in VIEWERS:
+        assert can(Viewer(role), "dashboard.view") and can(Viewer(role), "attendance.view"), role
+    assert not can(Viewer("leader"), "attendance.member.personal")  # the lists show them without phones

@@ -58,6 +58,7 @@ def test_registration_latest_sittings_and_leave_waiting(setup):
     assert (latest["expected"], latest["present"], latest["leave"], latest["absent"]) == (6, 3, 1, 2)
     assert latest["rate"] == "60.0%"  # 3 ÷ (6 − 1)
     assert latest["url"] == f"/attendance/sittings/{setup['sittings'][-1].id}"
+    assert latest["missing_url"] == f"/attendance/sittings/{setup['sittings'][-1].id}/missing"  # its 缺席 count
     assert f["sittings"][1]["rate"] == "50.0%"
     # across all five begun sittings: 15 present ÷ (30 expected − 1 on leave)
     assert (f["overall"]["present"], f["overall"]["expected"], f["overall"]["leave"]) == (15, 30, 1)
@@ -80,6 +81,9 @@ def test_the_page_shows_the_figures_with_links(client, login, setup):
     html = client.get("/dashboard").get_data(as_text=True)
     assert 'href="/attendance/leave?status=pending"' in html and 'href="/attendance/registration/missing"' in html
     assert "出席率 = 实到 ÷ (应到 − 请假)" in html and "第5次全体会议" in html
+    latest = setup["sittings"][-1].id
+    assert f'href="/attendance/sittings/{latest}/missing"' in html  # 缺席 opens who has not checked in
+    assert client.get(f"/attendance/sittings/{latest}/missing").status_code == 200  # and the leader may open it
 
 
 def test_each_check_in_shows_on_the_wall_at_once_while_the_other_figures_are_stored(app, setup):

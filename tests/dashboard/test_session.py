@@ -90,6 +90,16 @@ def test_before_during_and_after_the_meeting(client, login, role_users, plenary,
     assert (plenary_row["present"], plenary_row["expected"], plenary_row["state"]) == (3, 4, "进行中")
     assert group_row["state"] == "未开始"
     assert data["registration"]["registered"] == 2 and data["registration"]["expected"] == 4
+    # 报到 x/y opens the 未报到 list, each sitting's 实到 / 应到 its 未签到 list — not the whole roster — and the
+    # leader looking at the dashboard may open both (without the members' phone numbers)
+    missing = f"/attendance/sittings/{plenary['sitting'].id}/missing"
+    assert data["registration"]["url"] == "/attendance/registration/missing"
+    assert plenary_row["missing_url"] == missing
+    assert 'href="/attendance/registration/missing"' in html and f'href="{missing}"' in html
+    assert 'href="/attendance/roster"' not in html
+    for url in (data["registration"]["url"], missing):
+        page = client.get(url)
+        assert page.status_code == 200 and "<th>手机</th>" not in page.get_data(as_text=True)
     rows = data["speeches"][0]["rows"]
     assert [r["speaker"] for r in rows] == list(SPEAKERS)  # oral only; the written one is listed apart
     assert [(r["is_done"], r["is_now"]) for r in rows] == [(True, False), (False, True), (False, False)]

@@ -36,6 +36,7 @@ def compute(ctx: DashboardContext) -> dict:
                       "starts_at": sitting.starts_at,
                       "rate_percent": None if counts.rate is None else round(counts.rate * 100, 1),
                       "closed": sitting.is_closed, "url": _link("attendance.sitting_detail", sitting_id=sitting.id),
+                      "missing_url": _link("attendance.absent", sitting_id=sitting.id),
                       **counts.as_dict()} for sitting, counts in latest],
         "pending_leave": {"count": summary["pending_leave"],
                           "url": _link("attendance.leave_list", status="pending")},

@@ -63,7 +63,7 @@ def compute(ctx: DashboardContext) -> dict:
         day=_day_of_meeting(meeting.opens_at, moment), today=timeutil.format_date(moment),
         registration={"expected": summary["expected"], "registered": summary["registered"],
                       "percent": percent(summary["registered"], summary["expected"]),
-                      "url": _link("attendance.roster")},
+                      "url": _link("attendance.unregistered")},  # who is missing, not the whole roster
         sittings=[_sitting(sitting, counts[sitting.id]) for sitting in sittings],
         speeches=[_speeches(item, {s.id: s for s in sittings}[item.sitting_id])
                   for item in agenda_queries.speech_items_of(s.id for s in sittings)],
@@ -84,7 +84,8 @@ def _sitting(sitting: Sitting, counts) -> dict:
             "time": f"{timeutil.format_time(sitting.starts_at)}–{timeutil.format_time(sitting.ends_at)}",
             "expected": counts.expected, "present": counts.present, "late": counts.late, "leave": counts.leave,
             "absent": counts.absent, "rate": counts.rate_text, "closed": sitting.is_closed,
-            "url": _link("attendance.sitting_detail", sitting_id=sitting.id)}
+            "url": _link("attendance.sitting_detail", sitting_id=sitting.id),
+            "missing_url": _link("attendance.absent", sitting_id=sitting.id)}
 
 
 def _speeches(item, sitting: Sitting) -> dict:
