@@ -414,6 +414,23 @@ def _record_opinion(user, discussion_group) -> bool:
     return group_id in groups
 
 
+@rule("opinion.group_view")
+def _view_group_opinions(user, discussion_group) -> bool:
+    """A discussion group's opinions and their answers (read-only): whoever reads every opinion, and the
+    group's own people — its members (the roster's 讨论组) and its recorders — so a group sees that what it
+    said was heard. Not another group's. ``discussion_group`` a DiscussionGroup or its id."""
+    if _RULES["opinion.view"](user, None):
+        return True
+    if discussion_group is None:
+        return False
+    from meetingprep.opinions.scope import member_groups_of, recorder_groups_of
+
+    group_id = discussion_group if isinstance(discussion_group, int) else discussion_group.id
+    if user.role == Role.MEMBER:
+        return group_id in member_groups_of(user)
+    return group_id in recorder_groups_of(user)
+
+
 @rule("opinion.answer")
 def _answer_opinion(user, document) -> bool:
     """The drafting group: the document's drafters (loaded), and the secretariat."""

@@ -65,11 +65,12 @@ def index():
 @bp.route("/groups/<int:group_id>")
 @login_required
 def group(group_id: int):
-    """What one discussion group said and how each opinion was answered."""
-    require(current_user, "opinion.view")
+    """What one discussion group said and how each opinion was answered: read by the group's own members
+    and recorders too (``opinion.group_view``)."""
     discussion_group = db.session.get(DiscussionGroup, group_id)
     if discussion_group is None:
         raise NotFound("该讨论组不存在。")
+    require(current_user, "opinion.group_view", discussion_group)
     pagination = queries.opinions_page(discussion_group.meeting_id, group_id=group_id, page=page_number())
     return render_template("opinions/group.html", group=discussion_group, pagination=pagination)
 

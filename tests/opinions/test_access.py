@@ -24,7 +24,9 @@ def test_route_role_table(app, client, login, role_users, world, monkeypatch):
     recorder_id = db.session.scalar(select(DiscussionRecorder.id).limit(1))
     cases = [
         Case("opinions.index", "/opinions/", READERS),
-        Case("opinions.group", f"/opinions/groups/{world.first_group.id}", READERS),
+        # a group's page: readers, and the group's own members (role_users' member sits in 第一组)
+        Case("opinions.group", f"/opinions/groups/{world.first_group.id}", READERS | {"member"}),
+        Case("opinions.group", f"/opinions/groups/{world.second_group.id}", READERS),
         Case("opinions.mine", "/opinions/mine", {"member"}),
         Case("opinions.document", f"/opinions/documents/{d}", READERS),
         # the recording form: the secretariat, and workers named recorder of a group (staff is not, here)

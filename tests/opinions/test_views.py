@@ -201,3 +201,43 @@ def test_query_counts_do_not_grow_with_opinions(client, login, world, count_quer
     large = measure()
     assert large == small, (small, large)
     assert small[0] <= 14, small
+
+
+def test_a_discussion_group_sees_its_own_opinions_and_the_answers(client, login, world):
+    """畅通反馈渠道: the group's members (not only the one who spoke) read what their group said and how each
+    opinion was answered; a member of another group does not, nor does anyone signed out."""
+    from meetingprep.opinions import services
+
+    answered = record(world, "提案数字请核对。", member=world.other_member)
+    record(world, "建议增加履职培训内容。")
+    record(world, "第二组的意见", member=world.second_member, group=world.second_group,
+           actor=world.users["secretariat"])
+    services.answer_opinion(world.users["staff"], answered, views._document(world.report.id), response="explained",
+                            note="数字已与提案委核对无误。", version_number=None, version_id=answered.version_id)
+    db.session.commit()
+    second_user = factories.make_user("member", username="zhao", display_name="赵委员")
+    factories.make_member(world.meeting, name="赵委员", member_no="0004", group=world.second_group, user=second_user)
+    db.session.commit()
+    url = f"/opinions/groups/{world.first_group.id}"
+
+    login(world.users["member"])  # 张委员, 第一组: the group's page from their own pages
+    assert url in client.get("/opinions/mine").get_data(as_text=True)
+    assert url in client.get("/records/me").get_data(as_text=True)
+    page = client.get(url).get_data(as_text=True)
+    assert "提案数字请核对。" in page and "王委员" in page  # another member's opinion of the same group
+    assert "已说明" in page and "数字已与提案委核对无误。" in page  # … and its answer
+    assert "建议增加履职培训内容。" in page and "待答复" in page
+    assert "第二组的意见" not in page
+    assert 'href="/opinions/"' not in page  # no link to the all-groups list it may not open
+    assert client.get(f"/opinions/groups/{world.second_group.id}").status_code == 403
+
+    login(second_user)  # a member of 第二组 sees theirs, not 第一组's
+    assert client.get(url).status_code == 403
+    assert "第二组的意见" in client.get(f"/opinions/groups/{world.second_group.id}").get_data(as_text=True)
+
+    login(world.recorder)  # 第一组's recorder
+    assert "数字已与提案委核对无误。" in client.get(url).get_data(as_text=True)
+
+    login(None)
+    response = client.get(url)
+    assert response.status_code == 302 and "/login" in response.headers["Location"]

@@ -71,7 +71,8 @@ CROSS_GROUP = {
     # material.view / material.download = READERS besides the members in scope: a published material is read
     # by all workers and leaders (its receipts, versions and scope stay with the secretariat).
     "materials.read": READERS, "materials.page_image": READERS, "materials.download": READERS,
-    # opinion.view = READERS: the discussion opinions on the reports and their answers, per report and group.
+    # opinion.view = READERS: the discussion opinions on the reports and their answers, per report and group
+    # (opinion.group_view adds a group's own members and recorders: M1 is in 甲讨论组, so refused here).
     "opinions.document": READERS, "opinions.report": READERS, "opinions.report_xlsx": READERS,
     "opinions.group": READERS,
     # instruction.write / task.supervise = leaders and the secretariat: a leader instructs on, and follows (督办),
@@ -200,6 +201,9 @@ def build_world() -> tuple[dict, dict]:
 
     discussion_group = f.make_discussion_group(meeting, "乙讨论组")
     member_m2.discussion_group_id = discussion_group.id
+    # M1 sits in another discussion group: opinion.group_view lets a group's members read their own group's
+    # opinions, so M1 must still be refused 乙讨论组's
+    member_m1.discussion_group_id = f.make_discussion_group(meeting, "甲讨论组").id
     recorder = opinion_services.add_recorder(secretariat, meeting.id, group_id=discussion_group.id,
                                              user_id=b_staff.id)
     opinion = opinion_services.record_opinion(b_staff, document_queries.document_for_action(document.id),
