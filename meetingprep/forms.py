@@ -44,6 +44,15 @@ class BaseForm(FlaskForm):
                 return json_formdata(request.get_json(silent=True))
             return FlaskForm.Meta.wrap_formdata(self, form, formdata)
 
+        def render_field(self, field, render_kw):
+            """No ``maxlength`` in the page: WTForms draws one from a Length validator, and a browser then cuts a
+            long paste at the limit without a word. The Length validator still refuses over-long text on the
+            server, with its Chinese message and the text kept in the form. A field that really wants the
+            attribute says so in its own ``render_kw`` or in the call."""
+            if "maxlength" not in render_kw and "maxlength" not in (field.render_kw or {}):
+                render_kw = {**render_kw, "maxlength": False}
+            return FlaskForm.Meta.render_field(self, field, render_kw)
+
 
 class VersionedForm(BaseForm):
     """Carries the record's version so a stale save is refused (see concurrency.expect_version)."""

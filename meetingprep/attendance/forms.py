@@ -76,21 +76,23 @@ class BulkCheckInForm(BaseForm):
 class CorrectionForm(BaseForm):
     status = SelectField("更正为", choices=RollStatus.choices())
     at = DateTimeLocalField("签到时间（可选）", format=DATETIME_FORMAT, validators=[Optional()])
-    reason = TextAreaField("更正原因", validators=[DataRequired("请填写更正原因。"), Length(max=400)])
+    reason = TextAreaField("更正原因", validators=[DataRequired("请填写更正原因。"),
+                                                 Length(max=400, message="更正原因不能超过 400 字。")])
 
 
 class LeaveRequestForm(BaseForm):
     member_no = StringField("委员编号", validators=[DataRequired("请填写委员编号。"), Length(max=20)])
     sitting_ids = SelectMultipleField("请假会次", coerce=to_id, validate_choice=False,
                                       validators=[DataRequired("请选择要请假的会次。")])
-    reason = TextAreaField("请假事由", validators=[DataRequired("请填写请假事由。"), Length(max=2000)])
+    reason = TextAreaField("请假事由", validators=[DataRequired("请填写请假事由。"),
+                                                 Length(max=2000, message="请假事由不能超过 2000 字。")])
 
 
 class LeaveDecisionForm(VersionedForm):
     # No default: the approver chooses (a pre-selected 批准 approved with one click).
     decision = RadioField("审批", choices=[("approve", "批准"), ("reject", "不批准")],
                           validators=[InputRequired("请选择批准或不批准。")])
-    note = TextAreaField("审批意见", validators=[Length(max=500)])
+    note = TextAreaField("审批意见", validators=[Length(max=500, message="审批意见不能超过 500 字。")])
 
 
 class DutyForm(BaseForm):

@@ -63,7 +63,7 @@ class DecisionForm(BaseForm):
     decision = RadioField("审核结论", choices=Decision.choices(),
                           validators=[InputRequired(message="请选择通过或退回修改。")])
     comment = TextAreaField("意见", validators=[Length(max=5000, message="意见不能超过 5000 字。")],
-                            render_kw={"rows": 4, "maxlength": False})  # refused with a message, never cut
+                            render_kw={"rows": 4})
     quote = TextAreaField("引用原文（可选）", validators=[Length(max=2000, message="引用不能超过 2000 字。")],
                           render_kw={"rows": 2})
     version_number = HiddenField()

@@ -23,15 +23,12 @@ from meetingprep.tasks.models import TaskPriority
 from meetingprep.tasks.services import BulkOp, TaskData
 from meetingprep.timeutil import from_local
 
-#: No ``maxlength`` in the page: a browser cuts a long paste silently; the server refuses it with a message.
-NO_CUT = {"maxlength": False}
-
 
 class TaskForm(VersionedForm):
     title = StringField("任务", validators=[DataRequired(message="请填写任务名称。"),
-                                            Length(max=200, message="任务名称不能超过 200 字。")], render_kw=NO_CUT)
+                                            Length(max=200, message="任务名称不能超过 200 字。")])
     description = TextAreaField("说明", validators=[Optional(), Length(max=5000, message="说明不能超过 5000 字。")],
-                                render_kw={"rows": 4, **NO_CUT})
+                                render_kw={"rows": 4})
     group_id = SelectField("责任组", coerce=to_id_or_none, validators=[InputRequired(message="请选择责任组。")])
     owner_id = SelectField("责任人", coerce=to_id_or_none, validators=[InputRequired(message="请选择责任人。")])
     coworker_ids = SelectMultipleField("协办人", coerce=to_id, validators=[Optional()])  # drawn as checkboxes
@@ -85,7 +82,7 @@ class TaskForm(VersionedForm):
 
 class TransitionForm(BaseForm):
     note = TextAreaField("备注", validators=[Optional(), Length(max=5000, message="不能超过 5000 字。")],
-                         render_kw={"rows": 3, **NO_CUT})
+                         render_kw={"rows": 3})
     override_reason = StringField("放行理由（前置任务未完成时）", validators=[Optional(), Length(max=500)])
     evidence = MultipleFileField("完成佐证材料")
 
@@ -98,7 +95,7 @@ class ProgressForm(VersionedForm):
 class CommentForm(BaseForm):
     body = TextAreaField("留言", validators=[DataRequired(message="请填写留言内容。"),
                                            Length(max=5000, message="留言不能超过 5000 字。")],
-                         render_kw={"rows": 3, "placeholder": "可用 @用户名 或 @姓名 提醒相关同志", **NO_CUT})
+                         render_kw={"rows": 3, "placeholder": "可用 @用户名 或 @姓名 提醒相关同志"})
     files = MultipleFileField("附件")
 
 
