@@ -348,7 +348,8 @@ rule("plan.timeline")(_role_in(*READERS))
 rule("plan.ical")(_role_in(*WORKERS))
 # ── agenda and speaking order (议程与大会发言) ───────────────────────────────────────────────────
 # The secretariat builds the agenda and the 大会发言 order; whoever follows the preparation reads them.
-# A speaker (the member who submitted a speech, or its drafters) sees their own slot — and only that.
+# A speaker (the member who submitted a speech, or its drafters) sees their own slot, and the published
+# 大会发言顺序 of the items they speak in (who speaks when) — not the arranging page, not other items' orders.
 rule("agenda.view")(_role_in(*READERS))
 rule("agenda.manage")(_role_in(*MANAGERS))
 rule("agenda.mine")(lambda user, _obj=None: True)
@@ -361,6 +362,16 @@ def _view_speech_slot(user, slot) -> bool:
     if user.role in READERS:
         return True
     return slot is not None and slot.spoken_by(user.id)
+
+
+@rule("agenda.view_order")
+def _view_speech_order(user, item) -> bool:
+    """The printed 大会发言顺序 of one speeches item (order, speaker, title, minutes): readers, and whoever has a
+    slot in it — a speaker needs to know who speaks before them. ``item.slots`` with their speeches' drafters
+    loaded (``queries.item_with_order``)."""
+    if user.role in READERS:
+        return True
+    return item is not None and any(slot.spoken_by(user.id) for slot in item.slots)
 # ── materials to members (会议材料发放) and 会议简报 ──────────────────────────────────────────────
 # The secretariat publishes, scopes, withdraws and reminds, and alone sees who read what. Whoever follows
 # the preparation reads every published material; a member reads those whose audience includes them.

@@ -204,9 +204,9 @@ def _speeches_page(item: AgendaItem, form: SpeechAddForm, status: int | None = N
 @bp.route("/items/<int:item_id>/speeches/print")
 @login_required
 def speeches_print(item_id: int):
-    """The official 大会发言顺序: only speeches at 定稿, numbered; A4."""
+    """The official 大会发言顺序: only speeches at 定稿, numbered; A4. Its speakers read it too."""
     item = _speeches_item(item_id)
-    require(current_user, "agenda.view")
+    require(current_user, "agenda.view_order", item)
     return render_template("agenda/speeches_print.html", item=item, sitting=_sitting(item.sitting_id),
                            order=queries.speech_order(item))
 

@@ -33,7 +33,8 @@ def test_route_role_table(app, client, login, role_users, sitting, monkeypatch):
         Case("agenda.speeches", f"/agenda/items/{p}/speeches", READERS),
         Case("agenda.speech_add", f"/agenda/items/{p}/speeches/add", MANAGERS, method="POST",
              data={"document_id": ""}),
-        Case("agenda.speeches_print", f"/agenda/items/{p}/speeches/print", READERS),
+        # agenda.view_order: readers, and the member who speaks in it (finalized_speech submits as "member")
+        Case("agenda.speeches_print", f"/agenda/items/{p}/speeches/print", READERS | {"member"}),
         Case("agenda.slot_edit", f"/agenda/slots/{sl}/edit", MANAGERS),
         Case("agenda.slot_move", f"/agenda/slots/{sl}/move", MANAGERS, method="POST", data={"direction": "down"}),
         Case("agenda.slot_remove", f"/agenda/slots/{sl}/remove", MANAGERS, method="POST"),

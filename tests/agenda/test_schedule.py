@@ -44,7 +44,7 @@ def schedule_world(role_users):
     factories.make_leave(zhang, [speeches], requested_by=role_users["member"])
     db.session.commit()
     return {**role_users, "zhang": zhang, "opening": opening, "group": group, "speeches": speeches,
-            "standing": standing, "g2": g2}
+            "standing": standing, "g2": g2, "speech_item": speech_item}
 
 
 def test_the_schedule_shows_rooms_seat_items_slot_and_what_to_bring(client, login, schedule_world):
@@ -117,3 +117,35 @@ def test_the_schedule_costs_the_same_whatever_the_roster_and_agenda(client, logi
     services.add_item(w["secretariat"], w["opening"], item_data(w["opening"], title="听取提案工作情况报告"))
     db.session.commit()
     assert cost() == before
+
+
+def test_a_speaker_reads_the_whole_published_order_from_their_schedule(client, login, schedule_world, role_users):
+    """The order "shows to the speakers": from 我的日程 a speaker opens the item's 大会发言顺序 — everyone's place,
+    name, title and minutes, read-only; not the arranging page, not the reopened speeches (internal), and a member
+    who does not speak there is refused."""
+    w = schedule_world
+    item = w["speech_item"]
+    order_url = f"/agenda/items/{item.id}/speeches/print"
+    dropped = finalized_speech(role_users, "关于重新修改的发言", member=factories.make_user("member"))
+    services.add_speech(w["secretariat"], item, dropped, mode=SpeechMode.ORAL, minutes=5)
+    from tests.agenda.conftest import reopen
+
+    reopen(role_users, dropped)
+    db.session.commit()
+    login(w["member"])
+    assert f'href="{order_url}"' in client.get("/agenda/schedule").get_data(as_text=True)
+    assert f'href="{order_url}"' in client.get("/agenda/mine").get_data(as_text=True)
+    response = client.get(order_url)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "大会发言顺序" in html
+    # the other speaker first, with their title and minutes, then this member
+    assert html.index("李委员") < html.index("关于钒钛产业延链补链的发言") < html.index("关于擦亮阳光康养名片的发言")
+    assert "10 分钟" in html and "8 分钟" in html
+    assert "关于重新修改的发言" not in html and "已重新打开" not in html  # the secretariat's business
+    assert client.get(f"/agenda/items/{item.id}/speeches").status_code == 403  # the arranging page stays closed
+
+    login(factories.make_user("member"))  # a member without a slot in it
+    db.session.commit()
+    assert client.get(order_url).status_code == 403
+    login(w["secretariat"])
+    assert "另有 1 篇发言稿已重新打开" in client.get(order_url).get_data(as_text=True)
