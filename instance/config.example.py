@@ -104,6 +104,9 @@ REMINDER_OVERDUE_SECRETARIAT_DAYS = 3
 # Sitting reminders: the members expected at a sitting (not those on approved leave) and the staff on
 # check-in duty are reminded this many hours before it starts (0 turns them off).
 SITTING_REMINDER_HOURS = 2
+# 领导批示: an addressee who has not pressed 已阅 this many hours after the instruction was written is reminded
+# once (0 turns it off).
+INSTRUCTION_ACK_REMINDER_HOURS = 24
 # The daily digest to the secretariat and leaders.
 DIGEST_TIME = "08:30"
 # Outbox: e-mail and group-robot deliveries are attempted this often; a failure is retried after

@@ -93,6 +93,7 @@ class DefaultConfig:
     REMINDER_OVERDUE_LEAD_DAYS = 1  # overdue: daily to the owner; from this day on also to the group leads
     REMINDER_OVERDUE_SECRETARIAT_DAYS = 3  # escalation to the secretariat (ignores quiet hours)
     SITTING_REMINDER_HOURS = 2  # expected members and check-in duty staff, this long before a sitting (0: off)
+    INSTRUCTION_ACK_REMINDER_HOURS = 24  # 批示 without 已阅 this long after: its addressees reminded once (0: off)
     DIGEST_TIME = "08:30"
     OUTBOX_INTERVAL_SECONDS = 60
 

@@ -1,4 +1,9 @@
-"""督办 reminders, and the wording of every 批示 and 督办 message.
+"""督办 reminders, the 批示 not acknowledged, and the wording of every 批示 and 督办 message.
+
+An addressee who has not pressed 已阅 on a 批示 ``INSTRUCTION_ACK_REMINDER_HOURS`` (default 24; 0: off) after it
+was written is reminded once: the item's due moment is the instruction's time plus that window, so ReminderLog's
+unique key (rule, instruction, person, moment) lets it through exactly once, however many scans see it waiting.
+A report (办理情况) counts as reading it (``services.reply`` sets ``read_at``).
 
 A 督办 task's reminders go to the leader following it too: "due soon" at the same moments as its owner's
 (``tasks.reminders``: N days before, the deadline's morning) and "overdue" daily while it stays open. The rules
@@ -8,13 +13,18 @@ once (``notifications/rules.py``).
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from flask import current_app
+from sqlalchemy import func, select
 
+from meetingprep import timeutil
 from meetingprep.auth.models import User
+from meetingprep.documents.models import Document
 from meetingprep.extensions import db
-from meetingprep.instructions.models import Supervision
+from meetingprep.instructions import services
+from meetingprep.instructions.models import Instruction, InstructionReceipt, Supervision
 from meetingprep.notifications.rules import DueItem, ReminderRule, ScanContext, register_rule
 from meetingprep.notifications.wording import MessageKind, register_kind
 from meetingprep.tasks import reminders as task_reminders
@@ -38,6 +48,12 @@ for _kind in (
                 {"承办人": "张明", "对象": "任务「布置主会场」", "批示": "请抓紧落实。",
                  "办理情况": "已于今日完成布置。",
                  "链接": "http://127.0.0.1:5000/tasks/42#instruction-1"}),
+    MessageKind("instruction.unacknowledged", "批示未阅提醒（尚未签阅的承办人，一次）",
+                "【批示待阅】{领导}对{对象}的批示尚未签阅",
+                "{领导}于{批示时间}批示：{批示}\n您尚未签阅。请阅后点击“已阅”，并及时报告办理情况。{链接}",
+                ("领导", "对象", "批示", "批示时间", "链接"),
+                {"领导": "李主席", "对象": "任务「布置主会场」", "批示": "请抓紧落实，确保万无一失。",
+                 "批示时间": "2027年1月8日 周五 17:00", "链接": "http://127.0.0.1:5000/tasks/42#instruction-1"}),
     MessageKind("task.supervised", "任务列为督办（责任人、组长、督办领导）",
                 "【督办】「{任务}」已列为{领导}督办任务",
                 "任务「{任务}」已列为{领导}督办的任务。督办要求：{督办要求}\n请按时办结，办理情况将报告督办领导。{链接}",
@@ -91,7 +107,37 @@ def collect_overdue(ctx: ScanContext) -> Iterable[DueItem]:
                       values["链接"], row.meeting_id)
 
 
+def collect_unacknowledged(ctx: ScanContext) -> Iterable[DueItem]:
+    """One query: the receipts still without 已阅 whose instruction is older than the window, with what the
+    reminder says (the leader, the task's or document's title)."""
+    hours = float(current_app.config["INSTRUCTION_ACK_REMINDER_HOURS"])
+    if hours <= 0:
+        return
+    window = dt.timedelta(hours=hours)
+    addressee, author = User.__table__.alias("addressee"), User.__table__.alias("author")
+    rows = db.session.execute(
+        select(Instruction.id, Instruction.meeting_id, Instruction.task_id, Instruction.document_id,
+               Instruction.body, Instruction.created_at, addressee.c.id.label("user_id"),
+               addressee.c.display_name, author.c.display_name.label("author_name"),
+               func.coalesce(Task.title, Document.title).label("title"))
+        .join(InstructionReceipt, InstructionReceipt.instruction_id == Instruction.id)
+        .join(addressee, addressee.c.id == InstructionReceipt.user_id)
+        .outerjoin(author, author.c.id == Instruction.author_id)
+        .outerjoin(Task, Task.id == Instruction.task_id)
+        .outerjoin(Document, Document.id == Instruction.document_id)
+        .where(InstructionReceipt.read_at.is_(None), Instruction.created_at <= ctx.now - window,
+               addressee.c.is_active_account))
+    for row in rows:
+        link = services.target_path(row.task_id, row.document_id, f"instruction-{row.id}")
+        values = {"领导": row.author_name or "领导", "对象": services.label_of(row.task_id is not None, row.title),
+                  "批示": row.body, "批示时间": timeutil.format_datetime(row.created_at), "链接": link}
+        yield DueItem("instruction.unacknowledged", "instruction", row.id, row.user_id, row.display_name,
+                      row.created_at + window, values, link, row.meeting_id)
+
+
 for _rule in (
+    ReminderRule("instruction.unacknowledged", "instruction.unacknowledged", "批示未阅提醒（承办人，一次）",
+                 collect_unacknowledged),
     ReminderRule("supervision.due", "supervision.due", "督办任务即将到期（督办领导）", collect_due),
     ReminderRule("supervision.overdue", "supervision.overdue", "督办任务逾期（督办领导）", collect_overdue),
 ):

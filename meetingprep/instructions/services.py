@@ -36,12 +36,23 @@ MAX_NOTE = 500
 def target_link(target: Task | Document, anchor: str = "instructions") -> str:
     """Where a message about the instruction leads: the object's page, at its 领导批示 section."""
     if isinstance(target, Task):
-        return task_path(target.id, anchor)
-    return f"/documents/{target.id}#{anchor}"
+        return target_path(target.id, None, anchor)
+    return target_path(None, target.id, anchor)
+
+
+def target_path(task_id: int | None, document_id: int | None, anchor: str) -> str:
+    """``target_link`` from the ids alone (the reminder scan reads rows, not objects)."""
+    if task_id is not None:
+        return task_path(task_id, anchor)
+    return f"/documents/{document_id}#{anchor}"
 
 
 def target_label(target: Task | Document) -> str:
-    return f"{'任务' if isinstance(target, Task) else '材料'}「{target.title}」"
+    return label_of(isinstance(target, Task), target.title)
+
+
+def label_of(is_task: bool, title: str) -> str:
+    return f"{'任务' if is_task else '材料'}「{title}」"
 
 
 def _text(value: str | None, what: str, limit: int) -> str:
