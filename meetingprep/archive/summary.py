@@ -23,6 +23,7 @@ from meetingprep.attendance import queries as attendance_queries
 from meetingprep.attendance.models import MemberProfile
 from meetingprep.attendance.queries import RATE_FORMULA, Counts
 from meetingprep.documents import official
+from meetingprep.documents import queries as document_queries
 from meetingprep.documents.models import Document, DocumentType, DocumentTypeCode, ReviewDecision
 from meetingprep.documents.states import Decision, DocumentStatus
 from meetingprep.extensions import db
@@ -79,11 +80,7 @@ class DocumentFigures:
     returns: int
     finalized_at: dt.datetime | None
     is_speech: bool
-
-    @property
-    def rounds(self) -> int:
-        """审核轮次: every return sends a new version round the stages again."""
-        return self.returns + 1 if self.versions else 0
+    rounds: int = 0  # 审核轮次 (``documents.queries.review_rounds``); 0: never entered review
 
 
 @dataclass(frozen=True)
@@ -150,15 +147,19 @@ def _document_figures(meeting_id: int) -> list[DocumentFigures]:
     returns = (select(func.count(ReviewDecision.id)).where(ReviewDecision.document_id == Document.id,
                                                            ReviewDecision.decision == Decision.RETURN)
                .correlate(Document).scalar_subquery())
+    rounds = document_queries.review_rounds()
     rows = db.session.execute(
         select(Document.title, DocumentType.name, Document.status, Document.version_count, returns,
                Document.finalized_at,
-               or_(DocumentType.code == DocumentTypeCode.SPEECH.value, Document.submitter_id.is_not(None)))
+               or_(DocumentType.code == DocumentTypeCode.SPEECH.value, Document.submitter_id.is_not(None)),
+               func.coalesce(rounds.c.rounds, 0))
         .join(DocumentType, DocumentType.id == Document.type_id)
+        .outerjoin(rounds, rounds.c.document_id == Document.id)
         .where(Document.meeting_id == meeting_id)
         .order_by(DocumentType.sort_order, DocumentType.id, Document.id)).all()
-    return [DocumentFigures(title, type_name, status, versions, int(returned or 0), finalized_at, bool(speech))
-            for title, type_name, status, versions, returned, finalized_at, speech in rows]
+    return [DocumentFigures(title, type_name, status, versions, int(returned or 0), finalized_at, bool(speech),
+                            int(held))
+            for title, type_name, status, versions, returned, finalized_at, speech, held in rows]
 
 
 def attendance_of(meeting_id: int, moment: dt.datetime) -> tuple[list[SittingFigures], Counts]:
@@ -253,11 +254,11 @@ def _sections(f: Figures) -> list[Section]:
         + (f"平均审核 {sum(rounds) / len(rounds):.1f} 轮，最多 {max(rounds)} 轮。" if rounds
            else "尚无材料提交审核。")],
         header=["材料", "类型", "状态", "版本数", "退回次数", "审核轮次", "定稿时间"],
-        rows=[[d.title, d.type_name, d.status.label, d.versions, d.returns, d.rounds,
+        rows=[[d.title, d.type_name, d.status.label, d.versions, d.returns, d.rounds or "—",
                timeutil.format_datetime(d.finalized_at, weekday=False) if d.finalized_at else "—"]
               for d in f.documents],
-        sources=["材料审核（documents、document_versions、review_decisions）：审核轮次 = 退回修改次数 + 1；"
-                 "大会发言稿另计（见“大会发言情况”）。"]))
+        sources=[f"材料审核（documents、document_versions、review_decisions、document_stages）："
+                 f"{document_queries.REVIEW_ROUNDS_DEFINITION}（未送审的为“—”）；大会发言稿另计（见“大会发言情况”）。"]))
 
     a = f.attendance
     trend = ""

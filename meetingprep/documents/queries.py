@@ -314,3 +314,27 @@ def overdue_stages(moment: dt.datetime) -> list[OverdueStage]:
                          pending_user_ids=tuple(r.user_id for r in s.pending_reviewers()),
                          allowance_days=s.allowance_days, version_number=s.document.version_count)
             for s in stages]
+
+
+# ── 审核轮次 ─────────────────────────────────────────────────────────────────────────────────────
+#: How the figure is worded wherever it is shown (the summary's sources, the comparison's method).
+REVIEW_ROUNDS_DEFINITION = ("审核轮次 = 材料送审的轮数：首次送审为 1 轮，"
+                            "每次退回（或定稿后重新打开）后提交新版本再送审加 1 轮")
+
+
+def review_rounds():
+    """Subquery (document_id, rounds) over the documents that entered review: the one definition of 审核轮次
+    the meeting's summary and the comparison of meetings share.
+
+    A round is a version sent round the review: the first submission, then each new version submitted after
+    a return (or a reopened 定稿). Every start of a stage bumps its ``round``; a stage is started once when
+    the document first reaches it and once more per resubmission (a resubmitted version goes back to the
+    stage that returned it), so rounds = Σ stage rounds − stages reached + 1. Not 退回次数 + 1: a return the
+    drafters have not yet answered with a new version is no round held, and a draft never submitted has
+    none. Not the highest stage round either: a document returned at two different stages went round three
+    times, while each of those stages counts only its own restarts."""
+    started = func.coalesce(func.sum(DocumentStage.round), 0)
+    reached = func.count(DocumentStage.id).filter(DocumentStage.round > 0)
+    return (select(DocumentStage.document_id, (started - reached + 1).label("rounds"))
+            .group_by(DocumentStage.document_id).having(func.max(DocumentStage.round) > 0)
+            .subquery("review_rounds"))

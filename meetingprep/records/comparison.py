@@ -3,8 +3,9 @@
 - 出席率 = 实到 ÷ (应到 − 请假) over the sittings begun, as everywhere (``attendance.queries``);
 - 按时完成率 = tasks accepted by their deadline ÷ tasks due by now or already accepted (cancelled ones are
   no longer part of the plan);
-- 审核轮次 = per document that entered review, how often its most repeated stage was started (1: every stage
-  passed on the first version), averaged; beside it the number of 退回修改 decisions.
+- 审核轮次 = per document that entered review, how many versions were sent round the review (1: passed on
+  the first submission), averaged; beside it the number of 退回修改 decisions. One definition with the meeting's
+  summary: ``documents.queries.review_rounds``.
 
 A fixed number of queries for any number of meetings (each figure is one grouped query over all of them).
 """
@@ -17,7 +18,8 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, or_, select
 
 from meetingprep.attendance.queries import Counts, counts_by_meeting
-from meetingprep.documents.models import Document, DocumentStage, ReviewDecision
+from meetingprep.documents.models import Document, ReviewDecision
+from meetingprep.documents.queries import REVIEW_ROUNDS_DEFINITION, review_rounds
 from meetingprep.documents.states import Decision
 from meetingprep.extensions import db
 from meetingprep.meetings.models import Meeting
@@ -26,7 +28,7 @@ from meetingprep.tasks.states import TaskStatus
 
 METHOD = ("出席率 = 实到 ÷ (应到 − 请假)（已开始的会次）；"
           "按时完成率 = 在时间节点前验收的任务 ÷ 已到时间节点或已验收的任务"
-          "（不含已取消）；审核轮次 = 每份进入审核的材料重复次数最多的阶段的轮次，取平均（1 表示每个阶段一次通过）。")
+          f"（不含已取消）；{REVIEW_ROUNDS_DEFINITION}，按进入审核的材料取平均（1 表示一次送审即通过）。")
 #: The comparison lists at most this many meetings, newest first.
 MAX_MEETINGS = 20
 
@@ -69,8 +71,7 @@ def compare_meetings(moment: dt.datetime, limit: int = MAX_MEETINGS) -> list[Mee
         .group_by(Task.meeting_id))}
     returned = (select(ReviewDecision.document_id, func.count(ReviewDecision.id).label("returns"))
                 .where(ReviewDecision.decision == Decision.RETURN).group_by(ReviewDecision.document_id).subquery())
-    per_document = (select(DocumentStage.document_id, func.max(DocumentStage.round).label("rounds"))
-                    .group_by(DocumentStage.document_id).having(func.max(DocumentStage.round) > 0).subquery())
+    per_document = review_rounds()
     rounds = {row.meeting_id: row for row in db.session.execute(
         select(Document.meeting_id, func.count(Document.id).label("documents"),
                func.avg(per_document.c.rounds).label("average"),

@@ -6,9 +6,14 @@ import io
 from docx import Document as read_docx
 
 from meetingprep.archive import summary
+from meetingprep.documents import queries as document_queries
+from meetingprep.documents import services as document_services
+from meetingprep.documents.states import Decision
 from meetingprep.extensions import db
 from meetingprep.meetings.models import Meeting
-from tests import office
+from meetingprep.records import comparison
+from meetingprep.timeutil import now
+from tests import factories, office
 
 
 def _text(data: bytes) -> str:
@@ -46,7 +51,7 @@ def test_the_docx_holds_the_figures_and_their_sources(client, login, world):
                      "纳入审核的会议材料 2 份，已定稿 1 份", "平均审核 2.0 轮", "常委会工作报告",
                      "应到 5 人次，实到 3 人次（其中迟到 1 人次）", "出席率 75.0%",
                      "与上次会议（测试会议，出席率 25.0%）相比提高 50.0 个百分点",
-                     "附：数据来源", "按时完成 = 提交验收时间不晚于时间节点", "审核轮次 = 退回修改次数 + 1",
+                     "附：数据来源", "按时完成 = 提交验收时间不晚于时间节点", "审核轮次 = 材料送审的轮数",
                      "出席率 = 实到 ÷ (应到 − 请假)", "六、会议材料发放情况", "本次会议没有通过系统发放会议材料",
                      "七、通知公告阅读情况", "本次会议没有通过系统发出通知公告", "八、分组讨论意见采纳情况",
                      "本次会议在系统中没有记录分组讨论意见", "九、存在的问题和改进建议"):
@@ -74,3 +79,39 @@ def test_the_summary_opens_in_libreoffice_with_its_figures(client, login, world,
     for expected in ("会议总结", "按时完成率50.0%", "出席率75.0%", "提高50.0个百分点", "会务组",
                      "附：数据来源"):
         assert expected in text, expected
+
+
+def test_the_summary_and_the_comparison_count_review_rounds_alike(world):
+    """One definition of 审核轮次 (``documents.queries.review_rounds``): the versions sent round the review.
+    The fixture's report was returned and resubmitted (2 rounds); a report returned and not yet resubmitted has
+    had 1 (退回次数 + 1 said 2); one returned at both stages of a two-stage pipeline, resubmitted after the
+    first, has had 2 as well (退回次数 + 1 said 3)."""
+    lead, staff, secretariat = world.group_lead, world.staff, world.secretariat
+
+    def reload(document):
+        db.session.expire_all()
+        return document_queries.document_for_action(document.id)
+
+    waiting = factories.make_document(world.meeting, template=factories.make_pipeline_template(
+        [[lead]], actor=secretariat, name="一级审核"), drafters=[staff], actor=secretariat, title="退回待改的报告")
+    waiting = factories.add_text_version(waiting, staff, "第一稿。")
+    document_services.decide(lead, reload(waiting), Decision.RETURN, comment="请改", version_number=1)
+    twice = factories.make_document(world.meeting, template=factories.make_pipeline_template(
+        [[lead], [secretariat]], actor=secretariat, name="两级审核"), drafters=[staff], actor=secretariat,
+        title="两级退回的报告")
+    twice = factories.add_text_version(twice, staff, "第一稿。")
+    document_services.decide(lead, reload(twice), Decision.RETURN, comment="请改", version_number=1)
+    twice = factories.add_text_version(reload(twice), staff, "第二稿。")
+    document_services.decide(lead, reload(twice), Decision.APPROVE, version_number=2)
+    document_services.decide(secretariat, reload(twice), Decision.RETURN, comment="再改", version_number=2)
+    db.session.commit()
+
+    f = summary.figures(db.session.get(Meeting, world.meeting.id))
+    rounds = {d.title: (d.returns, d.rounds) for d in f.documents}
+    assert rounds == {"常委会工作报告": (1, 2), "提案工作情况报告": (0, 0), "退回待改的报告": (1, 1),
+                      "两级退回的报告": (2, 2)}
+    line = next(line for line in comparison.compare_meetings(now()) if line.meeting_id == world.meeting.id)
+    reviewed = [r for _, r in rounds.values() if r]
+    assert line.documents_reviewed == len(reviewed) == 3
+    assert line.average_rounds == round(sum(reviewed) / len(reviewed), 2) == 1.67
+    assert line.returns == sum(returns for returns, _ in rounds.values()) == 4
