@@ -70,3 +70,25 @@ def world(app, role_users):
 
 def read_zip(data: bytes) -> zipfile.ZipFile:
     return zipfile.ZipFile(io.BytesIO(data))
+
+
+@pytest.fixture
+def speeches(world, role_users):
+    """Four 大会发言 by the role_users' member: three reach 定稿 — two in the 大会发言 order (one oral, one
+    written), one not placed — and one still waits for its pipeline."""
+    from meetingprep.agenda.models import AgendaItem, AgendaItemKind, SpeechMode, SpeechSlot
+    from tests.agenda.conftest import finalized_speech
+
+    oral, written, _unplaced = (finalized_speech(role_users, title) for title in
+                                ("关于康养产业的发言", "关于职业教育的书面发言", "关于城市更新的发言"))
+    document_services.submit_speech(role_users["member"], world.meeting, title="关于乡村振兴的发言",
+                                    text="关于乡村振兴的发言正文")
+    item = AgendaItem(meeting_id=world.meeting.id, sitting_id=world.coming.id, position=1,
+                      starts_at=world.coming.starts_at, kind=AgendaItemKind.SPEECHES, title="大会发言", slots=[])
+    db.session.add(item)
+    db.session.flush()
+    for position, (speech, mode) in enumerate(((oral, SpeechMode.ORAL), (written, SpeechMode.WRITTEN)), start=1):
+        db.session.add(SpeechSlot(meeting_id=world.meeting.id, item_id=item.id, document_id=speech.id, mode=mode,
+                                  position=position, minutes=8 if mode == SpeechMode.ORAL else None))
+    db.session.commit()
+    return world

@@ -9,8 +9,10 @@ from meetingprep.auth.models import User
 from meetingprep.demo import build_demo
 from meetingprep.extensions import db
 from meetingprep.meetings.models import Meeting
+from meetingprep.records import comparison
 from meetingprep.tasks.models import Task
 from meetingprep.tasks.states import TaskStatus
+from meetingprep.timeutil import now
 from tests.archive.test_archive import check_manifest
 
 
@@ -39,8 +41,20 @@ def test_last_years_archived_meeting_and_the_demo_meetings_archive(app, client, 
     previous = summary.figures(last)
     assert previous.task_total.done == statuses[TaskStatus.DONE] and previous.task_total.late > 0
 
-    # the current demo meeting archives, as the secretariat would do it
+    # the comparison of meetings shows last year's line beside this one's, on /records/compare and the dashboard
     login(db.session.scalar(select(User).where(User.username == "mishu")))
+    line = next(line for line in comparison.compare_meetings(now()) if line.meeting_id == last.id)
+    assert line.attendance.rate_text == previous.attendance.rate_text and line.on_time_percent is not None
+    page = client.get("/records/compare").get_data(as_text=True)
+    row = page[page.index(f'data-meeting-id="{last.id}"'):]
+    row = row[:row.index("</tr>")]
+    assert last.display_name in row and line.attendance.rate_text in row and f"{line.on_time_percent}%" in row
+    assert f'data-meeting-id="{current.id}"' in page
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    section = dashboard[dashboard.index('id="section-comparison"'):]
+    assert last.display_name in section and line.attendance.rate_text in section
+
+    # the current demo meeting archives, as the secretariat would do it
     response = client.post(f"/meetings/{current.id}/archive", data={"confirmation": current.short_name})
     assert response.status_code == 302
     assert "归档包已生成" in services.run_pending()

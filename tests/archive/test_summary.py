@@ -115,3 +115,13 @@ def test_the_summary_and_the_comparison_count_review_rounds_alike(world):
     assert line.documents_reviewed == len(reviewed) == 3
     assert line.average_rounds == round(sum(reviewed) / len(reviewed), 2) == 1.67
     assert line.returns == sum(returns for returns, _ in rounds.values()) == 4
+
+
+def test_the_summary_counts_the_speeches(client, login, speeches):
+    f = summary.figures(db.session.get(Meeting, speeches.meeting.id))
+    assert (f.speeches_submitted, f.speeches_finalized, f.speeches_oral, f.speeches_written) == (4, 3, 1, 1)
+    assert all("发言" not in d.title for d in f.documents)  # speeches are counted apart from the reviewed reports
+    login(speeches.secretariat)
+    text = _text(client.get(f"/meetings/{speeches.meeting.id}/summary.docx").data)
+    assert "委员提交大会发言稿 4 篇，定稿 3 篇；安排口头发言 1 篇、书面发言 1 篇。" in text
+    assert "纳入审核的会议材料 2 份" in text

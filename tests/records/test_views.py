@@ -49,6 +49,27 @@ def _speech(world, title, mode=None):
     return speech
 
 
+def _figures(page: str) -> dict[str, str]:
+    """The record's figure cards: label → value."""
+    card = page[page.index("data-record"):]
+    return dict(re.findall(r'<div class="small text-secondary">([^<]+)</div><div class="fs-5 fw-bold">([^<]+)</div>',
+                           card[:card.index("出勤统计")]))
+
+
+def _outcomes(page: str) -> dict[str, str]:
+    """The record's speeches: title → outcome badge."""
+    return dict(re.findall(r'>([^<>]+)</a></span>\s*<span class="small text-secondary">[^<]*</span>'
+                           r'<span class="badge text-bg-light">([^<]+)</span>', page))
+
+
+def _rates(page: str) -> dict[str, list[str]]:
+    """The 常委 view's rate table: row label → its cells."""
+    table = page[page.index("data-standing-rates"):]
+    table = table[:table.index("</table>")]
+    return {label: re.findall(r'<td class="text-end[^"]*">([^<]*)</td>', cells)
+            for label, cells in re.findall(r"<tr><th>([^<]+)</th>(.*?)</tr>", table, flags=re.S)}
+
+
 def test_a_member_sees_their_own_record(client, login, world):
     _attendance(world)
     _speech(world, "关于康养产业的发言", SpeechMode.ORAL)
@@ -107,6 +128,10 @@ def test_leaders_see_aggregates_and_the_standing_view_not_members(client, login,
     assert "data-member-id" not in page and "按界别" in page and "经济界" in page
     standing = client.get("/records/standing").get_data(as_text=True)
     assert "尚未提交大会发言的常委（1 / 1 人）" in standing and "张委员" in standing
+    # the 常委's attendance against the rest's (应到, 出席, 迟到, 请假, 缺席, 出席率): 张委员 came late to one
+    # sitting and missed the other; 王委员 came late to both, 李委员 to neither
+    assert _rates(standing) == {"常委": ["2", "1", "1", "0", "1", "50.0%"],
+                                "其他委员": ["4", "2", "2", "0", "2", "50.0%"]}
     book = load_workbook(io.BytesIO(client.get("/records/export.xlsx").data))
     assert book.sheetnames == ["界别汇总", "讨论组汇总"]  # no sheet of named members for leaders
     assert client.get(f"/records/members/{world.member.id}").status_code == 403
@@ -223,3 +248,56 @@ def test_query_counts_do_not_grow_with_members(client, login, world, count_queri
     large = measure()
     assert large == small, (small, large)
     assert small[0][0] < small[0][1]  # the overview's aggregates were kept, not counted again
+
+
+def test_lateness_leave_and_every_speech_outcome_on_a_members_record(client, login, world, time_machine):
+    """迟到 and 请假 counted on the record; a speech in the 大会发言 order is 口头 or 书面; one not placed is 审核或
+    安排中 while the meeting lasts and 未采用 once it has closed — on the page and in the export."""
+    _attendance(world)
+    third = factories.make_sitting(world.meeting, name="第三次全体会议", starts_in_minutes=-10)
+    factories.make_leave(world.member, [third], status="approved")
+    db.session.commit()
+    _speech(world, "关于康养产业的发言", SpeechMode.ORAL)
+    _speech(world, "关于职业教育的发言", SpeechMode.WRITTEN)
+    _speech(world, "关于城市更新的发言")
+    login(world.users["member"])
+    page = client.get("/records/me").get_data(as_text=True)
+    figures = _figures(page)
+    # 3 sittings begun: late to the first, absent from the second, on leave for the third — 1 ÷ (3 − 1)
+    assert {label: figures[label] for label in ("应到会次", "出席", "迟到", "请假", "缺席", "出席率")} == {
+        "应到会次": "3", "出席": "1", "迟到": "1", "请假": "1", "缺席": "1", "出席率": "50.0%"}
+    assert (figures["提交发言"], figures["口头发言"], figures["书面发言"]) == ("3", "1", "1")
+    assert _outcomes(page) == {"关于康养产业的发言": "口头发言", "关于职业教育的发言": "书面发言",
+                               "关于城市更新的发言": "审核或安排中"}
+
+    time_machine.move_to(world.meeting.closes_at + dt.timedelta(days=1), tick=False)
+    login(world.users["member"])  # a new sign-in: the earlier one has expired meanwhile
+    page = client.get("/records/me").get_data(as_text=True)
+    assert _outcomes(page)["关于城市更新的发言"] == "未采用"
+    assert _outcomes(page)["关于职业教育的发言"] == "书面发言"
+    login(world.users["secretariat"])
+    sheet = load_workbook(io.BytesIO(client.get("/records/export.xlsx").data))["委员履职"]
+    header = [cell.value for cell in sheet[2]]
+    row = next(dict(zip(header, values, strict=True)) for values in sheet.iter_rows(min_row=3, values_only=True)
+               if values[1] == "张委员")
+    assert (row["迟到"], row["请假"], row["书面发言"], row["未采用"], row["审核或安排中"]) == (1, 1, 1, 1, 0)
+
+
+def test_the_export_per_discussion_group_names_its_members(client, login, world):
+    _attendance(world)
+    record(world, "提案数字请核对。")
+    login(world.users["secretariat"])
+    response = client.get(f"/records/export.xlsx?group={world.first_group.id}")
+    assert response.status_code == 200
+    book = load_workbook(io.BytesIO(response.data))
+    assert book.sheetnames == ["委员履职", "界别汇总", "讨论组汇总"]
+    sheet = book["委员履职"]
+    header = [cell.value for cell in sheet[2]]
+    rows = {values[1]: dict(zip(header, values, strict=True))
+            for values in sheet.iter_rows(min_row=3, values_only=True)}
+    assert list(rows) == ["张委员", "王委员"]  # 第一组 only: not 李委员 of 第二组
+    assert {row["讨论组"] for row in rows.values()} == {"第一组"}
+    assert (rows["张委员"]["出席"], rows["张委员"]["缺席"], rows["张委员"]["讨论意见"]) == (1, 1, 1)
+    assert (rows["王委员"]["出席"], rows["王委员"]["讨论意见"]) == (2, 0)
+    other = load_workbook(io.BytesIO(client.get(f"/records/export.xlsx?group={world.second_group.id}").data))
+    assert [values[1] for values in other["委员履职"].iter_rows(min_row=3, values_only=True)] == ["李委员"]
