@@ -45,9 +45,16 @@ from meetingprep.web import meeting_or_404
 bp = Blueprint("documents", __name__, url_prefix="/documents")
 
 
+@bp.app_context_processor
+def _document_names():
+    """The names documents/_macros.html reads, on every page: its tables are drawn outside this blueprint too
+    (the secretariat's 工作台 lists 待我审核), where they were undefined and the page a 500."""
+    return {"STATUS_BADGES": STATUS_BADGES, "DocumentStatus": DocumentStatus}
+
+
 @bp.context_processor
 def _globals():
-    return {"STATUS_BADGES": STATUS_BADGES, "DocumentStatus": DocumentStatus, "moment": now()}
+    return {"moment": now()}
 
 
 def _document(document_id: int) -> Document:

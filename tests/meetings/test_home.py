@@ -196,3 +196,18 @@ def test_home_queries_do_not_grow_with_data(client, login, role_users, count_que
     db.session.commit()
     large = measure()
     assert len(large) == len(small), [" ".join(s.split())[:60] + " … " + " ".join(s.split())[-90:] for s in large]
+
+
+def test_secretariat_home_lists_a_document_waiting_on_their_review(client, login, role_users):
+    """The 待我审核 table is drawn by documents/_macros.html outside the documents pages (it was a 500 there)."""
+    secretariat = role_users["secretariat"]
+    template = factories.make_pipeline_template([[secretariat]], actor=secretariat)
+    document = factories.make_document(role_users["meeting"], template=template, drafters=[role_users["staff"]],
+                                       actor=secretariat, title="大会议程（草案）")
+    factories.add_text_version(document, role_users["staff"], "一、开幕")
+    db.session.commit()
+    login(secretariat)
+    response = client.get("/")
+    assert response.status_code == 200
+    queue = _section(response.get_data(as_text=True), "review-queue")
+    assert "大会议程（草案）" in queue and "第1审" in queue
