@@ -73,11 +73,33 @@ def test_demo_builds_the_meeting_once(app):
         assert user.check_password(app.config["DEMO_PASSWORD"])
     lead = db.session.scalar(select(User).where(User.username == "huiwu_zz"))
     assert lead.lead_group_ids
+    _assert_the_plenary_days(meeting)
 
     again = runner.invoke(args=["demo", "--if-empty"])
     assert again.exit_code == 0 and "保留现有数据" in again.output
     assert runner.invoke(args=["demo"]).exit_code != 0  # existing data is never silently replaced
     assert db.session.scalar(select(func.count(Meeting.id))) == 2  # this year's, and last year's archived one
+
+
+def _assert_the_plenary_days(meeting) -> None:
+    """What the issue (#20) promises of the demo's 会中: 5 sittings over the meeting's 3 days, one 大会发言 of 8
+    oral and 20 written speeches with none dropped, and materials published to the members."""
+    from meetingprep.agenda import queries as agenda_queries
+    from meetingprep.agenda.models import AgendaItem, AgendaItemKind
+    from meetingprep.attendance.models import Sitting
+    from meetingprep.materials.models import Material
+
+    sittings = list(db.session.scalars(select(Sitting).where(Sitting.meeting_id == meeting.id)))
+    plenary = [s for s in sittings if meeting.opens_at <= s.starts_at < s.ends_at <= meeting.closes_at]
+    assert len(plenary) == 5 and len({to_local(s.starts_at).date() for s in plenary}) == 3
+    assert all(s.ends_at <= meeting.opens_at for s in sittings if s not in plenary)  # 预备会议 and the like
+    speeches = list(db.session.scalars(select(AgendaItem.id).where(AgendaItem.meeting_id == meeting.id,
+                                                                    AgendaItem.kind == AgendaItemKind.SPEECHES)))
+    assert len(speeches) == 1
+    order = agenda_queries.speech_order(agenda_queries.item_with_order(speeches[0]))
+    assert (len(order.oral), len(order.written), len(order.dropped)) == (8, 20, 0)
+    assert db.session.scalar(select(func.count(Material.id)).where(Material.meeting_id == meeting.id,
+                                                                   Material.is_live)) >= 1
 
 
 def test_demo_reset_rebuilds(app, tmp_path):
