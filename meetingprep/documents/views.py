@@ -36,7 +36,7 @@ from meetingprep.errors import DomainError, NotFound, ValidationFailed
 from meetingprep.extensions import db
 from meetingprep.history import history_for
 from meetingprep.meetings import closure
-from meetingprep.opinions.queries import counts_of_document
+from meetingprep.opinions.queries import counts_of_document, paragraph_counts
 from meetingprep.permissions import Role, can, require
 from meetingprep.timeutil import now
 from meetingprep.uploads import KINDS, send_stored
@@ -198,12 +198,15 @@ def _render_detail(document: Document, *, decision_form=None, comment_form=None,
                     + [(c.created_at, "comment", c) for c in comments], key=lambda item: item[0])
     opinions = counts_of_document(document)
     waiting_on_me = _waiting_on_me(document)
+    paragraph_opinions = {}
+    if opinions is not None and opinions.total and current_text is not None and can(current_user, "opinion.view"):
+        paragraph_opinions = paragraph_counts(document, current_text, current_app.config["DIFF_WORK_BUDGET"])
     return render_template(
         "documents/detail.html", document=document, versions=queries.versions_of(document.id), thread=thread,
         opinions=opinions, finalize_warning=_finalize_warning(document, opinions) if waiting_on_me else "",
         stage_names={s.id: s.name for s in document.stages},
         decision_form=decision_form, comment_form=comment_form or CommentForm(prefix="c"),
-        current_text=current_text,
+        current_text=current_text, paragraph_opinions=paragraph_opinions,
         may_add_version=document.status in VERSION_ACTIONS and can(current_user, "document.add_version", document),
         waiting_on_me=waiting_on_me, can_see_internal=can_see_internal,
         trail=history_for(db.session, document) if can(current_user, "audit.view") else [],

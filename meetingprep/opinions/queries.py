@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from sqlalchemy import func, literal_column, select
-from sqlalchemy.orm import aliased, joinedload, raiseload
+from sqlalchemy.orm import aliased, joinedload, load_only, raiseload
 
 from meetingprep.attendance.models import DiscussionGroup, MemberProfile
 from meetingprep.auth.models import User
@@ -126,6 +126,22 @@ def by_paragraph(document: Document, current_text: str | None, opinions: list[Di
             number = None
         where[opinion.id] = number
     return DocumentOpinions(rows, whole, dropped, opinions, where)
+
+
+def paragraph_counts(document: Document, current_text: str | None, budget: int) -> dict[int, OpinionCounts]:
+    """Paragraph number of the current version → (opinions, unanswered) on it, for the marks beside the
+    document page's text; paragraphs without opinions are left out. The same placement as the opinions page
+    (``by_paragraph``: an opinion on an older version follows its paragraph), over only the columns it needs:
+    two queries however many opinions."""
+    opinions = list(db.session.scalars(
+        select(DiscussionOpinion).where(DiscussionOpinion.document_id == document.id)
+        .options(load_only(DiscussionOpinion.id, DiscussionOpinion.doc_version_id, DiscussionOpinion.paragraph_number,
+                           DiscussionOpinion.response), raiseload("*"))))
+    if not opinions:
+        return {}
+    view = by_paragraph(document, current_text, opinions, budget)
+    return {row.number: OpinionCounts(len(row.opinions), sum(1 for o in row.opinions if o.response is None))
+            for row in view.paragraphs if row.opinions}
 
 
 def report_order(view: DocumentOpinions) -> list[DiscussionOpinion]:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import func, select
 
 from meetingprep.documents.models import Document
@@ -241,3 +243,32 @@ def test_a_discussion_group_sees_its_own_opinions_and_the_answers(client, login,
     login(None)
     response = client.get(url)
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_the_document_page_marks_each_paragraph_with_its_opinions(client, login, world):
+    """Beside the current version's text: per paragraph, the opinions and the unanswered ones, linked to that
+    paragraph on the opinions page. An opinion raised on the first draft follows its paragraph into the
+    second; one on the whole document has no paragraph to mark."""
+    from meetingprep.opinions import services
+
+    record(world, "提案数字请核对。")
+    explained = record(world, "立案数请与提案委核对。")
+    record(world, "称呼可改为“各位委员、同志们”。", paragraph=1)
+    record(world, "全文宜压缩篇幅。", paragraph=None)
+    services.answer_opinion(world.users["staff"], explained, views._document(world.report.id), response="explained",
+                            note="已核对。", version_number=None, version_id=explained.version_id)
+    db.session.commit()
+    add_version(world, ["新增的开头一段。", *REPORT_LINES])  # 第1段 → 第2段, 第3段 → 第4段
+    record(world, "第2稿上的意见", paragraph=4)
+    login(world.users["group_lead"])
+    page = client.get(f"/documents/{world.report.id}").get_data(as_text=True)
+    marks = dict(re.findall(r'href="/opinions/documents/\d+#p(\d+)" data-paragraph-opinions="\1"[^>]*>([^<]+)</a>',
+                            page))
+    assert marks == {"2": "意见 1 · 待答复 1", "4": "意见 3 · 待答复 2"}
+    text = page[page.index('id="current-text"'):]
+    paragraph = text[:text.index("</p>")]
+    assert "新增的开头一段。" in paragraph and "data-paragraph-opinions" not in paragraph  # nothing on 第1段
+    assert "分组讨论意见 5（4 条待答复）" in page
+    # the anchors land on the opinions page's paragraphs
+    opinions_page = client.get(f"/opinions/documents/{world.report.id}").get_data(as_text=True)
+    assert 'id="p2"' in opinions_page and 'id="p4"' in opinions_page
