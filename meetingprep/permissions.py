@@ -425,6 +425,17 @@ def _record_opinion(user, discussion_group) -> bool:
     return group_id in groups
 
 
+@rule("opinion.correct")
+def _correct_opinion(user, opinion) -> bool:
+    """Correcting an opinion's text (while unanswered: the service's rule): the secretariat, and the recorders
+    of the opinion's group — whoever may record for that group."""
+    if opinion is None:
+        return False
+    if _RULES["opinion.record_any"](user, None):
+        return True
+    return opinion.discussion_group_id is not None and _record_opinion(user, opinion.discussion_group_id)
+
+
 @rule("opinion.group_view")
 def _view_group_opinions(user, discussion_group) -> bool:
     """A discussion group's opinions and their answers (read-only): whoever reads every opinion, and the

@@ -123,6 +123,26 @@ def record_opinion(actor: User, document: Document, *, group_id: int | None, mem
     return opinion
 
 
+def correct_opinion(actor: User, opinion: DiscussionOpinion, *, body: str | None,
+                    version_id: int | str | None) -> DiscussionOpinion:
+    """The recorder corrects what they typed (a slip, a word misheard) while the opinion is unanswered. Once
+    the drafting group has answered, the answer stands on the text it answered, so the text no longer changes;
+    a save made on a stale page (corrected or answered meanwhile) is a conflict. The audit trail keeps the old
+    and the new text (the model is ``Audited``)."""
+    require(actor, "opinion.correct", opinion)
+    expect_version(opinion, version_id, "该意见")
+    if opinion.response is not None:
+        raise Conflict(f"该意见已答复（{opinion.response.label}），不能再修改内容；如记录有误，请联系答复人。")
+    body = (body or "").strip()
+    if not body:
+        raise ValidationFailed("请填写意见内容。")
+    if len(body) > BODY_MAX_CHARS:
+        raise ValidationFailed(f"意见内容不能超过 {BODY_MAX_CHARS} 字。")
+    opinion.body = body
+    _flush(actor, "该意见刚刚被他人修改或答复，请刷新后查看；您填写的内容已保留。")
+    return opinion
+
+
 # ── answering ───────────────────────────────────────────────────────────────────────────────────
 def answer_opinion(actor: User, opinion: DiscussionOpinion, document: Document, *, response: str | None,
                    note: str | None, version_number: int | None,

@@ -133,3 +133,47 @@ def test_recorders_are_staff_named_once_per_group(world):
     with pytest.raises(NotAllowed):
         services.add_recorder(world.users["group_lead"], world.meeting.id, group_id=world.first_group.id,
                               user_id=world.users["staff"].id)
+
+
+def test_the_recorder_corrects_an_unanswered_opinion(world):
+    """The text may be corrected while unanswered — by the group's recorder or the secretariat, audited with
+    the old and new text; a stale save and a correction after the answer are conflicts."""
+    opinion = record(world, "提按数字请核对。")
+    seen = opinion.version_id
+    services.correct_opinion(world.recorder, opinion, body="  提案数字请核对。 ", version_id=seen)
+    db.session.commit()
+    db.session.expire_all()
+    opinion = db.session.get(DiscussionOpinion, opinion.id)
+    assert opinion.body == "提案数字请核对。" and opinion.version_id == seen + 1
+    entry = db.session.scalar(select(AuditEntry).where(AuditEntry.object_type == "DiscussionOpinion",
+                                                       AuditEntry.action == "update"))
+    assert entry.actor_id == world.recorder.id and "提按数字请核对。" in str(entry.changes) \
+        and "提案数字请核对。" in str(entry.changes)
+    with pytest.raises(Conflict):  # a save on the page loaded before the correction
+        services.correct_opinion(world.users["secretariat"], opinion, body="另一种改法", version_id=seen)
+    db.session.rollback()
+    with pytest.raises(ValidationFailed):
+        services.correct_opinion(world.recorder, db.session.get(DiscussionOpinion, opinion.id), body="  ",
+                                 version_id=seen + 1)
+    db.session.rollback()
+    # not a recorder of this group, nor another worker: refused
+    second = record(world, "第二组的意见", member=world.second_member, group=world.second_group,
+                    actor=world.users["secretariat"])
+    for user in (world.users["staff"], world.users["member"], world.users["leader"]):
+        with pytest.raises(NotAllowed):
+            services.correct_opinion(user, db.session.get(DiscussionOpinion, opinion.id), body="改",
+                                     version_id=seen + 1)
+    with pytest.raises(NotAllowed):
+        services.correct_opinion(world.recorder, second, body="改", version_id=second.version_id)
+    services.correct_opinion(world.users["secretariat"], second, body="第二组的意见（已更正）",
+                             version_id=second.version_id)
+    db.session.commit()
+    # answered: the text stands
+    opinion = db.session.get(DiscussionOpinion, opinion.id)
+    services.answer_opinion(world.users["staff"], opinion, reload(world.report.id), response="explained",
+                            note="已核对", version_number=None, version_id=opinion.version_id)
+    db.session.commit()
+    with pytest.raises(Conflict, match="已答复"):
+        services.correct_opinion(world.recorder, opinion, body="再改一次", version_id=opinion.version_id)
+    db.session.rollback()
+    assert db.session.get(DiscussionOpinion, opinion.id).body == "提案数字请核对。"
