@@ -23,6 +23,12 @@ class OpinionForm(BaseForm):
                                      Length(max=BODY_MAX_CHARS, message=f"意见内容不能超过 {BODY_MAX_CHARS} 字。")])
 
 
+class OpinionCorrectForm(VersionedForm):
+    body = TextAreaField("意见", render_kw={"rows": 4},
+                         validators=[InputRequired(message="请填写意见内容。"),
+                                     Length(max=BODY_MAX_CHARS, message=f"意见内容不能超过 {BODY_MAX_CHARS} 字。")])
+
+
 class AnswerForm(VersionedForm):
     response = RadioField("答复", choices=OpinionResponse.choices(), validate_choice=False)
     version_number = SelectField("吸收该意见的版本", coerce=to_id_or_none, validate_choice=False,

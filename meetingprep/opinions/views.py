@@ -19,7 +19,7 @@ from meetingprep.errors import DomainError, NotFound
 from meetingprep.extensions import db
 from meetingprep.forms import BaseForm
 from meetingprep.opinions import queries, services, spreadsheets
-from meetingprep.opinions.forms import WHOLE_DOCUMENT, AnswerForm, OpinionForm, RecorderForm
+from meetingprep.opinions.forms import WHOLE_DOCUMENT, AnswerForm, OpinionCorrectForm, OpinionForm, RecorderForm
 from meetingprep.opinions.models import RESPONSE_RULES
 from meetingprep.opinions.scope import recorder_groups_of
 from meetingprep.permissions import can, require
@@ -137,6 +137,33 @@ def record(document_id: int):
             return redirect(url_for(".record", document_id=document_id, group=opinion.discussion_group_id))
     return render_form("opinions/record.html", form, status, document=document,
                        refusal=services.accepts_opinions(document))
+
+
+@bp.route("/<int:opinion_id>/edit", methods=["GET", "POST"])
+@login_required
+def correct(opinion_id: int):
+    """The recorder corrects the opinion's text while it is unanswered (the service says why not after)."""
+    opinion = queries.opinion_or_none(opinion_id)
+    if opinion is None:
+        raise NotFound("该意见不存在或已被删除。")
+    document = _document(opinion.document_id)
+    require(current_user, "opinion.correct", opinion)
+    form = OpinionCorrectForm() if request.method == "POST" else OpinionCorrectForm(
+        data={"body": opinion.body, "version_id": opinion.version_id})
+    status = None
+    if form.validate_on_submit():
+        try:
+            services.correct_opinion(current_user, opinion, body=form.body.data, version_id=form.version_id.data)
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+            status = error.status_code
+            opinion = queries.opinion_or_none(opinion_id)
+        else:
+            db.session.commit()
+            flash(f"已更正{opinion.member_name}委员的意见。", "success")
+            return redirect(url_for(".document", document_id=document.id) + f"#opinion-{opinion.id}")
+    return render_form("opinions/correct.html", form, status, opinion=opinion, document=document)
 
 
 @bp.route("/<int:opinion_id>/answer", methods=["GET", "POST"])

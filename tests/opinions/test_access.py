@@ -8,7 +8,7 @@ from tests.opinions.conftest import record
 
 ENDPOINTS = {
     "opinions.index", "opinions.group", "opinions.mine", "opinions.document", "opinions.record", "opinions.answer",
-    "opinions.report", "opinions.report_xlsx", "opinions.recorders", "opinions.recorder_remove",
+    "opinions.correct", "opinions.report", "opinions.report_xlsx", "opinions.recorders", "opinions.recorder_remove",
 }
 
 
@@ -33,6 +33,8 @@ def test_route_role_table(app, client, login, role_users, world, monkeypatch):
         Case("opinions.record", f"/opinions/documents/{d}/new", {"admin", "secretariat", "group_lead"}),
         # answering: the drafting group (role_users' staff drafts the report) and the secretariat
         Case("opinions.answer", f"/opinions/{o}/answer", {"admin", "secretariat", "staff"}),
+        # correcting an unanswered opinion's text: the secretariat and 第一组's recorders (the group lead here)
+        Case("opinions.correct", f"/opinions/{o}/edit", {"admin", "secretariat", "group_lead"}),
         Case("opinions.report", f"/opinions/documents/{d}/report", READERS),
         Case("opinions.report_xlsx", f"/opinions/documents/{d}/report.xlsx", READERS),
         Case("opinions.recorders", "/opinions/recorders", MANAGERS),

@@ -272,3 +272,32 @@ def test_the_document_page_marks_each_paragraph_with_its_opinions(client, login,
     # the anchors land on the opinions page's paragraphs
     opinions_page = client.get(f"/opinions/documents/{world.report.id}").get_data(as_text=True)
     assert 'id="p2"' in opinions_page and 'id="p4"' in opinions_page
+
+
+def test_the_recorder_corrects_an_opinion_until_it_is_answered(client, login, world):
+    opinion = record(world, "提按数字请核对。")
+    login(world.recorder)
+    document_page = client.get(f"/opinions/documents/{world.report.id}").get_data(as_text=True)
+    assert f'href="/opinions/{opinion.id}/edit"' in document_page
+    form = client.get(f"/opinions/{opinion.id}/edit").get_data(as_text=True)
+    assert "提按数字请核对。" in form and "保存更正" in form
+    stale = str(opinion.version_id)
+    response = client.post(f"/opinions/{opinion.id}/edit", data={"body": "提案数字请核对。", "version_id": stale})
+    assert response.status_code == 302
+    assert "提案数字请核对。" in client.get(f"/opinions/documents/{world.report.id}").get_data(as_text=True)
+    # a second save from the page loaded before: a conflict, the input kept
+    response = client.post(f"/opinions/{opinion.id}/edit", data={"body": "另一种改法甲", "version_id": stale})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409 and "已被他人修改" in page and "另一种改法甲" in page
+    response = client.post(f"/opinions/{opinion.id}/edit", data={"body": " ", "version_id": str(int(stale) + 1)})
+    assert response.status_code == 400 and "请填写意见内容" in response.get_data(as_text=True)
+    # answered: no link, no save
+    login(world.users["staff"])
+    client.post(f"/opinions/{opinion.id}/answer", data={"response": "explained", "note": "已核对",
+                                                        "version_id": str(int(stale) + 1)})
+    login(world.recorder)
+    assert f'href="/opinions/{opinion.id}/edit"' not in client.get(
+        f"/opinions/documents/{world.report.id}").get_data(as_text=True)
+    response = client.post(f"/opinions/{opinion.id}/edit", data={"body": "再改一次", "version_id": str(int(stale) + 2)})
+    assert response.status_code == 409 and "已答复" in response.get_data(as_text=True)
+    assert db.session.get(DiscussionOpinion, opinion.id).body == "提案数字请核对。"
