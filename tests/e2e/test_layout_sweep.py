@@ -90,17 +90,29 @@ def test_the_unread_count_stays_in_sight_when_the_menu_folds(live_server, browse
 
 
 #: (path, table, role, status column, date column, filters that fold away on a phone or None). The delivery log
-#: sits under the scheduler's jobs on its page: its first card is scrolled to, the others are on the first screen.
+#: sits under the scheduler's jobs on its page, a material's receipts under its facts and reading figures: their
+#: first card is scrolled to (SCROLLED), the others are on the first screen. ``{name}`` in a path is an id of
+#: ``world`` or of what _card_data adds for that page. A list with no fitting date shows its second fact there.
 CARD_LISTS = [
     ("/attendance/roster", "#roster", "secretariat", "报到", "报到时间", "#roster-tools"),
     ("/attendance/leave", "#leave-list", "secretariat", "状态", "提交时间", None),
     ("/audit/", "#audit-entries", "admin", "操作", "时间", "#audit-tools"),
     ("/notifications/admin", "#deliveries", "admin", "状态", "下次尝试", "#delivery-tools"),
+    ("/instructions/", "#instructions-list", "secretariat", "办理情况", "批示人", None),
+    ("/notices/manage", "#notices", "secretariat", "状态", "发送时间", None),
+    ("/opinions/", "#opinion-reports", "secretariat", "状态", "待答复", None),
+    ("/records/", "#member-records", "secretariat", "出席率", "界别", None),
+    ("/agenda/", "#sittings", "secretariat", "类别", "时间", None),
+    ("/agenda/sittings/{sitting}", "#agenda-items", "secretariat", "类型", "时间", None),
+    ("/materials/", ".materials-table", "secretariat", "状态", "发布时间", None),
+    ("/materials/briefings", "#briefings", "secretariat", "审核状态", "期数", None),
+    ("/materials/{material}/receipts", ".receipts-table", "secretariat", "阅读", "首次阅读", None),
 ]
+SCROLLED = ["#deliveries", ".receipts-table"]
 
-CARD_ROW = """([selector, status, date]) => {
+CARD_ROW = """([selector, status, date, scroll]) => {
   const row = document.querySelector(selector + ' tbody tr');
-  if (selector === '#deliveries') row.scrollIntoView({behavior: 'instant', block: 'start'});
+  if (scroll) row.scrollIntoView({behavior: 'instant', block: 'start'});
   const box = (label) => {
     const cell = row.querySelector(`td[data-label="${label}"]`);
     const rect = cell.getBoundingClientRect();
@@ -124,12 +136,13 @@ def test_more_lists_are_cards_on_a_phone_with_status_and_date_in_sight(live_serv
         member = db.session.scalar(db.select(MemberProfile).order_by(MemberProfile.member_no))
         db.session.add(Registration(meeting_id=member.meeting_id, member_id=member.id, method=CheckInMethod.DESK))
         factories.make_delivery(db.session.scalar(db.select(Notification).limit(1)))
+        ids = {**world, **_card_data(path, member.meeting_id)}
         db.session.commit()
     log_in(phone_page, live_server, role, factories.PASSWORD)
-    phone_page.goto(live_server.url + path)
+    assert phone_page.goto(live_server.url + path.format(**ids)).status == 200
     if tools:
         assert not phone_page.locator(tools).is_visible()  # the filters fold away
-    facts = phone_page.evaluate(CARD_ROW, [table, status, date])
+    facts = phone_page.evaluate(CARD_ROW, [table, status, date, table in SCROLLED])
     assert facts["rowDisplay"] == "flex" and facts["scrollWidth"] <= facts["innerWidth"]  # a card, not a wide row
     for box in (facts["status"], facts["date"]):
         assert box["text"] and box["display"] != "none", facts
@@ -141,6 +154,55 @@ def test_more_lists_are_cards_on_a_phone_with_status_and_date_in_sight(live_serv
     if tools:
         phone_page.locator(f"[aria-controls={tools[1:]}]").click()
         phone_page.locator(tools).wait_for(state="visible")  # one tap brings them back
+
+
+def _card_data(path: str, meeting_id: int) -> dict:
+    """The one row a list needs that ``world`` does not have (a leader's instruction, a notice, an agenda item, a
+    material, a briefing), made through the services as the pages would; returns the ids its path names."""
+    import datetime as dt
+
+    from meetingprep import timeutil
+    from meetingprep.agenda import services as agenda
+    from meetingprep.agenda.models import AgendaItemKind
+    from meetingprep.attendance.models import Sitting
+    from meetingprep.auth.models import User
+    from meetingprep.extensions import db
+    from meetingprep.instructions import services as instructions
+    from meetingprep.materials import services as materials
+    from meetingprep.materials.models import Audience
+    from meetingprep.meetings.models import Meeting
+    from meetingprep.notices import services as notices
+    from meetingprep.notices.models import NoticeCategory, ScopeKind
+    from meetingprep.tasks.models import Task
+
+    def user(name):
+        return db.session.scalar(db.select(User).where(User.username == name))
+
+    meeting = db.session.get(Meeting, meeting_id)
+    if path == "/instructions/":
+        task = db.session.scalar(db.select(Task).order_by(Task.id).limit(1))
+        instructions.write_instruction(user("leader"), task, "请抓紧落实，开幕前两天报告办理情况。")
+    elif path == "/notices/manage":
+        notices.create_notice(user("secretariat"), meeting, notices.NoticeData(
+            category=NoticeCategory.REGISTRATION, title="报到须知", body="请于开幕前一天报到。",
+            scopes=[notices.ScopeChoice(ScopeKind.ALL_MEMBERS)]))
+    elif path == "/agenda/sittings/{sitting}":
+        sitting = db.session.scalar(db.select(Sitting).where(Sitting.meeting_id == meeting_id))
+        agenda.add_item(user("secretariat"), sitting, agenda.ItemData(
+            starts_at=sitting.starts_at, kind=AgendaItemKind.OTHER, title="宣布开幕并奏国歌"))
+    elif path in ("/materials/", "/materials/{material}/receipts"):
+        from tests.materials.conftest import pdf_upload
+
+        material = materials.publish(user("secretariat"), meeting, materials.PublishData(
+            scope=materials.Scope(audience=Audience.ALL), title="大会日程", file=pdf_upload()))
+        db.session.flush()
+        return {"material": material.id}
+    elif path == "/materials/briefings":
+        template = factories.make_pipeline_template([[user("group_lead")]], actor=user("secretariat"))
+        materials.create_briefing(user("secretariat"), meeting, materials.BriefingData(
+            scope=materials.Scope(Audience.ALL), drafter_ids=[user("staff").id], template_id=template.id,
+            headline="预备会议召开", due_on=(timeutil.now() + dt.timedelta(days=1)).date()))
+    return {}
 
 
 def test_the_documents_board_folds_its_filters_on_a_phone(live_server, phone_page, world):  # noqa: F811

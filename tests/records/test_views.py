@@ -150,8 +150,9 @@ def test_the_aggregates_count_a_sitting_as_soon_as_it_begins(client, login, worl
 
     def expected_in_sector(sector):
         page = client.get("/records/").get_data(as_text=True)
-        row = page[page.index(f"<td>{sector}</td>"):]
-        return re.findall(r'<td class="text-end">(\d+)</td>', row[:row.index("</tr>")])[:2]  # 人数, 应到
+        row = page[page.index(f'<td class="card-head" data-label="界别">{sector}</td>'):]
+        figures = re.findall(r'<td class="text-end" data-label="[^"]+">(\d+)</td>', row[:row.index("</tr>")])
+        return figures[:2]  # 人数, 应到
 
     assert expected_in_sector("经济界") == ["2", "0"]
     time_machine.move_to(now() + dt.timedelta(seconds=40), tick=False)
