@@ -1,9 +1,14 @@
-"""Every page reachable from each role's navigation, on a phone (390 px) and a tablet (1024 px): nothing
-scrolls sideways (``scrollWidth > innerWidth``). The entries are read from the drawn navigation, so a new
-page is swept as soon as it is linked."""
+"""Every page of each role, on a phone (390 px) and a tablet (1024 px): nothing scrolls sideways
+(``scrollWidth > innerWidth``). The entries are read from the drawn navigation, so a new page is swept as soon as
+it is linked; the detail pages and forms behind them (a task, a document, a sitting and its agenda, a notice, a
+material, a member and their records, the desk, the forms) are listed in ``_details``. On the way the member's
+check-in QR code must fit its box and the screen, a time input must show "17:00" whole and, at 1024 px, short
+cells of a table stay one line (no one-character-a-line columns)."""
 
 from __future__ import annotations
 
+import datetime as dt
+import io
 import re
 
 import pytest
@@ -15,19 +20,119 @@ from tests.e2e.test_ui_smoke import world  # noqa: F401 — the shared fixture: 
 NAV_LINKS = """() => [...new Set([...document.querySelectorAll('nav.app-navbar a[href]')]
   .map((a) => a.getAttribute('href')).filter((href) => href.startsWith('/') && href !== '#'))]"""
 
+#: Sideways scrolling, plus two smaller slips: a visible time input that cuts its value ("17:0"), and a short cell
+#: (at most six characters) of a table that wraps over several lines because its column is squeezed.
 OVERFLOW = """() => {
   const wide = [...document.querySelectorAll('body *')].filter((el) => {
     const box = el.getBoundingClientRect();
     return box.right > innerWidth + 1 && getComputedStyle(el).position !== 'fixed'
       && !el.closest('.table-responsive, .plan-timeline, .overflow-auto');
   }).slice(0, 3).map((el) => el.tagName + '.' + [...el.classList].join('.'));
-  return {scrollWidth: document.documentElement.scrollWidth, innerWidth, wide};
+  const cut = [...document.querySelectorAll('input[type=time]')].filter((el) => el.offsetParent !== null
+    && el.scrollWidth > el.clientWidth).map((el) => `${el.name} ${el.scrollWidth}>${el.clientWidth}`);
+  const lines = (el) => {
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    return new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.bottom))).size;
+  };
+  const wrapped = innerWidth < 768 ? [] : [...document.querySelectorAll('table td')].filter((td) => {
+    const text = td.innerText.trim();
+    return td.offsetParent !== null && text.length > 1 && text.length <= 6 && !text.includes('\\n')
+      && td.children.length === 0 && lines(td) > 1;
+  }).slice(0, 3).map((td) => `${td.dataset.label || td.cellIndex}: ${td.innerText.trim()}`);
+  return {scrollWidth: document.documentElement.scrollWidth, innerWidth, wide, cut, wrapped};
 }"""
+
+
+@pytest.fixture
+def sweep_world(live_server, world):  # noqa: F811
+    """The shared world and what its navigation does not reach by itself: a notice, a material and an agenda item."""
+    from werkzeug.datastructures import FileStorage
+
+    from meetingprep.agenda import services as agenda
+    from meetingprep.agenda.models import AgendaItemKind
+    from meetingprep.attendance.models import Sitting
+    from meetingprep.auth.models import User
+    from meetingprep.extensions import db
+    from meetingprep.materials import services as materials
+    from meetingprep.materials.models import Audience
+    from meetingprep.meetings.models import Meeting
+    from meetingprep.notices import services as notices
+    from meetingprep.notices.models import NoticeCategory, ScopeKind
+    from tests.materials.conftest import pdf_bytes
+
+    with live_server.data():
+        actor = db.session.scalar(db.select(User).where(User.username == "secretariat"))
+        sitting = db.session.get(Sitting, world["sitting"])
+        meeting = db.session.get(Meeting, sitting.meeting_id)
+        everyone = [notices.ScopeChoice(ScopeKind.ALL_MEMBERS), notices.ScopeChoice(ScopeKind.ALL_STAFF)]
+        notice = notices.create_notice(actor, meeting, notices.NoticeData(
+            category=NoticeCategory.REGISTRATION, title="大会报到须知", scopes=everyone,
+            body="请于开幕前一日 9:00—18:00 到会议中心一楼报到。"))
+        upload = FileStorage(io.BytesIO(pdf_bytes(1)), filename="大会日程.pdf", content_type="application/pdf")
+        material = materials.publish(actor, meeting, materials.PublishData(
+            scope=materials.Scope(audience=Audience.ALL), title="大会日程", file=upload))
+        item = agenda.add_item(actor, sitting, agenda.ItemData(
+            starts_at=sitting.starts_at + dt.timedelta(minutes=5), kind=AgendaItemKind.OPENING, title="大会开幕",
+            room="大会堂"))
+        db.session.commit()
+        return {**world, "notice": notice.id, "material": material.id, "item": item.id}
+
+
+def _details(role: str, ids: dict) -> list[str]:
+    """The pages behind the navigation's lists, and the forms, that each role opens."""
+    task, doc, sit, member = ids["task"], ids["document"], ids["sitting"], ids["member"]
+    worker = [f"/tasks/{task}", f"/documents/{doc}", f"/attendance/sittings/{sit}", f"/agenda/sittings/{sit}",
+              f"/notices/{ids['notice']}", f"/materials/{ids['material']}"]
+    office = [*worker, "/tasks/new", f"/tasks/{task}/edit", f"/attendance/sittings/{sit}/desk",
+              "/attendance/registration/desk", f"/attendance/members/{member}", f"/attendance/members/{member}/card",
+              f"/attendance/members/{member}/edit", "/attendance/members/new", "/attendance/sittings/new",
+              f"/attendance/sittings/{sit}/edit", "/attendance/leave/new", f"/records/members/{member}",
+              f"/agenda/items/{ids['item']}/edit", "/notices/new", f"/materials/{ids['material']}/edit",
+              f"/documents/{doc}/record", "/documents/new", f"/documents/{doc}/edit", f"/documents/{doc}/versions/new",
+              f"/documents/{doc}/assign", "/documents/pipelines/new", f"/groups/{ids['group']}",
+              f"/groups/{ids['group']}/edit", "/meetings/new", "/plans/import", "/plans/templates/new", "/users/new",
+              "/account/password"]
+    return {
+        "admin": office,
+        "secretariat": office,
+        "group_lead": [*worker, "/tasks/new"],
+        "staff": worker,
+        "leader": [f"/documents/{doc}", f"/attendance/sittings/{sit}"],
+        "member": [f"/attendance/members/{member}/card", "/attendance/leave/new", f"/notices/{ids['notice']}",
+                   f"/materials/{ids['material']}", "/agenda/mine", "/records/me"],
+    }[role]
+
+
+#: The check-in QR code's drawing: inside every box around it (not clipped), within the screen, and big enough
+#: to scan (on a phone most of the width; the printable card keeps 12rem beside the details on wider screens).
+QR_FACTS = """(selector) => {
+  const svg = document.querySelector(selector + ' svg');
+  if (!svg) return null;
+  const box = svg.getBoundingClientRect();
+  const clippedBy = [];
+  for (let el = svg.parentElement; el && el !== document.body; el = el.parentElement) {
+    const outer = el.getBoundingClientRect();
+    if (box.left < outer.left - 1 || box.right > outer.right + 1 || box.top < outer.top - 1
+        || box.bottom > outer.bottom + 1) clippedBy.push(el.tagName + '.' + [...el.classList].join('.'));
+  }
+  return {width: Math.round(box.width), height: Math.round(box.height), left: box.left, right: box.right,
+          innerWidth, clippedBy};
+}"""
+
+
+def _check_qr(page, selector: str) -> dict | None:
+    facts = page.evaluate(QR_FACTS, selector)
+    assert facts is not None, f"no QR code in {selector}"
+    fits = (facts["clippedBy"] == [] and facts["left"] >= 0 and facts["right"] <= facts["innerWidth"]
+            and facts["width"] >= (facts["innerWidth"] * 0.6 if facts["innerWidth"] < 576 else 160)
+            and abs(facts["width"] - facts["height"]) <= 2)
+    return None if fits else facts
 
 
 @pytest.mark.parametrize("width", [390, 1024])
 @pytest.mark.parametrize("role", ["admin", "secretariat", "group_lead", "staff", "leader", "member"])
-def test_no_page_of_the_navigation_scrolls_sideways(live_server, browser, world, role, width):  # noqa: F811
+def test_no_page_of_the_role_scrolls_sideways(live_server, browser, sweep_world, role, width):
     context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": width, "height": 900},
                                   is_mobile=width < 600, has_touch=width < 600)
     context.set_default_timeout(10_000)
@@ -38,12 +143,47 @@ def test_no_page_of_the_navigation_scrolls_sideways(live_server, browser, world,
         links = ["/", *page.evaluate(NAV_LINKS)]
         assert len(links) > 3
         report = {}
-        for path in dict.fromkeys(links):
+        for path in dict.fromkeys([*links, *_details(role, sweep_world)]):
             response = page.goto(live_server.url + path)
             facts = page.evaluate(OVERFLOW)
-            if response.status != 200 or facts["scrollWidth"] > facts["innerWidth"]:
+            if (response.status != 200 or facts["scrollWidth"] > facts["innerWidth"] or facts["cut"]
+                    or facts["wrapped"]):
                 report[path] = (response.status, facts)
+            if role == "member" and path == "/" and (qr := _check_qr(page, "#my-qr")):
+                report["QR on the home page"] = qr
+            if path.endswith("/card") and (qr := _check_qr(page, ".qr-code")):
+                report[f"QR on {path}"] = qr
         assert report == {}
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("width", [390, 1024])
+def test_the_new_task_form_shows_a_whole_time_and_the_ledger_keeps_its_columns(live_server, browser, world,  # noqa: F811
+                                                                               width):
+    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": width, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    try:
+        log_in(page, live_server, "secretariat", factories.PASSWORD)
+        page.goto(f"{live_server.url}/tasks/new")
+        page.check("[name=due_mode][value=relative]")
+        time = page.locator("[name=offset_time]")
+        assert time.input_value() == "17:00"
+        sizes = time.evaluate("(el) => [el.scrollWidth, el.clientWidth, el.getBoundingClientRect().width]")
+        assert sizes[0] <= sizes[1] and sizes[2] >= 100, sizes  # "17:00" and the picker button, not "17:0"
+        if width == 1024:  # the ledger's columns: one line each, the title wide enough to read
+            page.goto(f"{live_server.url}/tasks/")
+            cells = page.evaluate("""() => [...document.querySelector('#ledger tbody tr').querySelectorAll('td')]
+              .map((td) => ({label: td.dataset.label || '', height: td.getBoundingClientRect().height,
+                             width: td.getBoundingClientRect().width, text: td.innerText.trim(),
+                             font: parseFloat(getComputedStyle(td).fontSize),
+                             line: parseFloat(getComputedStyle(td).lineHeight)}))""")
+            title = next(c for c in cells if c["label"] == "任务")
+            assert title["width"] >= 6 * title["font"], title  # the title column holds at least six characters
+            for cell in cells:
+                if cell["text"] and len(cell["text"]) <= 12:
+                    assert cell["height"] < 2 * cell["line"] + 4, cell  # one line high, not a character a line
     finally:
         context.close()
 
@@ -107,6 +247,10 @@ CARD_LISTS = [
     ("/materials/", ".materials-table", "secretariat", "状态", "发布时间", None),
     ("/materials/briefings", "#briefings", "secretariat", "审核状态", "期数", None),
     ("/materials/{material}/receipts", ".receipts-table", "secretariat", "阅读", "首次阅读", None),
+    ("/users/", "#user-list", "admin", "状态", "角色", None),
+    ("/attendance/", "#sittings", "secretariat", "状态", "时间", None),
+    ("/attendance/follow-ups", "#follow-ups", "secretariat", "状态", "会次", None),
+    ("/meetings/", "#meeting-list", "secretariat", "阶段", "时间", None),
 ]
 SCROLLED = ["#deliveries", ".receipts-table"]
 
@@ -128,13 +272,15 @@ CARD_ROW = """([selector, status, date, scroll]) => {
 @pytest.mark.parametrize(("path", "table", "role", "status", "date", "tools"), CARD_LISTS)
 def test_more_lists_are_cards_on_a_phone_with_status_and_date_in_sight(live_server, phone_page, world,  # noqa: F811
                                                                        path, table, role, status, date, tools):
-    from meetingprep.attendance.models import CheckInMethod, MemberProfile, Registration
+    from meetingprep.attendance.models import AbsenceFollowUp, CheckInMethod, MemberProfile, Registration
     from meetingprep.extensions import db
     from meetingprep.notifications.models import Notification
 
-    with live_server.data():  # one member registered, one delivery in the log
+    with live_server.data():  # one member registered, one absence to follow up, one delivery in the log
         member = db.session.scalar(db.select(MemberProfile).order_by(MemberProfile.member_no))
         db.session.add(Registration(meeting_id=member.meeting_id, member_id=member.id, method=CheckInMethod.DESK))
+        db.session.add(AbsenceFollowUp(meeting_id=member.meeting_id, sitting_id=world["sitting"], member_id=member.id,
+                                       member_no=member.member_no, name=member.name, sector=member.sector or ""))
         factories.make_delivery(db.session.scalar(db.select(Notification).limit(1)))
         ids = {**world, **_card_data(path, member.meeting_id)}
         db.session.commit()
