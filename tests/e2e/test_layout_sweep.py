@@ -251,6 +251,8 @@ CARD_LISTS = [
     ("/attendance/", "#sittings", "secretariat", "状态", "时间", None),
     ("/attendance/follow-ups", "#follow-ups", "secretariat", "状态", "会次", None),
     ("/meetings/", "#meeting-list", "secretariat", "阶段", "时间", None),
+    ("/attendance/sittings/{sitting}", "#sitting-roll", "secretariat", "状态", "编号", None),
+    ("/attendance/me", "#member-record", "member", "状态", "时间", None),
 ]
 SCROLLED = ["#deliveries", ".receipts-table"]
 
@@ -359,3 +361,16 @@ def test_the_documents_board_folds_its_filters_on_a_phone(live_server, phone_pag
     assert row["y"] + row["height"] <= 844  # the first document on the first screen
     phone_page.locator("[aria-controls=board-tools]").click()
     phone_page.locator("#board-tools select[name=status]").wait_for(state="visible")
+
+
+@pytest.mark.parametrize("path", ["/documents/", "/tasks/board/{group}", "/dashboard"])
+def test_the_boards_use_a_1920_screen_s_width(live_server, browser, world, path):  # noqa: F811
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1920, "height": 1080})
+    page = context.new_page()
+    try:
+        log_in(page, live_server, "secretariat", factories.PASSWORD)
+        page.goto(live_server.url + path.format(group=world["group"]))
+        width = page.evaluate("document.querySelector('main').getBoundingClientRect().width")
+        assert width >= 1900, width  # container-fluid, not the 1,320 px of container-lg
+    finally:
+        context.close()
