@@ -247,6 +247,7 @@ CARD_LISTS = [
     ("/materials/", ".materials-table", "secretariat", "状态", "发布时间", None),
     ("/materials/briefings", "#briefings", "secretariat", "审核状态", "期数", None),
     ("/materials/{material}/receipts", ".receipts-table", "secretariat", "阅读", "首次阅读", None),
+    ("/notifications/webhooks", "#webhooks", "secretariat", "状态", "平台", None),
     ("/users/", "#user-list", "admin", "状态", "角色", None),
     ("/attendance/", "#sittings", "secretariat", "状态", "时间", None),
     ("/attendance/follow-ups", "#follow-ups", "secretariat", "状态", "会次", None),
