@@ -232,7 +232,8 @@ def test_the_unread_count_stays_in_sight_when_the_menu_folds(live_server, browse
 #: (path, table, role, status column, date column, filters that fold away on a phone or None). The delivery log
 #: sits under the scheduler's jobs on its page, a material's receipts under its facts and reading figures: their
 #: first card is scrolled to (SCROLLED), the others are on the first screen. ``{name}`` in a path is an id of
-#: ``world`` or of what _card_data adds for that page. A list with no fitting date shows its second fact there.
+#: ``world`` or of what _card_data adds for that page. A list without a status or a date names the two facts a
+#: reader scans it for instead (委员履职: 出席率 and 界别; the speaking order: 限时 and 预计开始).
 CARD_LISTS = [
     ("/attendance/roster", "#roster", "secretariat", "报到", "报到时间", "#roster-tools"),
     ("/attendance/leave", "#leave-list", "secretariat", "状态", "提交时间", None),
@@ -248,6 +249,7 @@ CARD_LISTS = [
     ("/materials/briefings", "#briefings", "secretariat", "审核状态", "期数", None),
     ("/materials/{material}/receipts", ".receipts-table", "secretariat", "阅读", "首次阅读", None),
     ("/notifications/webhooks", "#webhooks", "secretariat", "状态", "平台", None),
+    ("/agenda/items/{item}/speeches", "#oral-speeches", "secretariat", "限时", "预计开始", None),
     ("/users/", "#user-list", "admin", "状态", "角色", None),
     ("/attendance/", "#sittings", "secretariat", "状态", "时间", None),
     ("/attendance/follow-ups", "#follow-ups", "secretariat", "状态", "会次", None),
@@ -339,6 +341,18 @@ def _card_data(path: str, meeting_id: int) -> dict:
         sitting = db.session.scalar(db.select(Sitting).where(Sitting.meeting_id == meeting_id))
         agenda.add_item(user("secretariat"), sitting, agenda.ItemData(
             starts_at=sitting.starts_at, kind=AgendaItemKind.OTHER, title="宣布开幕并奏国歌"))
+    elif path == "/agenda/items/{item}/speeches":  # the 大会发言 order: one member's 定稿 speech, spoken
+        from meetingprep.agenda.models import SpeechMode
+        from tests.agenda.conftest import finalized_speech
+
+        sitting = db.session.scalar(db.select(Sitting).where(Sitting.meeting_id == meeting_id))
+        item = agenda.add_item(user("secretariat"), sitting, agenda.ItemData(
+            starts_at=sitting.starts_at, kind=AgendaItemKind.SPEECHES, title="大会发言"))
+        role_users = {name: user(name) for name in ("member", "group_lead", "secretariat")} | {"meeting": meeting}
+        speech = finalized_speech(role_users, "加快建设区域教育中心")
+        agenda.add_speech(user("secretariat"), item, speech, mode=SpeechMode.ORAL, minutes=8)
+        db.session.flush()
+        return {"item": item.id}
     elif path in ("/materials/", "/materials/{material}/receipts"):
         from tests.materials.conftest import pdf_upload
 
