@@ -12,7 +12,8 @@ from meetingprep.notifications.rules import DOMAIN_RULES, RULES
 
 ROOT = Path(meetingprep.__file__).parent
 HOMES = {"task": "meetingprep.tasks.reminders", "document": "meetingprep.documents.reminders",
-         "attendance": "meetingprep.attendance.reminders", "supervision": "meetingprep.instructions.reminders"}
+         "attendance": "meetingprep.attendance.reminders", "supervision": "meetingprep.instructions.reminders",
+         "instruction": "meetingprep.instructions.reminders"}
 
 
 def test_every_rule_lives_in_its_domain(app):
