@@ -170,7 +170,7 @@ def test_the_reports_are_listed_a_page_at_a_time_with_their_counts(client, login
     first = client.get("/opinions/").get_data(as_text=True)
     assert first.count("data-document-id") == 2 and "共 4 条" in first and "/opinions/?page=2" in first
     row = first[first.index(f'data-document-id="{world.report.id}"'):]
-    assert '<td class="text-end" data-label="意见">1</td>' in row[:row.index("</tr>")]  # one opinion, unanswered
+    assert '<td class="text-md-end" data-label="意见">1</td>' in row[:row.index("</tr>")]  # one opinion, unanswered
     pages = first + client.get("/opinions/?page=2").get_data(as_text=True)
     assert all(f"提案工作情况报告{n}" in pages for n in range(3)) and "不审议的材料" not in pages
 

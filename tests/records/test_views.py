@@ -151,7 +151,7 @@ def test_the_aggregates_count_a_sitting_as_soon_as_it_begins(client, login, worl
     def expected_in_sector(sector):
         page = client.get("/records/").get_data(as_text=True)
         row = page[page.index(f'<td class="card-head" data-label="界别">{sector}</td>'):]
-        figures = re.findall(r'<td class="text-end" data-label="[^"]+">(\d+)</td>', row[:row.index("</tr>")])
+        figures = re.findall(r'<td class="text-md-end" data-label="[^"]+">(\d+)</td>', row[:row.index("</tr>")])
         return figures[:2]  # 人数, 应到
 
     assert expected_in_sector("经济界") == ["2", "0"]
