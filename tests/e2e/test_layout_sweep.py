@@ -260,7 +260,6 @@ CARD_LISTS = [
 SCROLLED = ["#deliveries", ".receipts-table"]
 #: Lists that still draw a labelled line for an empty cell (the roster's 专委会, 讨论组, 常委, 手机; a follow-up's 手机)
 #: instead of marking it .card-blank: not yet held to "no label over an empty line".
-EMPTY_LINES_LEFT = ["/attendance/roster", "/attendance/follow-ups"]
 
 CARD_ROW = """([selector, status, date, scroll]) => {
   const row = document.querySelector(selector + ' tbody tr');
@@ -302,8 +301,7 @@ def test_more_lists_are_cards_on_a_phone_with_status_and_date_in_sight(live_serv
         assert not phone_page.locator(tools).is_visible()  # the filters fold away
     facts = phone_page.evaluate(CARD_ROW, [table, status, date, table in SCROLLED])
     assert facts["rowDisplay"] == "flex" and facts["scrollWidth"] <= facts["innerWidth"]  # a card, not a wide row
-    if path not in EMPTY_LINES_LEFT:
-        assert facts["blank"] == [], facts  # no label over an empty line: an empty cell goes (.card-blank)
+    assert facts["blank"] == [], facts  # no label over an empty line: an empty cell goes (.card-blank)
     for box in (facts["status"], facts["date"]):
         assert box["text"] and box["display"] != "none", facts
         assert box["x"] >= 0 and box["x"] + box["width"] <= facts["innerWidth"], facts  # not off to the right
