@@ -1,5 +1,7 @@
 """The navigation bar is drawn once per (allowed actions, page, badge) and kept: no copy leaks across roles."""
 
+import re
+
 import pytest
 
 from meetingprep.extensions import db
@@ -46,3 +48,16 @@ def test_the_template_may_ask_only_about_listed_rules():
     assert allows("task.view") and not allows("user.manage")
     with pytest.raises(KeyError):
         allows("task.delete_everything")
+
+
+@pytest.mark.parametrize("role", ["admin", "secretariat", "group_lead", "staff", "leader", "member"])
+def test_each_entry_of_the_bar_appears_once(app, client, login, role):
+    """An area is one entry: a second 议程 beside the first once slipped in with a merge."""
+    factories.make_meeting()
+    user = factories.make_user(role)
+    db.session.commit()
+    login(user)
+    nav = _nav(client.get("/", follow_redirects=True).get_data(as_text=True))
+    targets = [href for href in re.findall(r'class="(?:nav-link|dropdown-item)[^"]*" href="([^"]+)"', nav)
+               if href != "#"]  # "#": the dropdowns' toggles
+    assert targets and len(targets) == len(set(targets)), targets
