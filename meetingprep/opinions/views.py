@@ -38,6 +38,13 @@ def _document(document_id: int) -> Document:
     return document
 
 
+def _opinion(opinion_id: int):
+    opinion = queries.opinion_or_none(opinion_id)
+    if opinion is None:
+        raise NotFound("该意见不存在或已被删除。")
+    return opinion
+
+
 def _current_text(document: Document) -> str | None:
     version = document.current_version
     if version is None:
@@ -143,9 +150,7 @@ def record(document_id: int):
 @login_required
 def correct(opinion_id: int):
     """The recorder corrects the opinion's text while it is unanswered (the service says why not after)."""
-    opinion = queries.opinion_or_none(opinion_id)
-    if opinion is None:
-        raise NotFound("该意见不存在或已被删除。")
+    opinion = _opinion(opinion_id)
     document = _document(opinion.document_id)
     require(current_user, "opinion.correct", opinion)
     form = OpinionCorrectForm() if request.method == "POST" else OpinionCorrectForm(
@@ -169,9 +174,7 @@ def correct(opinion_id: int):
 @bp.route("/<int:opinion_id>/answer", methods=["GET", "POST"])
 @login_required
 def answer(opinion_id: int):
-    opinion = queries.opinion_or_none(opinion_id)
-    if opinion is None:
-        raise NotFound("该意见不存在或已被删除。")
+    opinion = _opinion(opinion_id)
     document = _document(opinion.document_id)
     require(current_user, "opinion.answer", document)
     form = AnswerForm() if request.method == "POST" else AnswerForm(data={
