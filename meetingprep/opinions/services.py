@@ -84,6 +84,15 @@ def accepts_opinions(document: Document) -> str | None:
     return None
 
 
+def _opinion_text(body: str | None) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise ValidationFailed("请填写意见内容。")
+    if len(body) > BODY_MAX_CHARS:
+        raise ValidationFailed(f"意见内容不能超过 {BODY_MAX_CHARS} 字。")
+    return body
+
+
 def record_opinion(actor: User, document: Document, *, group_id: int | None, member_id: int | None,
                    paragraph_number: int | None, body: str | None) -> DiscussionOpinion:
     """An opinion on a paragraph of the current version (0 or None: the document as a whole)."""
@@ -99,11 +108,7 @@ def record_opinion(actor: User, document: Document, *, group_id: int | None, mem
         raise ValidationFailed("请选择提出意见的委员（本次会议名册中的委员）。")
     if member.discussion_group_id != group.id:
         raise ValidationFailed(f"{member.name}委员不在{group.name}，请选择本组委员，或在名册中调整其讨论组。")
-    body = (body or "").strip()
-    if not body:
-        raise ValidationFailed("请填写意见内容。")
-    if len(body) > BODY_MAX_CHARS:
-        raise ValidationFailed(f"意见内容不能超过 {BODY_MAX_CHARS} 字。")
+    body = _opinion_text(body)
     version = document.current_version
     text = db.session.scalar(select(DocumentVersion.text_content).where(DocumentVersion.id == version.id))
     quoted = ""
@@ -133,11 +138,7 @@ def correct_opinion(actor: User, opinion: DiscussionOpinion, *, body: str | None
     expect_version(opinion, version_id, "该意见")
     if opinion.response is not None:
         raise Conflict(f"该意见已答复（{opinion.response.label}），不能再修改内容；如记录有误，请联系答复人。")
-    body = (body or "").strip()
-    if not body:
-        raise ValidationFailed("请填写意见内容。")
-    if len(body) > BODY_MAX_CHARS:
-        raise ValidationFailed(f"意见内容不能超过 {BODY_MAX_CHARS} 字。")
+    body = _opinion_text(body)
     opinion.body = body
     _flush(actor, "该意见刚刚被他人修改或答复，请刷新后查看；您填写的内容已保留。")
     return opinion
