@@ -16,6 +16,7 @@ from flask import g
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, text
 
+import meetingprep.models  # noqa: F401  every mapper known before a test module's import configures them
 from meetingprep import create_app
 from meetingprep.extensions import db
 from tests import factories
@@ -37,8 +38,6 @@ def postgres_schema():
     admin = create_engine(TEST_DATABASE_URL)
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    import meetingprep.models  # noqa: F401
-
     engine = create_engine(TEST_DATABASE_URL, connect_args={"options": f"-csearch_path={schema}"})
     db.metadata.create_all(engine)
     engine.dispose()
